@@ -1,0 +1,109 @@
+package io.tandem.core.balance;
+
+import io.tandem.core.config.ServerConfig;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A server's live state, shared by its balancer, its health checker and the data path: whether it is up,
+ * how many connections it carries now, and its configured limits.
+ */
+public final class Server {
+    private final String backend;
+    private final ServerConfig config;
+    private final InetSocketAddress socketAddress;
+    private final AtomicInteger active = new AtomicInteger();
+    private final AtomicLong totalConnections = new AtomicLong();
+    private volatile boolean up = true;
+
+    public Server(String backend, ServerConfig config) {
+        this.backend = backend;
+        this.config = config;
+        this.socketAddress = InetSocketAddress.createUnresolved(config.address().host(), config.address().port());
+    }
+
+    public String backend() {
+        return backend;
+    }
+
+    public String name() {
+        return config.name();
+    }
+
+    /** {@code backend/server}, as operators read it in logs. */
+    public String qualifiedName() {
+        return backend + "/" + config.name();
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    public int weight() {
+        return config.weight();
+    }
+
+    public boolean backup() {
+        return config.backup();
+    }
+
+    /** The address to connect to; unresolved, resolved off the event loop by the connector. */
+    public InetSocketAddress socketAddress() {
+        return socketAddress;
+    }
+
+    public boolean isUp() {
+        return up;
+    }
+
+    /** Set by health checks (and later the runtime API); balancers read it on every pick. */
+    public void setUp(boolean up) {
+        this.up = up;
+    }
+
+    /** Up with a non-zero weight: may take new requests. */
+    public boolean isUsable() {
+        return up && config.weight() > 0;
+    }
+
+    public int activeConnections() {
+        return active.get();
+    }
+
+    public long totalConnections() {
+        return totalConnections.get();
+    }
+
+    /** True when per-server {@code maxconn} leaves room for one more connection. */
+    public boolean hasCapacity() {
+        int max = config.maxconn();
+        return max <= 0 || active.get() < max;
+    }
+
+    /** Takes a connection slot; false when {@code maxconn} is reached. Pair every success with {@link #release}. */
+    public boolean tryAcquire() {
+        int max = config.maxconn();
+        while (true) {
+            int current = active.get();
+            if (max > 0 && current >= max) {
+                return false;
+            }
+            if (active.compareAndSet(current, current + 1)) {
+                totalConnections.incrementAndGet();
+                return true;
+            }
+        }
+    }
+
+    /** Gives back a slot taken by {@link #tryAcquire}. */
+    public void release() {
+        active.decrementAndGet();
+    }
+
+    @Override
+    public String toString() {
+        return qualifiedName();
+    }
+}

@@ -1,0 +1,2 @@
+/** The config model: immutable records loaded from YAML, with every error reported at its file position. */
+package io.tandem.core.config;

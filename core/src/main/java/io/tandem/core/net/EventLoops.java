@@ -1,0 +1,69 @@
+package io.tandem.core.net;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+
+/**
+ * The process's one event-loop group and the channel classes that go with its transport: native epoll on
+ * Linux, NIO where epoll cannot load. Every listener, upstream connection and health check runs on it.
+ */
+public final class EventLoops implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(EventLoops.class.getName());
+
+    private final EventLoopGroup group;
+    private final boolean epoll;
+
+    private EventLoops(EventLoopGroup group, boolean epoll) {
+        this.group = group;
+        this.epoll = epoll;
+    }
+
+    /** Starts {@code workers} event loops (0 = one per core) on the best transport available. */
+    public static EventLoops start(int workers) {
+        int threads = workers > 0 ? workers : Runtime.getRuntime().availableProcessors();
+        boolean useEpoll = Epoll.isAvailable();
+        IoHandlerFactory ioHandler = useEpoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("tandem-io", true),
+                ioHandler);
+        if (useEpoll) {
+            LOG.log(System.Logger.Level.INFO, "network transport: epoll, " + threads + " event loop(s)");
+        } else {
+            LOG.log(System.Logger.Level.WARNING, "network transport: NIO (slower), " + threads
+                    + " event loop(s); native epoll unavailable: " + Epoll.unavailabilityCause());
+        }
+        return new EventLoops(group, useEpoll);
+    }
+
+    public EventLoopGroup group() {
+        return group;
+    }
+
+    /** "epoll" or "nio", for logs and the stats page. */
+    public String transportName() {
+        return epoll ? "epoll" : "nio";
+    }
+
+    public Class<? extends ServerChannel> serverChannelClass() {
+        return epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    }
+
+    public Class<? extends SocketChannel> socketChannelClass() {
+        return epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+    }
+
+    @Override
+    public void close() {
+        group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}
