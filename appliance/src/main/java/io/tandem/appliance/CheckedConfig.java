@@ -1,0 +1,47 @@
+package io.tandem.appliance;
+
+import io.tandem.core.config.ConfigError;
+import io.tandem.core.config.ConfigLoader;
+import io.tandem.core.config.LoadResult;
+import io.tandem.core.config.TandemConfig;
+import io.tandem.l7.L7Compiler;
+import io.tandem.l7.proxy.L7Snapshot;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * A config file taken through every check the daemon applies — YAML structure, then compilation of ACLs,
+ * rules and pools — with all errors of both stages. {@code tandem check} and {@code tandem run} share it, so
+ * a daemon never runs a config that the check would refuse.
+ */
+record CheckedConfig(TandemConfig config, L7Snapshot snapshot, List<ConfigError> errors) {
+
+    static CheckedConfig of(LoadResult loaded) {
+        List<ConfigError> errors = new ArrayList<>(loaded.errors());
+        L7Snapshot snapshot = null;
+        if (loaded.config() != null) {
+            snapshot = L7Compiler.compile(loaded.config(), errors);
+        }
+        errors.sort(Comparator.comparing((ConfigError e) -> e.pos().file())
+                .thenComparingInt(e -> e.pos().line())
+                .thenComparingInt(e -> e.pos().column()));
+        return new CheckedConfig(loaded.config(), snapshot, List.copyOf(errors));
+    }
+
+    static CheckedConfig load(java.nio.file.Path file) {
+        return of(ConfigLoader.load(file));
+    }
+
+    boolean ok() {
+        return errors.isEmpty();
+    }
+
+    /** The one-line summary {@code tandem check} prints for a valid file. */
+    String summary() {
+        int servers = snapshot.backends().values().stream().mapToInt(b -> b.servers().size()).sum();
+        return "Configuration file " + config.source() + " is valid: " + snapshot.frontends().size()
+                + " frontend(s), " + snapshot.backends().size() + " backend(s), " + servers + " server(s)";
+    }
+}

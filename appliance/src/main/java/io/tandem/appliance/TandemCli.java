@@ -1,0 +1,181 @@
+package io.tandem.appliance;
+
+import io.tandem.core.config.ConfigError;
+import io.tandem.core.config.ConfigLoader;
+import io.tandem.core.net.EventLoops;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** The {@code tandem} command: run the daemon, check a config, run the demo, print the version. */
+@Command(name = "tandem", mixinStandardHelpOptions = true, versionProvider = TandemCli.VersionProvider.class,
+        description = "High-availability load balancer: L4 + L7 proxy, health checks, VRRP, state sharing.",
+        subcommands = {TandemCli.Run.class, TandemCli.Check.class, TandemCli.Demo.class, TandemCli.VersionCommand.class,
+                CommandLine.HelpCommand.class})
+public final class TandemCli implements Runnable {
+    static final String DEFAULT_CONFIG = "/etc/tandem/tandem.yaml";
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns its exit code (0 ok, 1 failed, 2 usage). */
+    static int execute(String... args) {
+        return new CommandLine(new TandemCli()).execute(args);
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: run, check, demo or version");
+    }
+
+    /** {@code tandem run}: the daemon in the foreground. */
+    @Command(name = "run", mixinStandardHelpOptions = true,
+            description = "Run the load balancer in the foreground, logging to stdout/stderr. SIGTERM or SIGINT "
+                    + "drains in-flight requests (up to global.hard-stop-after), then exits 0.")
+    static final class Run implements Callable<Integer> {
+        @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Config file (default: "
+                + DEFAULT_CONFIG + ").")
+        Path config = Path.of(DEFAULT_CONFIG);
+
+        @Option(names = {"-v", "--verbose"}, description = "Log debug events too.")
+        boolean verbose;
+
+        @Override
+        public Integer call() throws Exception {
+            OperatorLogFormat.install(verbose);
+            CheckedConfig checked = CheckedConfig.load(config);
+            if (!checked.ok()) {
+                printErrors(checked.errors());
+                System.err.println("tandem: not started: fix the " + checked.errors().size()
+                        + " error(s) above (tandem check -c " + config + ")");
+                return 1;
+            }
+            return runUntilSignalled(checked, () -> { });
+        }
+    }
+
+    /** {@code tandem check}: validates a config like {@code haproxy -c}. */
+    @Command(name = "check", mixinStandardHelpOptions = true,
+            description = "Check a config file: exit 0 with a one-line summary, or 1 with every error as "
+                    + "FILE:LINE:COL: message.")
+    static final class Check implements Callable<Integer> {
+        @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Config file (default: "
+                + DEFAULT_CONFIG + ").")
+        Path config = Path.of(DEFAULT_CONFIG);
+
+        @Override
+        public Integer call() {
+            CheckedConfig checked = CheckedConfig.load(config);
+            if (!checked.ok()) {
+                printErrors(checked.errors());
+                return 1;
+            }
+            System.out.println(checked.summary());
+            return 0;
+        }
+    }
+
+    /** {@code tandem demo}: three built-in backends behind a frontend on 127.0.0.1:8080. */
+    @Command(name = "demo", mixinStandardHelpOptions = true,
+            description = "Run a self-contained demo: three HTTP backends on loopback behind a frontend on "
+                    + "127.0.0.1:8080 (/api/ to a leastconn pool, the rest to a cookie-sticky roundrobin pool).")
+    static final class Demo implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            OperatorLogFormat.install(false);
+            EventLoops loops = EventLoops.start(0);
+            List<DemoBackend> backends = new ArrayList<>();
+            Map<String, String> env = new HashMap<>(System.getenv());
+            for (int i = 1; i <= 3; i++) {
+                DemoBackend backend = DemoBackend.start(loops, "app-" + i);
+                backends.add(backend);
+                env.put("DEMO_APP_" + i, backend.address());
+            }
+            CheckedConfig checked = CheckedConfig.of(ConfigLoader.parse("demo.yaml", demoConfig(), env));
+            if (!checked.ok()) {
+                printErrors(checked.errors());
+                return 1;
+            }
+            return runUntilSignalled(checked, loops, () -> {
+                System.out.println();
+                System.out.println("Tandem demo is running on http://127.0.0.1:8080 (Ctrl-C to stop). Try:");
+                System.out.println("  curl -i http://127.0.0.1:8080/              # roundrobin, sets a SRVID cookie");
+                System.out.println("  curl -i -b SRVID=s2 http://127.0.0.1:8080/  # sticks to app-2");
+                System.out.println("  curl -i http://127.0.0.1:8080/api/users     # leastconn pool");
+                System.out.println("  for i in 1 2 3 4 5 6; do curl -s http://127.0.0.1:8080/; done");
+                System.out.println("Backends: " + backends.stream().map(b -> b.name() + "=" + b.address()).toList());
+                System.out.println();
+            }, () -> backends.forEach(DemoBackend::close));
+        }
+
+        private static String demoConfig() throws IOException {
+            try (InputStream in = TandemCli.class.getResourceAsStream("demo.yaml")) {
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+        }
+    }
+
+    /** {@code tandem version}. */
+    @Command(name = "version", mixinStandardHelpOptions = true, description = "Print the version.")
+    static final class VersionCommand implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            System.out.println("tandem " + Version.text() + " (Java " + Runtime.version() + ")");
+            return 0;
+        }
+    }
+
+    /** Supplies {@code --version}. */
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"tandem " + Version.text()};
+        }
+    }
+
+    private static int runUntilSignalled(CheckedConfig checked, Runnable onStarted) throws Exception {
+        EventLoops loops = EventLoops.start(checked.config().global().workers());
+        return runUntilSignalled(checked, loops, onStarted, () -> { });
+    }
+
+    private static int runUntilSignalled(CheckedConfig checked, EventLoops loops, Runnable onStarted,
+                                         Runnable afterStop) throws Exception {
+        TandemDaemon daemon;
+        try {
+            daemon = TandemDaemon.start(checked, loops);
+        } catch (IOException e) {
+            System.err.println("tandem: not started: " + e.getMessage());
+            afterStop.run();
+            loops.close();
+            return 1;
+        }
+        Signals.onTermination(daemon::stop);
+        onStarted.run();
+        daemon.awaitStop();
+        afterStop.run();
+        loops.close();
+        return 0;
+    }
+
+    private static void printErrors(List<ConfigError> errors) {
+        PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
+        for (ConfigError error : errors) {
+            err.println(error);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package io.tandem.appliance;
+
+import io.tandem.core.config.TandemConfig;
+import io.tandem.core.health.HealthChecks;
+import io.tandem.core.net.EventLoops;
+import io.tandem.l7.proxy.BackendRuntime;
+import io.tandem.l7.proxy.L7Proxy;
+import io.tandem.l7.proxy.L7Snapshot;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The running daemon: event loops, health checks, the L7 proxy and the access log, started from a checked
+ * config and stopped gracefully (listeners close, in-flight requests finish up to {@code hard-stop-after}).
+ */
+final class TandemDaemon implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(TandemDaemon.class.getName());
+    /** Descriptors beyond the two per proxied connection: listeners, health checks, logs, the JVM's own. */
+    private static final long DESCRIPTOR_HEADROOM = 256;
+
+    private final TandemConfig config;
+    private final EventLoops loops;
+    private final AsyncAccessLog accessLog;
+    private final HealthChecks healthChecks;
+    private final L7Proxy proxy;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    private TandemDaemon(TandemConfig config, EventLoops loops, AsyncAccessLog accessLog, HealthChecks healthChecks,
+                         L7Proxy proxy) {
+        this.config = config;
+        this.loops = loops;
+        this.accessLog = accessLog;
+        this.healthChecks = healthChecks;
+        this.proxy = proxy;
+    }
+
+    /** Starts everything, or stops what was started and throws when a listener cannot open. */
+    static TandemDaemon start(CheckedConfig checked, EventLoops loops) throws IOException {
+        TandemConfig config = checked.config();
+        L7Snapshot snapshot = checked.snapshot();
+        warnWhenDescriptorsAreShort(config.global().maxconn());
+        AsyncAccessLog accessLog = AsyncAccessLog.open(config.global().log(), config.global().name());
+        HealthChecks healthChecks = new HealthChecks(loops);
+        for (BackendRuntime backend : snapshot.backends().values()) {
+            if (backend.config().check() != null) {
+                healthChecks.start(backend.servers(), backend.config().check(),
+                        backend.config().timeout().connect());
+            }
+        }
+        L7Proxy proxy = new L7Proxy(loops, accessLog, config.global().maxconn(), Duration.ofSeconds(30));
+        try {
+            proxy.start(snapshot);
+        } catch (IOException e) {
+            healthChecks.close();
+            accessLog.close();
+            throw e;
+        }
+        LOG.log(System.Logger.Level.INFO, "tandem " + Version.text() + " started as node " + config.global().name()
+                + " from " + config.source() + ": " + snapshot.frontends().size() + " frontend(s), "
+                + snapshot.backends().size() + " backend(s), transport " + loops.transportName());
+        return new TandemDaemon(config, loops, accessLog, healthChecks, proxy);
+    }
+
+    /**
+     * maxconn client connections each need a server connection too; when the process may not open that many
+     * descriptors, say so at startup rather than failing under load.
+     */
+    private static void warnWhenDescriptorsAreShort(int maxconn) {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean os) {
+            long limit = os.getMaxFileDescriptorCount();
+            long needed = 2L * maxconn + DESCRIPTOR_HEADROOM;
+            if (limit < needed) {
+                LOG.log(System.Logger.Level.WARNING, "global.maxconn " + maxconn + " needs about " + needed
+                        + " file descriptors but this process may open only " + limit + "; lower maxconn to "
+                        + Math.max(1, (limit - DESCRIPTOR_HEADROOM) / 2) + " or raise the limit (ulimit -n, "
+                        + "LimitNOFILE= in the systemd unit); connections beyond it will be refused");
+            }
+        }
+    }
+
+    /** Blocks until {@link #stop} has finished. */
+    void awaitStop() throws InterruptedException {
+        stopped.await();
+    }
+
+    /** Graceful stop: no new connections, in-flight requests finish up to {@code hard-stop-after}. */
+    void stop() {
+        Duration grace = config.global().hardStopAfter();
+        LOG.log(System.Logger.Level.INFO, "stopping: listeners closed, draining " + proxy.activeConnections()
+                + " connection(s) for up to " + grace.toMillis() + "ms");
+        int left = proxy.drain(grace);
+        if (left > 0) {
+            LOG.log(System.Logger.Level.WARNING, "hard-stop-after reached: closing " + left
+                    + " connection(s) still open");
+        }
+        healthChecks.close();
+        accessLog.close();
+        LOG.log(System.Logger.Level.INFO, "stopped");
+        stopped.countDown();
+    }
+
+    @Override
+    public void close() {
+        if (stopped.getCount() > 0) {
+            stop();
+        }
+    }
+}

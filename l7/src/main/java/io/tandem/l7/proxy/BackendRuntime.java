@@ -1,0 +1,119 @@
+package io.tandem.l7.proxy;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.tandem.core.balance.Server;
+import io.tandem.core.balance.ServerPool;
+import io.tandem.core.config.BalanceConfig;
+import io.tandem.core.config.BackendConfig;
+import io.tandem.core.config.CookieConfig;
+import io.tandem.core.config.Timeouts;
+import io.tandem.l7.acl.RequestFacts;
+import io.tandem.l7.rules.RequestRules;
+import io.tandem.l7.rules.ResponseRules;
+
+import java.util.List;
+
+/** A compiled backend as the data path reads it: pool, rules, persistence cookie, timeouts and retries. */
+public final class BackendRuntime {
+    private final BackendConfig config;
+    private final ServerPool pool;
+    private final RequestRules requestRules;
+    private final ResponseRules responseRules;
+
+    public BackendRuntime(BackendConfig config, ServerPool pool, RequestRules requestRules,
+                          ResponseRules responseRules) {
+        this.config = config;
+        this.pool = pool;
+        this.requestRules = requestRules;
+        this.responseRules = responseRules;
+    }
+
+    public String name() {
+        return config.name();
+    }
+
+    public BackendConfig config() {
+        return config;
+    }
+
+    public ServerPool pool() {
+        return pool;
+    }
+
+    public List<Server> servers() {
+        return pool.servers();
+    }
+
+    RequestRules requestRules() {
+        return requestRules;
+    }
+
+    ResponseRules responseRules() {
+        return responseRules;
+    }
+
+    Timeouts timeouts() {
+        return config.timeout();
+    }
+
+    int retries() {
+        return config.retries();
+    }
+
+    CookieConfig cookie() {
+        return config.cookie();
+    }
+
+    /** The request's key for hashing algorithms; null for the others, or when the request lacks the key. */
+    String hashKey(RequestFacts facts) {
+        BalanceConfig balance = config.balance();
+        return switch (balance.algorithm()) {
+            case SOURCE -> facts.source().getHostAddress();
+            case URI -> facts.path();
+            case HDR -> facts.headers().get(balance.argument());
+            default -> null;
+        };
+    }
+
+    /** The value of the persistence cookie in the request, or null. */
+    String persistenceCookie(HttpHeaders headers) {
+        CookieConfig cookie = config.cookie();
+        if (cookie == null) {
+            return null;
+        }
+        for (String header : headers.getAll(HttpHeaderNames.COOKIE)) {
+            String value = Cookies.find(header, cookie.name());
+            if (value != null) {
+                return value;
+            }
+        }
+        return null;
+    }
+
+    /** Removes the persistence cookie before the request reaches the server ({@code indirect} mode). */
+    void stripPersistenceCookie(HttpHeaders headers) {
+        List<String> all = headers.getAll(HttpHeaderNames.COOKIE);
+        headers.remove(HttpHeaderNames.COOKIE);
+        for (String header : all) {
+            String rest = Cookies.without(header, config.cookie().name());
+            if (!rest.isEmpty()) {
+                headers.add(HttpHeaderNames.COOKIE, rest);
+            }
+        }
+    }
+
+    /** The Set-Cookie value that pins a client to {@code server}. */
+    String setCookieFor(Server server) {
+        CookieConfig cookie = config.cookie();
+        StringBuilder value = new StringBuilder(cookie.name()).append('=').append(server.config().cookie())
+                .append("; path=/");
+        if (cookie.httponly()) {
+            value.append("; HttpOnly");
+        }
+        if (cookie.secure()) {
+            value.append("; Secure");
+        }
+        return value.toString();
+    }
+}

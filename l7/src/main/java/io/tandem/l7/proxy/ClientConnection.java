@@ -1,0 +1,246 @@
+package io.tandem.l7.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.util.ReferenceCountUtil;
+import io.tandem.l7.http.HttpRejection;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+
+/**
+ * One client connection of a frontend: takes decoded requests one at a time, hands each to an {@link Exchange},
+ * holds pipelined requests until the previous response is done, and runs the connection-level timers
+ * ({@code http-request} for a request head, {@code http-keep-alive} between requests).
+ */
+final class ClientConnection extends ChannelInboundHandlerAdapter {
+    private static final System.Logger LOG = System.getLogger(ClientConnection.class.getName());
+    private final ProxyContext proxy;
+    private final FrontendRuntime frontend;
+    private final ArrayDeque<HttpObject> pipelined = new ArrayDeque<>();
+    private final ProxyResponseEncoder encoder;
+    private ChannelHandlerContext ctx;
+    private InetSocketAddress peer;
+    private Exchange exchange;
+    private InactivityTimer headTimer;
+    private boolean waitingForHead = true;
+    private boolean keepAliveWait;
+    private boolean closeWhenIdle;
+
+    ClientConnection(ProxyContext proxy, FrontendRuntime frontend, ProxyResponseEncoder encoder) {
+        this.proxy = proxy;
+        this.frontend = frontend;
+        this.encoder = encoder;
+    }
+
+    ProxyResponseEncoder encoder() {
+        return encoder;
+    }
+
+    FrontendRuntime frontend() {
+        return frontend;
+    }
+
+    ProxyContext proxy() {
+        return proxy;
+    }
+
+    Channel channel() {
+        return ctx.channel();
+    }
+
+    /** The real client: the TCP peer, or the source a PROXY header announced on an accept-proxy bind. */
+    InetSocketAddress peer() {
+        return peer;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.peer = (InetSocketAddress) ctx.channel().remoteAddress();
+        this.headTimer = new InactivityTimer(ctx.executor(), this::onHeadTimeout);
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        proxy.connectionOpened(this);
+        headTimer.start(frontend.config().timeout().httpRequest().toMillis());
+        ctx.fireChannelActive();
+    }
+
+    /**
+     * Called for every raw read before decoding: the first byte after a keep-alive wait starts the
+     * {@code http-request} clock for the next head.
+     */
+    void onBytesReceived() {
+        if (keepAliveWait) {
+            keepAliveWait = false;
+            headTimer.start(frontend.config().timeout().httpRequest().toMillis());
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof HAProxyMessage proxyHeader) {
+            acceptProxyHeader(proxyHeader);
+            return;
+        }
+        if (!(msg instanceof HttpObject object)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (exchange != null && exchange.requestComplete() || !pipelined.isEmpty()) {
+            pipelined.add(object);
+            return;
+        }
+        dispatch(object);
+    }
+
+    private void acceptProxyHeader(HAProxyMessage header) {
+        try {
+            if (header.sourceAddress() != null) {
+                peer = new InetSocketAddress(header.sourceAddress(), header.sourcePort());
+            }
+        } finally {
+            header.release();
+        }
+    }
+
+    private void dispatch(HttpObject object) {
+        if (object instanceof HttpRequest request) {
+            headTimer.cancel();
+            waitingForHead = false;
+            keepAliveWait = false;
+            if (request.decoderResult().isFailure()) {
+                rejectMalformed(request);
+                return;
+            }
+            exchange = new Exchange(this, request);
+            exchange.start();
+            if (object instanceof HttpContent content) {
+                exchange.onRequestContent(content);
+            }
+        } else if (exchange != null) {
+            exchange.onRequestContent((HttpContent) object);
+        } else {
+            // Body bytes of a request that was already answered and closed: nothing to do with them.
+            ReferenceCountUtil.release(object);
+        }
+    }
+
+    private void rejectMalformed(HttpRequest request) {
+        Throwable cause = request.decoderResult().cause();
+        int status = cause instanceof HttpRejection rejection ? rejection.status() : 400;
+        ExchangeLog log = new ExchangeLog("<BADREQ>");
+        log.status = status;
+        log.terminate(ExchangeLog.Cause.PROXY, ExchangeLog.Phase.REQUEST);
+        ReferenceCountUtil.release(request);
+        respondAndClose(ErrorResponses.of(status, true), log);
+    }
+
+    private void onHeadTimeout() {
+        if (exchange != null || !ctx.channel().isActive()) {
+            return;
+        }
+        if (waitingForHead && !keepAliveWait) {
+            ExchangeLog log = new ExchangeLog("<BADREQ>");
+            log.status = 408;
+            log.terminate(ExchangeLog.Cause.CLIENT_TIMEOUT, ExchangeLog.Phase.REQUEST);
+            respondAndClose(ErrorResponses.of(408, true), log);
+        } else {
+            ctx.close();
+        }
+    }
+
+    /** Answers with a response the proxy made itself, then closes: the connection's framing can't be trusted. */
+    void respondAndClose(FullHttpResponse response, ExchangeLog log) {
+        log.bytesToClient = response.content().readableBytes();
+        proxy.accessLog(log.render(peer, frontend.name()));
+        ctx.channel().config().setAutoRead(false);
+        releasePipelined();
+        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /**
+     * The current exchange is over. Keep-alive: the next pipelined request starts, or the keep-alive timer
+     * runs. Otherwise the connection closes once the response is flushed.
+     */
+    void exchangeFinished(boolean keepAlive) {
+        exchange = null;
+        if (!keepAlive || closeWhenIdle || proxy.draining()) {
+            releasePipelined();
+            ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        waitingForHead = true;
+        keepAliveWait = true;
+        headTimer.start(frontend.config().timeout().httpKeepAlive().toMillis());
+        while (exchange == null && !pipelined.isEmpty()) {
+            dispatch(pipelined.poll());
+        }
+        if (exchange == null) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    /** Asks the connection to close once its current exchange ends (shutdown drain). */
+    void closeWhenIdle() {
+        closeWhenIdle = true;
+        if (exchange == null) {
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (exchange != null) {
+            exchange.onClientReadComplete();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (exchange != null) {
+            exchange.onClientWritabilityChanged(ctx.channel().isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        headTimer.cancel();
+        releasePipelined();
+        if (exchange != null) {
+            Exchange aborted = exchange;
+            exchange = null;
+            aborted.onClientClosed();
+        }
+        proxy.connectionClosed(this);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof io.netty.handler.codec.DecoderException
+                && cause.getCause() instanceof io.netty.handler.codec.haproxy.HAProxyProtocolException
+                || cause instanceof io.netty.handler.codec.haproxy.HAProxyProtocolException) {
+            LOG.log(System.Logger.Level.WARNING, "frontend " + frontend.name() + ": closed connection from "
+                    + ctx.channel().remoteAddress() + ": missing or malformed PROXY header on an accept-proxy bind");
+        }
+        // Resets and broken pipes are a client's normal way to leave; the exchange logs the abort.
+        ctx.close();
+    }
+
+    private void releasePipelined() {
+        HttpObject object;
+        while ((object = pipelined.poll()) != null) {
+            ReferenceCountUtil.release(object);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package io.tandem.l7.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/** The short plain-text responses the proxy answers itself: errors, denials and redirects. */
+public final class ErrorResponses {
+    private static final Map<Integer, String> EXPLANATIONS = Map.ofEntries(
+            Map.entry(400, "Your browser sent an invalid request."),
+            Map.entry(403, "Request forbidden by administrative rules."),
+            Map.entry(405, "Method not allowed."),
+            Map.entry(408, "Your browser didn't send a complete request in time."),
+            Map.entry(414, "The request line is too long."),
+            Map.entry(429, "You have sent too many requests in a given amount of time."),
+            Map.entry(431, "The request header fields are too large."),
+            Map.entry(500, "An internal server error occurred."),
+            Map.entry(501, "Not implemented."),
+            Map.entry(502, "The server returned an invalid or incomplete response."),
+            Map.entry(503, "No server is available to handle this request."),
+            Map.entry(504, "The server didn't respond in time."),
+            Map.entry(505, "HTTP version not supported."));
+
+    private ErrorResponses() {
+    }
+
+    /** A complete response for {@code status}; {@code close} adds {@code Connection: close}. */
+    public static FullHttpResponse of(int status, boolean close) {
+        HttpResponseStatus responseStatus = HttpResponseStatus.valueOf(status);
+        String text = status + " " + responseStatus.reasonPhrase() + "\n"
+                + EXPLANATIONS.getOrDefault(status, "") + "\n";
+        ByteBuf body = Unpooled.copiedBuffer(text, StandardCharsets.US_ASCII);
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, responseStatus, body);
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, "text/plain")
+                .set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes())
+                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
+        if (close) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        return response;
+    }
+
+    /** A redirect to {@code location} with an empty body. */
+    public static FullHttpResponse redirect(int code, String location, boolean close) {
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                HttpResponseStatus.valueOf(code), Unpooled.EMPTY_BUFFER);
+        response.headers()
+                .set(HttpHeaderNames.LOCATION, location)
+                .set(HttpHeaderNames.CONTENT_LENGTH, 0)
+                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
+        if (close) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        return response;
+    }
+}

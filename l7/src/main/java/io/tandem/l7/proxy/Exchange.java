@@ -1,0 +1,565 @@
+package io.tandem.l7.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.tandem.core.balance.Server;
+import io.tandem.core.balance.ServerPool;
+import io.tandem.core.config.ForwardFor;
+import io.tandem.core.config.Timeouts;
+import io.tandem.l7.rules.RuleResult;
+
+import java.net.InetAddress;
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * One request and its response: rules, routing, server choice (cookie, balancer, queue), the upstream
+ * connection (with retries), streaming both bodies with back-pressure, timeouts, and the access-log line.
+ * Runs entirely on the client's event loop.
+ */
+final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
+    private final ClientConnection connection;
+    private final Channel client;
+    private final HttpRequest request;
+    private final HttpRequestFacts facts;
+    private final ExchangeLog log;
+    private final boolean head;
+    private final boolean clientHttp11;
+    private final ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>(2);
+    private BackendRuntime backend;
+    private Server server;
+    private Set<Server> excluded;
+    private Channel upstream;
+    private boolean reusedUpstream;
+    private boolean clientKeepAlive;
+    private boolean upstreamKeepAlive;
+    private boolean requestHasBody;
+    private boolean requestComplete;
+    private boolean replaying;
+    private boolean answeredLocally;
+    private boolean responseStarted;
+    private boolean informational;
+    private boolean finished;
+    private String requestCookie;
+    private InactivityTimer serverTimer;
+    private InactivityTimer clientTimer;
+
+    Exchange(ClientConnection connection, HttpRequest request) {
+        this.connection = connection;
+        this.client = connection.channel();
+        this.request = request;
+        this.facts = new HttpRequestFacts(request, connection.peer().getAddress());
+        this.log = new ExchangeLog(request.method().name() + ' ' + request.uri() + ' '
+                + request.protocolVersion().text());
+        this.head = HttpMethod.HEAD.equals(request.method());
+        this.clientHttp11 = HttpVersion.HTTP_1_1.equals(request.protocolVersion());
+    }
+
+    boolean requestComplete() {
+        return requestComplete;
+    }
+
+    void start() {
+        log.requestDoneNanos = System.nanoTime();
+        clientKeepAlive = HttpUtil.isKeepAlive(request);
+        requestHasBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
+        FrontendRuntime frontend = connection.frontend();
+        if (answeredByRules(frontend.requestRules().apply(facts, request.headers()))) {
+            return;
+        }
+        backend = frontend.route(facts);
+        if (backend == null) {
+            fail(503, ExchangeLog.Cause.PROXY, ExchangeLog.Phase.REQUEST);
+            return;
+        }
+        log.backend = backend.name();
+        if (answeredByRules(backend.requestRules().apply(facts, request.headers()))) {
+            return;
+        }
+        requestCookie = backend.persistenceCookie(request.headers());
+        prepareUpstreamRequest();
+        // Until a server connection exists, read no further than what already arrived.
+        client.config().setAutoRead(false);
+        Timeouts timeouts = backend.timeouts();
+        clientTimer = new InactivityTimer(client.eventLoop(), this::onClientTimeout);
+        clientTimer.start(timeouts.client().toMillis());
+        serverTimer = new InactivityTimer(client.eventLoop(), this::onServerTimeout);
+        chooseServer();
+    }
+
+    private boolean answeredByRules(RuleResult result) {
+        if (result instanceof RuleResult.Deny deny) {
+            log.terminate(ExchangeLog.Cause.PROXY, ExchangeLog.Phase.REQUEST);
+            answerLocally(ErrorResponses.of(deny.status(), false));
+            return true;
+        }
+        if (result instanceof RuleResult.Redirect redirect) {
+            answerLocally(ErrorResponses.redirect(redirect.code(), redirect.location(), false));
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * A response the proxy makes itself (deny, redirect). The connection stays open only when no request body
+     * is on its way, since the body would otherwise have to be read and thrown away.
+     */
+    private void answerLocally(FullHttpResponse response) {
+        log.status = response.status().code();
+        if (requestHasBody || !clientKeepAlive) {
+            finished = true;
+            connection.respondAndClose(withConnectionClose(response), log);
+            return;
+        }
+        answeredLocally = true;
+        log.bytesToClient = response.content().readableBytes();
+        connection.encoder().answeringHead(false);
+        client.write(response);
+        if (requestComplete) {
+            finishLocalAnswer();
+        }
+    }
+
+    private static FullHttpResponse withConnectionClose(FullHttpResponse response) {
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        return response;
+    }
+
+    private void finishLocalAnswer() {
+        finished = true;
+        connection.proxy().accessLog(log.render(connection.peer(), connection.frontend().name()));
+        client.flush();
+        connection.exchangeFinished(true);
+    }
+
+    private void prepareUpstreamRequest() {
+        HttpHeaders headers = request.headers();
+        HopByHop.strip(headers);
+        if (request.protocolVersion() != HttpVersion.HTTP_1_1) {
+            // Servers get HTTP/1.1 so their connections can be pooled whatever the client speaks.
+            request.setProtocolVersion(HttpVersion.HTTP_1_1);
+            if (!headers.contains(HttpHeaderNames.HOST)) {
+                headers.set(HttpHeaderNames.HOST, backend.servers().isEmpty() ? "localhost"
+                        : backend.servers().get(0).config().address().toString());
+            }
+        }
+        ForwardFor forwardFor = connection.frontend().config().forwardfor();
+        if (forwardFor.enabled()) {
+            InetAddress source = connection.peer().getAddress();
+            boolean trusted = forwardFor.except().stream().anyMatch(range -> range.contains(source));
+            if (!trusted) {
+                headers.set("X-Forwarded-For", source.getHostAddress());
+                headers.set("X-Forwarded-Proto", "http");
+            } else if (!headers.contains("X-Forwarded-Proto")) {
+                headers.set("X-Forwarded-Proto", "http");
+            }
+        }
+        if (backend.cookie() != null && backend.cookie().indirect() && requestCookie != null) {
+            backend.stripPersistenceCookie(headers);
+        }
+    }
+
+    private void chooseServer() {
+        if (requestCookie != null && excluded == null) {
+            Server pinned = backend.pool().byCookie(requestCookie);
+            if (pinned == null) {
+                log.cookieRequest = backend.pool().hasCookie(requestCookie) ? 'D' : 'I';
+            } else if (pinned.tryAcquire()) {
+                log.cookieRequest = 'V';
+                onAcquired(pinned);
+                return;
+            }
+        }
+        Timeouts timeouts = backend.timeouts();
+        backend.pool().acquire(backend.hashKey(facts), excluded == null ? Set.of() : excluded, client.eventLoop(),
+                timeouts.queue(), this);
+    }
+
+    @Override
+    public void onAcquired(Server chosen) {
+        if (finished) {
+            backend.pool().release(chosen);
+            return;
+        }
+        server = chosen;
+        log.queueDoneNanos = System.nanoTime();
+        log.server = chosen.name();
+        connect(true);
+    }
+
+    @Override
+    public void onQueueTimeout() {
+        if (!finished) {
+            fail(503, ExchangeLog.Cause.SERVER_TIMEOUT, ExchangeLog.Phase.QUEUE);
+        }
+    }
+
+    @Override
+    public void onNoServer() {
+        if (finished) {
+            return;
+        }
+        if (excluded != null && !excluded.isEmpty()) {
+            // Every other server was tried: the retry goes back to one that failed before, as HAProxy does.
+            excluded.clear();
+            chooseServer();
+            return;
+        }
+        fail(503, ExchangeLog.Cause.SERVER_ABORT, ExchangeLog.Phase.CONNECT);
+    }
+
+    private void connect(boolean mayReuse) {
+        int connectTimeout = (int) Math.min(Integer.MAX_VALUE, backend.timeouts().connect().toMillis());
+        connection.proxy().upstreams().acquire(client.eventLoop(), server, connectTimeout, mayReuse, this);
+    }
+
+    @Override
+    public void onUpstreamReady(Channel channel, boolean reused) {
+        if (finished) {
+            connection.proxy().upstreams().discard(channel);
+            return;
+        }
+        upstream = channel;
+        reusedUpstream = reused;
+        log.connectedNanos = System.nanoTime();
+        upstream.write(request);
+        if (replaying) {
+            // A replayed request has no body (see onUpstreamClosed): only its end is left to send.
+            upstream.write(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
+        HttpContent content;
+        while ((content = pendingBody.poll()) != null) {
+            upstream.write(content);
+        }
+        upstream.flush();
+        if (requestComplete) {
+            serverTimer.start(backend.timeouts().server().toMillis());
+        } else if (upstream.isWritable()) {
+            client.config().setAutoRead(true);
+        }
+    }
+
+    @Override
+    public void onUpstreamConnectFailed(Throwable cause) {
+        if (finished) {
+            return;
+        }
+        backend.pool().release(server);
+        if (excluded == null) {
+            excluded = new HashSet<>();
+        }
+        excluded.add(server);
+        server = null;
+        if (log.retries < backend.retries()) {
+            log.retries++;
+            chooseServer();
+        } else {
+            fail(503, ExchangeLog.Cause.SERVER_ABORT, ExchangeLog.Phase.CONNECT);
+        }
+    }
+
+    void onRequestContent(HttpContent content) {
+        if (content.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(content);
+            abort(ExchangeLog.Cause.CLIENT_ABORT, ExchangeLog.Phase.DATA, 400);
+            return;
+        }
+        boolean last = content instanceof LastHttpContent;
+        if (finished || answeredLocally) {
+            ReferenceCountUtil.release(content);
+            if (last) {
+                requestComplete = true;
+                if (answeredLocally && !finished) {
+                    finishLocalAnswer();
+                }
+            }
+            return;
+        }
+        if (upstream == null) {
+            pendingBody.add(content);
+        } else {
+            upstream.write(content);
+            if (!upstream.isWritable()) {
+                client.config().setAutoRead(false);
+            }
+        }
+        if (last) {
+            requestComplete = true;
+            clientTimer.cancel();
+            // The whole request is in: no further reads until the response is done (pipelining stays bounded).
+            client.config().setAutoRead(false);
+            if (upstream != null) {
+                upstream.flush();
+                serverTimer.start(backend.timeouts().server().toMillis());
+            }
+        } else {
+            clientTimer.touch();
+        }
+    }
+
+    void onClientReadComplete() {
+        if (upstream != null && !finished) {
+            upstream.flush();
+        }
+    }
+
+    void onClientWritabilityChanged(boolean writable) {
+        if (upstream != null && !finished) {
+            upstream.config().setAutoRead(writable);
+        }
+    }
+
+    @Override
+    public void onUpstreamWritabilityChanged(boolean writable) {
+        if (!finished && !requestComplete) {
+            client.config().setAutoRead(writable);
+        }
+    }
+
+    @Override
+    public void onUpstreamMessage(Object msg) {
+        if (finished) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        serverTimer.touch();
+        if (msg instanceof HttpResponse response) {
+            if (!onResponseHead(response)) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+        }
+        if (msg instanceof HttpContent content) {
+            onResponseContent(content);
+        }
+    }
+
+    /** Returns false when the head was refused and the exchange already failed. */
+    private boolean onResponseHead(HttpResponse response) {
+        if (response.decoderResult().isFailure()) {
+            upstreamBroken();
+            return false;
+        }
+        int status = response.status().code();
+        if (status < 200) {
+            if (status == 101) {
+                // Upgrades are not offered to servers (Upgrade is stripped), so a 101 is a broken server.
+                upstreamBroken();
+                return false;
+            }
+            informational = true;
+            HopByHop.strip(response.headers());
+            client.write(response);
+            return true;
+        }
+        responseStarted = true;
+        log.responseHeadNanos = System.nanoTime();
+        log.status = status;
+        upstreamKeepAlive = HttpUtil.isKeepAlive(response);
+        HttpHeaders headers = response.headers();
+        HopByHop.strip(headers);
+        backend.responseRules().apply(facts, headers);
+        connection.frontend().responseRules().apply(facts, headers);
+        insertPersistenceCookie(headers);
+        boolean bodyAllowed = !head && status != 204 && status != 304;
+        if (bodyAllowed && !HttpUtil.isContentLengthSet(response) && !HttpUtil.isTransferEncodingChunked(response)) {
+            // A close-delimited body: HTTP/1.1 clients get it chunked and keep their connection.
+            if (clientHttp11) {
+                HttpUtil.setTransferEncodingChunked(response, true);
+            } else {
+                clientKeepAlive = false;
+            }
+        }
+        if (!requestComplete) {
+            // The server answered before the request body ended: the client's framing is lost after this.
+            clientKeepAlive = false;
+        }
+        if (!clientKeepAlive || connection.proxy().draining()) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (!clientHttp11) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        response.setProtocolVersion(HttpVersion.HTTP_1_1);
+        connection.encoder().answeringHead(head);
+        client.write(response);
+        return true;
+    }
+
+    private void insertPersistenceCookie(HttpHeaders headers) {
+        if (backend.cookie() == null || server.config().cookie() == null) {
+            return;
+        }
+        if (server.config().cookie().equals(requestCookie)) {
+            return;
+        }
+        headers.add(HttpHeaderNames.SET_COOKIE, backend.setCookieFor(server));
+        if (backend.cookie().nocache()) {
+            headers.set(HttpHeaderNames.CACHE_CONTROL, "private");
+        }
+        log.cookieResponse = 'I';
+    }
+
+    private void onResponseContent(HttpContent content) {
+        boolean last = content instanceof LastHttpContent;
+        if (informational) {
+            client.write(content);
+            informational = !last;
+            return;
+        }
+        log.bytesToClient += content.content().readableBytes();
+        client.write(content);
+        if (!client.isWritable()) {
+            upstream.config().setAutoRead(false);
+        }
+        if (last) {
+            finish();
+        }
+    }
+
+    @Override
+    public void onUpstreamReadComplete() {
+        if (!finished) {
+            client.flush();
+        }
+    }
+
+    private void finish() {
+        finished = true;
+        cancelTimers();
+        releaseServer();
+        if (requestComplete && upstreamKeepAlive && upstream.isActive()) {
+            connection.proxy().upstreams().release(upstream);
+        } else {
+            connection.proxy().upstreams().discard(upstream);
+        }
+        connection.proxy().accessLog(log.render(connection.peer(), connection.frontend().name()));
+        client.flush();
+        connection.exchangeFinished(clientKeepAlive && requestComplete);
+    }
+
+    @Override
+    public void onUpstreamClosed(Throwable cause) {
+        if (finished) {
+            return;
+        }
+        if (!responseStarted) {
+            if (reusedUpstream && !requestHasBody && requestComplete) {
+                // The server closed an idle connection as we reused it: the request never reached it.
+                upstream = null;
+                reusedUpstream = false;
+                replaying = true;
+                connect(false);
+                return;
+            }
+            upstreamBroken();
+        } else {
+            abort(ExchangeLog.Cause.SERVER_ABORT, ExchangeLog.Phase.DATA, 0);
+        }
+    }
+
+    private void upstreamBroken() {
+        fail(502, ExchangeLog.Cause.SERVER_ABORT, ExchangeLog.Phase.HEADERS);
+    }
+
+    private void onServerTimeout() {
+        if (finished) {
+            return;
+        }
+        if (responseStarted) {
+            abort(ExchangeLog.Cause.SERVER_TIMEOUT, ExchangeLog.Phase.DATA, 0);
+        } else {
+            fail(504, ExchangeLog.Cause.SERVER_TIMEOUT, ExchangeLog.Phase.HEADERS);
+        }
+    }
+
+    private void onClientTimeout() {
+        if (finished || requestComplete) {
+            return;
+        }
+        abort(ExchangeLog.Cause.CLIENT_TIMEOUT, ExchangeLog.Phase.DATA, 408);
+    }
+
+    void onClientClosed() {
+        if (finished) {
+            return;
+        }
+        abort(ExchangeLog.Cause.CLIENT_ABORT, responseStarted ? ExchangeLog.Phase.DATA : ExchangeLog.Phase.HEADERS, 0);
+    }
+
+    /** Ends the exchange with an error response the proxy makes itself, then closes the client connection. */
+    private void fail(int status, ExchangeLog.Cause cause, ExchangeLog.Phase phase) {
+        if (responseStarted) {
+            abort(cause, phase, 0);
+            return;
+        }
+        finished = true;
+        cancelTimers();
+        releaseServer();
+        discardUpstream();
+        releasePendingBody();
+        log.status = status;
+        log.terminate(cause, phase);
+        connection.respondAndClose(ErrorResponses.of(status, true), log);
+    }
+
+    /**
+     * Ends the exchange where it stands: both connections close. A status is sent first when the response has
+     * not started and one is given.
+     */
+    private void abort(ExchangeLog.Cause cause, ExchangeLog.Phase phase, int status) {
+        if (!responseStarted && status > 0) {
+            fail(status, cause, phase);
+            return;
+        }
+        finished = true;
+        cancelTimers();
+        releaseServer();
+        discardUpstream();
+        releasePendingBody();
+        log.terminate(cause, phase);
+        connection.proxy().accessLog(log.render(connection.peer(), connection.frontend().name()));
+        client.close();
+    }
+
+    private void cancelTimers() {
+        if (serverTimer != null) {
+            serverTimer.cancel();
+        }
+        if (clientTimer != null) {
+            clientTimer.cancel();
+        }
+    }
+
+    private void releaseServer() {
+        if (server != null) {
+            backend.pool().release(server);
+            server = null;
+        }
+    }
+
+    private void discardUpstream() {
+        if (upstream != null) {
+            connection.proxy().upstreams().discard(upstream);
+            upstream = null;
+        }
+    }
+
+    private void releasePendingBody() {
+        HttpContent content;
+        while ((content = pendingBody.poll()) != null) {
+            content.release();
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package io.tandem.l7.proxy;
+
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+
+/**
+ * The timings and outcome of one request, rendered as one HAProxy {@code httplog}-style line:
+ * {@code client:port [accept date] frontend backend/server TR/Tw/Tc/Tr/Ta status bytes - - tsc retries "request"}.
+ * Timers are milliseconds, -1 for a phase never reached, as operators know them from HAProxy.
+ */
+final class ExchangeLog {
+    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss.SSS", Locale.ROOT)
+            .withZone(ZoneId.systemDefault());
+
+    /** Who ended the exchange, HAProxy's first termination character. */
+    enum Cause {
+        NORMAL('-'), CLIENT_ABORT('C'), SERVER_ABORT('S'), PROXY('P'), RESOURCE('R'), INTERNAL('I'),
+        CLIENT_TIMEOUT('c'), SERVER_TIMEOUT('s');
+
+        final char code;
+
+        Cause(char code) {
+            this.code = code;
+        }
+    }
+
+    /** How far the exchange had got, HAProxy's second termination character. */
+    enum Phase {
+        REQUEST('R'), QUEUE('Q'), CONNECT('C'), HEADERS('H'), DATA('D'), LAST('L'), DONE('-');
+
+        final char code;
+
+        Phase(char code) {
+            this.code = code;
+        }
+    }
+
+    final long acceptMillis;
+    final long startNanos;
+    long requestDoneNanos = -1;
+    long queueDoneNanos = -1;
+    long connectedNanos = -1;
+    long responseHeadNanos = -1;
+    long bytesToClient;
+    int status = -1;
+    int retries;
+    char cookieRequest = 'N';
+    char cookieResponse = 'N';
+    Cause cause = Cause.NORMAL;
+    Phase phase = Phase.REQUEST;
+    String backend = "<NOSRV>";
+    String server = "<NOSRV>";
+    final String requestLine;
+
+    ExchangeLog(String requestLine) {
+        this.acceptMillis = System.currentTimeMillis();
+        this.startNanos = System.nanoTime();
+        this.requestLine = requestLine;
+    }
+
+    /** Records how the exchange ended unless an earlier, more precise cause was already recorded. */
+    void terminate(Cause cause, Phase phase) {
+        if (this.cause == Cause.NORMAL) {
+            this.cause = cause;
+            this.phase = phase;
+        }
+    }
+
+    String render(InetSocketAddress client, String frontend) {
+        long end = System.nanoTime();
+        StringBuilder line = new StringBuilder(160);
+        line.append(client.getAddress() != null ? client.getAddress().getHostAddress() : client.getHostString())
+                .append(':').append(client.getPort())
+                .append(" [").append(DATE.format(Instant.ofEpochMilli(acceptMillis))).append("] ")
+                .append(frontend).append(' ').append(backend).append('/').append(server).append(' ')
+                .append(millis(startNanos, requestDoneNanos)).append('/')
+                .append(millis(requestDoneNanos, queueDoneNanos)).append('/')
+                .append(millis(queueDoneNanos, connectedNanos)).append('/')
+                .append(millis(connectedNanos, responseHeadNanos)).append('/')
+                .append(millis(startNanos, end)).append(' ')
+                .append(status).append(' ').append(bytesToClient).append(" - - ")
+                .append(cause.code).append(cause == Cause.NORMAL ? '-' : phase.code)
+                .append(cookieRequest).append(cookieResponse).append(' ')
+                .append(retries).append(" \"").append(requestLine).append('"');
+        return line.toString();
+    }
+
+    private static long millis(long fromNanos, long toNanos) {
+        if (fromNanos < 0 || toNanos < 0) {
+            return -1;
+        }
+        return (toNanos - fromNanos) / 1_000_000;
+    }
+}

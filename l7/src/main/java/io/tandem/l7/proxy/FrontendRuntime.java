@@ -1,0 +1,57 @@
+package io.tandem.l7.proxy;
+
+import io.tandem.core.config.FrontendConfig;
+import io.tandem.l7.acl.RequestFacts;
+import io.tandem.l7.rules.RequestRules;
+import io.tandem.l7.rules.ResponseRules;
+import io.tandem.l7.rules.UseBackendRule;
+
+import java.util.List;
+import java.util.Map;
+
+/** A compiled frontend: its rules and the ordered {@code use-backend} decisions, ending in the default. */
+public final class FrontendRuntime {
+    private final FrontendConfig config;
+    private final RequestRules requestRules;
+    private final ResponseRules responseRules;
+    private final List<UseBackendRule> useBackend;
+    private final Map<String, BackendRuntime> backends;
+    private final BackendRuntime defaultBackend;
+
+    public FrontendRuntime(FrontendConfig config, RequestRules requestRules, ResponseRules responseRules,
+                           List<UseBackendRule> useBackend, Map<String, BackendRuntime> backends) {
+        this.config = config;
+        this.requestRules = requestRules;
+        this.responseRules = responseRules;
+        this.useBackend = List.copyOf(useBackend);
+        this.backends = Map.copyOf(backends);
+        this.defaultBackend = config.defaultBackend() == null ? null
+                : backends.get(config.defaultBackend().value());
+    }
+
+    public String name() {
+        return config.name();
+    }
+
+    public FrontendConfig config() {
+        return config;
+    }
+
+    RequestRules requestRules() {
+        return requestRules;
+    }
+
+    ResponseRules responseRules() {
+        return responseRules;
+    }
+
+    /** The first {@code use-backend} whose condition holds, else {@code default-backend}; null when neither. */
+    BackendRuntime route(RequestFacts facts) {
+        for (UseBackendRule rule : useBackend) {
+            if (rule.condition().test(facts)) {
+                return backends.get(rule.backend());
+            }
+        }
+        return defaultBackend;
+    }
+}

@@ -1,0 +1,39 @@
+package io.tandem.l7.proxy;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+
+import java.util.List;
+
+/** Removes the headers that describe one connection and must not cross the proxy (RFC 9110 §7.6.1). */
+final class HopByHop {
+    private static final List<CharSequence> ALWAYS = List.of(HttpHeaderNames.KEEP_ALIVE,
+            "Proxy-Connection", HttpHeaderNames.TE, HttpHeaderNames.UPGRADE, HttpHeaderNames.PROXY_AUTHENTICATE);
+
+    /** Framing and routing headers a client may not make us drop by naming them in Connection. */
+    private static final java.util.Set<String> PROTECTED = java.util.Set.of("close", "keep-alive",
+            "transfer-encoding", "content-length", "host");
+
+    private HopByHop() {
+    }
+
+    /** Strips {@code Connection}, every header it names, and the fixed hop-by-hop set. Transfer-Encoding stays:
+     *  the encoder re-frames the body by it. */
+    static void strip(HttpHeaders headers) {
+        List<String> connection = headers.getAll(HttpHeaderNames.CONNECTION);
+        if (!connection.isEmpty()) {
+            for (String value : connection) {
+                for (String token : value.split(",")) {
+                    String name = token.trim();
+                    if (!name.isEmpty() && !PROTECTED.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+                        headers.remove(name);
+                    }
+                }
+            }
+            headers.remove(HttpHeaderNames.CONNECTION);
+        }
+        for (CharSequence name : ALWAYS) {
+            headers.remove(name);
+        }
+    }
+}

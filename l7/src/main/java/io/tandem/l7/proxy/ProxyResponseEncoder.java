@@ -1,0 +1,22 @@
+package io.tandem.l7.proxy;
+
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+
+/**
+ * Encodes responses to the client. Unlike a plain {@link HttpResponseEncoder} it is told when the response
+ * answers a HEAD request, so a chunked HEAD response is sent without a body terminator that would corrupt the
+ * next response on the connection.
+ */
+final class ProxyResponseEncoder extends HttpResponseEncoder {
+    private boolean answeringHead;
+
+    void answeringHead(boolean head) {
+        this.answeringHead = head;
+    }
+
+    @Override
+    protected boolean isContentAlwaysEmpty(HttpMessage msg) {
+        return answeringHead || super.isContentAlwaysEmpty(msg);
+    }
+}
