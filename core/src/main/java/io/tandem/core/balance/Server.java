@@ -21,7 +21,8 @@ public final class Server {
     public Server(String backend, ServerConfig config) {
         this.backend = backend;
         this.config = config;
-        this.socketAddress = InetSocketAddress.createUnresolved(config.address().host(), config.address().port());
+        // Resolved once, here, on the control path: the data path never waits on DNS.
+        this.socketAddress = new InetSocketAddress(config.address().host(), config.address().port());
     }
 
     public String backend() {
@@ -49,7 +50,7 @@ public final class Server {
         return config.backup();
     }
 
-    /** The address to connect to; unresolved, resolved off the event loop by the connector. */
+    /** The address to connect to, resolved when the config was compiled; unresolved if the name had no address. */
     public InetSocketAddress socketAddress() {
         return socketAddress;
     }

@@ -76,6 +76,11 @@ public final class ServerPool {
         return s != null && s.isUsable() ? s : null;
     }
 
+    /** True when some server has persistence cookie {@code value}, usable or not (logs tell down from invalid). */
+    public boolean hasCookie(String value) {
+        return value != null && byCookie.containsKey(value);
+    }
+
     /** True when some server, active or backup, is usable. */
     public boolean anyUsable() {
         return tiers.anyUsable();
@@ -88,7 +93,8 @@ public final class ServerPool {
 
     /**
      * Finds a server for a request and takes a slot on it. Exactly one callback method is invoked, always on
-     * {@code executor}, unless {@link Waiting#cancel} wins first: {@code onAcquired} with the slot taken,
+     * {@code executor} (synchronously, before this returns, when the caller already runs there and the outcome
+     * is known at once), unless {@link Waiting#cancel} wins first: {@code onAcquired} with the slot taken,
      * {@code onNoServer} when no usable server outside {@code excluded} exists, or {@code onQueueTimeout} when
      * every candidate stayed full for {@code queueTimeout}.
      *
@@ -100,12 +106,21 @@ public final class ServerPool {
         if (queueLength == 0) {
             Server s = selectAndTake(hashKey, tried);
             if (s != null) {
-                deliver(executor, callback, s);
+                if (executor.inEventLoop()) {
+                    // The common case, a free server and a caller on its own loop, costs no task hop.
+                    callback.onAcquired(s);
+                } else {
+                    deliver(executor, callback, s);
+                }
                 return Waiting.DONE;
             }
         }
         if (!tiers.anyCandidate(tried)) {
-            executor.execute(callback::onNoServer);
+            if (executor.inEventLoop()) {
+                callback.onNoServer();
+            } else {
+                executor.execute(callback::onNoServer);
+            }
             return Waiting.DONE;
         }
         Waiter waiter = new Waiter(tried, executor, callback);

@@ -41,6 +41,7 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
     private BackendRuntime backend;
     private Server server;
     private Set<Server> excluded;
+    private ServerPool.Waiting waiting;
     private Channel upstream;
     private boolean reusedUpstream;
     private boolean clientKeepAlive;
@@ -183,8 +184,8 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
             }
         }
         Timeouts timeouts = backend.timeouts();
-        backend.pool().acquire(backend.hashKey(facts), excluded == null ? Set.of() : excluded, client.eventLoop(),
-                timeouts.queue(), this);
+        waiting = backend.pool().acquire(backend.hashKey(facts), excluded == null ? Set.of() : excluded,
+                client.eventLoop(), timeouts.queue(), this);
     }
 
     @Override
@@ -534,6 +535,11 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
     }
 
     private void cancelTimers() {
+        if (waiting != null) {
+            // Still queued: leave the queue. Already served: onAcquired sees the exchange finished and releases.
+            waiting.cancel();
+            waiting = null;
+        }
         if (serverTimer != null) {
             serverTimer.cancel();
         }
