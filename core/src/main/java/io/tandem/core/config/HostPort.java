@@ -1,7 +1,57 @@
 package io.tandem.core.config;
 
+import java.util.regex.Pattern;
+
 /** A socket address as written in the config: {@code host:port}, IPv6 as {@code [::1]:80}, {@code *:80} for any. */
 public record HostPort(String host, int port) {
+    private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?");
+    private static final Pattern DIGITS_AND_DOTS = Pattern.compile("[0-9.]+");
+    private static final Pattern PORT = Pattern.compile("\\d{1,5}");
+
+    /**
+     * Parses {@code host:port}, {@code [v6]:port} or {@code *:port}; the host is kept as written (brackets
+     * removed). Throws {@link IllegalArgumentException} with the user-facing message.
+     */
+    public static HostPort parse(String text) {
+        String host;
+        String port;
+        if (text.startsWith("[")) {
+            int close = text.indexOf(']');
+            if (close < 0 || close + 1 >= text.length() || text.charAt(close + 1) != ':') {
+                throw badAddress(text);
+            }
+            host = text.substring(1, close);
+            port = text.substring(close + 2);
+            if (ConfigValues.parseIpLiteral(host) == null || host.indexOf(':') < 0) {
+                throw badAddress(text);
+            }
+        } else {
+            int colon = text.lastIndexOf(':');
+            if (colon <= 0) {
+                throw badAddress(text);
+            }
+            host = text.substring(0, colon);
+            port = text.substring(colon + 1);
+            // An IPv4-looking host must be a valid literal, so that 10.0.0.300 is an error and not a hostname.
+            boolean validHost = host.equals("*") || (DIGITS_AND_DOTS.matcher(host).matches()
+                    ? ConfigValues.parseIpLiteral(host) != null : HOSTNAME.matcher(host).matches());
+            if (!validHost) {
+                throw badAddress(text);
+            }
+        }
+        if (!PORT.matcher(port).matches()) {
+            throw badAddress(text);
+        }
+        int number = Integer.parseInt(port);
+        if (number < 1 || number > 65535) {
+            throw new IllegalArgumentException("bad address '" + text + "' (port must be 1..65535)");
+        }
+        return new HostPort(host, number);
+    }
+
+    private static IllegalArgumentException badAddress(String text) {
+        return new IllegalArgumentException("bad address '" + text + "' (use host:port, [::1]:port)");
+    }
 
     /** True when the host is a wildcard ({@code *}, {@code 0.0.0.0} or {@code ::}). */
     public boolean isWildcard() {

@@ -3,6 +3,9 @@ package io.tandem.core.config;
 import java.time.Duration;
 import java.util.List;
 
-/** A {@code stick-table} block: key type ({@code ip}, {@code string}), capacity, expiry and stored counters. */
+/**
+ * A {@code stick-table} block: key type ({@code ip}, {@code ipv6}, {@code string}, {@code integer}), capacity in
+ * entries, expiry (null: entries never expire and the oldest are evicted when full) and stored counters.
+ */
 public record StickTableConfig(String type, long size, Duration expire, List<String> store, SourcePos pos) {
 }

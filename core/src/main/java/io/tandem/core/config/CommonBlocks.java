@@ -1,0 +1,271 @@
+package io.tandem.core.config;
+
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The blocks that keep one shape wherever they appear ({@code timeout}, {@code forwardfor}, {@code check},
+ * {@code servers}, {@code stick-table}), read the same way for every section that holds them.
+ */
+final class CommonBlocks {
+    static final List<String> TIMEOUT_KEYS = List.of("connect", "client", "server", "http-request",
+            "http-keep-alive", "tunnel", "queue");
+    static final List<String> CHECK_KEYS = List.of("http", "tcp", "host", "send", "expect", "inter", "fall", "rise");
+    static final List<String> SERVER_KEYS = List.of("address", "weight", "backup", "maxconn", "cookie", "ssl");
+    static final List<String> STICK_TABLE_KEYS = List.of("type", "size", "expire", "store");
+    static final List<String> STICK_TABLE_TYPES = List.of("ip", "ipv6", "string", "integer");
+    /** Names of frontends, backends, servers and ACLs: HAProxy's characters, so names carry over. */
+    static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:-]+");
+
+    private static final Pattern HTTP_METHOD = Pattern.compile("[A-Z]+");
+    private static final Duration DEFAULT_INTER = Duration.ofSeconds(2);
+    private static final int DEFAULT_FALL = 3;
+    private static final int DEFAULT_RISE = 2;
+
+    private final NodeReader reader;
+
+    CommonBlocks(NodeReader reader) {
+        this.reader = reader;
+    }
+
+    /** True when {@code name} is usable as a name; otherwise records why. */
+    boolean checkName(String name, SourcePos pos, String kind) {
+        if (NAME.matcher(name).matches()) {
+            return true;
+        }
+        reader.error(pos, "bad " + kind + " name '" + name + "' (use letters, digits, '-', '_', '.', ':')");
+        return false;
+    }
+
+    /** The {@code timeout} block of {@code parent}, unset fields null (the caller merges with the level above). */
+    Timeouts timeouts(Block parent) {
+        Block t = parent.block("timeout", TIMEOUT_KEYS);
+        if (t == null) {
+            return Timeouts.UNSET;
+        }
+        return new Timeouts(t.duration("connect", null), t.duration("client", null), t.duration("server", null),
+                t.duration("http-request", null), t.duration("http-keep-alive", null), t.duration("tunnel", null),
+                t.duration("queue", null));
+    }
+
+    /** {@code forwardfor: true|false} or {@code { except: CIDR | [CIDR, ...] }}; {@code inherited} when absent. */
+    ForwardFor forwardFor(Block parent, ForwardFor inherited) {
+        Node value = parent.value("forwardfor");
+        if (value == null) {
+            return inherited;
+        }
+        if (value instanceof ScalarNode) {
+            Boolean enabled = reader.bool(value, "'forwardfor'");
+            return enabled == null ? inherited : enabled ? new ForwardFor(true, List.of()) : ForwardFor.DISABLED;
+        }
+        if (!(value instanceof MappingNode)) {
+            reader.error(value, "expected true, false or a mapping for 'forwardfor', got " + NodeReader.describe(value));
+            return inherited;
+        }
+        Block block = parent.block("forwardfor", List.of("except"));
+        List<Cidr> except = new ArrayList<>();
+        for (Located<String> range : block.locatedOneOrMore("except")) {
+            try {
+                except.add(Cidr.parse(range.value()));
+            } catch (IllegalArgumentException e) {
+                reader.error(range.pos(), e.getMessage());
+            }
+        }
+        return new ForwardFor(true, List.copyOf(except));
+    }
+
+    /** The {@code check} block, or null when there is none (servers then count as up) or it is unusable. */
+    CheckConfig check(Block parent) {
+        Block c = parent.block("check", CHECK_KEYS);
+        if (c == null) {
+            return null;
+        }
+        boolean http = c.has("http");
+        boolean tcp = c.has("tcp");
+        if (http == tcp) {
+            reader.error(c.pos(), http ? "check takes 'http' or 'tcp', not both"
+                    : "check needs 'http: METHOD PATH' or 'tcp: true'");
+            return null;
+        }
+        Duration inter = c.duration("inter", DEFAULT_INTER);
+        if (inter.isZero()) {
+            reader.error(c.value("inter"), "check 'inter' must be longer than 0");
+            inter = DEFAULT_INTER;
+        }
+        int fall = c.integer("fall", 1, Integer.MAX_VALUE, DEFAULT_FALL);
+        int rise = c.integer("rise", 1, Integer.MAX_VALUE, DEFAULT_RISE);
+        return http ? httpCheck(c, inter, fall, rise) : tcpCheck(c, inter, fall, rise);
+    }
+
+    private CheckConfig httpCheck(Block c, Duration inter, int fall, int rise) {
+        if (c.has("send")) {
+            reader.error(c.keyPos("send"), "'send' applies to tcp checks only");
+        }
+        Located<String> request = c.located("http");
+        if (request == null) {
+            return null;
+        }
+        String[] words = request.value().trim().split("\\s+");
+        if (words.length != 2 || !HTTP_METHOD.matcher(words[0]).matches() || !words[1].startsWith("/")) {
+            reader.error(request.pos(), "bad http check '" + request.value() + "' (use METHOD PATH, e.g. GET /healthz)");
+            return null;
+        }
+        String host = c.string("host");
+        int expectStatus = 0;
+        String expectString = null;
+        Located<String> expect = c.located("expect");
+        if (expect != null) {
+            String[] parts = expect.value().trim().split("\\s+", 2);
+            if (parts.length == 2 && parts[0].equals("status") && parts[1].matches("\\d{3}")
+                    && Integer.parseInt(parts[1]) >= 100 && Integer.parseInt(parts[1]) <= 599) {
+                expectStatus = Integer.parseInt(parts[1]);
+            } else if (parts.length == 2 && parts[0].equals("string")) {
+                expectString = parts[1];
+            } else {
+                reader.error(expect.pos(), "bad expect '" + expect.value()
+                        + "' for an http check (use 'status 200' or 'string TEXT')");
+            }
+        }
+        return new CheckConfig(CheckConfig.Kind.HTTP, words[0], words[1], host, null, expectStatus, expectString,
+                inter, fall, rise, c.pos());
+    }
+
+    private CheckConfig tcpCheck(Block c, Duration inter, int fall, int rise) {
+        if (c.has("host")) {
+            reader.error(c.keyPos("host"), "'host' applies to http checks only");
+        }
+        Boolean enabled = reader.bool(c.value("tcp"), "'tcp'");
+        if (enabled == null) {
+            return null;
+        }
+        if (!enabled) {
+            // tcp: false is most likely an attempt to turn checks off, which is done by leaving 'check' out.
+            reader.error(c.value("tcp"), "'tcp' must be true (leave 'check' out to disable health checks)");
+            return null;
+        }
+        String send = c.string("send");
+        String expect = c.string("expect");
+        if (expect != null && expect.startsWith("string ")) {
+            expect = expect.substring("string ".length()).trim();
+        }
+        return new CheckConfig(CheckConfig.Kind.TCP, null, null, null, send, 0, expect, inter, fall, rise, c.pos());
+    }
+
+    /**
+     * The {@code servers} block: {@code name: host:port} or {@code name: { address, weight, ... }}. A server
+     * with an error is left out; an absent or empty block is an error, since the pool could never serve.
+     */
+    List<ServerConfig> servers(Block parent, String owner) {
+        if (!parent.has("servers")) {
+            reader.error(parent.pos(), owner + " needs 'servers'");
+            return List.of();
+        }
+        Block names = parent.names("servers");
+        if (names == null) {
+            return List.of();
+        }
+        if (names.entries().isEmpty()) {
+            reader.error(parent.keyPos("servers"), owner + " has no servers");
+            return List.of();
+        }
+        List<ServerConfig> servers = new ArrayList<>();
+        for (Block.Entry entry : names.entries()) {
+            ServerConfig server = server(entry);
+            if (server != null && checkName(entry.key(), entry.keyPos(), "server")) {
+                servers.add(server);
+            }
+        }
+        return List.copyOf(servers);
+    }
+
+    private ServerConfig server(Block.Entry entry) {
+        String what = "server '" + entry.key() + "'";
+        if (entry.value() instanceof ScalarNode) {
+            HostPort address = serverAddress(entry.value(), what);
+            return address == null ? null : new ServerConfig(entry.key(), address, 1, false, 0, null, entry.keyPos());
+        }
+        if (!(entry.value() instanceof MappingNode)) {
+            reader.error(entry.value(), "expected an address or a mapping for " + what + ", got "
+                    + NodeReader.describe(entry.value()));
+            return null;
+        }
+        Block s = reader.block(entry.value(), what, "in " + what, SERVER_KEYS, entry.keyPos());
+        if (s.has("ssl")) {
+            reader.error(s.keyPos("ssl"), "'ssl' on server is not supported yet");
+        }
+        int weight = s.integer("weight", 0, 256, 1);
+        boolean backup = s.bool("backup", false);
+        int maxconn = s.integer("maxconn", 0, Integer.MAX_VALUE, 0);
+        String cookie = s.string("cookie");
+        if (!s.has("address")) {
+            reader.error(entry.keyPos(), what + " needs 'address'");
+            return null;
+        }
+        HostPort address = serverAddress(s.value("address"), "'address'");
+        if (address == null || s.has("ssl")) {
+            return null;
+        }
+        return new ServerConfig(entry.key(), address, weight, backup, maxconn, cookie, entry.keyPos());
+    }
+
+    private HostPort serverAddress(Node node, String what) {
+        String text = reader.text(node, what);
+        if (text == null) {
+            return null;
+        }
+        try {
+            HostPort address = HostPort.parse(text);
+            if (address.isWildcard()) {
+                reader.error(node, "a server address cannot be a wildcard: '" + text + "'");
+                return null;
+            }
+            return address;
+        } catch (IllegalArgumentException e) {
+            reader.error(node, e.getMessage());
+            return null;
+        }
+    }
+
+    /** The {@code stick-table} block, or null when absent or unusable ({@code type} and {@code size} required). */
+    StickTableConfig stickTable(Block parent) {
+        Block t = parent.block("stick-table", STICK_TABLE_KEYS);
+        if (t == null) {
+            return null;
+        }
+        String type = t.string("type");
+        if (type == null && !t.has("type")) {
+            reader.error(t.pos(), "stick-table needs 'type' (" + String.join(", ", STICK_TABLE_TYPES) + ")");
+        } else if (type != null && !STICK_TABLE_TYPES.contains(type)) {
+            reader.error(t.value("type"), "unknown stick-table type '" + type + "'"
+                    + Suggestions.hint(type, STICK_TABLE_TYPES, "valid types"));
+            type = null;
+        }
+        Long size = null;
+        String sizeText = t.string("size");
+        if (sizeText == null && !t.has("size")) {
+            reader.error(t.pos(), "stick-table needs 'size' (e.g. 100k)");
+        } else if (sizeText != null) {
+            try {
+                size = ConfigValues.parseSize(sizeText);
+                if (size == 0) {
+                    reader.error(t.value("size"), "stick-table 'size' must be at least 1");
+                    size = null;
+                }
+            } catch (IllegalArgumentException e) {
+                reader.error(t.value("size"), e.getMessage());
+            }
+        }
+        Duration expire = t.duration("expire", null);
+        List<String> store = t.locatedList("store").stream().map(Located::value).toList();
+        if (type == null || size == null) {
+            return null;
+        }
+        return new StickTableConfig(type, size, expire, store, t.pos());
+    }
+}

@@ -1,0 +1,159 @@
+package io.tandem.core.config;
+
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.Node;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Loads a Tandem YAML config into {@link TandemConfig}, reporting every problem with its {@code FILE:LINE:COL}
+ * instead of stopping at the first. Never throws for bad input.
+ *
+ * <p>{@code ${NAME}} in any value is replaced by that environment variable; a value that is exactly
+ * {@code file:/path} is replaced by the file's content without its trailing newline (except {@code global.log},
+ * where {@code file:/path} names the log destination).
+ */
+public final class ConfigLoader {
+    private static final List<String> TOP_KEYS = List.of("global", "defaults", "l7", "l4", "vrrp", "cluster",
+            "admin");
+    /** Sections of DESIGN §3 that later features will read; recognised so users get "not yet", not "unknown". */
+    private static final Set<String> NOT_SUPPORTED_YET = Set.of("l4", "vrrp", "cluster", "admin");
+    private static final List<String> GLOBAL_KEYS = List.of("name", "workers", "maxconn", "log", "hard-stop-after");
+    private static final List<String> DEFAULTS_KEYS = List.of("timeout", "forwardfor", "retries");
+    private static final int DEFAULT_MAXCONN = 4096;
+    private static final int DEFAULT_RETRIES = 3;
+    private static final String DEFAULT_LOG = "stdout";
+    private static final Duration DEFAULT_HARD_STOP_AFTER = Duration.ofSeconds(30);
+
+    private ConfigLoader() {
+    }
+
+    /** Loads {@code file}, expanding {@code ${NAME}} from the process environment. */
+    public static LoadResult load(Path file) {
+        return load(file, System.getenv());
+    }
+
+    /** Loads {@code file}, expanding {@code ${NAME}} from {@code env}. */
+    public static LoadResult load(Path file, Map<String, String> env) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            ConfigError error = new ConfigError(new SourcePos(file.toString(), 1, 1),
+                    "cannot read config (" + NodeReader.reason(e) + ")");
+            return new LoadResult(null, List.of(error));
+        }
+        return parse(file.toString(), text, env);
+    }
+
+    /** Parses {@code yamlText}, naming it {@code sourceName} in errors; {@code ${NAME}} from the process env. */
+    public static LoadResult parse(String sourceName, String yamlText) {
+        return parse(sourceName, yamlText, System.getenv());
+    }
+
+    /** Parses {@code yamlText}, naming it {@code sourceName} in errors and expanding {@code ${NAME}} from {@code env}. */
+    public static LoadResult parse(String sourceName, String yamlText, Map<String, String> env) {
+        NodeReader reader = new NodeReader(sourceName, env);
+        Node root;
+        try {
+            // compose() builds the node tree only: no objects are constructed, and marks keep every position.
+            root = new Yaml(new LoaderOptions()).compose(new StringReader(yamlText));
+        } catch (MarkedYAMLException e) {
+            Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
+            SourcePos pos = mark != null ? reader.pos(mark) : new SourcePos(sourceName, 1, 1);
+            String problem = e.getProblem() != null ? e.getProblem() : e.getMessage();
+            return new LoadResult(null, List.of(new ConfigError(pos, "YAML syntax error: " + problem)));
+        } catch (YAMLException e) {
+            return new LoadResult(null, List.of(new ConfigError(new SourcePos(sourceName, 1, 1),
+                    "YAML error: " + e.getMessage())));
+        }
+        SourcePos start = new SourcePos(sourceName, 1, 1);
+        Block top = root == null ? null : reader.block(root, "the config", "at the top level", TOP_KEYS, start);
+        if (top == null) {
+            top = reader.emptyBlock(start);
+        }
+        for (Block.Entry entry : top.entries()) {
+            if (NOT_SUPPORTED_YET.contains(entry.key())) {
+                reader.error(entry.keyPos(), "'" + entry.key() + "' is not supported yet");
+            }
+        }
+        GlobalConfig global = global(section(reader, top, "global", GLOBAL_KEYS));
+        DefaultsConfig defaults = defaults(reader, section(reader, top, "defaults", DEFAULTS_KEYS));
+        L7Config l7 = new L7Loader(reader, defaults).load(section(reader, top, "l7", L7Loader.L7_KEYS));
+        return new LoadResult(new TandemConfig(sourceName, global, defaults, l7), reader.errors());
+    }
+
+    /** A top-level section, or an empty one when absent or not a mapping, so its defaults still apply. */
+    private static Block section(NodeReader reader, Block top, String key, List<String> validKeys) {
+        Block block = top.block(key, validKeys);
+        return block != null ? block : reader.emptyBlock(top.pos());
+    }
+
+    private static GlobalConfig global(Block g) {
+        String name = g.string("name");
+        return new GlobalConfig(name != null ? name : localHostname(),
+                g.integer("workers", 0, Integer.MAX_VALUE, 0),
+                g.integer("maxconn", 1, Integer.MAX_VALUE, DEFAULT_MAXCONN),
+                log(g), g.duration("hard-stop-after", DEFAULT_HARD_STOP_AFTER));
+    }
+
+    /** {@code stdout}, {@code file:/path} or {@code syslog://host:port}; the shape is checked, not the target. */
+    private static String log(Block g) {
+        NodeReader reader = g.reader();
+        if (!g.has("log")) {
+            return DEFAULT_LOG;
+        }
+        String log = reader.textWithoutFiles(g.value("log"), "'log'");
+        if (log == null) {
+            return DEFAULT_LOG;
+        }
+        boolean valid = log.equals("stdout") || (log.startsWith("file:") && log.length() > "file:".length());
+        if (log.startsWith("syslog://")) {
+            try {
+                valid = !HostPort.parse(log.substring("syslog://".length())).isWildcard();
+            } catch (IllegalArgumentException e) {
+                valid = false;
+            }
+        }
+        if (!valid) {
+            reader.error(g.value("log"), "bad log '" + log + "' (use stdout, file:/path or syslog://host:port)");
+            return DEFAULT_LOG;
+        }
+        return log;
+    }
+
+    private static DefaultsConfig defaults(NodeReader reader, Block d) {
+        CommonBlocks common = new CommonBlocks(reader);
+        return new DefaultsConfig(common.timeouts(d).orElse(Timeouts.BUILT_IN),
+                common.forwardFor(d, ForwardFor.DISABLED), d.integer("retries", 0, Integer.MAX_VALUE, DEFAULT_RETRIES));
+    }
+
+    /**
+     * The kernel's host name, read from procfs or /etc/hostname rather than {@code InetAddress.getLocalHost()},
+     * which resolves the name and can hang on a broken resolver.
+     */
+    private static String localHostname() {
+        for (String file : List.of("/proc/sys/kernel/hostname", "/etc/hostname")) {
+            try {
+                String name = Files.readString(Path.of(file)).trim();
+                if (!name.isEmpty()) {
+                    return name;
+                }
+            } catch (IOException | RuntimeException unreadable) {
+                // Not Linux, or no such file: try the next source.
+            }
+        }
+        return "localhost";
+    }
+}

@@ -1,0 +1,101 @@
+package io.tandem.core.config;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Parsers for the value syntaxes of the config file (durations, sizes, IP literals), shared with the modules
+ * that compile config text later. Each throws {@link IllegalArgumentException} whose message is the
+ * user-facing error.
+ */
+public final class ConfigValues {
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,18})(ms|s|m|h|d)?");
+    private static final Pattern SIZE = Pattern.compile("(\\d{1,18})([kmg])?");
+    private static final Pattern IPV4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
+    private static final Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:.]+");
+
+    private ConfigValues() {
+    }
+
+    /**
+     * A duration: {@code 100ms 5s 1m 1h 1d}; a bare integer is milliseconds, as in HAProxy, so that a value
+     * copied from haproxy.cfg keeps its meaning.
+     */
+    public static Duration parseDuration(String text) {
+        Matcher m = DURATION.matcher(text);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("bad duration '" + text + "' (use e.g. 100ms, 5s, 1m)");
+        }
+        long amount = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "ms" : m.group(2);
+        try {
+            return switch (unit) {
+                case "ms" -> Duration.ofMillis(amount);
+                case "s" -> Duration.ofSeconds(amount);
+                case "m" -> Duration.ofMinutes(amount);
+                case "h" -> Duration.ofHours(amount);
+                default -> Duration.ofDays(amount);
+            };
+        } catch (ArithmeticException tooLong) {
+            throw new IllegalArgumentException("bad duration '" + text + "' (use e.g. 100ms, 5s, 1m)");
+        }
+    }
+
+    /**
+     * A count such as a stick table's {@code size}: an integer with an optional {@code k}, {@code m} or
+     * {@code g} suffix. The multipliers are decimal (100k = 100000) because the value counts entries, not
+     * bytes, and operators read "100k entries" as a hundred thousand.
+     */
+    public static long parseSize(String text) {
+        Matcher m = SIZE.matcher(text);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("bad size '" + text + "' (use e.g. 100k, 1m or a plain number)");
+        }
+        long multiplier = m.group(2) == null ? 1 : switch (m.group(2)) {
+            case "k" -> 1_000L;
+            case "m" -> 1_000_000L;
+            default -> 1_000_000_000L;
+        };
+        try {
+            return Math.multiplyExact(Long.parseLong(m.group(1)), multiplier);
+        } catch (ArithmeticException tooLarge) {
+            throw new IllegalArgumentException("bad size '" + text + "' (use e.g. 100k, 1m or a plain number)");
+        }
+    }
+
+    /**
+     * The address an IPv4 or IPv6 literal stands for, or null when {@code text} is not one. Never resolves a
+     * name: the config loader must not wait on DNS.
+     */
+    public static InetAddress parseIpLiteral(String text) {
+        Matcher v4 = IPV4.matcher(text);
+        if (v4.matches()) {
+            byte[] bytes = new byte[4];
+            for (int i = 0; i < 4; i++) {
+                int octet = Integer.parseInt(v4.group(i + 1));
+                if (octet > 255) {
+                    return null;
+                }
+                bytes[i] = (byte) octet;
+            }
+            try {
+                return InetAddress.getByAddress(bytes);
+            } catch (UnknownHostException impossible) {
+                return null;
+            }
+        }
+        // With a ':' in it and only hex digits, colons and dots, InetAddress parses the text as an IPv6
+        // literal and never consults a resolver.
+        if (text.indexOf(':') < 0 || !IPV6_CHARS.matcher(text).matches()) {
+            return null;
+        }
+        try {
+            return InetAddress.getByName(text);
+        } catch (UnknownHostException notALiteral) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,277 @@
+package io.tandem.core.config;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static io.tandem.core.config.ConfigLoaderTest.assertErrors;
+import static io.tandem.core.config.ConfigLoaderTest.errors;
+import static io.tandem.core.config.ConfigLoaderTest.parse;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Each kind of config error, at its exact line and column. */
+class ConfigErrorsTest {
+    /** A valid l7 section to which tests append the one mistake they are about. */
+    private static final String L7_HEAD = """
+            l7:
+              frontends:
+                web:
+                  bind: 127.0.0.1:8080
+                  default-backend: app
+              backends:
+                app:
+                  servers: { a: 10.0.0.1:80 }
+            """;
+
+    @Test
+    void yamlSyntaxErrorIsReportedAtTheProblemAndGivesNoConfig() {
+        LoadResult result = parse("global:\n  name: [a, b\n");
+        assertNull(result.config());
+        assertEquals(1, result.errors().size());
+        assertEquals(3, result.errors().get(0).pos().line());
+        assertTrue(result.errors().get(0).message().startsWith("YAML syntax error: "));
+        assertThrows(ConfigException.class, result::orThrow);
+    }
+
+    @Test
+    void misspeltKeyGetsDidYouMean() {
+        assertErrors("l7:\n  fronends: {}\n",
+                "2:3: unknown key 'fronends' in l7; did you mean 'frontends'?");
+    }
+
+    @Test
+    void unknownKeyFarFromAnyListsTheValidKeys() {
+        assertErrors("global:\n  colour: blue\n",
+                "2:3: unknown key 'colour' in global; valid keys: name, workers, maxconn, log, hard-stop-after");
+    }
+
+    @Test
+    void laterFeaturesAreRecognisedButNotSupportedYet() {
+        assertErrors("l4: {}\nvrrp: {}\ncluster: {}\nadmin: {}\n",
+                "1:1: 'l4' is not supported yet",
+                "2:1: 'vrrp' is not supported yet",
+                "3:1: 'cluster' is not supported yet",
+                "4:1: 'admin' is not supported yet");
+    }
+
+    @Test
+    void duplicateKeyPointsAtTheFirst() {
+        assertErrors("global:\n  workers: 1\n  workers: 2\n",
+                "3:3: duplicate key 'workers' (first at 2:3)");
+    }
+
+    @Test
+    void wrongTypeNamesWhatWasExpectedAndWhatWasFound() {
+        assertErrors(L7_HEAD + "    other:\n      servers: 10.0.0.2:80\n",
+                "10:16: expected a mapping for 'servers', got a string");
+        assertErrors("global:\n  maxconn: [1]\n",
+                "2:12: expected a string for 'maxconn', got a list");
+    }
+
+    @Test
+    void badNumbersAndRangesAreReportedAndDefaulted() {
+        LoadResult result = parse("global:\n  workers: -1\n  maxconn: lots\n");
+        assertEquals(List.of(
+                "2:12: 'workers' must be an integer >= 0, got -1",
+                "3:12: expected an integer >= 1 for 'maxconn', got 'lots'"), errors(result));
+        assertEquals(0, result.config().global().workers());
+        assertEquals(4096, result.config().global().maxconn());
+    }
+
+    @Test
+    void booleansAreStrictlyTrueOrFalse() {
+        assertErrors(L7_HEAD.replace("{ a: 10.0.0.1:80 }", "{ a: { address: 10.0.0.1:80, backup: yes } }"),
+                "8:53: expected true or false for 'backup', got 'yes'");
+    }
+
+    @Test
+    void badDurationShowsTheAcceptedForms() {
+        assertErrors("defaults:\n  timeout: { connect: 5 s, client: -1s }\n",
+                "2:23: bad duration '5 s' (use e.g. 100ms, 5s, 1m)",
+                "2:36: bad duration '-1s' (use e.g. 100ms, 5s, 1m)");
+    }
+
+    @Test
+    void badAddressesAreReportedAndTheirServerDropped() {
+        LoadResult result = parse(L7_HEAD.replace("{ a: 10.0.0.1:80 }",
+                "{ a: 10.0.0.1:80, b: 10.0.0.1, c: '[::1]:99999', d: '::1:80', e: 10.0.0.300:80 }"));
+        assertEquals(List.of(
+                "8:37: bad address '10.0.0.1' (use host:port, [::1]:port)",
+                "8:51: bad address '[::1]:99999' (port must be 1..65535)",
+                "8:69: bad address '::1:80' (use host:port, [::1]:port)",
+                "8:81: bad address '10.0.0.300:80' (use host:port, [::1]:port)"), errors(result));
+        assertEquals(List.of("a"), result.config().l7().backends().get("app").servers().stream()
+                .map(ServerConfig::name).toList());
+    }
+
+    @Test
+    void badCidrInForwardforExcept() {
+        assertErrors("defaults:\n  forwardfor: { except: [10.0.0.0/8, 10.0.0.0/33, example.com] }\n",
+                "2:38: bad prefix length in '10.0.0.0/33' (use 0..32)",
+                "2:51: bad address range 'example.com' (use e.g. 10.0.0.0/8, ::1/128)");
+    }
+
+    @Test
+    void unknownBackendInUseBackendGetsDidYouMean() {
+        assertErrors(L7_HEAD.replace("default-backend: app",
+                        "use-backend: [ 'ap if is_api', 'app when x', 'app if' ]\n      default-backend: apq"),
+                "5:23: unknown backend 'ap' in use-backend; did you mean 'app'?",
+                "5:43: expected 'if' or 'unless' after the backend name, got 'when'",
+                "5:57: missing condition after 'if'",
+                "6:24: unknown backend 'apq' in default-backend; did you mean 'app'?");
+    }
+
+    @Test
+    void frontendWithoutBindOrBackendIsAnError() {
+        assertErrors("l7:\n  frontends:\n    web: { acl: { a: path / } }\n",
+                "3:5: frontend 'web' needs at least one 'bind'",
+                "3:5: frontend 'web' has no default-backend and no use-backend");
+    }
+
+    @Test
+    void backendNeedsServers() {
+        assertErrors(L7_HEAD + "    empty: { servers: {} }\n    none: { balance: uri }\n",
+                "9:14: backend 'empty' has no servers",
+                "10:5: backend 'none' needs 'servers'");
+    }
+
+    @Test
+    void sameBindTwiceIsReportedAtTheSecond() {
+        assertTrue(parse(L7_HEAD).ok());
+        String yaml = L7_HEAD.replace("      default-backend: app\n", """
+                      default-backend: app
+                    api:
+                      bind: [ 127.0.0.1:8080 ]
+                      default-backend: app
+                """);
+        assertErrors(yaml, "7:15: bind 127.0.0.1:8080 already used by frontend web at 4:13");
+    }
+
+    @Test
+    void wildcardBindConflictsWithAnyAddressOnItsPort() {
+        String yaml = L7_HEAD.replace("      default-backend: app\n", """
+                      default-backend: app
+                    api:
+                      bind: [ '*:8080', '0.0.0.0:9090', '[::]:9091', 10.1.1.1:9090 ]
+                      default-backend: app
+                """);
+        assertErrors(yaml,
+                "7:16: bind *:8080 overlaps bind 127.0.0.1:8080 of frontend web at 4:13",
+                "7:54: bind 10.1.1.1:9090 overlaps bind 0.0.0.0:9090 of frontend api at 7:26");
+    }
+
+    @Test
+    void tlsBindOptionsAreNotSupportedYetAndUnknownOptionsAreErrors() {
+        assertErrors(L7_HEAD.replace("bind: 127.0.0.1:8080", "bind: 127.0.0.1:8443 tls crt /x.pem accept-prxy"),
+                "4:28: 'tls' on bind is not supported yet",
+                "4:32: 'crt' on bind is not supported yet",
+                "4:43: unknown bind option 'accept-prxy'; did you mean 'accept-proxy'?");
+    }
+
+    @Test
+    void balanceAndCookieWordsAreChecked() {
+        assertErrors(L7_HEAD + """
+                    b1: { balance: maglev, servers: { a: 10.0.0.1:80 } }
+                    b2: { balance: roundrobbin, servers: { a: 10.0.0.1:80 } }
+                    b3: { balance: uri, hash-type: consistant, servers: { a: 10.0.0.1:80 } }
+                    b4: { cookie: SRVID rewrite, servers: { a: 10.0.0.1:80 } }
+                    b5: { cookie: SRVID insert nocahe, servers: { a: 10.0.0.1:80 } }
+                    b6: { cookie: SRVID, servers: { a: 10.0.0.1:80 } }
+                """,
+                "9:20: balance 'maglev' is not supported yet",
+                "10:20: unknown balance 'roundrobbin'; did you mean 'roundrobin'?",
+                "11:36: unknown hash-type 'consistant'; did you mean 'consistent'?",
+                "12:25: cookie mode 'rewrite' is not supported yet",
+                "13:32: unknown cookie option 'nocahe'; did you mean 'nocache'?",
+                "14:19: cookie needs the 'insert' mode (NAME insert [indirect] [nocache] [httponly] [secure])");
+    }
+
+    @Test
+    void duplicateServerCookieValuesAreAnError() {
+        assertErrors(L7_HEAD.replace("{ a: 10.0.0.1:80 }",
+                        "{ a: { address: 10.0.0.1:80, cookie: s1 }, b: { address: 10.0.0.2:80, cookie: s1 } }")
+                        .replace("      servers:", "      cookie: SRVID insert\n      servers:"),
+                "9:59: cookie 's1' already used by server a at 9:18");
+    }
+
+    @Test
+    void serverSslIsNotSupportedYet() {
+        assertErrors(L7_HEAD.replace("{ a: 10.0.0.1:80 }", "{ a: { address: 10.0.0.1:80, ssl: { verify: none } } }"),
+                "8:45: 'ssl' on server is not supported yet");
+    }
+
+    @Test
+    void checkNeedsExactlyOneKindAndValidExpectations() {
+        assertErrors(L7_HEAD + """
+                    c1: { check: { inter: 1s }, servers: { a: 10.0.0.1:80 } }
+                    c2: { check: { http: GET /, tcp: true }, servers: { a: 10.0.0.1:80 } }
+                    c3: { check: { http: /health, expect: status 700, fall: 0 }, servers: { a: 10.0.0.1:80 } }
+                    c4: { check: { http: GET /, expect: status 700, send: x }, servers: { a: 10.0.0.1:80 } }
+                    c5: { check: { tcp: false }, servers: { a: 10.0.0.1:80 } }
+                """,
+                "9:11: check needs 'http: METHOD PATH' or 'tcp: true'",
+                "10:11: check takes 'http' or 'tcp', not both",
+                "11:26: bad http check '/health' (use METHOD PATH, e.g. GET /healthz)",
+                "11:61: 'fall' must be an integer >= 1, got 0",
+                "12:41: bad expect 'status 700' for an http check (use 'status 200' or 'string TEXT')",
+                "12:53: 'send' applies to tcp checks only",
+                "13:25: 'tcp' must be true (leave 'check' out to disable health checks)");
+    }
+
+    @Test
+    void stickTableNeedsTypeAndSize() {
+        assertErrors(L7_HEAD + """
+                    s1: { stick-table: { expire: 5m }, servers: { a: 10.0.0.1:80 } }
+                    s2: { stick-table: { type: ipv4, size: 10q }, servers: { a: 10.0.0.1:80 } }
+                    s3: { stick-on: src, servers: { a: 10.0.0.1:80 } }
+                """,
+                "9:11: stick-table needs 'type' (ip, ipv6, string, integer)",
+                "9:11: stick-table needs 'size' (e.g. 100k)",
+                "10:32: unknown stick-table type 'ipv4'; did you mean 'ipv6'?",
+                "10:44: bad size '10q' (use e.g. 100k, 1m or a plain number)",
+                "11:21: stick-on needs a stick-table in backend 's3'");
+    }
+
+    @Test
+    void unquotedColonInARuleExplainsItself() {
+        assertErrors(L7_HEAD.replace("      default-backend: app\n",
+                        "      default-backend: app\n      http-request:\n        - set-header X-A: b\n"),
+                "7:11: expected a string in 'http-request', got a mapping (quote the text if it contains ': ')");
+    }
+
+    @Test
+    void badGlobalLogShapeIsAnError() {
+        assertErrors("global:\n  log: syslog://logs\n", "2:8: bad log 'syslog://logs' (use stdout, file:/path or"
+                + " syslog://host:port)");
+        assertTrue(parse("global:\n  log: file:/does/not/exist.log\n").ok());
+    }
+
+    @Test
+    void everyErrorIsReportedInOneRunInFileOrder() {
+        LoadResult result = parse("""
+                l7:
+                  backends:
+                    app:
+                      balance: roundrobbin
+                      servers: { a: 10.0.0.1 }
+                  frontends:
+                    web:
+                      bind: 127.0.0.1:80
+                      default-backend: ap
+                global:
+                  workers: many
+                """);
+        assertEquals(List.of(
+                "4:16: unknown balance 'roundrobbin'; did you mean 'roundrobin'?",
+                "5:21: bad address '10.0.0.1' (use host:port, [::1]:port)",
+                "9:24: unknown backend 'ap' in default-backend; did you mean 'app'?",
+                "11:12: expected an integer >= 0 for 'workers', got 'many'"), errors(result));
+        assertNotNull(result.config());
+        assertFalse(result.ok());
+    }
+}
