@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -70,8 +71,8 @@ class ConfigValuesTest {
 
     @Test
     void suggestionsFindTheClosestNameWithinTwoEdits() {
-        assertEquals("frontends", Suggestions.closest("fronends", java.util.List.of("frontends", "backends")));
-        assertNull(Suggestions.closest("colour", java.util.List.of("name", "workers")));
+        assertEquals("frontends", Suggestions.closest("fronends", List.of("frontends", "backends")));
+        assertNull(Suggestions.closest("colour", List.of("name", "workers")));
         assertEquals(1, Suggestions.distance("kitten", "kittn"));
     }
 }
