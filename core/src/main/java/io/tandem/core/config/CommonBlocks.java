@@ -65,7 +65,8 @@ final class CommonBlocks {
             return enabled == null ? inherited : enabled ? new ForwardFor(true, List.of()) : ForwardFor.DISABLED;
         }
         if (!(value instanceof MappingNode)) {
-            reader.error(value, "expected true, false or a mapping for 'forwardfor', got " + NodeReader.describe(value));
+            reader.error(value, "expected true, false or a mapping for 'forwardfor', got "
+                    + NodeReader.describe(value));
             return inherited;
         }
         Block block = parent.block("forwardfor", List.of("except"));
@@ -113,7 +114,8 @@ final class CommonBlocks {
         }
         String[] words = request.value().trim().split("\\s+");
         if (words.length != 2 || !HTTP_METHOD.matcher(words[0]).matches() || !words[1].startsWith("/")) {
-            reader.error(request.pos(), "bad http check '" + request.value() + "' (use METHOD PATH, e.g. GET /healthz)");
+            reader.error(request.pos(), "bad http check '" + request.value()
+                    + "' (use METHOD PATH, e.g. GET /healthz)");
             return null;
         }
         String host = c.string("host");

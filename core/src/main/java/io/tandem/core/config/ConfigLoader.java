@@ -62,7 +62,7 @@ public final class ConfigLoader {
         return parse(sourceName, yamlText, System.getenv());
     }
 
-    /** Parses {@code yamlText}, naming it {@code sourceName} in errors and expanding {@code ${NAME}} from {@code env}. */
+    /** Parses {@code yamlText}, naming it {@code sourceName} in errors; {@code ${NAME}} from {@code env}. */
     public static LoadResult parse(String sourceName, String yamlText, Map<String, String> env) {
         NodeReader reader = new NodeReader(sourceName, env);
         Node root;

@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ConfigLoaderTest {
@@ -170,5 +169,30 @@ class ConfigLoaderTest {
         assertFalse(config.global().name().isEmpty());
         assertEquals(new DefaultsConfig(Timeouts.BUILT_IN, ForwardFor.DISABLED, 3), config.defaults());
         assertTrue(config.l7().frontends().isEmpty());
+    }
+
+    @Test
+    void truncatedOrLineDroppedConfigsNeverThrow() {
+        for (int end = 0; end < DESIGN_EXAMPLE.length(); end += 7) {
+            LoadResult result = parse(DESIGN_EXAMPLE.substring(0, end));
+            assertTrue(result.config() != null || !result.errors().isEmpty(), "cut at " + end);
+        }
+        String[] lines = DESIGN_EXAMPLE.split("\n");
+        for (int dropped = 0; dropped < lines.length; dropped++) {
+            List<String> kept = new java.util.ArrayList<>(List.of(lines));
+            kept.remove(dropped);
+            assertNotNull(parse(String.join("\n", kept)).errors(), "without line " + (dropped + 1));
+        }
+    }
+
+    @Test
+    void aliasBombIsAnErrorNotAHang() {
+        StringBuilder yaml = new StringBuilder("a: &a [x, x, x, x, x, x, x, x, x]\n");
+        for (char c = 'b'; c <= 'k'; c++) {
+            yaml.append(c).append(": &").append(c).append(" [");
+            yaml.append(("*" + (char) (c - 1) + ", ").repeat(9)).append("]\n");
+        }
+        LoadResult result = parse(yaml.toString());
+        assertFalse(result.ok());
     }
 }
