@@ -3,7 +3,6 @@ package io.tandem.appliance;
 import io.tandem.core.config.TandemConfig;
 import io.tandem.core.health.HealthChecks;
 import io.tandem.core.net.EventLoops;
-import io.tandem.l7.proxy.BackendRuntime;
 import io.tandem.l7.proxy.L7Proxy;
 import io.tandem.l7.proxy.L7Snapshot;
 
@@ -43,13 +42,9 @@ final class TandemDaemon implements AutoCloseable {
         L7Snapshot snapshot = checked.snapshot();
         warnWhenDescriptorsAreShort(config.global().maxconn());
         AsyncAccessLog accessLog = AsyncAccessLog.open(config.global().log(), config.global().name());
-        HealthChecks healthChecks = new HealthChecks(loops);
-        for (BackendRuntime backend : snapshot.backends().values()) {
-            if (backend.config().check() != null) {
-                healthChecks.start(backend.servers(), backend.config().check(),
-                        backend.config().timeout().connect());
-            }
-        }
+        HealthChecks healthChecks = new HealthChecks();
+        healthChecks.addListener(snapshot.poolNotifier());
+        healthChecks.start(loops, snapshot.checkTargets());
         L7Proxy proxy = new L7Proxy(loops, accessLog, config.global().maxconn(), Duration.ofSeconds(30));
         try {
             proxy.start(snapshot);

@@ -1,7 +1,36 @@
 package io.tandem.l7.proxy;
 
+import io.tandem.core.balance.Server;
+import io.tandem.core.health.CheckTarget;
+import io.tandem.core.health.ServerStateListener;
+
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /** An immutable, compiled L7 configuration: what the data path reads. Frontends and backends by name. */
 public record L7Snapshot(Map<String, FrontendRuntime> frontends, Map<String, BackendRuntime> backends) {
+
+    /** Every server of a backend that has a {@code check}, with how to check it. */
+    public List<CheckTarget> checkTargets() {
+        List<CheckTarget> targets = new ArrayList<>();
+        for (BackendRuntime backend : backends.values()) {
+            if (backend.config().check() != null) {
+                for (Server server : backend.servers()) {
+                    targets.add(new CheckTarget(server, backend.config().check(), backend.config().timeout().connect()));
+                }
+            }
+        }
+        return targets;
+    }
+
+    /** Tells a server's pool about its health transitions, so queued requests move at once. */
+    public ServerStateListener poolNotifier() {
+        return (server, up, reason) -> {
+            BackendRuntime backend = backends.get(server.backend());
+            if (backend != null) {
+                backend.pool().serverStateChanged(server);
+            }
+        };
+    }
 }
