@@ -95,11 +95,11 @@ public final class HealthCheck {
 
     private void schedule(long delayMillis) {
         if (!closed) {
-            pending = loop.schedule(this::probe, delayMillis, TimeUnit.MILLISECONDS);
+            pending = loop.schedule(this::runProbe, delayMillis, TimeUnit.MILLISECONDS);
         }
     }
 
-    private void probe() {
+    private void runProbe() {
         if (closed) {
             return;
         }
