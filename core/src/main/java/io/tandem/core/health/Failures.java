@@ -1,0 +1,37 @@
+package io.tandem.core.health;
+
+import io.netty.channel.ConnectTimeoutException;
+
+import java.net.UnknownHostException;
+import java.util.Locale;
+
+/** Turns I/O exceptions into the short phrases operators read in check logs ({@code connection refused}). */
+final class Failures {
+    private Failures() {
+    }
+
+    /** The phrase for {@code cause}; {@code connectTimeoutMillis} is the limit a connect timeout hit. */
+    static String describe(Throwable cause, long connectTimeoutMillis) {
+        if (cause instanceof ConnectTimeoutException) {
+            // Netty's message repeats the address, which the log line names already; the delay is what matters.
+            return "connect timeout after " + connectTimeoutMillis + "ms";
+        }
+        if (cause instanceof UnknownHostException) {
+            return "cannot resolve " + cause.getMessage();
+        }
+        String message = cause.getMessage() == null ? "" : cause.getMessage().toLowerCase(Locale.ROOT);
+        if (message.contains("refused")) {
+            return "connection refused";
+        }
+        if (message.contains("reset")) {
+            return "connection reset";
+        }
+        if (message.contains("no route")) {
+            return "no route to host";
+        }
+        if (message.contains("unreachable")) {
+            return "network unreachable";
+        }
+        return message.isEmpty() ? cause.getClass().getSimpleName() : message;
+    }
+}

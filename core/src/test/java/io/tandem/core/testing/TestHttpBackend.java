@@ -1,0 +1,144 @@
+package io.tandem.core.testing;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.tandem.core.config.HostPort;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A loopback HTTP backend for tests: answers every request with its name as the body ({@code name\n}), and can
+ * be told to answer another status ({@link #respondWith}) or to hang without answering ({@link #hang}).
+ * Listens on 127.0.0.1, an ephemeral port; close it with try-with-resources.
+ */
+public final class TestHttpBackend implements AutoCloseable {
+    private final String name;
+    private final HttpServer server;
+    private final ExecutorService handlers;
+    private final AtomicInteger requests = new AtomicInteger();
+    private volatile int status = 200;
+    private volatile HttpExchange last;
+    // Non-null while hanging; hung requests wait on it until healed or closed.
+    private volatile CountDownLatch hanging;
+
+    private TestHttpBackend(String name) {
+        this.name = name;
+        try {
+            this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        // A thread per request, so a hung request does not stall the others.
+        this.handlers = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "test-backend-" + name);
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(handlers);
+        server.createContext("/", this::handle);
+    }
+
+    /** Starts a backend that answers 200 with {@code name}. */
+    public static TestHttpBackend start(String name) {
+        TestHttpBackend backend = new TestHttpBackend(name);
+        backend.server.start();
+        return backend;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    /** The address as the config writes it, for {@code ServerConfig}s. */
+    public HostPort hostPort() {
+        return new HostPort("127.0.0.1", port());
+    }
+
+    /** Requests received so far (hung ones included). */
+    public int requests() {
+        return requests.get();
+    }
+
+    /** The latest request's line, e.g. {@code GET /health}, or null before the first. */
+    public String lastRequestLine() {
+        HttpExchange exchange = last;
+        return exchange == null ? null : exchange.getRequestMethod() + " " + exchange.getRequestURI();
+    }
+
+    /** A header of the latest request, or null. */
+    public String lastRequestHeader(String header) {
+        HttpExchange exchange = last;
+        return exchange == null ? null : exchange.getRequestHeaders().getFirst(header);
+    }
+
+    /** Answers {@code code} from now on (503 to fail HTTP checks, 200 to heal) and stops hanging. */
+    public TestHttpBackend respondWith(int code) {
+        this.status = code;
+        heal();
+        return this;
+    }
+
+    /** Accepts requests but never answers them until {@link #respondWith} or {@link #close}. */
+    public TestHttpBackend hang() {
+        hanging = new CountDownLatch(1);
+        return this;
+    }
+
+    private void heal() {
+        CountDownLatch latch = hanging;
+        hanging = null;
+        if (latch != null) {
+            latch.countDown();
+        }
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        requests.incrementAndGet();
+        last = exchange;
+        try (exchange) {
+            exchange.getRequestBody().readAllBytes();
+            CountDownLatch latch = hanging;
+            if (latch != null) {
+                try {
+                    latch.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            byte[] body = (name + "\n").getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/plain");
+            if (exchange.getRequestMethod().equals("HEAD")) {
+                exchange.sendResponseHeaders(status, -1);
+                return;
+            }
+            exchange.sendResponseHeaders(status, body.length);
+            exchange.getResponseBody().write(body);
+        }
+    }
+
+    @Override
+    public void close() {
+        heal();
+        server.stop(0);
+        handlers.shutdownNow();
+        try {
+            handlers.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
