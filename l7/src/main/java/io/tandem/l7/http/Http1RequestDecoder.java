@@ -9,15 +9,15 @@ import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ByteProcessor;
-import io.netty.util.CharsetUtil;
+import io.netty.util.concurrent.FastThreadLocal;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -77,10 +77,14 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
         }
     }
 
-    private static final ByteProcessor WHILE_TCHAR = b -> TCHAR[b & 0xFF];
-    private static final ByteProcessor WHILE_VCHAR = b -> b >= 0x21 && b <= 0x7E;
-    private static final ByteProcessor WHILE_FIELD_CHAR = b -> FIELD_CHAR[b & 0xFF];
     private static final ByteProcessor WHILE_EXT_CHAR = b -> EXT_CHAR[b & 0xFF];
+
+    private static final FastThreadLocal<byte[]> SCRATCH = new FastThreadLocal<>() {
+        @Override
+        protected byte[] initialValue() {
+            return new byte[512];
+        }
+    };
 
     /** Methods recognised without allocating a String; anything else is still accepted if it is a token. */
     private static final HttpMethod[] KNOWN_METHODS = {
@@ -235,21 +239,29 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
             return reject(in, out, 414, "request line too long");
         }
 
-        int sp1 = in.forEachByte(start, end - start, WHILE_TCHAR);
-        if (sp1 <= start || in.getByte(sp1) != SP) {
+        int len = end - start;
+        byte[] line = copyLine(in, start, len);
+        int sp1 = 0;
+        while (sp1 < len && TCHAR[line[sp1] & 0xFF]) {
+            sp1++;
+        }
+        if (sp1 == 0 || sp1 == len || line[sp1] != SP) {
             return reject(in, out, 400, "invalid method");
         }
         int targetStart = sp1 + 1;
-        int sp2 = in.forEachByte(targetStart, end - targetStart, WHILE_VCHAR);
-        if (sp2 <= targetStart || in.getByte(sp2) != SP) {
+        int sp2 = targetStart;
+        while (sp2 < len && line[sp2] >= 0x21 && line[sp2] <= 0x7E) {
+            sp2++;
+        }
+        if (sp2 == targetStart || sp2 == len || line[sp2] != SP) {
             return reject(in, out, 400, "invalid request target");
         }
-        int versionStatus = parseVersion(in, sp2 + 1, end);
+        int versionStatus = parseVersion(line, sp2 + 1, len);
         if (versionStatus != 0) {
             return reject(in, out, versionStatus, versionStatus == 505 ? "unsupported HTTP version" : "invalid HTTP version");
         }
-        HttpMethod m = method(in, start, sp1 - start);
-        String target = in.toString(targetStart, sp2 - targetStart, CharsetUtil.US_ASCII);
+        HttpMethod m = method(line, sp1);
+        String target = latin1(line, targetStart, sp2 - targetStart);
         int targetStatus = checkTarget(m, target);
         if (targetStatus != 0) {
             return reject(in, out, targetStatus, targetStatus == 405 ? "CONNECT/authority-form not allowed" : "invalid request target");
@@ -265,13 +277,13 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
     }
 
     /** Returns 0 and sets {@link #version} when supported, else the status to reject with. */
-    private int parseVersion(ByteBuf in, int from, int end) {
-        if (end - from != 8 || in.getByte(from) != 'H' || in.getByte(from + 1) != 'T' || in.getByte(from + 2) != 'T'
-            || in.getByte(from + 3) != 'P' || in.getByte(from + 4) != '/' || in.getByte(from + 6) != '.') {
+    private int parseVersion(byte[] line, int from, int end) {
+        if (end - from != 8 || line[from] != 'H' || line[from + 1] != 'T' || line[from + 2] != 'T'
+            || line[from + 3] != 'P' || line[from + 4] != '/' || line[from + 6] != '.') {
             return 400;
         }
-        byte major = in.getByte(from + 5);
-        byte minor = in.getByte(from + 7);
+        byte major = line[from + 5];
+        byte minor = line[from + 7];
         if (!isDigit(major) || !isDigit(minor)) {
             return 400;
         }
@@ -286,13 +298,13 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
         return 505;
     }
 
-    private static HttpMethod method(ByteBuf in, int from, int len) {
+    private static HttpMethod method(byte[] line, int len) {
         for (HttpMethod known : KNOWN_METHODS) {
-            if (equalsAt(in, from, len, known.asciiName())) {
+            if (equalsAt(line, 0, len, known.asciiName())) {
                 return known;
             }
         }
-        return HttpMethod.valueOf(in.toString(from, len, CharsetUtil.US_ASCII));
+        return HttpMethod.valueOf(latin1(line, 0, len));
     }
 
     /** Returns 0 when the target form fits the method, else 400 or 405. */
@@ -357,7 +369,7 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
         if (++fieldCount > maxHeaderCount) {
             return reject(in, out, 431, "too many header fields");
         }
-        String reason = parseField(in, start, end, true);
+        String reason = parseField(copyLine(in, start, end - start), end - start, true);
         if (reason != null) {
             return reject(in, out, 400, reason);
         }
@@ -371,30 +383,35 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
      * @param head true for the header section (framing fields are recorded), false for trailers
      * @return null when valid, else the reason to reject
      */
-    private String parseField(ByteBuf in, int start, int end, boolean head) {
-        byte first = in.getByte(start);
+    private String parseField(byte[] line, int end, boolean head) {
+        byte first = line[0];
         if (first == SP || first == HTAB) {
             // obs-fold: a proxy that unfolds differently from the server is a smuggling vector (RFC 9112 §5.2).
             return "obsolete line folding";
         }
-        int colon = in.forEachByte(start, end - start, WHILE_TCHAR);
-        if (colon <= start || in.getByte(colon) != ':') {
-            return colon > start && isOws(in.getByte(colon)) ? "whitespace before colon" : "invalid header name";
+        int colon = 0;
+        while (colon < end && TCHAR[line[colon] & 0xFF]) {
+            colon++;
+        }
+        if (colon == 0 || colon == end || line[colon] != ':') {
+            return colon > 0 && colon < end && isOws(line[colon]) ? "whitespace before colon" : "invalid header name";
+        }
+        for (int i = colon + 1; i < end; i++) {
+            if (!FIELD_CHAR[line[i] & 0xFF]) {
+                return "invalid character in header value";
+            }
         }
         int valueStart = colon + 1;
-        if (valueStart < end && in.forEachByte(valueStart, end - valueStart, WHILE_FIELD_CHAR) >= 0) {
-            return "invalid character in header value";
-        }
-        while (valueStart < end && isOws(in.getByte(valueStart))) {
+        while (valueStart < end && isOws(line[valueStart])) {
             valueStart++;
         }
         int valueEnd = end;
-        while (valueEnd > valueStart && isOws(in.getByte(valueEnd - 1))) {
+        while (valueEnd > valueStart && isOws(line[valueEnd - 1])) {
             valueEnd--;
         }
-        String name = name(in, start, colon - start);
-        // US_ASCII takes Netty's byte-per-char fast path, which maps obs-text bytes to Latin-1 unchanged.
-        String value = valueEnd == valueStart ? "" : in.toString(valueStart, valueEnd - valueStart, CharsetUtil.US_ASCII);
+        String name = name(line, colon);
+        // Latin-1 maps every byte to one char, so obs-text survives unchanged to the encoder.
+        String value = valueEnd == valueStart ? "" : latin1(line, valueStart, valueEnd - valueStart);
         if (head) {
             recordFramingField(name, value);
         } else if (isFramingField(name)) {
@@ -407,19 +424,19 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
     private void recordFramingField(String name, String value) {
         switch (name.length()) {
             case 4 -> {
-                if (HttpHeaderNames.HOST.contentEqualsIgnoreCase(name)) {
+                if ("Host".equalsIgnoreCase(name)) {
                     hostCount++;
                     host = value;
                 }
             }
             case 14 -> {
-                if (HttpHeaderNames.CONTENT_LENGTH.contentEqualsIgnoreCase(name)) {
+                if ("Content-Length".equalsIgnoreCase(name)) {
                     contentLengthCount++;
                     contentLength = value;
                 }
             }
             case 17 -> {
-                if (HttpHeaderNames.TRANSFER_ENCODING.contentEqualsIgnoreCase(name)) {
+                if ("Transfer-Encoding".equalsIgnoreCase(name)) {
                     // Repeated fields are one comma-separated list (RFC 9110 §5.3).
                     transferEncoding = transferEncoding == null ? value : transferEncoding + "," + value;
                 }
@@ -430,9 +447,9 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
 
     /** Fields that frame or route the message; a trailer carrying one could be merged into the head downstream. */
     private static boolean isFramingField(String name) {
-        return HttpHeaderNames.HOST.contentEqualsIgnoreCase(name)
-            || HttpHeaderNames.CONTENT_LENGTH.contentEqualsIgnoreCase(name)
-            || HttpHeaderNames.TRANSFER_ENCODING.contentEqualsIgnoreCase(name);
+        return "Host".equalsIgnoreCase(name)
+            || "Content-Length".equalsIgnoreCase(name)
+            || "Transfer-Encoding".equalsIgnoreCase(name);
     }
 
     /** Applies the cross-field rules, then emits the request and chooses how to read its body. */
@@ -710,7 +727,7 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
         if (fields == null) {
             fields = TRAILERS.newHeaders();
         }
-        String reason = parseField(in, start, end, false);
+        String reason = parseField(copyLine(in, start, end - start), end - start, false);
         if (reason != null) {
             return failBody(in, out, 400, reason);
         }
@@ -764,27 +781,46 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
         return lf > start && in.getByte(lf - 1) == CR ? lf - 1 : lf;
     }
 
-    private static String name(ByteBuf in, int from, int len) {
+    private static String name(byte[] line, int len) {
         if (len < KNOWN_NAMES_BY_LENGTH.length) {
             for (String known : KNOWN_NAMES_BY_LENGTH[len]) {
-                if (equalsAt(in, from, len, known)) {
+                if (equalsAt(line, 0, len, known)) {
                     return known;
                 }
             }
         }
-        return in.toString(from, len, CharsetUtil.US_ASCII);
+        return latin1(line, 0, len);
     }
 
-    private static boolean equalsAt(ByteBuf in, int from, int len, CharSequence expected) {
+    private static boolean equalsAt(byte[] line, int from, int len, CharSequence expected) {
         if (expected.length() != len) {
             return false;
         }
         for (int i = 0; i < len; i++) {
-            if (in.getByte(from + i) != (byte) expected.charAt(i)) {
+            if (line[from + i] != (byte) expected.charAt(i)) {
                 return false;
             }
         }
         return true;
+    }
+
+    /**
+     * Copies a head line into a per-thread scratch array: one bulk copy, then plain array loops the JIT can
+     * unroll, instead of bounds-checked {@code getByte} or megamorphic {@code forEachByte} calls per byte.
+     * Decoders run on their event loop, and the copy is used only within one call, so sharing it is safe.
+     */
+    private static byte[] copyLine(ByteBuf in, int start, int len) {
+        byte[] scratch = SCRATCH.get();
+        if (scratch.length < len) {
+            scratch = new byte[Math.max(len, scratch.length * 2)];
+            SCRATCH.set(scratch);
+        }
+        in.getBytes(start, scratch, 0, len);
+        return scratch;
+    }
+
+    private static String latin1(byte[] bytes, int from, int len) {
+        return new String(bytes, from, len, StandardCharsets.ISO_8859_1);
     }
 
     private static String[][] knownNames(String... names) {
