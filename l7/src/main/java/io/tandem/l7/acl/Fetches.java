@@ -7,6 +7,7 @@ import io.tandem.core.config.ConfigError;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -94,7 +95,7 @@ final class Fetches {
             def = implied == null ? null : DEFS.get(base);
         }
         if (def == null) {
-            errors.add(new ConfigError(word.pos(), "unknown fetch '" + name + "'" + DidYouMean.hint(name, DEFS.keySet())));
+            errors.add(new ConfigError(word.pos(), "unknown fetch '" + name + "'" + DidYouMean.hint(name, knownNames())));
             return null;
         }
         if (!checkArguments(word, name, def.arg(), args, open, errors)) {
@@ -106,6 +107,19 @@ final class Fetches {
             return null;
         }
         return new Resolved(fetch, implied, name);
+    }
+
+    /** Every fetch name, with the ACL keyword forms ({@code path_beg}) of the text fetches, for suggestions. */
+    private static List<String> knownNames() {
+        List<String> names = new ArrayList<>(DEFS.keySet());
+        DEFS.forEach((name, def) -> {
+            if (def.factory().apply(new String[] {"x", ","}).type() == SampleType.STRING) {
+                for (String suffix : List.of("beg", "end", "sub", "reg", "dir", "dom", "len")) {
+                    names.add(name + "_" + suffix);
+                }
+            }
+        });
+        return names;
     }
 
     private static boolean checkArguments(Word word, String name, Arg arg, String[] args, int open,
