@@ -20,6 +20,15 @@ public final class Word {
         this.bare = bare;
     }
 
+    /** A word taken verbatim from the file at {@code pos}, one column per character. */
+    static Word plain(String text, SourcePos pos) {
+        int[] columns = new int[text.length() + 1];
+        for (int i = 0; i < columns.length; i++) {
+            columns[i] = i;
+        }
+        return new Word(text, pos, columns, true);
+    }
+
     /** The word's text with quotes and escapes removed. */
     public String text() {
         return text;
