@@ -1,0 +1,36 @@
+package io.tandem.l7.acl;
+
+import io.netty.handler.codec.http.HttpHeaders;
+
+import java.net.InetAddress;
+
+/** What sample fetches can read from one request; the proxy implements it per request. */
+public interface RequestFacts {
+
+    /** The request method as received, e.g. {@code GET}. */
+    String method();
+
+    /** The request-target as received: origin-form {@code /a?b}, absolute-form, or {@code *}. */
+    String uri();
+
+    /** The target without its query; for an absolute-form target, only the path part. */
+    String path();
+
+    /** The text after the first {@code '?'}, or null when the target has none. */
+    String query();
+
+    /** The request headers; header rules change them, so later conditions see the changes. */
+    HttpHeaders headers();
+
+    /** The client address (after PROXY protocol, when the bind accepts it). */
+    InetAddress source();
+
+    /** True when the client connection is TLS. */
+    boolean sslFc();
+
+    /** The SNI server name of a TLS connection, null on plain connections or when the client sent none. */
+    String sslSni();
+
+    /** The protocol version as on the request line, e.g. {@code HTTP/1.1}. */
+    String httpVersion();
+}

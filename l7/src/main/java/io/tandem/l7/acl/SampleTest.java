@@ -1,0 +1,17 @@
+package io.tandem.l7.acl;
+
+import java.net.InetAddress;
+
+/**
+ * What a fetch offers its values to: one method per native sample type, so a fetch never boxes or converts a
+ * value that the matcher does not need converted. Each returns true when the value matches.
+ */
+interface SampleTest {
+
+    boolean string(String value);
+
+    /** Integers, and booleans as 1 or 0 (HAProxy's representation). */
+    boolean integer(long value);
+
+    boolean address(InetAddress value);
+}

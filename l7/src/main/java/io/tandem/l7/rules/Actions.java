@@ -1,0 +1,158 @@
+package io.tandem.l7.rules;
+
+import io.tandem.core.config.ConfigError;
+import io.tandem.l7.acl.Word;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * The action keywords of http-request and http-response rules and their parsers. A new action is one entry in
+ * {@link #REQUEST} (and a small {@link RequestAction} class).
+ */
+final class Actions {
+    /** RFC 9110 token characters, the only ones a header name may have. */
+    private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+    private static final List<Integer> REDIRECT_CODES = List.of(301, 302, 303, 307, 308);
+
+    static final Map<String, ActionParser> REQUEST;
+    static final Map<String, ActionParser> RESPONSE;
+
+    static {
+        Map<String, ActionParser> response = new LinkedHashMap<>();
+        response.put("set-header", (k, a, e) -> header(HeaderAction.Operation.SET, k, a, e));
+        response.put("add-header", (k, a, e) -> header(HeaderAction.Operation.ADD, k, a, e));
+        response.put("del-header", (k, a, e) -> header(HeaderAction.Operation.DEL, k, a, e));
+        Map<String, ActionParser> request = new LinkedHashMap<>(response);
+        request.put("allow", (k, a, e) -> new AllowAction());
+        request.put("deny", Actions::deny);
+        request.put("redirect", Actions::redirect);
+        request.put("return", Actions::respond);
+        REQUEST = Collections.unmodifiableMap(request);
+        RESPONSE = Collections.unmodifiableMap(response);
+    }
+
+    private Actions() {
+    }
+
+    private static RequestAction header(HeaderAction.Operation operation, Word keyword, Args args,
+                                        List<ConfigError> errors) {
+        String usage = operation == HeaderAction.Operation.DEL ? "'" + keyword + "' needs a header name"
+                : "'" + keyword + "' needs a header name and a value";
+        Word name = args.take(usage, errors);
+        if (name == null) {
+            return null;
+        }
+        if (!HEADER_NAME.matcher(name.text()).matches()) {
+            errors.add(new ConfigError(name.pos(), "'" + name.text() + "' is not a valid header name"));
+            return null;
+        }
+        if (operation == HeaderAction.Operation.DEL) {
+            return new HeaderAction(operation, name.text(), null);
+        }
+        Word value = args.take(usage, errors);
+        Format format = value == null ? null : Format.compile(value, errors);
+        return format == null ? null : new HeaderAction(operation, name.text(), format);
+    }
+
+    /** {@code deny [deny_status N]}; {@code status N} is HAProxy 2.2's spelling of the same. */
+    private static RequestAction deny(Word keyword, Args args, List<ConfigError> errors) {
+        if (args.nextIs("deny_status") || args.nextIs("status")) {
+            String option = args.take("", errors).text();
+            int status = args.number(option, List.of(), 200, 599, errors);
+            return status < 0 ? null : new DenyAction(status);
+        }
+        return new DenyAction(403);
+    }
+
+    private static RequestAction redirect(Word keyword, Args args, List<ConfigError> errors) {
+        Word kindWord = args.take("'redirect' needs 'location', 'prefix' or 'scheme' and its argument", errors);
+        if (kindWord == null) {
+            return null;
+        }
+        RedirectAction.Kind kind = switch (kindWord.text()) {
+            case "location" -> RedirectAction.Kind.LOCATION;
+            case "prefix" -> RedirectAction.Kind.PREFIX;
+            case "scheme" -> RedirectAction.Kind.SCHEME;
+            default -> null;
+        };
+        if (kind == null) {
+            errors.add(new ConfigError(kindWord.pos(), "unknown redirect type '" + kindWord.text()
+                    + "' (expected location, prefix or scheme)"));
+            return null;
+        }
+        Word targetWord = args.take("'redirect " + kindWord.text() + "' needs an argument", errors);
+        Format target = targetWord == null ? null : Format.compile(targetWord, errors);
+        if (target == null) {
+            return null;
+        }
+        int code = 302;
+        boolean dropQuery = false;
+        boolean appendSlash = false;
+        while (!args.atEnd()) {
+            Word option = args.take("", errors);
+            switch (option.text()) {
+                case "code" -> code = args.number("code", REDIRECT_CODES, 0, 0, errors);
+                case "drop-query" -> dropQuery = true;
+                case "append-slash" -> appendSlash = true;
+                default -> {
+                    errors.add(new ConfigError(option.pos(), "unknown redirect option '" + option.text()
+                            + "' (expected code, drop-query, append-slash, if or unless)"));
+                    return null;
+                }
+            }
+            if (code < 0) {
+                return null;
+            }
+        }
+        return new RedirectAction(kind, target, code, dropQuery, appendSlash);
+    }
+
+    /** {@code return [status N] [content-type T] [string S | lf-string FMT]}. */
+    private static RequestAction respond(Word keyword, Args args, List<ConfigError> errors) {
+        int status = 200;
+        String contentType = null;
+        Format body = null;
+        Word bodyWord = null;
+        while (!args.atEnd()) {
+            Word option = args.take("", errors);
+            switch (option.text()) {
+                case "status" -> status = args.number("status", List.of(), 200, 599, errors);
+                case "content-type" -> {
+                    Word type = args.take("'content-type' needs a media type", errors);
+                    contentType = type == null ? null : type.text();
+                    if (type == null) {
+                        return null;
+                    }
+                }
+                case "string", "lf-string" -> {
+                    bodyWord = option;
+                    Word text = args.take("'" + option.text() + "' needs a text", errors);
+                    if (text == null) {
+                        return null;
+                    }
+                    body = option.text().equals("string") ? Format.literal(text.text()) : Format.compile(text, errors);
+                    if (body == null) {
+                        return null;
+                    }
+                }
+                default -> {
+                    errors.add(new ConfigError(option.pos(), "unknown return option '" + option.text()
+                            + "' (expected status, content-type, string, lf-string, if or unless)"));
+                    return null;
+                }
+            }
+            if (status < 0) {
+                return null;
+            }
+        }
+        if (body != null && contentType == null) {
+            errors.add(new ConfigError(bodyWord.pos(), "'" + bodyWord.text() + "' needs a 'content-type'"));
+            return null;
+        }
+        return new ReturnAction(status, contentType, body);
+    }
+}
