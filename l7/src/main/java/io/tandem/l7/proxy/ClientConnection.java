@@ -182,7 +182,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         waitingForHead = true;
         keepAliveWait = true;
         headTimer.start(frontend.config().timeout().httpKeepAlive().toMillis());
-        while (exchange == null && !pipelined.isEmpty()) {
+        // Feed the next pipelined request up to its end; later ones wait for its response.
+        while (!pipelined.isEmpty() && (exchange == null || !exchange.requestComplete())) {
             dispatch(pipelined.poll());
         }
         if (exchange == null) {

@@ -49,6 +49,18 @@ public final class ErrorResponses {
         return response;
     }
 
+    /** The response of an {@code http-request return} rule: a status and an optional typed body. */
+    public static FullHttpResponse fixed(int status, String contentType, String body) {
+        ByteBuf content = body == null ? Unpooled.EMPTY_BUFFER : Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                HttpResponseStatus.valueOf(status), content);
+        response.headers().set(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
+        if (contentType != null) {
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        }
+        return response;
+    }
+
     /** A redirect to {@code location} with an empty body. */
     public static FullHttpResponse redirect(int code, String location, boolean close) {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,

@@ -90,6 +90,10 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
             return;
         }
         requestCookie = backend.persistenceCookie(request.headers());
+        if (backend.cookie() != null) {
+            log.cookieRequest = 'N';
+            log.cookieResponse = 'N';
+        }
         prepareUpstreamRequest();
         // Until a server connection exists, read no further than what already arrived.
         client.config().setAutoRead(false);
@@ -108,6 +112,10 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         }
         if (result instanceof RuleResult.Redirect redirect) {
             answerLocally(ErrorResponses.redirect(redirect.code(), redirect.location(), false));
+            return true;
+        }
+        if (result instanceof RuleResult.Return fixed) {
+            answerLocally(ErrorResponses.fixed(fixed.status(), fixed.contentType(), fixed.body()));
             return true;
         }
         return false;

@@ -47,8 +47,9 @@ final class ExchangeLog {
     long bytesToClient;
     int status = -1;
     int retries;
-    char cookieRequest = 'N';
-    char cookieResponse = 'N';
+    /** HAProxy's cookie flags: '-' without persistence, else N(one) I(nvalid) D(own) V(alid) / N I(nserted). */
+    char cookieRequest = '-';
+    char cookieResponse = '-';
     Cause cause = Cause.NORMAL;
     Phase phase = Phase.REQUEST;
     String backend = "<NOSRV>";

@@ -1,6 +1,6 @@
 package io.tandem.l7.proxy;
 
-import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 
 /**
@@ -16,7 +16,7 @@ final class ProxyResponseEncoder extends HttpResponseEncoder {
     }
 
     @Override
-    protected boolean isContentAlwaysEmpty(HttpMessage msg) {
+    protected boolean isContentAlwaysEmpty(HttpResponse msg) {
         return answeringHead || super.isContentAlwaysEmpty(msg);
     }
 }

@@ -64,9 +64,9 @@ class L7ProxyTest {
                            default-backend: app_cluster
                        backends:
                          api_cluster:
-                           servers: { api-1: ${API} }
+                           servers: { api-1: "${API}" }
                          app_cluster:
-                           servers: { app-1: ${APP} }
+                           servers: { app-1: "${APP}" }
                      """, Map.of("API", api.hostPort().toString(), "APP", app.hostPort().toString()))) {
             assertEquals("api-1", proxy.exchange(get("/api/users")).bodyText().trim());
             assertEquals("app-1", proxy.exchange(get("/apix")).bodyText().trim());
