@@ -194,12 +194,12 @@ class RuleRequestTest {
         assertEquals(List.of("t.yaml:10:28: '99' is not a valid deny_status (200..599)"), errors("deny deny_status 99"));
         assertEquals(List.of("t.yaml:10:20: unknown redirect type 'schema' (expected location, prefix or scheme)"),
                 errors("redirect schema https"));
-        assertEquals(List.of("t.yaml:10:32: unknown redirect option 'set-cookie' (expected code, drop-query, append-slash, if or unless)"),
+        assertEquals(List.of("t.yaml:10:33: unknown redirect option 'set-cookie' (expected code, drop-query, append-slash, if or unless)"),
                 errors("redirect scheme https set-cookie X"));
-        assertEquals(List.of("t.yaml:10:29: 'set-header' needs a header name and a value"), errors("set-header X-Foo"));
+        assertEquals(List.of("t.yaml:10:27: 'set-header' needs a header name and a value"), errors("set-header X-Foo"));
         assertEquals(List.of("t.yaml:10:22: 'X Foo' is not a valid header name"), errors("set-header \"X Foo\" a"));
         assertEquals(List.of("t.yaml:10:16: unexpected 'now' after 'deny'; expected 'if' or 'unless'"), errors("deny now"));
-        assertEquals(List.of("t.yaml:10:35: 'string' needs a 'content-type'"), errors("return status 200 string ok"));
+        assertEquals(List.of("t.yaml:10:29: 'string' needs a 'content-type'"), errors("return status 200 string ok"));
         assertEquals(List.of("t.yaml:10:19: unknown ACL 'is_apj'; did you mean 'is_api'?"), errors("deny if is_apj"));
     }
 }
