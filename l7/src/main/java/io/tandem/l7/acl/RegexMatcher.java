@@ -2,14 +2,13 @@ package io.tandem.l7.acl;
 
 import io.tandem.core.config.ConfigError;
 
-import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /** Matches samples against regular expressions compiled at config time; like HAProxy, a match anywhere counts. */
-final class RegexMatcher implements SampleTest {
+final class RegexMatcher implements SampleTest.OnText {
     private final Pattern[] patterns;
 
     private RegexMatcher(Pattern[] patterns) {
@@ -38,15 +37,5 @@ final class RegexMatcher implements SampleTest {
             }
         }
         return false;
-    }
-
-    @Override
-    public boolean integer(long value) {
-        return string(Long.toString(value));
-    }
-
-    @Override
-    public boolean address(InetAddress value) {
-        return string(value.getHostAddress());
     }
 }

@@ -14,4 +14,17 @@ interface SampleTest {
     boolean integer(long value);
 
     boolean address(InetAddress value);
+
+    /** A test on text: other values are compared by their text form, as HAProxy casts them. */
+    interface OnText extends SampleTest {
+        @Override
+        default boolean integer(long value) {
+            return string(Long.toString(value));
+        }
+
+        @Override
+        default boolean address(InetAddress value) {
+            return string(value.getHostAddress());
+        }
+    }
 }

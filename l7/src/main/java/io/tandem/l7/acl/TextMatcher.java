@@ -1,13 +1,12 @@
 package io.tandem.l7.acl;
 
-import java.net.InetAddress;
 import java.util.List;
 
 /**
  * Matches text samples against literal patterns with one of the string methods (str, beg, end, sub, dir, dom),
  * optionally ignoring case. Non-text samples are compared by their text form, as HAProxy casts them.
  */
-final class TextMatcher implements SampleTest {
+final class TextMatcher implements SampleTest.OnText {
     /** Characters that delimit the words {@code -m dir} looks for (HAProxy: slash and question mark). */
     private static final String DIR_DELIMITERS = "/?";
     /** Characters that delimit the words {@code -m dom} looks for (HAProxy also splits on slash, '?' and ':'). */
@@ -46,16 +45,6 @@ final class TextMatcher implements SampleTest {
             }
         }
         return false;
-    }
-
-    @Override
-    public boolean integer(long value) {
-        return string(Long.toString(value));
-    }
-
-    @Override
-    public boolean address(InetAddress value) {
-        return string(value.getHostAddress());
     }
 
     private boolean matches(String value, String pattern) {
