@@ -1,0 +1,200 @@
+package io.tandem.appliance;
+
+import com.sun.net.httpserver.HttpServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The packaged distribution as a user runs it: {@code bin/tandem} with its launcher, signals and exit codes. */
+class DistributionIT {
+    private static final Path HOME = Path.of(System.getProperty("tandem.home", "target/tandem"));
+    private static final Path LAUNCHER = HOME.resolve("bin/tandem");
+
+    @TempDir
+    Path dir;
+
+    private static Process start(Path output, String... args) throws IOException {
+        List<String> command = new java.util.ArrayList<>(List.of(LAUNCHER.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.redirectErrorStream(true).redirectOutput(output.toFile());
+        return builder.start();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static void awaitListening(int port, Process process, Path output) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            assertTrue(process.isAlive(), () -> "tandem exited early: " + read(output));
+            try (Socket ignored = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                return;
+            } catch (IOException notYet) {
+                Thread.sleep(50);
+            }
+        }
+        throw new AssertionError("tandem never listened on " + port + ": " + read(output));
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "<" + e + ">";
+        }
+    }
+
+    @Test
+    void launcherRefusesAJavaOlderThan17() throws Exception {
+        Path fakeJava = dir.resolve("jdk/bin/java");
+        Files.createDirectories(fakeJava.getParent());
+        Files.writeString(fakeJava, "#!/bin/sh\necho 'openjdk version \"11.0.2\" 2019-01-15' >&2\n");
+        Files.setPosixFilePermissions(fakeJava, PosixFilePermissions.fromString("rwxr-xr-x"));
+        ProcessBuilder builder = new ProcessBuilder(LAUNCHER.toString(), "version").redirectErrorStream(true);
+        builder.environment().put("JAVA_HOME", dir.resolve("jdk").toString());
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(1, process.waitFor());
+        assertTrue(output.contains("Tandem needs Java 17 or newer"), output);
+    }
+
+    @Test
+    void checkThroughTheLauncherExitsZeroOrOne() throws Exception {
+        Path good = dir.resolve("good.yaml");
+        Files.writeString(good, """
+                l7:
+                  frontends: { web: { bind: "127.0.0.1:18081", default-backend: app } }
+                  backends: { app: { servers: { a: 127.0.0.1:9 } } }
+                """);
+        Path bad = dir.resolve("bad.yaml");
+        Files.writeString(bad, "l7:\n  frontends: { web: { bind: nowhere } }\n");
+        Path out = dir.resolve("out.txt");
+        assertEquals(0, start(out, "check", "-c", good.toString()).waitFor(), () -> read(out));
+        assertTrue(read(out).contains("is valid"), read(out));
+        assertEquals(1, start(out, "check", "-c", bad.toString()).waitFor());
+        assertTrue(read(out).contains(bad + ":2:"), read(out));
+    }
+
+    @Test
+    void sigtermLetsTheInFlightRequestFinishThenExitsZero() throws Exception {
+        HttpServer slowBackend = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
+        slowBackend.createContext("/", exchange -> {
+            try {
+                Thread.sleep(1500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            byte[] body = "slow done\n".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        slowBackend.start();
+        int port = freePort();
+        Path config = dir.resolve("tandem.yaml");
+        Files.writeString(config, """
+                global: { workers: 1, hard-stop-after: 10s }
+                l7:
+                  frontends: { web: { bind: "127.0.0.1:%d", default-backend: app } }
+                  backends: { app: { servers: { slow: "127.0.0.1:%d" } } }
+                """.formatted(port, slowBackend.getAddress().getPort()));
+        Path out = dir.resolve("run.txt");
+        Process tandem = start(out, "run", "-c", config.toString());
+        try {
+            awaitListening(port, tandem, out);
+            HttpClient client = HttpClient.newHttpClient();
+            CompletableFuture<HttpResponse<String>> inFlight = client.sendAsync(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            Thread.sleep(500);
+            tandem.destroy(); // SIGTERM
+            HttpResponse<String> response = inFlight.get(10, TimeUnit.SECONDS);
+            assertEquals(200, response.statusCode());
+            assertEquals("slow done\n", response.body());
+            assertTrue(tandem.waitFor(15, TimeUnit.SECONDS), () -> "still running: " + read(out));
+            assertEquals(0, tandem.exitValue(), () -> read(out));
+            String log = read(out);
+            assertTrue(log.contains("stopping: listeners closed"), log);
+            assertTrue(log.contains("\"GET / HTTP/1.1\""), log);
+        } finally {
+            tandem.destroyForcibly();
+            slowBackend.stop(0);
+        }
+    }
+
+    @Test
+    void startupWarnsWhenMaxconnNeedsMoreDescriptorsThanAllowed() throws Exception {
+        int port = freePort();
+        Path config = dir.resolve("tandem.yaml");
+        Files.writeString(config, """
+                global: { workers: 1, maxconn: 10000000 }
+                l7:
+                  frontends: { web: { bind: "127.0.0.1:%d", default-backend: app } }
+                  backends: { app: { servers: { a: 127.0.0.1:9 } } }
+                """.formatted(port));
+        Path out = dir.resolve("run.txt");
+        Process tandem = start(out, "run", "-c", config.toString());
+        try {
+            awaitListening(port, tandem, out);
+            assertTrue(read(out).contains("global.maxconn 10000000 needs about"), read(out));
+        } finally {
+            tandem.destroy();
+            tandem.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void demoServesThreeBackendsOnPort8080WithAStickyCookie() throws Exception {
+        Path out = dir.resolve("demo.txt");
+        Process demo = start(out, "demo");
+        try {
+            awaitListening(8080, demo, out);
+            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            HttpResponse<String> first = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:8080/"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, first.statusCode());
+            String servedBy = first.headers().firstValue("X-Served-By").orElse(null);
+            assertNotNull(servedBy);
+            assertTrue(first.body().contains(servedBy), first.body());
+            String cookie = first.headers().firstValue("Set-Cookie").orElseThrow();
+            for (int i = 0; i < 5; i++) {
+                HttpResponse<String> again = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:8080/"))
+                        .header("Cookie", cookie.substring(0, cookie.indexOf(';'))).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(servedBy, again.headers().firstValue("X-Served-By").orElse(null));
+            }
+            assertTrue(read(out).contains("curl"), "the demo tells the user what to curl");
+        } finally {
+            demo.destroy();
+            assertTrue(demo.waitFor(15, TimeUnit.SECONDS));
+            assertEquals(0, demo.exitValue(), () -> read(out));
+            assertFalse(demo.isAlive());
+        }
+    }
+}

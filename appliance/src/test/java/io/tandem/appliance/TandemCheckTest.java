@@ -1,0 +1,130 @@
+package io.tandem.appliance;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code tandem check} behaves like {@code haproxy -c}: a summary and 0, or every error with its position and 1. */
+class TandemCheckTest {
+
+    @TempDir
+    Path dir;
+
+    private record Outcome(int exitCode, String out, String err) {
+    }
+
+    private static Outcome run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = TandemCli.execute(args);
+            return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    private Path write(String yaml) throws IOException {
+        Path file = dir.resolve("tandem.yaml");
+        Files.writeString(file, yaml);
+        return file;
+    }
+
+    @Test
+    void validConfigExitsZeroWithOneLineSummary() throws IOException {
+        Path file = write("""
+                l7:
+                  frontends:
+                    web:
+                      bind: 127.0.0.1:18080
+                      acl: { is_api: path_beg /api/ }
+                      use-backend: [ "api if is_api" ]
+                      default-backend: app
+                  backends:
+                    api: { balance: leastconn, servers: { a1: 127.0.0.1:9001 } }
+                    app: { servers: { b1: 127.0.0.1:9002, b2: 127.0.0.1:9003 } }
+                """);
+        Outcome outcome = run("check", "-c", file.toString());
+        assertEquals(0, outcome.exitCode(), outcome.err());
+        assertEquals("Configuration file " + file + " is valid: 1 frontend(s), 2 backend(s), 3 server(s)",
+                outcome.out().strip());
+    }
+
+    @Test
+    void everyErrorOfBothStagesIsPrintedWithItsPositionAndExitIsOne() throws IOException {
+        Path file = write("""
+                l7:
+                  frontends:
+                    web:
+                      bind: 127.0.0.1:18080
+                      acl: { is_api: path_bgn /api/ }
+                      use-backend: [ "api if is_apj" ]
+                      default-backend: nowhere
+                  backends:
+                    api: { balance: leastconn, timeout: { server: 5 parsecs }, servers: { a1: 127.0.0.1:9001 } }
+                """);
+        Outcome outcome = run("check", "-c", file.toString());
+        assertEquals(1, outcome.exitCode());
+        String err = outcome.err();
+        assertTrue(err.contains(file + ":5:22: "), err);
+        assertTrue(err.contains(file + ":6:30: unknown ACL 'is_apj'"), err);
+        assertTrue(err.contains(file + ":7:24: unknown backend 'nowhere'"), err);
+        assertTrue(err.contains(file + ":9:51: bad duration"), err);
+        assertEquals(4, err.lines().count(), err);
+    }
+
+    @Test
+    void featuresOfLaterReleasesAreRejectedNotIgnored() throws IOException {
+        Path file = write("""
+                l7:
+                  frontends:
+                    web:
+                      bind: 127.0.0.1:18443 tls crt /etc/ssl/site.pem
+                      default-backend: app
+                  backends:
+                    app: { servers: { b1: 127.0.0.1:9002 } }
+                vrrp:
+                  instances: {}
+                """);
+        Outcome outcome = run("check", "-c", file.toString());
+        assertEquals(1, outcome.exitCode());
+        assertTrue(outcome.err().contains("not supported yet"), outcome.err());
+        assertTrue(outcome.err().contains(":8:1: "), outcome.err());
+    }
+
+    @Test
+    void missingFileIsAClearErrorNotAStackTrace() {
+        Outcome outcome = run("check", "-c", dir.resolve("absent.yaml").toString());
+        assertEquals(1, outcome.exitCode());
+        assertTrue(outcome.err().contains("absent.yaml"), outcome.err());
+        assertTrue(!outcome.err().contains("Exception"), outcome.err());
+    }
+
+    @Test
+    void unknownCommandIsAUsageError() {
+        Outcome outcome = run("frobnicate");
+        assertEquals(2, outcome.exitCode());
+        assertTrue(outcome.err().contains("frobnicate"), outcome.err());
+    }
+
+    @Test
+    void versionPrintsTheVersion() {
+        Outcome outcome = run("version");
+        assertEquals(0, outcome.exitCode());
+        assertTrue(outcome.out().startsWith("tandem "), outcome.out());
+    }
+}
