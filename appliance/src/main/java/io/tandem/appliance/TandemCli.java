@@ -48,9 +48,8 @@ public final class TandemCli implements Runnable {
             description = "Run the load balancer in the foreground, logging to stdout/stderr. SIGTERM or SIGINT "
                     + "drains in-flight requests (up to global.hard-stop-after), then exits 0.")
     static final class Run implements Callable<Integer> {
-        @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Config file (default: "
-                + DEFAULT_CONFIG + ").")
-        Path config = Path.of(DEFAULT_CONFIG);
+        @CommandLine.Mixin
+        ConfigFileOption file;
 
         @Option(names = {"-v", "--verbose"}, description = "Log debug events too.")
         boolean verbose;
@@ -58,11 +57,11 @@ public final class TandemCli implements Runnable {
         @Override
         public Integer call() throws Exception {
             OperatorLogFormat.install(verbose);
-            CheckedConfig checked = CheckedConfig.load(config);
+            CheckedConfig checked = CheckedConfig.load(file.config);
             if (!checked.ok()) {
                 printErrors(checked.errors());
                 System.err.println("tandem: not started: fix the " + checked.errors().size()
-                        + " error(s) above (tandem check -c " + config + ")");
+                        + " error(s) above (tandem check -c " + file.config + ")");
                 return 1;
             }
             return runUntilSignalled(checked, () -> { });
@@ -74,13 +73,12 @@ public final class TandemCli implements Runnable {
             description = "Check a config file: exit 0 with a one-line summary, or 1 with every error as "
                     + "FILE:LINE:COL: message.")
     static final class Check implements Callable<Integer> {
-        @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Config file (default: "
-                + DEFAULT_CONFIG + ").")
-        Path config = Path.of(DEFAULT_CONFIG);
+        @CommandLine.Mixin
+        ConfigFileOption file;
 
         @Override
         public Integer call() {
-            CheckedConfig checked = CheckedConfig.load(config);
+            CheckedConfig checked = CheckedConfig.load(file.config);
             if (!checked.ok()) {
                 printErrors(checked.errors());
                 return 1;
@@ -138,6 +136,13 @@ public final class TandemCli implements Runnable {
             System.out.println("tandem " + Version.text() + " (Java " + Runtime.version() + ")");
             return 0;
         }
+    }
+
+    /** The {@code -c FILE} option that {@code run} and {@code check} share. */
+    static final class ConfigFileOption {
+        @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Config file (default: "
+                + DEFAULT_CONFIG + ").")
+        Path config = Path.of(DEFAULT_CONFIG);
     }
 
     /** Supplies {@code --version}. */

@@ -2,8 +2,11 @@ package io.tandem.core.config;
 
 import java.util.Collection;
 
-/** "Did you mean" hints for misspelt keys and names: the closest candidate within two edits. */
-final class Suggestions {
+/**
+ * "Did you mean" hints for misspelt keys and names (config keys here, ACL names, fetches and actions in l7): the
+ * closest candidate within two edits, ignoring case.
+ */
+public final class Suggestions {
     private static final int MAX_DISTANCE = 2;
 
     private Suggestions() {
@@ -24,8 +27,14 @@ final class Suggestions {
         return "; " + listLabel + ": " + String.join(", ", candidates);
     }
 
+    /** {@code "; did you mean 'x'?"} when a candidate is within two edits of {@code word}, else empty. */
+    public static String didYouMean(String word, Iterable<String> candidates) {
+        String closest = closest(word, candidates);
+        return closest == null ? "" : "; did you mean '" + closest + "'?";
+    }
+
     /** The candidate nearest to {@code word} within two edits (the first one on a tie), or null. */
-    static String closest(String word, Collection<String> candidates) {
+    static String closest(String word, Iterable<String> candidates) {
         String best = null;
         int bestDistance = MAX_DISTANCE + 1;
         for (String candidate : candidates) {
@@ -38,7 +47,7 @@ final class Suggestions {
         return best;
     }
 
-    /** Levenshtein distance: insertions, deletions and substitutions each cost one. */
+    /** Levenshtein distance, case-insensitive: insertions, deletions and substitutions each cost one. */
     static int distance(String a, String b) {
         int[] previous = new int[b.length() + 1];
         int[] current = new int[b.length() + 1];
@@ -48,7 +57,7 @@ final class Suggestions {
         for (int i = 1; i <= a.length(); i++) {
             current[0] = i;
             for (int j = 1; j <= b.length(); j++) {
-                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                int substitution = previous[j - 1] + (Character.toLowerCase(a.charAt(i - 1)) == Character.toLowerCase(b.charAt(j - 1)) ? 0 : 1);
                 current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
             }
             int[] swap = previous;

@@ -1,5 +1,7 @@
 package io.tandem.l7.acl;
 
+import io.tandem.core.config.Suggestions;
+
 import io.tandem.core.config.ConfigError;
 import io.tandem.core.config.SourcePos;
 
@@ -84,7 +86,7 @@ public interface Condition {
             } else {
                 acl = acls.get(name);
                 if (acl == null) {
-                    errors.add(new ConfigError(word.at(bangs), "unknown ACL '" + name + "'" + DidYouMean.hint(name, acls.names())));
+                    errors.add(new ConfigError(word.at(bangs), "unknown ACL '" + name + "'" + Suggestions.didYouMean(name, acls.names())));
                 }
             }
             group.add(new AclCondition.Term(acl, negate));

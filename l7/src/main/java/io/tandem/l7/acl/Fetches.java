@@ -1,5 +1,7 @@
 package io.tandem.l7.acl;
 
+import io.tandem.core.config.Suggestions;
+
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.util.AsciiString;
 import io.tandem.core.config.ConfigError;
@@ -95,7 +97,7 @@ final class Fetches {
             def = implied == null ? null : DEFS.get(base);
         }
         if (def == null) {
-            errors.add(new ConfigError(word.pos(), "unknown fetch '" + name + "'" + DidYouMean.hint(name, knownNames())));
+            errors.add(new ConfigError(word.pos(), "unknown fetch '" + name + "'" + Suggestions.didYouMean(name, knownNames())));
             return null;
         }
         if (!checkArguments(word, name, def.arg(), args, open, errors)) {

@@ -157,48 +157,21 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        for (;;) {
-            switch (state) {
-                case REQUEST_LINE:
-                    if (!readRequestLine(in, out)) {
-                        return;
-                    }
-                    break;
-                case HEADERS:
-                    if (!readHeaderLine(in, out)) {
-                        return;
-                    }
-                    break;
-                case FIXED_BODY:
-                    if (!readFixedBody(in, out)) {
-                        return;
-                    }
-                    break;
-                case CHUNK_SIZE:
-                    if (!readChunkSize(in, out)) {
-                        return;
-                    }
-                    break;
-                case CHUNK_DATA:
-                    if (!readChunkData(in, out)) {
-                        return;
-                    }
-                    break;
-                case CHUNK_DATA_END:
-                    if (!readChunkDataEnd(in, out)) {
-                        return;
-                    }
-                    break;
-                case TRAILERS:
-                    if (!readTrailerLine(in, out)) {
-                        return;
-                    }
-                    break;
-                case BAD:
-                default:
+        boolean progressed = true;
+        while (progressed) {
+            progressed = switch (state) {
+                case REQUEST_LINE -> readRequestLine(in, out);
+                case HEADERS -> readHeaderLine(in, out);
+                case FIXED_BODY -> readFixedBody(in, out);
+                case CHUNK_SIZE -> readChunkSize(in, out);
+                case CHUNK_DATA -> readChunkData(in, out);
+                case CHUNK_DATA_END -> readChunkDataEnd(in, out);
+                case TRAILERS -> readTrailerLine(in, out);
+                case BAD -> {
                     in.skipBytes(in.readableBytes());
-                    return;
-            }
+                    yield false;
+                }
+            };
         }
     }
 

@@ -513,13 +513,8 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
             abort(cause, phase, 0);
             return;
         }
-        finished = true;
-        cancelTimers();
-        releaseServer();
-        discardUpstream();
-        releasePendingBody();
         log.status = status;
-        log.terminate(cause, phase);
+        endAbruptly(cause, phase);
         connection.respondAndClose(ErrorResponses.of(status, true), log);
     }
 
@@ -532,14 +527,19 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
             fail(status, cause, phase);
             return;
         }
+        endAbruptly(cause, phase);
+        connection.proxy().accessLog(log.render(connection.peer(), connection.frontend().name()));
+        client.close();
+    }
+
+    /** Lets go of everything the exchange holds; neither connection is reused. */
+    private void endAbruptly(ExchangeLog.Cause cause, ExchangeLog.Phase phase) {
         finished = true;
         cancelTimers();
         releaseServer();
         discardUpstream();
         releasePendingBody();
         log.terminate(cause, phase);
-        connection.proxy().accessLog(log.render(connection.peer(), connection.frontend().name()));
-        client.close();
     }
 
     private void cancelTimers() {

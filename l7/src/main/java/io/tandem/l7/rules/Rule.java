@@ -1,11 +1,12 @@
 package io.tandem.l7.rules;
 
+import io.tandem.core.config.Suggestions;
+
 import io.tandem.core.config.ConfigError;
 import io.tandem.core.config.Located;
 import io.tandem.l7.acl.Acl;
 import io.tandem.l7.acl.AclSet;
 import io.tandem.l7.acl.Condition;
-import io.tandem.l7.acl.DidYouMean;
 import io.tandem.l7.acl.Word;
 import io.tandem.l7.acl.Words;
 
@@ -76,6 +77,6 @@ record Rule(Condition condition, RequestAction action) {
         if (section.equals("http-response") && Actions.REQUEST.containsKey(name)) {
             return "'" + name + "' is not supported in http-response rules (only " + String.join(", ", parsers.keySet()) + ")";
         }
-        return "unknown " + section + " action '" + name + "'" + DidYouMean.hint(name, parsers.keySet());
+        return "unknown " + section + " action '" + name + "'" + Suggestions.didYouMean(name, parsers.keySet());
     }
 }
