@@ -30,7 +30,7 @@ class HealthChecksTest {
     /** Interval of checks meant to fail fast; a probe's timeout equals its interval. */
     private static final Duration INTER = Duration.ofMillis(100);
     /** Interval of checks meant to pass: loose enough that a loaded CI machine does not time them out. */
-    private static final Duration STEADY = Duration.ofMillis(400);
+    private static final Duration STEADY = Duration.ofMillis(1500);
     private static final Duration CONNECT = Duration.ofSeconds(1);
     private static final SourcePos POS = new SourcePos("test", 1, 1);
 
