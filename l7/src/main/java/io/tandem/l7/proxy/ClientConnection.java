@@ -4,12 +4,14 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.ReferenceCountUtil;
+import io.tandem.l7.http.Http1RequestDecoder;
 import io.tandem.l7.http.HttpRejection;
 
 import java.net.InetSocketAddress;
@@ -29,6 +31,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private InetSocketAddress peer;
     private Exchange exchange;
+    private Tunnel tunnel;
     private InactivityTimer headTimer;
     private boolean waitingForHead = true;
     private boolean keepAliveWait;
@@ -88,6 +91,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (tunnel != null) {
+            tunnel.fromClient(msg);
+            return;
+        }
         if (msg instanceof HAProxyMessage proxyHeader) {
             acceptProxyHeader(proxyHeader);
             return;
@@ -191,24 +198,43 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * The exchange's server switched protocols: from now on the connection relays raw bytes through
+     * {@code relay}. The HTTP codecs leave the pipeline; bytes the decoder had already read go to the tunnel.
+     */
+    void enterTunnel(Tunnel relay) {
+        exchange = null;
+        tunnel = relay;
+        headTimer.cancel();
+        releasePipelined();
+        ChannelPipeline pipeline = ctx.pipeline();
+        pipeline.remove(ProxyResponseEncoder.class);
+        pipeline.remove(Http1RequestDecoder.class);
+        ctx.channel().config().setAutoRead(true);
+    }
+
     /** Asks the connection to close once its current exchange ends (shutdown drain). */
     void closeWhenIdle() {
         closeWhenIdle = true;
-        if (exchange == null) {
+        if (exchange == null && tunnel == null) {
             ctx.close();
         }
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (exchange != null) {
+        if (tunnel != null) {
+            tunnel.onClientReadComplete();
+        } else if (exchange != null) {
             exchange.onClientReadComplete();
         }
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (exchange != null) {
+        if (tunnel != null) {
+            tunnel.onClientWritabilityChanged(ctx.channel().isWritable());
+        } else if (exchange != null) {
             exchange.onClientWritabilityChanged(ctx.channel().isWritable());
         }
         ctx.fireChannelWritabilityChanged();
@@ -218,6 +244,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         headTimer.cancel();
         releasePipelined();
+        if (tunnel != null) {
+            tunnel.onClientClosed();
+        }
         if (exchange != null) {
             Exchange aborted = exchange;
             exchange = null;

@@ -52,6 +52,7 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
     private boolean answeredLocally;
     private boolean responseStarted;
     private boolean informational;
+    private String upgradeProtocol;
     private boolean finished;
     private String requestCookie;
     private InactivityTimer serverTimer;
@@ -155,7 +156,13 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
 
     private void prepareUpstreamRequest() {
         HttpHeaders headers = request.headers();
+        upgradeProtocol = HopByHop.requestedUpgrade(request);
         HopByHop.strip(headers);
+        if (upgradeProtocol != null) {
+            // The one hop-by-hop exchange a proxy passes on: the server may switch protocols (WebSocket).
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+            headers.set(HttpHeaderNames.UPGRADE, upgradeProtocol);
+        }
         if (request.protocolVersion() != HttpVersion.HTTP_1_1) {
             // Servers get HTTP/1.1 so their connections can be pooled whatever the client speaks.
             request.setProtocolVersion(HttpVersion.HTTP_1_1);
@@ -362,12 +369,27 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
             return false;
         }
         int status = response.status().code();
-        if (status < 200) {
-            if (status == 101) {
-                // Upgrades are not offered to servers (Upgrade is stripped), so a 101 is a broken server.
+        if (status == 101) {
+            if (upgradeProtocol == null || !requestComplete) {
+                // Only an upgrade the client asked for, with its request fully sent, can switch protocols.
                 upstreamBroken();
                 return false;
             }
+            responseStarted = true;
+            log.responseHeadNanos = System.nanoTime();
+            log.status = status;
+            String protocol = response.headers().get(HttpHeaderNames.UPGRADE, upgradeProtocol);
+            HopByHop.strip(response.headers());
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+            response.headers().set(HttpHeaderNames.UPGRADE, protocol);
+            connection.encoder().answeringHead(false);
+            client.write(response);
+            client.write(LastHttpContent.EMPTY_LAST_CONTENT);
+            // Tunnel at once: what follows the 101 head is the new protocol, whatever the codec would make of it.
+            startTunnel();
+            return true;
+        }
+        if (status < 200) {
             informational = true;
             HopByHop.strip(response.headers());
             client.write(response);
@@ -435,6 +457,18 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         if (last) {
             finish();
         }
+    }
+
+    /** The 101 is on its way to the client: both connections now carry the new protocol's raw bytes. */
+    private void startTunnel() {
+        finished = true;
+        cancelTimers();
+        Tunnel tunnel = new Tunnel(connection, upstream, backend.pool(), server, log,
+                backend.timeouts().tunnel().toMillis());
+        server = null;
+        client.flush();
+        connection.proxy().upstreams().convertToTunnel(upstream, tunnel);
+        connection.enterTunnel(tunnel);
     }
 
     @Override

@@ -17,6 +17,28 @@ final class HopByHop {
     private HopByHop() {
     }
 
+    /**
+     * The protocol a request asks to upgrade to ({@code Connection: upgrade} with {@code Upgrade: X} on an
+     * HTTP/1.1 GET, as WebSocket handshakes are), or null.
+     */
+    static String requestedUpgrade(io.netty.handler.codec.http.HttpRequest request) {
+        HttpHeaders headers = request.headers();
+        String protocol = headers.get(HttpHeaderNames.UPGRADE);
+        if (protocol == null || protocol.isBlank()
+                || !io.netty.handler.codec.http.HttpMethod.GET.equals(request.method())
+                || !io.netty.handler.codec.http.HttpVersion.HTTP_1_1.equals(request.protocolVersion())) {
+            return null;
+        }
+        for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
+            for (String token : value.split(",")) {
+                if (token.trim().equalsIgnoreCase("upgrade")) {
+                    return protocol.trim();
+                }
+            }
+        }
+        return null;
+    }
+
     /** Strips {@code Connection}, every header it names, and the fixed hop-by-hop set. Transfer-Encoding stays:
      *  the encoder re-frames the body by it. */
     static void strip(HttpHeaders headers) {

@@ -97,6 +97,20 @@ final class Upstreams {
         handler.pool.offer(handler.server, upstream);
     }
 
+    /**
+     * Hands a connection whose server switched protocols to {@code tunnel}: the HTTP codec leaves the pipeline
+     * and any bytes it had already read past the 101 response reach the tunnel first.
+     */
+    void convertToTunnel(Channel upstream, UpstreamListener tunnel) {
+        handler(upstream).attach(tunnel);
+        // Not from inside the codec's own decode loop (the 101 is being delivered from it): on the next turn.
+        upstream.eventLoop().execute(() -> {
+            if (upstream.pipeline().get(HttpClientCodec.class) != null) {
+                upstream.pipeline().remove(HttpClientCodec.class);
+            }
+        });
+    }
+
     /** Closes a connection whose exchange ended badly (or never needed it); it is not reused. */
     void discard(Channel upstream) {
         UpstreamHandler handler = handler(upstream);
