@@ -310,6 +310,20 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
         return hasPort && Authority.isValid(target, 0, target.length()) ? 405 : 400;
     }
 
+    /** True for origin-form targets, and for absolute-form ones whose authority equals Host (ignoring case). */
+    private boolean hostMatchesAbsoluteTarget() {
+        int authorityStart = schemeLength(uri);
+        if (authorityStart == 0) {
+            return true;
+        }
+        int authorityEnd = authorityStart;
+        while (authorityEnd < uri.length() && "/?#".indexOf(uri.charAt(authorityEnd)) < 0) {
+            authorityEnd++;
+        }
+        return authorityEnd - authorityStart == host.length()
+                && uri.regionMatches(true, authorityStart, host, 0, host.length());
+    }
+
     /** Length of a case-insensitive "http://" or "https://" prefix, or 0. */
     private static int schemeLength(String target) {
         if (target.regionMatches(true, 0, "http://", 0, 7)) {
@@ -433,6 +447,10 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
         }
         if (hostCount == 1 && !Authority.isValid(host, 0, host.length())) {
             return reject(in, out, 400, "invalid Host");
+        }
+        if (hostCount == 1 && !hostMatchesAbsoluteTarget()) {
+            // Routing reads Host while a server may read the target: they must not name two sites (HAProxy: 400).
+            return reject(in, out, 400, "Host differs from the absolute-form target's authority");
         }
         boolean chunked = false;
         long length = 0;

@@ -77,6 +77,10 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         log.requestDoneNanos = System.nanoTime();
         clientKeepAlive = HttpUtil.isKeepAlive(request);
         requestHasBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
+        if (requestHasBody && HopByHop.connectionHas(request.headers(), "upgrade")) {
+            // A request with a payload cannot switch protocols; HAProxy drops its Upgrade before any rule sees it.
+            request.headers().remove(HttpHeaderNames.UPGRADE);
+        }
         FrontendRuntime frontend = connection.frontend();
         if (answeredByRules(frontend.requestRules().apply(facts, request.headers()))) {
             return;
@@ -436,10 +440,22 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
             return;
         }
         headers.add(HttpHeaderNames.SET_COOKIE, backend.setCookieFor(server));
-        if (backend.cookie().nocache()) {
-            headers.set(HttpHeaderNames.CACHE_CONTROL, "private");
+        if (backend.cookie().nocache() && mayBeCached(headers)) {
+            // Added, never replacing: a server's no-store must survive.
+            headers.add(HttpHeaderNames.CACHE_CONTROL, "private");
         }
         log.cookieResponse = 'I';
+    }
+
+    /** False when the server already forbids shared caching of the response. */
+    private static boolean mayBeCached(HttpHeaders headers) {
+        for (String value : headers.getAll(HttpHeaderNames.CACHE_CONTROL)) {
+            String lower = value.toLowerCase(java.util.Locale.ROOT);
+            if (lower.contains("private") || lower.contains("no-store") || lower.contains("no-cache")) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void onResponseContent(HttpContent content) {

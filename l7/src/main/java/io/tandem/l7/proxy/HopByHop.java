@@ -29,14 +29,19 @@ final class HopByHop {
                 || !io.netty.handler.codec.http.HttpVersion.HTTP_1_1.equals(request.protocolVersion())) {
             return null;
         }
+        return connectionHas(headers, "upgrade") ? protocol.trim() : null;
+    }
+
+    /** True when a {@code Connection} header lists {@code token} (case-insensitive). */
+    static boolean connectionHas(HttpHeaders headers, String token) {
         for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
-            for (String token : value.split(",")) {
-                if (token.trim().equalsIgnoreCase("upgrade")) {
-                    return protocol.trim();
+            for (String listed : value.split(",")) {
+                if (listed.trim().equalsIgnoreCase(token)) {
+                    return true;
                 }
             }
         }
-        return null;
+        return false;
     }
 
     /** Strips {@code Connection}, every header it names, and the fixed hop-by-hop set. Transfer-Encoding stays:

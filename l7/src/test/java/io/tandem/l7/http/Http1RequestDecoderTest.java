@@ -261,9 +261,15 @@ class Http1RequestDecoderTest {
     @Test
     void targetFormsAreAccepted() {
         assertEquals("http://example.com/x", decodeOne("GET http://example.com/x HTTP/1.1\r\n" + HOST + "\r\n").request.uri());
-        decodeOne("GET HTTPS://example.com:8443?q HTTP/1.1\r\n" + HOST + "\r\n");
-        decodeOne("GET http://[::1]:80/ HTTP/1.1\r\n" + HOST + "\r\n");
+        decodeOne("GET HTTPS://example.com:8443?q HTTP/1.1\r\nHost: Example.COM:8443\r\n\r\n");
+        decodeOne("GET http://[::1]:80/ HTTP/1.1\r\nHost: [::1]:80\r\n\r\n");
         decodeOne("OPTIONS * HTTP/1.1\r\n" + HOST + "\r\n");
+    }
+
+    @Test
+    void absoluteFormWhoseAuthorityDiffersFromHostIsRejectedWith400() {
+        assertRejected("GET http://www.example.com/api HTTP/1.1\r\nHost: admin.example.com\r\n\r\n", 400);
+        assertRejected("GET http://example.com:8443/ HTTP/1.1\r\nHost: example.com\r\n\r\n", 400);
     }
 
     @Test
