@@ -30,7 +30,7 @@ class HealthChecksTest {
     /** Interval of checks meant to fail fast; a probe's timeout equals its interval. */
     private static final Duration INTER = Duration.ofMillis(100);
     /** Interval of checks meant to pass: loose enough that a loaded CI machine does not time them out. */
-    private static final Duration STEADY = Duration.ofMillis(1500);
+    private static final Duration STEADY = Duration.ofMillis(1000);
     private static final Duration CONNECT = Duration.ofSeconds(1);
     private static final SourcePos POS = new SourcePos("test", 1, 1);
 
@@ -86,7 +86,7 @@ class HealthChecksTest {
 
     /** Several more intervals pass without another transition. */
     private void assertNoMoreEvents(Duration inter) throws InterruptedException {
-        assertNull(events.poll(inter.toMillis() * 4, TimeUnit.MILLISECONDS));
+        assertNull(events.poll(inter.toMillis() * 2, TimeUnit.MILLISECONDS));
     }
 
     @Test
@@ -165,7 +165,7 @@ class HealthChecksTest {
         try (TestHttpBackend other = TestHttpBackend.start("api-03")) {
             try (HealthChecks second = new HealthChecks()) {
                 check(second, TestServers.atPort("api_cluster", "api-03", other.port()),
-                        http("/", 0, "api-02", 1, 1));
+                        http("/", 0, "api-02", 1, 1, STEADY));
                 assertEquals("DOWN: HTTP 200, body without 'api-02', 1/1 checks failed", nextEvent());
             }
         }

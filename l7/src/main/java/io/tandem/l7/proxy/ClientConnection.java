@@ -33,6 +33,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private Exchange exchange;
     private Tunnel tunnel;
     private InactivityTimer headTimer;
+    private InactivityTimer clientTimer;
+    private InactivityTimer serverTimer;
     private boolean waitingForHead = true;
     private boolean keepAliveWait;
     private boolean closeWhenIdle;
@@ -41,6 +43,16 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         this.proxy = proxy;
         this.frontend = frontend;
         this.encoder = encoder;
+    }
+
+    /** {@code timeout client} of the current exchange: inactivity while its request body arrives. */
+    InactivityTimer clientTimer() {
+        return clientTimer;
+    }
+
+    /** {@code timeout server} of the current exchange: inactivity while the server owes a response. */
+    InactivityTimer serverTimer() {
+        return serverTimer;
     }
 
     ProxyResponseEncoder encoder() {
@@ -69,6 +81,17 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         this.ctx = ctx;
         this.peer = (InetSocketAddress) ctx.channel().remoteAddress();
         this.headTimer = new InactivityTimer(ctx.executor(), this::onHeadTimeout);
+        // One of each per connection, reused by its exchanges: a request costs no timer allocation.
+        this.clientTimer = new InactivityTimer(ctx.executor(), () -> {
+            if (exchange != null) {
+                exchange.onClientTimeout();
+            }
+        });
+        this.serverTimer = new InactivityTimer(ctx.executor(), () -> {
+            if (exchange != null) {
+                exchange.onServerTimeout();
+            }
+        });
     }
 
     @Override
@@ -242,7 +265,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        headTimer.cancel();
+        headTimer.stop();
+        clientTimer.stop();
+        serverTimer.stop();
         releasePipelined();
         if (tunnel != null) {
             tunnel.onClientClosed();

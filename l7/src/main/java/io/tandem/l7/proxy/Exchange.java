@@ -103,9 +103,9 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         // Until a server connection exists, read no further than what already arrived.
         client.config().setAutoRead(false);
         Timeouts timeouts = backend.timeouts();
-        clientTimer = new InactivityTimer(client.eventLoop(), this::onClientTimeout);
+        clientTimer = connection.clientTimer();
         clientTimer.start(timeouts.client().toMillis());
-        serverTimer = new InactivityTimer(client.eventLoop(), this::onServerTimeout);
+        serverTimer = connection.serverTimer();
         chooseServer();
     }
 
@@ -532,7 +532,7 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         fail(502, ExchangeLog.Cause.SERVER_ABORT, ExchangeLog.Phase.HEADERS);
     }
 
-    private void onServerTimeout() {
+    void onServerTimeout() {
         if (finished) {
             return;
         }
@@ -543,7 +543,7 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         }
     }
 
-    private void onClientTimeout() {
+    void onClientTimeout() {
         if (finished || requestComplete) {
             return;
         }
