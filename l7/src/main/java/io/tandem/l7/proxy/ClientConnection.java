@@ -33,6 +33,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private boolean waitingForHead = true;
     private boolean keepAliveWait;
     private boolean closeWhenIdle;
+    private long requests;
 
     ClientConnection(ProxyContext proxy, FrontendRuntime frontend, ProxyResponseEncoder encoder) {
         this.proxy = proxy;
@@ -54,6 +55,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
     Channel channel() {
         return ctx.channel();
+    }
+
+    /** How many requests this connection has started, the current one included. */
+    long requests() {
+        return requests;
     }
 
     /** The real client: the TCP peer, or the source a PROXY header announced on an accept-proxy bind. */
@@ -122,6 +128,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
                 rejectMalformed(request);
                 return;
             }
+            requests++;
             exchange = new Exchange(this, request);
             exchange.start();
             if (object instanceof HttpContent content) {
