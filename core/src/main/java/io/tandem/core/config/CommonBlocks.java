@@ -264,7 +264,7 @@ final class CommonBlocks {
             }
         }
         Duration expire = t.duration("expire", null);
-        List<String> store = t.locatedList("store").stream().map(Located::value).toList();
+        List<Located<String>> store = t.locatedList("store");
         if (type == null || size == null) {
             return null;
         }

@@ -135,8 +135,8 @@ final class L7Loader {
         List<ServerConfig> servers = common.servers(b, "backend '" + name + "'");
         checkCookieValues(servers);
         Located<String> stickOn = b.located("stick-on");
-        if (stickOn != null && !b.has("stick-table")) {
-            reader.error(stickOn.pos(), "stick-on needs a stick-table in backend '" + name + "'");
+        if (stickOn != null && !b.has("stick-table") && !stickOn.value().matches(".*\\stable\\s.*")) {
+            reader.error(stickOn.pos(), "stick-on needs a stick-table in backend '" + name + "' (or 'table NAME')");
         }
         return new BackendConfig(name, balance(b), cookie(b.located("cookie")), common.check(b), servers, acls(b),
                 b.locatedList("http-request"), b.locatedList("http-response"),

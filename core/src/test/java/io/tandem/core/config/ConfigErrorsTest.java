@@ -234,7 +234,7 @@ class ConfigErrorsTest {
                 "9:11: stick-table needs 'size' (e.g. 100k)",
                 "10:32: unknown stick-table type 'ipv4'; did you mean 'ipv6'?",
                 "10:44: bad size '10q' (use e.g. 100k, 1m or a plain number)",
-                "11:21: stick-on needs a stick-table in backend 's3'");
+                "11:21: stick-on needs a stick-table in backend 's3' (or 'table NAME')");
     }
 
     @Test

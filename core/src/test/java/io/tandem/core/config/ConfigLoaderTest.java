@@ -121,7 +121,7 @@ class ConfigLoaderTest {
         assertEquals("deny deny_status 429 if { sc_http_req_rate(0) gt 100 }", front.httpRequest().get(2).value());
         assertEquals(new SourcePos("t.yaml", 29, 11), front.useBackend().get(0).pos());
         assertEquals("app_cluster", front.defaultBackend().value());
-        assertEquals(new StickTableConfig("ip", 100_000, Duration.ofMinutes(5), List.of("http_req_rate(10s)"),
+        assertEquals(new StickTableConfig("ip", 100_000, Duration.ofMinutes(5), List.of(new Located<>("http_req_rate(10s)", new SourcePos("t.yaml", 23, 66))),
                 new SourcePos("t.yaml", 23, 7)), front.stickTable());
         assertEquals(config.defaults().forwardfor(), front.forwardfor());
         assertEquals(config.defaults().timeout(), front.timeout());

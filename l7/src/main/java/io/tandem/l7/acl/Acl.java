@@ -10,9 +10,6 @@ import java.util.List;
  * matches any pattern. Everything a match needs (lower-cased patterns, regexes, ranges) is prepared at compile time.
  */
 public final class Acl {
-    /** The error for stick-counter actions and fetches, which Tandem does not have yet. */
-    public static final String STICK_COUNTERS_UNSUPPORTED = "stick counters (track-sc*) are not supported yet";
-
     private final Fetch fetch;
     private final SampleTest test;
     private final String source;
@@ -30,17 +27,20 @@ public final class Acl {
 
     /** Compiles {@code text}, which starts at {@code pos}; reports each problem and returns null if there was one. */
     public static Acl compile(String text, SourcePos pos, List<ConfigError> errors) {
-        return compile(Words.split(text, pos, errors), pos, errors);
+        return compile(Words.split(text, pos, errors), pos, StickScope.none(), errors);
     }
 
-    /** Compiles an expression already split into words; {@code where} locates an empty expression. */
-    static Acl compile(List<Word> words, SourcePos where, List<ConfigError> errors) {
+    /**
+     * Compiles an expression already split into words; {@code where} locates an empty expression, {@code stick}
+     * holds the stick tables its fetch may read.
+     */
+    static Acl compile(List<Word> words, SourcePos where, StickScope stick, List<ConfigError> errors) {
         if (words.isEmpty()) {
             errors.add(new ConfigError(where, "empty ACL expression: expected a fetch such as path_beg /api/"));
             return null;
         }
         int before = errors.size();
-        Fetches.Resolved resolved = Fetches.compile(words.get(0), errors);
+        Fetches.Resolved resolved = Fetches.compile(words.get(0), stick, errors);
         if (resolved == null) {
             return null;
         }

@@ -20,12 +20,14 @@ public final class AclSet {
     private static final Map<String, Acl> PREDEFINED = predefined();
 
     /** Only the predefined ACLs, for a proxy without {@code acl} entries. */
-    public static final AclSet PREDEFINED_ONLY = new AclSet(PREDEFINED);
+    public static final AclSet PREDEFINED_ONLY = new AclSet(PREDEFINED, StickScope.none());
 
     private final Map<String, Acl> acls;
+    private final StickScope stick;
 
-    private AclSet(Map<String, Acl> acls) {
+    private AclSet(Map<String, Acl> acls, StickScope stick) {
         this.acls = Collections.unmodifiableMap(acls);
+        this.stick = stick;
     }
 
     /**
@@ -33,6 +35,14 @@ public final class AclSet {
      * redefine a predefined ACL is reported; the set holds the ACLs that compiled.
      */
     public static AclSet compile(Map<String, Located<String>> definitions, List<ConfigError> errors) {
+        return compile(definitions, StickScope.none(), errors);
+    }
+
+    /**
+     * Compiles the {@code acl} entries of a section whose stick tables are {@code stick}; anonymous ACLs in the
+     * section's conditions use the same tables.
+     */
+    public static AclSet compile(Map<String, Located<String>> definitions, StickScope stick, List<ConfigError> errors) {
         Map<String, Acl> acls = new LinkedHashMap<>(PREDEFINED);
         definitions.forEach((name, expression) -> {
             SourcePos pos = expression.pos();
@@ -42,18 +52,23 @@ public final class AclSet {
             } else if (PREDEFINED.containsKey(name)) {
                 errors.add(new ConfigError(pos, "'" + name + "' is a predefined ACL and cannot be redefined"));
             } else {
-                Acl acl = Acl.compile(expression.value(), pos, errors);
+                Acl acl = Acl.compile(Words.split(expression.value(), pos, errors), pos, stick, errors);
                 if (acl != null) {
                     acls.put(name, acl);
                 }
             }
         });
-        return new AclSet(acls);
+        return new AclSet(acls, stick);
     }
 
     /** The ACL called {@code name}, or null. */
     public Acl get(String name) {
         return acls.get(name);
+    }
+
+    /** The stick tables of the section these ACLs belong to. */
+    public StickScope stickScope() {
+        return stick;
     }
 
     /** Every name this set knows, its own and the predefined. */

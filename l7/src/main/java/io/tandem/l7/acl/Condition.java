@@ -74,7 +74,7 @@ public interface Condition {
                     return null;
                 }
                 List<Word> inner = words.subList(i + 1, close);
-                acl = inner.isEmpty() ? null : Acl.compile(inner, word.at(bangs), errors);
+                acl = inner.isEmpty() ? null : Acl.compile(inner, word.at(bangs), acls.stickScope(), errors);
                 if (inner.isEmpty()) {
                     errors.add(new ConfigError(word.at(bangs), "empty anonymous ACL '{ }'"));
                 }

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Predicate;
-import java.util.regex.Pattern;
 
 /**
  * The sample fetches Tandem knows, by HAProxy name, and the compiler from a fetch word such as {@code hdr_beg(host)}
@@ -32,9 +31,6 @@ final class Fetches {
 
     private record Def(Arg arg, Function<String[], Fetch> factory) {
     }
-
-    /** HAProxy's stick-counter and table fetches, refused with one message until stick counters exist. */
-    private static final Pattern STICK_COUNTER_FETCH = Pattern.compile("(sc\\d*|src|table)_.+");
 
     private static final Map<String, Def> DEFS = new LinkedHashMap<>();
 
@@ -69,8 +65,11 @@ final class Fetches {
         DEFS.put(name, new Def(arg, factory));
     }
 
-    /** Compiles {@code word} (e.g. {@code hdr_sub(user-agent)}); reports a problem and returns null if it is not one. */
-    static Resolved compile(Word word, List<ConfigError> errors) {
+    /**
+     * Compiles {@code word} (e.g. {@code hdr_sub(user-agent)}); reports a problem and returns null if it is not one.
+     * Stick-counter fetches find their tables in {@code stick}.
+     */
+    static Resolved compile(Word word, StickScope stick, List<ConfigError> errors) {
         String text = word.text();
         int open = text.indexOf('(');
         String name = open < 0 ? text : text.substring(0, open);
@@ -83,9 +82,9 @@ final class Fetches {
             String inside = text.substring(open + 1, text.length() - 1);
             args = inside.isEmpty() ? args : inside.split(",", -1);
         }
-        if (STICK_COUNTER_FETCH.matcher(name).matches()) {
-            errors.add(new ConfigError(word.pos(), Acl.STICK_COUNTERS_UNSUPPORTED));
-            return null;
+        if (StickFetches.claims(name)) {
+            Fetch fetch = StickFetches.compile(word, name, args, open, stick, errors);
+            return fetch == null ? null : new Resolved(fetch, null, name);
         }
         MatchMethod implied = null;
         String base = name;
@@ -114,6 +113,7 @@ final class Fetches {
     /** Every fetch name, with the ACL keyword forms ({@code path_beg}) of the text fetches, for suggestions. */
     private static List<String> knownNames() {
         List<String> names = new ArrayList<>(DEFS.keySet());
+        names.addAll(StickFetches.names());
         DEFS.forEach((name, def) -> {
             if (def.factory().apply(new String[] {"x", ","}).type() == SampleType.STRING) {
                 for (String suffix : List.of("beg", "end", "sub", "reg", "dir", "dom", "len")) {

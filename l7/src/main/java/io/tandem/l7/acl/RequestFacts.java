@@ -1,6 +1,7 @@
 package io.tandem.l7.acl;
 
 import io.netty.handler.codec.http.HttpHeaders;
+import io.tandem.core.stick.StickEntry;
 
 import java.net.InetAddress;
 
@@ -33,4 +34,17 @@ public interface RequestFacts {
 
     /** The protocol version as on the request line, e.g. {@code HTTP/1.1}. */
     String httpVersion();
+
+    /** The stick-table entry that counter {@code counter} (0 to 2) tracks for this request, or null. */
+    default StickEntry tracked(int counter) {
+        return null;
+    }
+
+    /**
+     * Tracks {@code entry} with counter {@code counter} ({@code track-scN}) and counts the request in it; false
+     * when the counter already tracks an entry, or when this request cannot track (no counters).
+     */
+    default boolean track(int counter, StickEntry entry) {
+        return false;
+    }
 }

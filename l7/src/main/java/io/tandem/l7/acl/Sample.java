@@ -2,6 +2,7 @@ package io.tandem.l7.acl;
 
 import io.tandem.core.config.ConfigError;
 import io.tandem.core.config.SourcePos;
+import io.tandem.core.stick.StickKeyType;
 
 import java.net.InetAddress;
 import java.util.List;
@@ -22,6 +23,11 @@ public final class Sample {
      * null if there is one. Converters ({@code ,lower}) are not supported.
      */
     public static Sample compile(String expression, SourcePos pos, List<ConfigError> errors) {
+        return compile(expression, pos, StickScope.none(), errors);
+    }
+
+    /** Compiles {@code expression} in a section whose stick tables are {@code stick}. */
+    public static Sample compile(String expression, SourcePos pos, StickScope stick, List<ConfigError> errors) {
         int depth = 0;
         for (int i = 0; i < expression.length(); i++) {
             char c = expression.charAt(i);
@@ -35,7 +41,7 @@ public final class Sample {
             errors.add(new ConfigError(pos, "empty sample expression: expected a fetch such as hdr(host)"));
             return null;
         }
-        Fetches.Resolved resolved = Fetches.compile(Word.plain(expression, pos), errors);
+        Fetches.Resolved resolved = Fetches.compile(Word.plain(expression, pos), stick, errors);
         if (resolved == null) {
             return null;
         }
@@ -53,6 +59,55 @@ public final class Sample {
         LastValue last = new LastValue();
         fetch.anyValue(request, last);
         return last.value;
+    }
+
+    /**
+     * The value as a key of a stick table of key type {@code type} (HAProxy's casts: text parsed as an address or
+     * integer, addresses written out), or null when the request has no value or it does not convert.
+     */
+    public String stickKey(RequestFacts request, StickKeyType type) {
+        LastNative last = new LastNative();
+        fetch.anyValue(request, last);
+        if (last.text != null) {
+            return type.key(last.text);
+        }
+        if (last.address != null) {
+            return type.key(last.address);
+        }
+        return last.hasInteger ? type.key(last.integer) : null;
+    }
+
+    /** Keeps the last value offered in its native type, accepting none so that the fetch offers them all. */
+    private static final class LastNative implements SampleTest {
+        private String text;
+        private InetAddress address;
+        private long integer;
+        private boolean hasInteger;
+
+        @Override
+        public boolean string(String v) {
+            text = v;
+            address = null;
+            hasInteger = false;
+            return false;
+        }
+
+        @Override
+        public boolean integer(long v) {
+            integer = v;
+            hasInteger = true;
+            text = null;
+            address = null;
+            return false;
+        }
+
+        @Override
+        public boolean address(InetAddress v) {
+            address = v;
+            text = null;
+            hasInteger = false;
+            return false;
+        }
     }
 
     /** Keeps the text of the last value offered, accepting none so that the fetch offers them all. */

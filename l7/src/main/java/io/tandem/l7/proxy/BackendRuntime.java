@@ -8,25 +8,48 @@ import io.tandem.core.config.BalanceConfig;
 import io.tandem.core.config.BackendConfig;
 import io.tandem.core.config.CookieConfig;
 import io.tandem.core.config.Timeouts;
+import io.tandem.core.stick.StickEntry;
+import io.tandem.core.stick.StickTable;
 import io.tandem.l7.acl.RequestFacts;
 import io.tandem.l7.rules.RequestRules;
 import io.tandem.l7.rules.ResponseRules;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
-/** A compiled backend as the data path reads it: pool, rules, persistence cookie, timeouts and retries. */
+/**
+ * A compiled backend as the data path reads it: pool, rules, persistence cookie, stick table and {@code stick-on},
+ * timeouts and retries.
+ */
 public final class BackendRuntime {
     private final BackendConfig config;
     private final ServerPool pool;
     private final RequestRules requestRules;
     private final ResponseRules responseRules;
+    private final StickTable stickTable;
+    private final StickOn stickOn;
+    private final Map<String, Server> serversByName;
 
     public BackendRuntime(BackendConfig config, ServerPool pool, RequestRules requestRules,
                           ResponseRules responseRules) {
+        this(config, pool, requestRules, responseRules, null, null);
+    }
+
+    /** A backend with its own {@code stickTable} and {@code stickOn} rule, each null when it has none. */
+    public BackendRuntime(BackendConfig config, ServerPool pool, RequestRules requestRules,
+                          ResponseRules responseRules, StickTable stickTable, StickOn stickOn) {
         this.config = config;
         this.pool = pool;
         this.requestRules = requestRules;
         this.responseRules = responseRules;
+        this.stickTable = stickTable;
+        this.stickOn = stickOn;
+        Map<String, Server> byName = new HashMap<>();
+        for (Server server : pool.servers()) {
+            byName.put(server.name(), server);
+        }
+        this.serversByName = Map.copyOf(byName);
     }
 
     public String name() {
@@ -43,6 +66,29 @@ public final class BackendRuntime {
 
     public List<Server> servers() {
         return pool.servers();
+    }
+
+    /** The backend's own stick table, or null. */
+    public StickTable stickTable() {
+        return stickTable;
+    }
+
+    /** The request's {@code stick-on} key, or null when the backend has no stick-on or the request no key. */
+    String stickKey(RequestFacts facts) {
+        return stickOn == null ? null : stickOn.keyOf(facts);
+    }
+
+    /** The usable server {@code key} sticks to, or null (never stuck, expired, server gone, down or drained). */
+    Server stuckServer(String key) {
+        StickEntry entry = stickOn.table().lookup(key);
+        String name = entry == null ? null : entry.serverId();
+        Server server = name == null ? null : serversByName.get(name);
+        return server != null && server.isUsable() ? server : null;
+    }
+
+    /** Stores that {@code key} sticks to {@code server} (refreshing the entry's expiry). */
+    void stick(String key, Server server) {
+        stickOn.table().stick(key, server.name());
     }
 
     RequestRules requestRules() {

@@ -38,6 +38,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private boolean waitingForHead = true;
     private boolean keepAliveWait;
     private boolean closeWhenIdle;
+    private long requests;
 
     ClientConnection(ProxyContext proxy, FrontendRuntime frontend, ProxyResponseEncoder encoder) {
         this.proxy = proxy;
@@ -69,6 +70,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
     Channel channel() {
         return ctx.channel();
+    }
+
+    /** How many requests this connection has started, the current one included. */
+    long requests() {
+        return requests;
     }
 
     /** The real client: the TCP peer, or the source a PROXY header announced on an accept-proxy bind. */
@@ -152,6 +158,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
                 rejectMalformed(request);
                 return;
             }
+            requests++;
             exchange = new Exchange(this, request);
             exchange.start();
             if (object instanceof HttpContent content) {

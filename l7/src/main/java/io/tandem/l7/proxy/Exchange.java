@@ -25,7 +25,7 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * One request and its response: rules, routing, server choice (cookie, balancer, queue), the upstream
+ * One request and its response: rules, routing, server choice (cookie, stick-on, balancer, queue), the upstream
  * connection (with retries), streaming both bodies with back-pressure, timeouts, and the access-log line.
  * Runs entirely on the client's event loop.
  */
@@ -55,6 +55,7 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
     private String upgradeProtocol;
     private boolean finished;
     private String requestCookie;
+    private String stickKey;
     private InactivityTimer serverTimer;
     private InactivityTimer clientTimer;
 
@@ -62,7 +63,7 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         this.connection = connection;
         this.client = connection.channel();
         this.request = request;
-        this.facts = new HttpRequestFacts(request, connection.peer().getAddress());
+        this.facts = new HttpRequestFacts(request, connection.peer().getAddress(), connection.requests() == 1);
         this.log = new ExchangeLog(request.method().name() + ' ' + request.uri() + ' '
                 + request.protocolVersion().text());
         this.head = HttpMethod.HEAD.equals(request.method());
@@ -95,6 +96,7 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
             return;
         }
         requestCookie = backend.persistenceCookie(request.headers());
+        stickKey = backend.stickKey(facts);
         if (backend.cookie() != null) {
             log.cookieRequest = 'N';
             log.cookieResponse = 'N';
@@ -202,6 +204,14 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
                 return;
             }
         }
+        if (stickKey != null && excluded == null) {
+            // stick match: the server this key stuck to, when it is usable and has room; else balance and re-stick.
+            Server stuck = backend.stuckServer(stickKey);
+            if (stuck != null && stuck.tryAcquire()) {
+                onAcquired(stuck);
+                return;
+            }
+        }
         Timeouts timeouts = backend.timeouts();
         waiting = backend.pool().acquire(backend.hashKey(facts), excluded == null ? Set.of() : excluded,
                 client.eventLoop(), timeouts.queue(), this);
@@ -254,6 +264,10 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         upstream = channel;
         reusedUpstream = reused;
         log.connectedNanos = System.nanoTime();
+        if (stickKey != null) {
+            // stick store-request, once the server took the connection: a failed server is never stored.
+            backend.stick(stickKey, server);
+        }
         upstream.write(request);
         if (replaying) {
             // A replayed request has no body (see onUpstreamClosed): only its end is left to send.
@@ -402,6 +416,7 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         responseStarted = true;
         log.responseHeadNanos = System.nanoTime();
         log.status = status;
+        facts.countStatus(status);
         upstreamKeepAlive = HttpUtil.isKeepAlive(response);
         HttpHeaders headers = response.headers();
         HopByHop.strip(headers);
@@ -564,6 +579,7 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
             return;
         }
         log.status = status;
+        facts.countStatus(status);
         endAbruptly(cause, phase);
         connection.respondAndClose(ErrorResponses.of(status, true), log);
     }

@@ -1,6 +1,7 @@
 package io.tandem.l7.proxy;
 
 import io.tandem.core.config.FrontendConfig;
+import io.tandem.core.stick.StickTable;
 import io.tandem.l7.acl.RequestFacts;
 import io.tandem.l7.rules.RequestRules;
 import io.tandem.l7.rules.ResponseRules;
@@ -17,10 +18,19 @@ public final class FrontendRuntime {
     private final List<UseBackendRule> useBackend;
     private final Map<String, BackendRuntime> backends;
     private final BackendRuntime defaultBackend;
+    private final StickTable stickTable;
 
     public FrontendRuntime(FrontendConfig config, RequestRules requestRules, ResponseRules responseRules,
                            List<UseBackendRule> useBackend, Map<String, BackendRuntime> backends) {
+        this(config, requestRules, responseRules, useBackend, backends, null);
+    }
+
+    /** A frontend with its own {@code stickTable} (null when it has none). */
+    public FrontendRuntime(FrontendConfig config, RequestRules requestRules, ResponseRules responseRules,
+                           List<UseBackendRule> useBackend, Map<String, BackendRuntime> backends,
+                           StickTable stickTable) {
         this.config = config;
+        this.stickTable = stickTable;
         this.requestRules = requestRules;
         this.responseRules = responseRules;
         this.useBackend = List.copyOf(useBackend);
@@ -35,6 +45,11 @@ public final class FrontendRuntime {
 
     public FrontendConfig config() {
         return config;
+    }
+
+    /** The frontend's own stick table, or null. */
+    public StickTable stickTable() {
+        return stickTable;
     }
 
     RequestRules requestRules() {

@@ -2,21 +2,30 @@ package io.tandem.l7.proxy;
 
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
+import io.tandem.core.stick.StickEntry;
 import io.tandem.l7.acl.RequestFacts;
+import io.tandem.l7.acl.StickCounters;
 
 import java.net.InetAddress;
 
-/** The fetchable facts of one proxied request; path and query are cut from the target once, on first use. */
+/**
+ * The fetchable facts of one proxied request; path and query are cut from the target once, on first use. The
+ * stick counters are allocated by the first {@code track-sc} rule that runs, so untracked requests pay nothing.
+ */
 final class HttpRequestFacts implements RequestFacts {
     private final HttpRequest request;
     private final InetAddress source;
+    private final boolean firstOnConnection;
+    private StickCounters counters;
     private String path;
     private String query;
     private boolean split;
 
-    HttpRequestFacts(HttpRequest request, InetAddress source) {
+    /** The facts of {@code request} from {@code source}; {@code firstOnConnection} for a connection's first request. */
+    HttpRequestFacts(HttpRequest request, InetAddress source, boolean firstOnConnection) {
         this.request = request;
         this.source = source;
+        this.firstOnConnection = firstOnConnection;
     }
 
     @Override
@@ -64,6 +73,26 @@ final class HttpRequestFacts implements RequestFacts {
     @Override
     public String httpVersion() {
         return request.protocolVersion().text();
+    }
+
+    @Override
+    public StickEntry tracked(int counter) {
+        return counters == null ? null : counters.get(counter);
+    }
+
+    @Override
+    public boolean track(int counter, StickEntry entry) {
+        if (counters == null) {
+            counters = new StickCounters(firstOnConnection);
+        }
+        return counters.track(counter, entry);
+    }
+
+    /** Counts the answer's status in the tracked entries: a 4xx is an HTTP error ({@code http_err_cnt/rate}). */
+    void countStatus(int status) {
+        if (counters != null && status >= 400 && status < 500) {
+            counters.countHttpError();
+        }
     }
 
     /** Origin-form {@code /p?q}, or absolute-form {@code http://host/p?q} whose path starts after the authority. */

@@ -3,8 +3,10 @@ package io.tandem.l7.proxy;
 import io.tandem.core.balance.Server;
 import io.tandem.core.health.CheckTarget;
 import io.tandem.core.health.ServerStateListener;
+import io.tandem.core.stick.StickTable;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -22,6 +24,19 @@ public record L7Snapshot(Map<String, FrontendRuntime> frontends, Map<String, Bac
             }
         }
         return targets;
+    }
+
+    /**
+     * Every stick table, frontends' then backends', each under its section's name with {@code frontend/} or
+     * {@code backend/} before it: what the cluster replicates and the runtime API shows.
+     */
+    public Map<String, StickTable> stickTables() {
+        Map<String, StickTable> tables = new LinkedHashMap<>();
+        frontends.values().stream().filter(f -> f.stickTable() != null).sorted(java.util.Comparator.comparing(FrontendRuntime::name))
+                .forEach(f -> tables.put("frontend/" + f.name(), f.stickTable()));
+        backends.values().stream().filter(b -> b.stickTable() != null).sorted(java.util.Comparator.comparing(BackendRuntime::name))
+                .forEach(b -> tables.put("backend/" + b.name(), b.stickTable()));
+        return tables;
     }
 
     /** Tells a server's pool about its health transitions, so queued requests move at once. */

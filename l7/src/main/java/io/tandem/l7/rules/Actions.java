@@ -1,7 +1,10 @@
 package io.tandem.l7.rules;
 
 import io.tandem.core.config.ConfigError;
+import io.tandem.l7.acl.Sample;
+import io.tandem.l7.acl.StickScope;
 import io.tandem.l7.acl.Word;
+import io.tandem.core.stick.StickTable;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -23,14 +26,18 @@ final class Actions {
 
     static {
         Map<String, ActionParser> response = new LinkedHashMap<>();
-        response.put("set-header", (k, a, e) -> header(HeaderAction.Operation.SET, k, a, e));
-        response.put("add-header", (k, a, e) -> header(HeaderAction.Operation.ADD, k, a, e));
-        response.put("del-header", (k, a, e) -> header(HeaderAction.Operation.DEL, k, a, e));
+        response.put("set-header", (k, a, s, e) -> header(HeaderAction.Operation.SET, k, a, s, e));
+        response.put("add-header", (k, a, s, e) -> header(HeaderAction.Operation.ADD, k, a, s, e));
+        response.put("del-header", (k, a, s, e) -> header(HeaderAction.Operation.DEL, k, a, s, e));
         Map<String, ActionParser> request = new LinkedHashMap<>(response);
-        request.put("allow", (k, a, e) -> new AllowAction());
+        request.put("allow", (k, a, s, e) -> new AllowAction());
         request.put("deny", Actions::deny);
         request.put("redirect", Actions::redirect);
         request.put("return", Actions::respond);
+        for (int counter = 0; counter < TrackAction.COUNTERS; counter++) {
+            int n = counter;
+            request.put("track-sc" + n, (k, a, s, e) -> track(n, k, a, s, e));
+        }
         REQUEST = Collections.unmodifiableMap(request);
         RESPONSE = Collections.unmodifiableMap(response);
     }
@@ -38,7 +45,7 @@ final class Actions {
     private Actions() {
     }
 
-    private static RequestAction header(HeaderAction.Operation operation, Word keyword, Args args,
+    private static RequestAction header(HeaderAction.Operation operation, Word keyword, Args args, StickScope stick,
                                         List<ConfigError> errors) {
         String usage = operation == HeaderAction.Operation.DEL ? "'" + keyword + "' needs a header name"
                 : "'" + keyword + "' needs a header name and a value";
@@ -54,12 +61,42 @@ final class Actions {
             return new HeaderAction(operation, name.text(), null);
         }
         Word value = args.take(usage, errors);
-        Format format = value == null ? null : Format.compile(value, errors);
+        Format format = value == null ? null : Format.compile(value, stick, errors);
         return format == null ? null : new HeaderAction(operation, name.text(), format);
     }
 
+    /**
+     * {@code track-scN FETCH [table NAME]}: the key is the fetch's value cast to the table's key type; the table is
+     * the section's own unless named.
+     */
+    private static RequestAction track(int counter, Word keyword, Args args, StickScope stick,
+                                       List<ConfigError> errors) {
+        Word fetch = args.take("'" + keyword.text() + "' needs a sample fetch to track, e.g. src", errors);
+        if (fetch == null) {
+            return null;
+        }
+        Sample key = Sample.compile(fetch.text(), fetch.pos(), stick, errors);
+        Word tableName = null;
+        if (args.nextIs("table")) {
+            args.take("", errors);
+            tableName = args.take("'table' needs the name of a frontend or backend with a stick-table", errors);
+            if (tableName == null) {
+                return null;
+            }
+        }
+        if (key == null) {
+            return null;
+        }
+        StickTable table = stick.table(tableName, keyword.pos(), "'" + keyword.text() + "'", errors);
+        if (table == null) {
+            return null;
+        }
+        stick.tracks(counter, table);
+        return new TrackAction(counter, key, table);
+    }
+
     /** {@code deny [deny_status N]}; {@code status N} is HAProxy 2.2's spelling of the same. */
-    private static RequestAction deny(Word keyword, Args args, List<ConfigError> errors) {
+    private static RequestAction deny(Word keyword, Args args, StickScope stick, List<ConfigError> errors) {
         if (args.nextIs("deny_status") || args.nextIs("status")) {
             String option = args.take("", errors).text();
             int status = args.number(option, List.of(), 200, 599, errors);
@@ -68,7 +105,7 @@ final class Actions {
         return new DenyAction(403);
     }
 
-    private static RequestAction redirect(Word keyword, Args args, List<ConfigError> errors) {
+    private static RequestAction redirect(Word keyword, Args args, StickScope stick, List<ConfigError> errors) {
         Word kindWord = args.take("'redirect' needs 'location', 'prefix' or 'scheme' and its argument", errors);
         if (kindWord == null) {
             return null;
@@ -85,7 +122,7 @@ final class Actions {
             return null;
         }
         Word targetWord = args.take("'redirect " + kindWord.text() + "' needs an argument", errors);
-        Format target = targetWord == null ? null : Format.compile(targetWord, errors);
+        Format target = targetWord == null ? null : Format.compile(targetWord, stick, errors);
         if (target == null) {
             return null;
         }
@@ -112,7 +149,7 @@ final class Actions {
     }
 
     /** {@code return [status N] [content-type T] [string S | lf-string FMT]}. */
-    private static RequestAction respond(Word keyword, Args args, List<ConfigError> errors) {
+    private static RequestAction respond(Word keyword, Args args, StickScope stick, List<ConfigError> errors) {
         int status = 200;
         String contentType = null;
         Format body = null;
@@ -134,7 +171,7 @@ final class Actions {
                     if (text == null) {
                         return null;
                     }
-                    body = option.text().equals("string") ? Format.literal(text.text()) : Format.compile(text, errors);
+                    body = option.text().equals("string") ? Format.literal(text.text()) : Format.compile(text, stick, errors);
                     if (body == null) {
                         return null;
                     }

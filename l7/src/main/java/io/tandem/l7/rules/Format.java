@@ -3,6 +3,7 @@ package io.tandem.l7.rules;
 import io.tandem.core.config.ConfigError;
 import io.tandem.l7.acl.RequestFacts;
 import io.tandem.l7.acl.Sample;
+import io.tandem.l7.acl.StickScope;
 import io.tandem.l7.acl.Word;
 
 import java.util.ArrayList;
@@ -31,6 +32,11 @@ public final class Format {
 
     /** Compiles the format in {@code word}; reports each problem at its column and returns null if there was one. */
     public static Format compile(Word word, List<ConfigError> errors) {
+        return compile(word, StickScope.none(), errors);
+    }
+
+    /** Compiles the format in {@code word} in a section whose stick tables are {@code stick}. */
+    public static Format compile(Word word, StickScope stick, List<ConfigError> errors) {
         String text = word.text();
         List<Object> parts = new ArrayList<>();
         StringBuilder literal = new StringBuilder();
@@ -54,7 +60,7 @@ public final class Format {
                     parts.add(literal.toString());
                     literal.setLength(0);
                 }
-                parts.add(Sample.compile(text.substring(i + 2, close), word.at(i + 2), errors));
+                parts.add(Sample.compile(text.substring(i + 2, close), word.at(i + 2), stick, errors));
                 i = close + 1;
             } else {
                 errors.add(new ConfigError(word.at(i), "only %[fetch] expressions are supported in formats; write %% for a percent sign"));

@@ -4,7 +4,6 @@ import io.tandem.core.config.Suggestions;
 
 import io.tandem.core.config.ConfigError;
 import io.tandem.core.config.Located;
-import io.tandem.l7.acl.Acl;
 import io.tandem.l7.acl.AclSet;
 import io.tandem.l7.acl.Condition;
 import io.tandem.l7.acl.Word;
@@ -52,7 +51,7 @@ record Rule(Condition condition, RequestAction action) {
             return null;
         }
         Args args = new Args(words, 1);
-        RequestAction action = parser.parse(keyword, args, errors);
+        RequestAction action = parser.parse(keyword, args, acls.stickScope(), errors);
         if (action == null) {
             return null;
         }
@@ -71,8 +70,12 @@ record Rule(Condition condition, RequestAction action) {
     }
 
     private static String unknownAction(String name, String section, Map<String, ActionParser> parsers) {
-        if (name.startsWith("track-sc") || name.startsWith("sc-")) {
-            return Acl.STICK_COUNTERS_UNSUPPORTED;
+        if (name.startsWith("sc-")) {
+            int open = name.indexOf('(');
+            return "stick counter action '" + (open < 0 ? name : name.substring(0, open)) + "' is not supported yet";
+        }
+        if (name.startsWith("track-sc")) {
+            return "no stick counter '" + name.substring("track-".length()) + "': counters are sc0, sc1 and sc2";
         }
         if (section.equals("http-response") && Actions.REQUEST.containsKey(name)) {
             return "'" + name + "' is not supported in http-response rules (only " + String.join(", ", parsers.keySet()) + ")";

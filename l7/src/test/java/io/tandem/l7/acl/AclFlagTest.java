@@ -188,10 +188,20 @@ class AclFlagTest {
     }
 
     @Test
-    void stickCounterFetchesAreNotSupportedYet() {
-        assertEquals(List.of("t.yaml:3:10: stick counters (track-sc*) are not supported yet"),
-                errors("sc_http_req_rate(0) gt 100"));
-        assertEquals(List.of("t.yaml:3:10: stick counters (track-sc*) are not supported yet"),
-                errors("src_conn_rate gt 10"));
+    void stickCounterFetchesReportWhatIsWrongWithThem() {
+        assertEquals(List.of("t.yaml:3:10: 'src_conn_rate' needs a stick-table: this section has none "
+                + "(add a stick-table or name one with 'table NAME')"), errors("src_conn_rate gt 10"));
+        assertEquals(List.of("t.yaml:3:26: 'sc_http_req_rate' needs a stick counter number, 0, 1 or 2, "
+                + "e.g. sc_http_req_rate(0)"), errors("sc_http_req_rate gt 100"));
+        assertEquals(List.of("t.yaml:3:27: 'sc_http_req_rate' needs a stick counter number, 0, 1 or 2, "
+                + "e.g. sc_http_req_rate(0)"), errors("sc_http_req_rate(3) gt 100"));
+        assertEquals(List.of("t.yaml:3:10: no stick counter 'sc3': counters are sc0, sc1 and sc2"),
+                errors("sc3_http_req_rate gt 1"));
+        assertEquals(List.of("t.yaml:3:10: stick counter fetch 'sc_gpc0_rate' is not supported yet"),
+                errors("sc_gpc0_rate(0) gt 1"));
+        assertEquals(List.of("t.yaml:3:10: stick-table fetch 'table_http_req_rate' is not supported yet"),
+                errors("table_http_req_rate(t) gt 1"));
+        assertEquals(List.of("t.yaml:3:10: unknown stick counter fetch 'sc_http_rq_rate'; did you mean 'sc_http_req_rate'?"),
+                errors("sc_http_rq_rate(0) gt 1"));
     }
 }

@@ -3,12 +3,13 @@ package io.tandem.l7.acl;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.NetUtil;
+import io.tandem.core.stick.StickEntry;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 
 /**
- * Immutable request facts for tests: each {@code with...} returns a copy. Path and query are derived from the
+ * Request facts for tests, immutable but for their stick counters: each {@code with...} returns a fresh copy. Path and query are derived from the
  * request-target the way the proxy derives them (absolute-form keeps only its path).
  */
 public final class TestRequest implements RequestFacts {
@@ -19,6 +20,8 @@ public final class TestRequest implements RequestFacts {
     private final boolean ssl;
     private final String sni;
     private final String version;
+    /** Each request tracks its own counters, as the first request of its connection. */
+    private final StickCounters counters = new StickCounters(true);
 
     private TestRequest(String method, String uri, HttpHeaders headers, InetAddress source, boolean ssl, String sni,
                         String version) {
@@ -61,6 +64,16 @@ public final class TestRequest implements RequestFacts {
 
     public TestRequest withVersion(String httpVersion) {
         return new TestRequest(method, uri, headers, source, ssl, sni, httpVersion);
+    }
+
+    @Override
+    public StickEntry tracked(int counter) {
+        return counters.get(counter);
+    }
+
+    @Override
+    public boolean track(int counter, StickEntry entry) {
+        return counters.track(counter, entry);
     }
 
     @Override

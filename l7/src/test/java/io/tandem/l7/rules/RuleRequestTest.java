@@ -175,13 +175,6 @@ class RuleRequestTest {
     }
 
     @Test
-    void trackScIsNotSupportedYet() {
-        assertEquals(List.of("t.yaml:10:11: stick counters (track-sc*) are not supported yet"), errors("track-sc0 src"));
-        assertEquals(List.of("t.yaml:10:37: stick counters (track-sc*) are not supported yet"),
-                errors("deny deny_status 429 if { sc_http_req_rate(0) gt 100 }"));
-    }
-
-    @Test
     void unknownActionSuggestsTheClosest() {
         assertEquals(List.of("t.yaml:10:11: unknown http-request action 'set-heder'; did you mean 'set-header'?"),
                 errors("set-heder X a"));

@@ -1,0 +1,14 @@
+package io.tandem.core.stick;
+
+/**
+ * Observes local changes to a stick table's entries, for the cluster to replicate (HAProxy's peers). Called on
+ * the data path, on whichever event loop made the change: an implementation only records that the entry is
+ * dirty (and later sends {@link StickTable#snapshot}), it never blocks. Changes made by
+ * {@link StickTable#apply} are not reported, so replicated updates do not echo back.
+ */
+@FunctionalInterface
+public interface StickTableListener {
+
+    /** {@code entry} changed: its {@code server_id} was set to a new value, or one of its counters counted. */
+    void entryUpdated(StickTable table, StickEntry entry);
+}
