@@ -16,20 +16,28 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * The access log, written by its own thread so that event loops never wait on a disk, a pipe or a socket.
- * Lines beyond the queue's capacity are dropped and counted rather than slowing the proxy.
+ * The access log, written by its own thread so that event loops never wait on a disk, a pipe or a socket, nor
+ * pay for waking that thread: it polls a lock-free queue and writes in batches. Lines beyond the queue's
+ * capacity are dropped and counted rather than slowing the proxy.
  */
 final class AsyncAccessLog implements AccessLog, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(AsyncAccessLog.class.getName());
     private static final int CAPACITY = 65536;
 
-    private final BlockingQueue<String> queue = new ArrayBlockingQueue<>(CAPACITY);
+    /** How long the writer sleeps when the queue is empty: lines wait at most this long, event loops never
+     *  pay for waking it. */
+    private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
+    private final Queue<String> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
     private final AtomicLong dropped = new AtomicLong();
     private final Sink sink;
     private final Thread writer;
@@ -42,8 +50,14 @@ final class AsyncAccessLog implements AccessLog, AutoCloseable {
         writer.start();
     }
 
-    /** Opens the destination named by {@code global.log}: {@code stdout}, {@code file:/path}, {@code syslog://h:p}. */
+    /**
+     * Opens the destination named by {@code global.log}: {@code stdout}, {@code file:/path}, {@code syslog://h:p};
+     * null for {@code none}.
+     */
     static AsyncAccessLog open(String destination, String nodeName) throws IOException {
+        if (destination.equals("none")) {
+            return null;
+        }
         if (destination.startsWith("file:")) {
             Path file = Path.of(destination.substring("file:".length()));
             Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
@@ -61,9 +75,12 @@ final class AsyncAccessLog implements AccessLog, AutoCloseable {
 
     @Override
     public void log(String line) {
-        if (!queue.offer(line)) {
+        if (queued.incrementAndGet() > CAPACITY) {
+            queued.decrementAndGet();
             dropped.incrementAndGet();
+            return;
         }
+        queue.offer(line);
     }
 
     long droppedLines() {
@@ -71,25 +88,24 @@ final class AsyncAccessLog implements AccessLog, AutoCloseable {
     }
 
     private void drainLoop() {
-        List<String> batch = new ArrayList<>(256);
+        List<String> batch = new ArrayList<>(1024);
         while (running || !queue.isEmpty()) {
+            String line;
+            while (batch.size() < 1024 && (line = queue.poll()) != null) {
+                batch.add(line);
+            }
+            if (batch.isEmpty()) {
+                LockSupport.parkNanos(IDLE_PARK_NANOS);
+                continue;
+            }
+            queued.addAndGet(-batch.size());
             try {
-                String first = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
-                }
-                batch.add(first);
-                queue.drainTo(batch, 1023);
                 sink.write(batch);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.WARNING, "access log write failed: " + e.getMessage()
                         + " (lines are dropped until the destination works again)");
-            } finally {
-                batch.clear();
             }
+            batch.clear();
         }
     }
 

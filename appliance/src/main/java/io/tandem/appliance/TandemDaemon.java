@@ -3,6 +3,7 @@ package io.tandem.appliance;
 import io.tandem.core.config.TandemConfig;
 import io.tandem.core.health.HealthChecks;
 import io.tandem.core.net.EventLoops;
+import io.tandem.l7.proxy.AccessLog;
 import io.tandem.l7.proxy.L7Proxy;
 import io.tandem.l7.proxy.L7Snapshot;
 
@@ -45,12 +46,13 @@ final class TandemDaemon implements AutoCloseable {
         HealthChecks healthChecks = new HealthChecks();
         healthChecks.addListener(snapshot.poolNotifier());
         healthChecks.start(loops, snapshot.checkTargets());
-        L7Proxy proxy = new L7Proxy(loops, accessLog, config.global().maxconn(), Duration.ofSeconds(30));
+        L7Proxy proxy = new L7Proxy(loops, accessLog != null ? accessLog : AccessLog.NONE, config.global().maxconn(),
+                Duration.ofSeconds(30));
         try {
             proxy.start(snapshot);
         } catch (IOException e) {
             healthChecks.close();
-            accessLog.close();
+            closeQuietly(accessLog);
             throw e;
         }
         LOG.log(System.Logger.Level.INFO, "tandem " + Version.text() + " started as node " + config.global().name()
@@ -76,6 +78,12 @@ final class TandemDaemon implements AutoCloseable {
         }
     }
 
+    private static void closeQuietly(AsyncAccessLog accessLog) {
+        if (accessLog != null) {
+            accessLog.close();
+        }
+    }
+
     /** Blocks until {@link #stop} has finished. */
     void awaitStop() throws InterruptedException {
         stopped.await();
@@ -92,7 +100,7 @@ final class TandemDaemon implements AutoCloseable {
                     + " connection(s) still open");
         }
         healthChecks.close();
-        accessLog.close();
+        closeQuietly(accessLog);
         LOG.log(System.Logger.Level.INFO, "stopped");
         stopped.countDown();
     }

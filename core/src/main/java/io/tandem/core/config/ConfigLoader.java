@@ -108,7 +108,10 @@ public final class ConfigLoader {
                 log(g), g.duration("hard-stop-after", DEFAULT_HARD_STOP_AFTER));
     }
 
-    /** {@code stdout}, {@code file:/path} or {@code syslog://host:port}; the shape is checked, not the target. */
+    /**
+     * {@code stdout}, {@code file:/path}, {@code syslog://host:port} or {@code none} (no access log, as HAProxy
+     * without a {@code log} line); the shape is checked, not the target.
+     */
     private static String log(Block g) {
         NodeReader reader = g.reader();
         if (!g.has("log")) {
@@ -118,7 +121,7 @@ public final class ConfigLoader {
         if (log == null) {
             return DEFAULT_LOG;
         }
-        boolean valid = log.equals("stdout") || (log.startsWith("file:") && log.length() > "file:".length());
+        boolean valid = log.equals("stdout") || log.equals("none") || (log.startsWith("file:") && log.length() > "file:".length());
         if (log.startsWith("syslog://")) {
             try {
                 valid = !HostPort.parse(log.substring("syslog://".length())).isWildcard();
@@ -127,7 +130,7 @@ public final class ConfigLoader {
             }
         }
         if (!valid) {
-            reader.error(g.value("log"), "bad log '" + log + "' (use stdout, file:/path or syslog://host:port)");
+            reader.error(g.value("log"), "bad log '" + log + "' (use stdout, file:/path, syslog://host:port or none)");
             return DEFAULT_LOG;
         }
         return log;

@@ -246,8 +246,9 @@ class ConfigErrorsTest {
 
     @Test
     void badGlobalLogShapeIsAnError() {
-        assertErrors("global:\n  log: syslog://logs\n", "2:8: bad log 'syslog://logs' (use stdout, file:/path or"
-                + " syslog://host:port)");
+        assertErrors("global:\n  log: syslog://logs\n", "2:8: bad log 'syslog://logs' (use stdout, file:/path,"
+                + " syslog://host:port or none)");
+        assertTrue(parse("global:\n  log: none\n").ok());
         assertTrue(parse("global:\n  log: file:/does/not/exist.log\n").ok());
     }
 

@@ -6,8 +6,8 @@ package io.tandem.l7.proxy;
  */
 public interface AccessLog {
 
-    /** Discards every line (tests and benchmarks that do not read the log). */
-    AccessLog DISCARD = line -> { };
+    /** No access log ({@code log: none}): lines are not even rendered. */
+    AccessLog NONE = line -> { };
 
     void log(String line);
 }

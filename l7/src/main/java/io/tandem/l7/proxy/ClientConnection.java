@@ -24,6 +24,8 @@ import java.util.ArrayDeque;
  */
 final class ClientConnection extends ChannelInboundHandlerAdapter {
     private static final System.Logger LOG = System.getLogger(ClientConnection.class.getName());
+    /** Decoded objects (heads, body parts) held for requests queued behind the current one. */
+    private static final int MAX_PIPELINED = 64;
     private final ProxyContext proxy;
     private final FrontendRuntime frontend;
     private final ArrayDeque<HttpObject> pipelined = new ArrayDeque<>();
@@ -38,6 +40,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private boolean waitingForHead = true;
     private boolean keepAliveWait;
     private boolean closeWhenIdle;
+    private boolean inputShutdown;
     private long requests;
 
     ClientConnection(ProxyContext proxy, FrontendRuntime frontend, ProxyResponseEncoder encoder) {
@@ -134,6 +137,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         }
         if (exchange != null && exchange.requestComplete() || !pipelined.isEmpty()) {
             pipelined.add(object);
+            if (pipelined.size() >= MAX_PIPELINED) {
+                // Reading goes on while a response is pending (a closing client is seen at once), but a client
+                // that pipelines without end is paused here, not buffered without bound.
+                ctx.channel().config().setAutoRead(false);
+            }
             return;
         }
         dispatch(object);
@@ -199,7 +207,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     /** Answers with a response the proxy made itself, then closes: the connection's framing can't be trusted. */
     void respondAndClose(FullHttpResponse response, ExchangeLog log) {
         log.bytesToClient = response.content().readableBytes();
-        proxy.accessLog(log.render(peer, frontend.name()));
+        proxy.accessLog(log, this);
         ctx.channel().config().setAutoRead(false);
         releasePipelined();
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
@@ -211,7 +219,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
      */
     void exchangeFinished(boolean keepAlive) {
         exchange = null;
-        if (!keepAlive || closeWhenIdle || proxy.draining()) {
+        if (!keepAlive || closeWhenIdle || proxy.draining() || inputShutdown && pipelined.isEmpty()) {
             releasePipelined();
             ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             return;
@@ -223,7 +231,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         while (!pipelined.isEmpty() && (exchange == null || !exchange.requestComplete())) {
             dispatch(pipelined.poll());
         }
-        if (exchange == null) {
+        if (pipelined.size() < MAX_PIPELINED) {
             ctx.channel().config().setAutoRead(true);
         }
     }
@@ -285,6 +293,24 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             aborted.onClientClosed();
         }
         proxy.connectionClosed(this);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+            // The client will send nothing more: answer what it asked for, then close.
+            inputShutdown = true;
+            if (exchange != null && !exchange.requestComplete()) {
+                Exchange cut = exchange;
+                exchange = null;
+                cut.onClientClosed();
+                ctx.close();
+            } else if (exchange == null && pipelined.isEmpty()) {
+                ctx.close();
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(event);
     }
 
     @Override

@@ -37,7 +37,11 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
     private final ExchangeLog log;
     private final boolean head;
     private final boolean clientHttp11;
+    /** Body bytes held while the server connection is being made; more pauses reading from the client. */
+    private static final int MAX_PENDING_BODY_BYTES = 64 * 1024;
+
     private final ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>(2);
+    private int pendingBytes;
     private BackendRuntime backend;
     private Server server;
     private Set<Server> excluded;
@@ -102,8 +106,6 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
             log.cookieResponse = 'N';
         }
         prepareUpstreamRequest();
-        // Until a server connection exists, read no further than what already arrived.
-        client.config().setAutoRead(false);
         Timeouts timeouts = backend.timeouts();
         clientTimer = connection.clientTimer();
         clientTimer.start(timeouts.client().toMillis());
@@ -155,7 +157,7 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
 
     private void finishLocalAnswer() {
         finished = true;
-        connection.proxy().accessLog(log.render(connection.peer(), connection.frontend().name()));
+        connection.proxy().accessLog(log, connection);
         client.flush();
         connection.exchangeFinished(true);
     }
@@ -323,6 +325,11 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         }
         if (upstream == null) {
             pendingBody.add(content);
+            pendingBytes += content.content().readableBytes();
+            if (pendingBytes > MAX_PENDING_BODY_BYTES) {
+                // No server connection yet: buffer a little of the body, then stop reading until it is there.
+                client.config().setAutoRead(false);
+            }
         } else {
             upstream.write(content);
             if (!upstream.isWritable()) {
@@ -332,8 +339,6 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         if (last) {
             requestComplete = true;
             clientTimer.cancel();
-            // The whole request is in: no further reads until the response is done (pipelining stays bounded).
-            client.config().setAutoRead(false);
             if (upstream != null) {
                 upstream.flush();
                 serverTimer.start(backend.timeouts().server().toMillis());
@@ -518,7 +523,7 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         } else {
             connection.proxy().upstreams().discard(upstream);
         }
-        connection.proxy().accessLog(log.render(connection.peer(), connection.frontend().name()));
+        connection.proxy().accessLog(log, connection);
         client.flush();
         connection.exchangeFinished(clientKeepAlive && requestComplete);
     }
@@ -594,7 +599,7 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
             return;
         }
         endAbruptly(cause, phase);
-        connection.proxy().accessLog(log.render(connection.peer(), connection.frontend().name()));
+        connection.proxy().accessLog(log, connection);
         client.close();
     }
 

@@ -12,8 +12,10 @@ import java.util.Locale;
  * Timers are milliseconds, -1 for a phase never reached, as operators know them from HAProxy.
  */
 final class ExchangeLog {
-    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss.SSS", Locale.ROOT)
+    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss", Locale.ROOT)
             .withZone(ZoneId.systemDefault());
+    /** The formatted second, per event loop thread: formatting a date for every request is measurable. */
+    private static final ThreadLocal<CachedSecond> SECOND = ThreadLocal.withInitial(CachedSecond::new);
 
     /** Who ended the exchange, HAProxy's first termination character. */
     enum Cause {
@@ -75,7 +77,10 @@ final class ExchangeLog {
         StringBuilder line = new StringBuilder(160);
         line.append(client.getAddress() != null ? client.getAddress().getHostAddress() : client.getHostString())
                 .append(':').append(client.getPort())
-                .append(" [").append(DATE.format(Instant.ofEpochMilli(acceptMillis))).append("] ")
+                .append(" [").append(SECOND.get().format(acceptMillis / 1000)).append('.');
+        long millis = acceptMillis % 1000;
+        line.append((char) ('0' + millis / 100)).append((char) ('0' + millis / 10 % 10)).append((char) ('0' + millis % 10))
+                .append("] ")
                 .append(frontend).append(' ').append(backend).append('/').append(server).append(' ')
                 .append(millis(startNanos, requestDoneNanos)).append('/')
                 .append(millis(requestDoneNanos, queueDoneNanos)).append('/')
@@ -87,6 +92,20 @@ final class ExchangeLog {
                 .append(cookieRequest).append(cookieResponse).append(' ')
                 .append(retries).append(" \"").append(requestLine).append('"');
         return line.toString();
+    }
+
+    /** One thread's last formatted second. */
+    private static final class CachedSecond {
+        private long epochSecond = Long.MIN_VALUE;
+        private String text;
+
+        String format(long second) {
+            if (second != epochSecond) {
+                epochSecond = second;
+                text = DATE.format(Instant.ofEpochSecond(second));
+            }
+            return text;
+        }
     }
 
     private static long millis(long fromNanos, long toNanos) {

@@ -29,8 +29,11 @@ final class ProxyContext {
         return upstreams;
     }
 
-    void accessLog(String line) {
-        accessLog.log(line);
+    /** Renders and writes the exchange's log line, unless there is no access log. */
+    void accessLog(ExchangeLog log, ClientConnection connection) {
+        if (accessLog != AccessLog.NONE) {
+            accessLog.log(log.render(connection.peer(), connection.frontend().name()));
+        }
     }
 
     boolean draining() {

@@ -115,6 +115,6 @@ final class Tunnel implements UpstreamListener {
         }
         upstream.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        connection.proxy().accessLog(log.render(connection.peer(), connection.frontend().name()));
+        connection.proxy().accessLog(log, connection);
     }
 }

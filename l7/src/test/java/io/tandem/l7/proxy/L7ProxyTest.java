@@ -494,4 +494,17 @@ class L7ProxyTest {
             assertEquals(200, RawResponse.read(socket.getInputStream()).status());
         }
     }
+
+    @Test
+    void clientThatShutsDownItsSendingSideStillGetsEveryPipelinedResponse() throws Exception {
+        try (TestHttpBackend app = TestHttpBackend.start("app");
+             ProxyHarness proxy = ProxyHarness.start(singleBackend(app.hostPort().toString(), "", ""), Map.of());
+             Socket socket = proxy.connect()) {
+            ProxyHarness.send(socket, get("/one") + get("/two"));
+            socket.shutdownOutput();
+            assertEquals(200, RawResponse.read(socket.getInputStream()).status());
+            assertEquals(200, RawResponse.read(socket.getInputStream()).status());
+            assertTrue(ProxyHarness.closedByPeer(socket));
+        }
+    }
 }
