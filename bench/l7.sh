@@ -192,7 +192,7 @@ EOF
 start_tandem() {
     tandem_port=$(free_port)
     cat >"$work/tandem.yaml" <<EOF
-global: { workers: 1, maxconn: 8000, log: "file:/dev/null" }
+global: { workers: 1, maxconn: 8000, log: none }
 defaults:
   timeout: { connect: 5s, client: 30s, server: 30s, http-request: 10s, http-keep-alive: 10s }
 l7:
