@@ -16,6 +16,7 @@ public final class Balancers {
             case LEASTCONN -> new LeastConnBalancer(servers);
             case RANDOM -> new RandomBalancer(servers);
             case SOURCE, URI, HDR -> new HashBalancer(servers, config.consistent());
+            case MAGLEV -> new MaglevBalancer(servers);
         };
     }
 }

@@ -9,7 +9,7 @@ public record BalanceConfig(Algorithm algorithm, String argument, boolean consis
     /** The balance algorithms, named as in the config. */
     public enum Algorithm {
         ROUNDROBIN("roundrobin"), LEASTCONN("leastconn"), SOURCE("source"), URI("uri"), HDR("hdr"),
-        RANDOM("random");
+        RANDOM("random"), MAGLEV("maglev");
 
         private final String configName;
 
@@ -23,7 +23,7 @@ public record BalanceConfig(Algorithm algorithm, String argument, boolean consis
 
         /** True for the algorithms that hash a request key to a server. */
         public boolean hashes() {
-            return this == SOURCE || this == URI || this == HDR;
+            return this == SOURCE || this == URI || this == HDR || this == MAGLEV;
         }
     }
 }

@@ -91,7 +91,7 @@ public final class ConfigLoader {
         GlobalConfig global = global(section(reader, top, "global", GLOBAL_KEYS));
         DefaultsConfig defaults = defaults(reader, section(reader, top, "defaults", DEFAULTS_KEYS));
         L7Config l7 = new L7Loader(reader, defaults).load(section(reader, top, "l7", L7Loader.L7_KEYS));
-        return new LoadResult(new TandemConfig(sourceName, global, defaults, l7), reader.errors());
+        return new LoadResult(new TandemConfig(sourceName, global, defaults, l7, L4Config.EMPTY), reader.errors());
     }
 
     /** A top-level section, or an empty one when absent or not a mapping, so its defaults still apply. */

@@ -24,7 +24,7 @@ final class L7Loader {
     private static final List<String> BIND_OPTIONS = List.of("accept-proxy", "tls", "ssl", "crt", "alpn");
     private static final Set<String> BIND_OPTIONS_NOT_YET = Set.of("tls", "ssl", "crt", "alpn");
     private static final Set<String> BIND_OPTIONS_WITH_ARGUMENT = Set.of("crt", "alpn");
-    private static final List<String> BALANCE_NAMES = List.of("roundrobin", "leastconn", "source", "uri", "random",
+    private static final List<String> BALANCE_NAMES = List.of("roundrobin", "leastconn", "source", "uri", "random", "maglev",
             "hdr(NAME)");
     private static final List<String> HASH_TYPES = List.of("map-based", "consistent");
     private static final List<String> COOKIE_OPTIONS = List.of("insert", "indirect", "nocache", "httponly", "secure");
@@ -188,12 +188,8 @@ final class L7Loader {
                 return new BalanceConfig(algorithm, null, consistent);
             }
         }
-        if (text.equals("maglev")) {
-            reader.error(spec.pos(), "balance 'maglev' is not supported yet");
-        } else {
-            reader.error(spec.pos(), "unknown balance '" + text + "'"
-                    + Suggestions.hint(text, BALANCE_NAMES, "valid algorithms"));
-        }
+        reader.error(spec.pos(), "unknown balance '" + text + "'"
+                + Suggestions.hint(text, BALANCE_NAMES, "valid algorithms"));
         return fallback;
     }
 

@@ -176,14 +176,14 @@ class ConfigErrorsTest {
     @Test
     void balanceAndCookieWordsAreChecked() {
         assertErrors(L7_HEAD + """
-                    b1: { balance: maglev, servers: { a: 10.0.0.1:80 } }
+                    b1: { balance: magleve, servers: { a: 10.0.0.1:80 } }
                     b2: { balance: roundrobbin, servers: { a: 10.0.0.1:80 } }
                     b3: { balance: uri, hash-type: consistant, servers: { a: 10.0.0.1:80 } }
                     b4: { cookie: SRVID rewrite, servers: { a: 10.0.0.1:80 } }
                     b5: { cookie: SRVID insert nocahe, servers: { a: 10.0.0.1:80 } }
                     b6: { cookie: SRVID, servers: { a: 10.0.0.1:80 } }
                 """,
-                "9:20: balance 'maglev' is not supported yet",
+                "9:20: unknown balance 'magleve'; did you mean 'maglev'?",
                 "10:20: unknown balance 'roundrobbin'; did you mean 'roundrobin'?",
                 "11:36: unknown hash-type 'consistant'; did you mean 'consistent'?",
                 "12:25: cookie mode 'rewrite' is not supported yet",

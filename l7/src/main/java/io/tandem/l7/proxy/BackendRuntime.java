@@ -115,7 +115,7 @@ public final class BackendRuntime {
     String hashKey(RequestFacts facts) {
         BalanceConfig balance = config.balance();
         return switch (balance.algorithm()) {
-            case SOURCE -> facts.source().getHostAddress();
+            case SOURCE, MAGLEV -> facts.source().getHostAddress();
             case URI -> facts.path();
             case HDR -> facts.headers().get(balance.argument());
             default -> null;
