@@ -507,4 +507,27 @@ class L7ProxyTest {
             assertTrue(ProxyHarness.closedByPeer(socket));
         }
     }
+
+    @Test
+    void acceptProxyBindTakesTheClientAddressFromTheProxyHeader() throws Exception {
+        try (EchoBackend echo = new EchoBackend();
+             ProxyHarness proxy = ProxyHarness.start("""
+                     defaults: { forwardfor: true }
+                     l7:
+                       frontends:
+                         web: { bind: "127.0.0.1:${PORT} accept-proxy", default-backend: pool }
+                       backends:
+                         pool: { servers: { echo: "${ECHO}" } }
+                     """, Map.of("ECHO", echo.address()))) {
+            String seen = proxy.exchange("PROXY TCP4 198.18.0.5 127.0.0.1 5555 80\r\n"
+                    + "GET /headers HTTP/1.1\r\nHost: x\r\n\r\n").bodyText();
+            assertTrue(seen.contains("x-forwarded-for: 198.18.0.5\n"), seen);
+            String log = awaitLog(proxy);
+            assertTrue(log.startsWith("198.18.0.5:5555 "), log);
+            try (Socket bad = proxy.connect()) {
+                ProxyHarness.send(bad, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertTrue(ProxyHarness.closedByPeer(bad), "a connection without a PROXY header is closed");
+            }
+        }
+    }
 }
