@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.util.ReferenceCountUtil;
@@ -65,6 +66,10 @@ final class Upstreams {
                 .channel(loops.socketChannelClass())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                 .option(ChannelOption.TCP_NODELAY, true)
+                // A failed write (the server reset while the request body was still going out) must not close the
+                // connection at once: its early answer (413, 401) may be waiting to be read. Netty shuts the output
+                // instead; the read side then delivers the answer, and the reset or end of stream closes it.
+                .option(ChannelOption.AUTO_CLOSE, false)
                 .option(ChannelOption.AUTO_READ, true)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
@@ -91,6 +96,11 @@ final class Upstreams {
         UpstreamHandler handler = handler(upstream);
         handler.attach(null);
         if (!upstream.isActive()) {
+            return;
+        }
+        if (upstream instanceof DuplexChannel duplex && duplex.isOutputShutdown()) {
+            // A write failed during the exchange (AUTO_CLOSE is off): the connection can carry no request.
+            upstream.close();
             return;
         }
         upstream.config().setAutoRead(true);
