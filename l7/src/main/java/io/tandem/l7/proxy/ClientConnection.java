@@ -5,6 +5,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -36,6 +37,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private boolean waitingForHead = true;
     private boolean keepAliveWait;
     private boolean closeWhenIdle;
+    private boolean inputClosed;
 
     ClientConnection(ProxyContext proxy, FrontendRuntime frontend, ProxyResponseEncoder encoder) {
         this.proxy = proxy;
@@ -181,7 +183,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
      */
     void exchangeFinished(boolean keepAlive) {
         exchange = null;
-        if (!keepAlive || closeWhenIdle || proxy.draining()) {
+        if (!keepAlive || closeWhenIdle || proxy.draining() || inputClosed && pipelined.isEmpty()) {
             releasePipelined();
             ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             return;
@@ -194,7 +196,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             dispatch(pipelined.poll());
         }
         if (exchange == null) {
-            ctx.channel().config().setAutoRead(true);
+            if (inputClosed) {
+                ctx.close();
+            } else {
+                ctx.channel().config().setAutoRead(true);
+            }
         }
     }
 
@@ -219,6 +225,22 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         if (exchange == null && tunnel == null) {
             ctx.close();
         }
+    }
+
+    /**
+     * The client sent a FIN (half-closure is allowed on client connections): as HAProxy without
+     * {@code abortonclose}, the requests it sent are answered, then the connection closes. A request cut short by
+     * the FIN already failed in the decoder. A tunnel ends as before, on the client's close.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            inputClosed = true;
+            if (tunnel != null || exchange == null && pipelined.isEmpty()) {
+                ctx.close();
+            }
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override

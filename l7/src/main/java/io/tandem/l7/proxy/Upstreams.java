@@ -9,7 +9,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.DuplexChannel;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -78,7 +77,8 @@ final class Upstreams {
                                 .setMaxInitialLineLength(8192)
                                 .setMaxHeaderSize(65536)
                                 .setMaxChunkSize(65536);
-                        ch.pipeline().addLast(new HttpClientCodec(decoderConfig, false, true), handler);
+                        UpstreamCodec.addTo(ch.pipeline(), decoderConfig);
+                        ch.pipeline().addLast(handler);
                     }
                 });
         ChannelFuture connect = bootstrap.connect(address);
@@ -98,8 +98,10 @@ final class Upstreams {
         if (!upstream.isActive()) {
             return;
         }
-        if (upstream instanceof DuplexChannel duplex && duplex.isOutputShutdown()) {
-            // A write failed during the exchange (AUTO_CLOSE is off): the connection can carry no request.
+        if (upstream instanceof DuplexChannel duplex && duplex.isOutputShutdown()
+                || UpstreamCodec.hasUnreadBytes(upstream)) {
+            // A write failed during the exchange (AUTO_CLOSE is off), or the server sent more than its response:
+            // the connection is out of step and carries no further request.
             upstream.close();
             return;
         }
@@ -115,9 +117,7 @@ final class Upstreams {
         handler(upstream).attach(tunnel);
         // Not from inside the codec's own decode loop (the 101 is being delivered from it): on the next turn.
         upstream.eventLoop().execute(() -> {
-            if (upstream.pipeline().get(HttpClientCodec.class) != null) {
-                upstream.pipeline().remove(HttpClientCodec.class);
-            }
+            UpstreamCodec.remove(upstream);
         });
     }
 

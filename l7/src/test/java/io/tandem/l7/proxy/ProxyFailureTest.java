@@ -77,7 +77,6 @@ class ProxyFailureTest {
         return "{ s1: \"" + backend.address() + "\" }";
     }
 
-    // 1
     @Test
     void clientLeavingMidRequestBodyClosesTheServerConnectionAndFreesItsSlot() throws Exception {
         try (ScriptedBackend backend = new ScriptedBackend(ScriptedBackend.OK);
@@ -101,7 +100,6 @@ class ProxyFailureTest {
         }
     }
 
-    // 2
     @Test
     void clientResettingMidResponseClosesTheServerConnection() throws Exception {
         ScriptedBackend.Script endless = (request, peer) -> {
@@ -122,24 +120,17 @@ class ProxyFailureTest {
                 assertEquals(100_000, in.readNBytes(100_000).length);
                 client.setSoLinger(true, 0);
             }
-            await(() -> backend.closedByProxy() == 1, () -> "server still sending after the client reset; log "
-                    + proxy.accessLog + " active " + proxy.proxy.activeConnections() + " open " + backend.open());
+            await(() -> backend.closedByProxy() == 1, () -> "server still sending after the client reset");
             await(() -> backend.open() == 0, () -> backend.open() + " server connection(s) still open");
             assertEquals("CD", termination(proxy, "GET /big").substring(0, 2));
             assertHealthy(proxy);
         }
     }
 
-    // 3
     @Test
     void serverClosingMidResponseBodyClosesTheClientConnection() throws Exception {
-        ScriptedBackend.Script cut = (request, peer) -> {
-            if (!request.target().equals("/cut")) {
-                return ScriptedBackend.ok(request, peer);
-            }
-            peer.write("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789");
-            return false;
-        };
+        ScriptedBackend.Script cut = ScriptedBackend.answering("/cut",
+                "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789", false);
         try (ScriptedBackend backend = new ScriptedBackend(cut);
              ProxyHarness proxy = ProxyHarness.start(config(0, oneServer(backend)), Map.of());
              Socket client = proxy.connect()) {
@@ -158,7 +149,6 @@ class ProxyFailureTest {
         }
     }
 
-    // 4
     @Test
     void serverResetBeforeAnyResponseIsAnswered502() throws Exception {
         ScriptedBackend.Script reset = (request, peer) -> {
@@ -179,7 +169,6 @@ class ProxyFailureTest {
         }
     }
 
-    // 5
     @Test
     void pooledConnectionTheServerClosedWhileIdleIsNotUsedAgain() throws Exception {
         ScriptedBackend.Script shortKeepAlive = (request, peer) -> {
@@ -202,7 +191,7 @@ class ProxyFailureTest {
         }
     }
 
-    // 5, the race: the server closes the idle connection just as the proxy sends the next request on it.
+    // The race: the server closes the idle connection just as the proxy sends the next request on it.
     @Test
     void requestOnAPooledConnectionTheServerClosesAtOnceIsReplayedOnAFreshOne() throws Exception {
         ScriptedBackend.Script closesSecondRequest = (request, peer) ->
@@ -221,7 +210,6 @@ class ProxyFailureTest {
         }
     }
 
-    // 6
     @Test
     void slowlorisClientsGet408WhileANormalClientIsServedPromptly() throws Exception {
         try (ScriptedBackend backend = new ScriptedBackend(ScriptedBackend.OK);
@@ -269,7 +257,6 @@ class ProxyFailureTest {
         return true;
     };
 
-    // 7
     @Test
     void thousandPipelinedRequestsInOneWriteAreAnsweredInOrder() throws Exception {
         try (ScriptedBackend backend = new ScriptedBackend(ECHO_TARGET);
@@ -292,20 +279,11 @@ class ProxyFailureTest {
         }
     }
 
-    // 7, the bound: while a request is in flight the proxy reads nothing more, so TCP pushes back on the client.
+    // The bound: while a request is in flight the proxy reads nothing more, so TCP pushes back on the client.
     @Test
     void pipelineBehindAStalledRequestIsNotReadIntoMemory() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        ScriptedBackend.Script stallFirst = (request, peer) -> {
-            if (request.target().equals("/seq/0")) {
-                try {
-                    release.await(5, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            return ECHO_TARGET.answer(request, peer);
-        };
+        ScriptedBackend.Script stallFirst = ScriptedBackend.holding("/seq/0", release, ECHO_TARGET);
         int count = 500;
         String pad = "p".repeat(8000);
         try (ScriptedBackend backend = new ScriptedBackend(stallFirst);
@@ -353,16 +331,10 @@ class ProxyFailureTest {
         }
     }
 
-    // 8
     @Test
     void serverAnsweringBeforeTheRequestBodyEndsIsRelayedThenTheConnectionCloses() throws Exception {
-        ScriptedBackend.Script refuse = (request, peer) -> {
-            if (!request.target().equals("/upload")) {
-                return ScriptedBackend.ok(request, peer);
-            }
-            peer.write("HTTP/1.1 413 Payload Too Large\r\nContent-Length: 9\r\nConnection: close\r\n\r\ntoo large");
-            return false;
-        };
+        ScriptedBackend.Script refuse = ScriptedBackend.answering("/upload",
+                "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 9\r\nConnection: close\r\n\r\ntoo large", false);
         try (ScriptedBackend backend = new ScriptedBackend(refuse);
              ProxyHarness proxy = ProxyHarness.start(config(0, oneServer(backend)), Map.of());
              Socket client = proxy.connect()) {
@@ -394,7 +366,6 @@ class ProxyFailureTest {
         }
     }
 
-    // 9
     @Test
     void headAnsweredWithChunkedHeadersLeavesNoStrayBytesOnEitherConnection() throws Exception {
         ScriptedBackend.Script chunkedHead = (request, peer) -> {
@@ -425,7 +396,6 @@ class ProxyFailureTest {
         }
     }
 
-    // 10
     @Test
     void noContentAndNotModifiedResponsesKeepTheConnection() throws Exception {
         ScriptedBackend.Script bodiless = (request, peer) -> switch (request.target()) {
@@ -459,17 +429,11 @@ class ProxyFailureTest {
         }
     }
 
-    // 11
     @Test
     void closeDelimitedResponseIsChunkedForHttp11AndCloseDelimitedForHttp10() throws Exception {
         String body = "a body whose end is the close";
-        ScriptedBackend.Script legacy = (request, peer) -> {
-            if (!request.target().equals("/legacy")) {
-                return ScriptedBackend.ok(request, peer);
-            }
-            peer.write("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n" + body);
-            return false;
-        };
+        ScriptedBackend.Script legacy = ScriptedBackend.answering("/legacy",
+                "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n" + body, false);
         try (ScriptedBackend backend = new ScriptedBackend(legacy);
              ProxyHarness proxy = ProxyHarness.start(config(0, oneServer(backend)), Map.of())) {
             try (Socket client = proxy.connect()) {
@@ -527,7 +491,6 @@ class ProxyFailureTest {
         }
     }
 
-    // 12
     @Test
     void connectTimeoutToAServerThatNeverCompletesTheHandshakeEndsIn503() throws Exception {
         try (BlackHole hole = new BlackHole();
@@ -558,7 +521,7 @@ class ProxyFailureTest {
         }
     }
 
-    // 12, with somewhere else to go
+    // A connect timeout with somewhere else to go.
     @Test
     void connectTimeoutIsRetriedOnAnotherServer() throws Exception {
         try (BlackHole hole = new BlackHole();
@@ -579,7 +542,6 @@ class ProxyFailureTest {
         }
     }
 
-    // 13
     @Test
     void clientStallingMidBodyGets408AfterTimeoutClientAndTheServerConnectionIsDropped() throws Exception {
         try (ScriptedBackend backend = new ScriptedBackend(ScriptedBackend.OK);
@@ -596,6 +558,69 @@ class ProxyFailureTest {
             assertEquals("cD", termination(proxy, "POST /slow").substring(0, 2));
             assertHealthy(proxy);
             assertEquals(2, backend.accepted(), "the next request used a new server connection");
+        }
+    }
+
+    @Test
+    void requestFollowedByAHalfCloseIsStillAnswered() throws Exception {
+        try (ScriptedBackend backend = new ScriptedBackend(ScriptedBackend.OK);
+             ProxyHarness proxy = ProxyHarness.start(config(0, oneServer(backend)), Map.of());
+             Socket client = proxy.connect()) {
+            // What `printf 'GET ...' | nc host port` does: the request, then a FIN.
+            ProxyHarness.send(client, get("/half"));
+            client.shutdownOutput();
+            RawResponse response = RawResponse.read(client.getInputStream());
+            assertEquals(200, response.status(), proxy.accessLog::toString);
+            assertTrue(ProxyHarness.closedByPeer(client));
+            client.close();
+            assertHealthy(proxy);
+        }
+    }
+
+    @Test
+    void bytesAServerSendsPastTheEndOfAResponseNeverReachTheNextRequest() throws Exception {
+        ScriptedBackend.Script overlong = ScriptedBackend.answering("/overlong",
+                "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokSTRAY", true);
+        try (ScriptedBackend backend = new ScriptedBackend(overlong);
+             ProxyHarness proxy = ProxyHarness.start(config(0, oneServer(backend)), Map.of());
+             Socket client = proxy.connect()) {
+            InputStream in = client.getInputStream();
+            ProxyHarness.send(client, get("/overlong"));
+            assertEquals("ok", RawResponse.read(in).bodyText());
+            Thread.sleep(50);
+            ProxyHarness.send(client, get("/next"));
+            RawResponse next = RawResponse.read(in);
+            assertEquals(200, next.status(), proxy.accessLog::toString);
+            assertEquals("ok\n", next.bodyText());
+            client.close();
+            assertHealthy(proxy);
+        }
+    }
+
+    @Test
+    void clientResettingWhileQueuedGivesUpItsPlace() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        ScriptedBackend.Script slow = ScriptedBackend.holding("/slow", release, ScriptedBackend.OK);
+        try (ScriptedBackend backend = new ScriptedBackend(slow);
+             ProxyHarness proxy = ProxyHarness.start(config(0,
+                     "{ s1: { address: \"" + backend.address() + "\", maxconn: 1 } }", "queue: 2s"), Map.of());
+             Socket busy = proxy.connect()) {
+            ProxyHarness.send(busy, get("/slow"));
+            await(() -> backend.requests.size() == 1, () -> "the first request never reached the server");
+            for (int i = 0; i < 5; i++) {
+                try (Socket queued = proxy.connect()) {
+                    ProxyHarness.send(queued, get("/queued"));
+                    Thread.sleep(20);
+                    // A reset: a FIN alone is a half-close, after which the request is still answered (as HAProxy
+                    // without abortonclose).
+                    queued.setSoLinger(true, 0);
+                }
+            }
+            release.countDown();
+            assertEquals(200, RawResponse.read(busy.getInputStream()).status());
+            busy.close();
+            assertHealthy(proxy);
+            assertFalse(backend.requests.contains("GET /queued"), "a request whose client left was still sent");
         }
     }
 

@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -92,6 +94,34 @@ final class ScriptedBackend implements AutoCloseable {
 
     /** Answers {@code 200 ok} with a Content-Length, keeping the connection. */
     static final Script OK = (request, peer) -> ok(request, peer);
+
+    /**
+     * Answers {@code target} with exactly {@code bytes} (the request body unread), then keeps the connection or
+     * closes it; answers any other target as {@link #OK} does.
+     */
+    static Script answering(String target, String bytes, boolean keepOpen) {
+        return (request, peer) -> {
+            if (!request.target().equals(target)) {
+                return ok(request, peer);
+            }
+            peer.write(bytes);
+            return keepOpen;
+        };
+    }
+
+    /** Holds the answer to {@code target} until {@code release} opens (5 s at most); answers everything with {@code then}. */
+    static Script holding(String target, CountDownLatch release, Script then) {
+        return (request, peer) -> {
+            if (request.target().equals(target)) {
+                try {
+                    release.await(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return then.answer(request, peer);
+        };
+    }
 
     static boolean ok(Request request, Peer peer) throws IOException {
         peer.drainBody(request);
