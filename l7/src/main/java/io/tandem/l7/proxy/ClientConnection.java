@@ -5,6 +5,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -259,6 +260,22 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * The client sent a FIN (half-closure is allowed on client connections): as HAProxy without
+     * {@code abortonclose}, the requests it sent are answered, then the connection closes. A request cut short by
+     * the FIN already failed in the decoder. A tunnel ends as before, on the client's close.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            inputShutdown = true;
+            if (tunnel != null || exchange == null && pipelined.isEmpty()) {
+                ctx.close();
+            }
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (tunnel != null) {
@@ -293,24 +310,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             aborted.onClientClosed();
         }
         proxy.connectionClosed(this);
-    }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-        if (event instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
-            // The client will send nothing more: answer what it asked for, then close.
-            inputShutdown = true;
-            if (exchange != null && !exchange.requestComplete()) {
-                Exchange cut = exchange;
-                exchange = null;
-                cut.onClientClosed();
-                ctx.close();
-            } else if (exchange == null && pipelined.isEmpty()) {
-                ctx.close();
-            }
-            return;
-        }
-        ctx.fireUserEventTriggered(event);
     }
 
     @Override

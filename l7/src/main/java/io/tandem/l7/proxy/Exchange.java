@@ -307,7 +307,8 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
     }
 
     void onRequestContent(HttpContent content) {
-        if (content.decoderResult().isFailure()) {
+        if (content.decoderResult().isFailure() && !finished) {
+            // Once the exchange is over (an early error answer), a body cut short is only the client leaving.
             ReferenceCountUtil.release(content);
             abort(ExchangeLog.Cause.CLIENT_ABORT, ExchangeLog.Phase.DATA, 400);
             return;

@@ -8,7 +8,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -65,6 +65,10 @@ final class Upstreams {
                 .channel(loops.socketChannelClass())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                 .option(ChannelOption.TCP_NODELAY, true)
+                // A failed write (the server reset while the request body was still going out) must not close the
+                // connection at once: its early answer (413, 401) may be waiting to be read. Netty shuts the output
+                // instead; the read side then delivers the answer, and the reset or end of stream closes it.
+                .option(ChannelOption.AUTO_CLOSE, false)
                 .option(ChannelOption.AUTO_READ, true)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
@@ -73,7 +77,8 @@ final class Upstreams {
                                 .setMaxInitialLineLength(8192)
                                 .setMaxHeaderSize(65536)
                                 .setMaxChunkSize(65536);
-                        ch.pipeline().addLast(new HttpClientCodec(decoderConfig, false, true), handler);
+                        UpstreamCodec.addTo(ch.pipeline(), decoderConfig);
+                        ch.pipeline().addLast(handler);
                     }
                 });
         ChannelFuture connect = bootstrap.connect(address);
@@ -93,6 +98,13 @@ final class Upstreams {
         if (!upstream.isActive()) {
             return;
         }
+        if (upstream instanceof DuplexChannel duplex && duplex.isOutputShutdown()
+                || UpstreamCodec.hasUnreadBytes(upstream)) {
+            // A write failed during the exchange (AUTO_CLOSE is off), or the server sent more than its response:
+            // the connection is out of step and carries no further request.
+            upstream.close();
+            return;
+        }
         upstream.config().setAutoRead(true);
         handler.pool.offer(handler.server, upstream);
     }
@@ -105,9 +117,7 @@ final class Upstreams {
         handler(upstream).attach(tunnel);
         // Not from inside the codec's own decode loop (the 101 is being delivered from it): on the next turn.
         upstream.eventLoop().execute(() -> {
-            if (upstream.pipeline().get(HttpClientCodec.class) != null) {
-                upstream.pipeline().remove(HttpClientCodec.class);
-            }
+            UpstreamCodec.remove(upstream);
         });
     }
 
