@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A server's live state, shared by its balancer, its health checker and the data path: whether it is up,
- * how many connections it carries now, and its configured limits.
+ * whether an operator is draining it, how many connections it carries now, and its configured limits.
  */
 public final class Server {
     private final String backend;
@@ -17,6 +17,7 @@ public final class Server {
     private final AtomicInteger active = new AtomicInteger();
     private final AtomicLong totalConnections = new AtomicLong();
     private volatile boolean up = true;
+    private volatile boolean draining;
 
     public Server(String backend, ServerConfig config) {
         this.backend = backend;
@@ -64,9 +65,24 @@ public final class Server {
         this.up = up;
     }
 
-    /** Up with a non-zero weight: may take new requests. */
+    /** True while an operator drains the server (HAProxy's {@code set server ... state drain}). */
+    public boolean isDraining() {
+        return draining;
+    }
+
+    /**
+     * Admin drain, independent of health: a draining server takes no new connections or requests (balancers,
+     * cookie and stick-table lookups all ask {@link #isUsable}) while those already open carry on; health
+     * checks keep running, so {@link #isUp} still tells whether it would serve. Tell its pool through
+     * {@link ServerPool#serverStateChanged} as for a health change.
+     */
+    public void setDraining(boolean draining) {
+        this.draining = draining;
+    }
+
+    /** Up, not draining, with a non-zero weight: may take new requests. */
     public boolean isUsable() {
-        return up && config.weight() > 0;
+        return up && !draining && config.weight() > 0;
     }
 
     public int activeConnections() {

@@ -6,12 +6,20 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiFunction;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The blocks that keep one shape wherever they appear ({@code timeout}, {@code forwardfor}, {@code check},
- * {@code servers}, {@code stick-table}), read the same way for every section that holds them.
+ * The blocks and values that keep one shape wherever they appear ({@code timeout}, {@code forwardfor},
+ * {@code check}, {@code servers}, {@code stick-table}, {@code balance}, bind lines), read the same way for every
+ * section that holds them. {@code http} arguments say whether the section speaks HTTP (an l7 backend) or not
+ * (an l4 service), for the features that need it.
  */
 final class CommonBlocks {
     static final List<String> TIMEOUT_KEYS = List.of("connect", "client", "server", "http-request",
@@ -20,8 +28,21 @@ final class CommonBlocks {
     static final List<String> SERVER_KEYS = List.of("address", "weight", "backup", "maxconn", "cookie", "ssl");
     static final List<String> STICK_TABLE_KEYS = List.of("type", "size", "expire", "store");
     static final List<String> STICK_TABLE_TYPES = List.of("ip", "ipv6", "string", "integer");
-    /** Names of frontends, backends, servers and ACLs: HAProxy's characters, so names carry over. */
+    /** Names of frontends, backends, services, servers and ACLs: HAProxy's characters, so names carry over. */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:-]+");
+    /** HTTP tokens: header names, and cookie names (RFC 6265). */
+    static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+    /** One word of a line such as a bind, a cookie spec or a rule. */
+    static final Pattern WORD = Pattern.compile("\\S+");
+    static final List<String> HASH_TYPES = List.of("map-based", "consistent");
+
+    private static final List<String> BIND_OPTIONS = List.of("accept-proxy", "tls", "ssl", "crt", "alpn");
+    private static final Set<String> BIND_OPTIONS_NOT_YET = Set.of("tls", "ssl", "crt", "alpn");
+    private static final Set<String> BIND_OPTIONS_WITH_ARGUMENT = Set.of("crt", "alpn");
+    private static final List<String> BALANCE_NAMES = List.of("roundrobin", "leastconn", "source", "uri", "random",
+            "maglev", "hdr(NAME)");
+    private static final List<String> BALANCE_NAMES_WITHOUT_HTTP = List.of("roundrobin", "leastconn", "source",
+            "random", "maglev");
 
     private static final Pattern HTTP_METHOD = Pattern.compile("[A-Z]+");
     private static final Duration DEFAULT_INTER = Duration.ofSeconds(2);
@@ -34,6 +55,26 @@ final class CommonBlocks {
         this.reader = reader;
     }
 
+    /**
+     * The sections named in {@code names} (frontends, backends, services; null when absent), each a mapping with
+     * {@code validKeys} read by {@code read}, in file order. A section with a bad name, a non-mapping value or a
+     * null from {@code read} is left out after its errors are recorded.
+     */
+    <T> Map<String, T> sections(Block names, String kind, List<String> validKeys, BiFunction<String, Block, T> read) {
+        Map<String, T> sections = new LinkedHashMap<>();
+        if (names != null) {
+            for (Block.Entry entry : names.entries()) {
+                String what = kind + " '" + entry.key() + "'";
+                Block block = reader.block(entry.value(), what, "in " + what, validKeys, entry.keyPos());
+                T section = block == null ? null : read.apply(entry.key(), block);
+                if (checkName(entry.key(), entry.keyPos(), kind) && section != null) {
+                    sections.put(entry.key(), section);
+                }
+            }
+        }
+        return Collections.unmodifiableMap(sections);
+    }
+
     /** True when {@code name} is usable as a name; otherwise records why. */
     boolean checkName(String name, SourcePos pos, String kind) {
         if (NAME.matcher(name).matches()) {
@@ -41,6 +82,86 @@ final class CommonBlocks {
         }
         reader.error(pos, "bad " + kind + " name '" + name + "' (use letters, digits, '-', '_', '.', ':')");
         return false;
+    }
+
+    /**
+     * One {@code ADDR [accept-proxy]} line ({@code keyword} is {@code bind} or {@code listen}, for messages), or
+     * null when it has an error: a listener must not half-work. PROXY headers come on TCP only.
+     */
+    BindConfig bind(Located<String> line, String keyword, ServiceConfig.Protocol protocol) {
+        Matcher word = WORD.matcher(line.value());
+        word.find();
+        HostPort address = null;
+        try {
+            address = HostPort.parse(word.group());
+        } catch (IllegalArgumentException e) {
+            reader.error(line.pos().plusColumns(word.start()), e.getMessage());
+        }
+        boolean acceptProxy = false;
+        boolean usable = address != null;
+        while (word.find()) {
+            String option = word.group();
+            SourcePos optionPos = line.pos().plusColumns(word.start());
+            if (option.equals("accept-proxy") && protocol == ServiceConfig.Protocol.UDP) {
+                reader.error(optionPos, "'accept-proxy' applies to tcp services only");
+                usable = false;
+            } else if (option.equals("accept-proxy")) {
+                acceptProxy = true;
+            } else if (BIND_OPTIONS_NOT_YET.contains(option)) {
+                reader.error(optionPos, "'" + option + "' on " + keyword + " is not supported yet");
+                usable = false;
+                if (BIND_OPTIONS_WITH_ARGUMENT.contains(option)) {
+                    word.find();
+                }
+            } else {
+                reader.error(optionPos, "unknown " + keyword + " option '" + option + "'"
+                        + Suggestions.hint(option, BIND_OPTIONS, "valid options"));
+                usable = false;
+            }
+        }
+        return usable ? new BindConfig(address, acceptProxy, line.pos()) : null;
+    }
+
+    /**
+     * {@code balance} and {@code hash-type} of {@code b}; roundrobin when absent or wrong. Without HTTP the
+     * algorithms that read the request ({@code uri}, {@code hdr(NAME)}) are errors that say where they belong.
+     */
+    BalanceConfig balance(Block b, boolean http) {
+        boolean consistent = false;
+        String hashType = b.string("hash-type");
+        if (hashType != null && !HASH_TYPES.contains(hashType)) {
+            reader.error(b.value("hash-type"), "unknown hash-type '" + hashType + "'"
+                    + Suggestions.hint(hashType, HASH_TYPES, "valid types"));
+        } else {
+            consistent = "consistent".equals(hashType);
+        }
+        Located<String> spec = b.located("balance");
+        BalanceConfig fallback = new BalanceConfig(BalanceConfig.Algorithm.ROUNDROBIN, null, consistent);
+        if (spec == null) {
+            return fallback;
+        }
+        String text = spec.value();
+        boolean hdr = text.startsWith("hdr(") && text.endsWith(")");
+        if (!http && (hdr || text.equals(BalanceConfig.Algorithm.URI.configName()))) {
+            reader.error(spec.pos(), "balance '" + text + "' needs HTTP: use it in an l7 backend");
+            return fallback;
+        }
+        if (hdr) {
+            String header = text.substring("hdr(".length(), text.length() - 1);
+            if (header.isEmpty() || !TOKEN.matcher(header).matches()) {
+                reader.error(spec.pos(), "balance hdr() needs a header name, e.g. hdr(Host)");
+                return fallback;
+            }
+            return new BalanceConfig(BalanceConfig.Algorithm.HDR, header, consistent);
+        }
+        for (BalanceConfig.Algorithm algorithm : BalanceConfig.Algorithm.values()) {
+            if (algorithm != BalanceConfig.Algorithm.HDR && algorithm.configName().equals(text)) {
+                return new BalanceConfig(algorithm, null, consistent);
+            }
+        }
+        reader.error(spec.pos(), "unknown balance '" + text + "'"
+                + Suggestions.hint(text, http ? BALANCE_NAMES : BALANCE_NAMES_WITHOUT_HTTP, "valid algorithms"));
+        return fallback;
     }
 
     /** The {@code timeout} block of {@code parent}, unset fields null (the caller merges with the level above). */
@@ -162,8 +283,9 @@ final class CommonBlocks {
     /**
      * The {@code servers} block: {@code name: host:port} or {@code name: { address, weight, ... }}. A server
      * with an error is left out; an absent or empty block is an error, since the pool could never serve.
+     * Without {@code http} a server {@code cookie} is an error (persistence cookies need HTTP).
      */
-    List<ServerConfig> servers(Block parent, String owner) {
+    List<ServerConfig> servers(Block parent, String owner, boolean http) {
         if (!parent.has("servers")) {
             reader.error(parent.pos(), owner + " needs 'servers'");
             return List.of();
@@ -178,7 +300,7 @@ final class CommonBlocks {
         }
         List<ServerConfig> servers = new ArrayList<>();
         for (Block.Entry entry : names.entries()) {
-            ServerConfig server = server(entry);
+            ServerConfig server = server(entry, http);
             if (server != null && checkName(entry.key(), entry.keyPos(), "server")) {
                 servers.add(server);
             }
@@ -186,7 +308,7 @@ final class CommonBlocks {
         return List.copyOf(servers);
     }
 
-    private ServerConfig server(Block.Entry entry) {
+    private ServerConfig server(Block.Entry entry, boolean http) {
         String what = "server '" + entry.key() + "'";
         if (entry.value() instanceof ScalarNode) {
             HostPort address = serverAddress(entry.value(), what);
@@ -205,6 +327,10 @@ final class CommonBlocks {
         boolean backup = s.bool("backup", false);
         int maxconn = s.integer("maxconn", 0, Integer.MAX_VALUE, 0);
         String cookie = s.string("cookie");
+        if (cookie != null && !http) {
+            reader.error(s.keyPos("cookie"), "cookie needs HTTP: use it in an l7 backend");
+            cookie = null;
+        }
         if (!s.has("address")) {
             reader.error(entry.keyPos(), what + " needs 'address'");
             return null;

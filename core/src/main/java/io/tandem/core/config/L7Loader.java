@@ -2,7 +2,6 @@ package io.tandem.core.config;
 
 import org.yaml.snakeyaml.nodes.SequenceNode;
 
-import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -11,9 +10,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
-/** Reads the {@code l7} block (frontends, backends) and checks what spans them: backend names and binds. */
+/**
+ * Reads the {@code l7} block (frontends, backends) and checks what spans them: backend names. Bind conflicts
+ * span l7 and l4 and are checked by {@link BindConflicts}.
+ */
 final class L7Loader {
     static final List<String> L7_KEYS = List.of("frontends", "backends");
     static final List<String> FRONTEND_KEYS = List.of("bind", "acl", "http-request", "http-response",
@@ -21,17 +22,8 @@ final class L7Loader {
     static final List<String> BACKEND_KEYS = List.of("balance", "hash-type", "cookie", "check", "servers", "acl",
             "http-request", "http-response", "timeout", "retries", "stick-table", "stick-on");
 
-    private static final List<String> BIND_OPTIONS = List.of("accept-proxy", "tls", "ssl", "crt", "alpn");
-    private static final Set<String> BIND_OPTIONS_NOT_YET = Set.of("tls", "ssl", "crt", "alpn");
-    private static final Set<String> BIND_OPTIONS_WITH_ARGUMENT = Set.of("crt", "alpn");
-    private static final List<String> BALANCE_NAMES = List.of("roundrobin", "leastconn", "source", "uri", "random", "maglev",
-            "hdr(NAME)");
-    private static final List<String> HASH_TYPES = List.of("map-based", "consistent");
     private static final List<String> COOKIE_OPTIONS = List.of("insert", "indirect", "nocache", "httponly", "secure");
     private static final Set<String> COOKIE_MODES_NOT_YET = Set.of("rewrite", "prefix");
-    /** HTTP tokens: header names, and cookie names (RFC 6265). */
-    private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
-    private static final Pattern WORD = Pattern.compile("\\S+");
 
     private final NodeReader reader;
     private final CommonBlocks common;
@@ -44,38 +36,19 @@ final class L7Loader {
     }
 
     L7Config load(Block l7) {
-        Map<String, BackendConfig> backends = new LinkedHashMap<>();
-        // Names are collected before validation so a backend with a bad block is not also "unknown" everywhere.
-        Set<String> backendNames = new LinkedHashSet<>();
         Block backendBlocks = l7.names("backends");
+        Map<String, BackendConfig> backends = common.sections(backendBlocks, "backend", BACKEND_KEYS, this::backend);
+        // All names, so that a backend with a bad block is not also "unknown" everywhere it is used.
+        Set<String> backendNames = new LinkedHashSet<>();
         if (backendBlocks != null) {
-            for (Block.Entry entry : backendBlocks.entries()) {
-                backendNames.add(entry.key());
-                String what = "backend '" + entry.key() + "'";
-                Block b = reader.block(entry.value(), what, "in " + what, BACKEND_KEYS, entry.keyPos());
-                BackendConfig backend = b == null ? null : backend(entry.key(), b);
-                if (common.checkName(entry.key(), entry.keyPos(), "backend") && backend != null) {
-                    backends.put(entry.key(), backend);
-                }
-            }
+            backendBlocks.entries().forEach(entry -> backendNames.add(entry.key()));
         }
-        Map<String, FrontendConfig> frontends = new LinkedHashMap<>();
-        Block frontendBlocks = l7.names("frontends");
-        if (frontendBlocks != null) {
-            for (Block.Entry entry : frontendBlocks.entries()) {
-                String what = "frontend '" + entry.key() + "'";
-                Block f = reader.block(entry.value(), what, "in " + what, FRONTEND_KEYS, entry.keyPos());
-                FrontendConfig frontend = f == null ? null : frontend(entry.key(), f);
-                if (common.checkName(entry.key(), entry.keyPos(), "frontend") && frontend != null) {
-                    frontends.put(entry.key(), frontend);
-                }
-            }
-        }
+        Map<String, FrontendConfig> frontends = common.sections(l7.names("frontends"), "frontend", FRONTEND_KEYS,
+                this::frontend);
         for (FrontendConfig frontend : frontends.values()) {
             checkBackendReferences(frontend, backendNames);
         }
-        checkBindConflicts(frontends.values());
-        return new L7Config(Collections.unmodifiableMap(frontends), Collections.unmodifiableMap(backends));
+        return new L7Config(frontends, backends);
     }
 
     private FrontendConfig frontend(String name, Block f) {
@@ -85,7 +58,7 @@ final class L7Loader {
         }
         List<BindConfig> binds = new ArrayList<>();
         for (Located<String> line : lines) {
-            BindConfig bind = bind(line);
+            BindConfig bind = common.bind(line, "bind", ServiceConfig.Protocol.TCP);
             if (bind != null) {
                 binds.add(bind);
             }
@@ -99,46 +72,14 @@ final class L7Loader {
                 common.stickTable(f), f.pos());
     }
 
-    /** One {@code ADDR [accept-proxy]} line, or null when it has an error (a listener must not half-work). */
-    private BindConfig bind(Located<String> line) {
-        Matcher word = WORD.matcher(line.value());
-        word.find();
-        HostPort address = null;
-        try {
-            address = HostPort.parse(word.group());
-        } catch (IllegalArgumentException e) {
-            reader.error(line.pos().plusColumns(word.start()), e.getMessage());
-        }
-        boolean acceptProxy = false;
-        boolean usable = address != null;
-        while (word.find()) {
-            String option = word.group();
-            SourcePos optionPos = line.pos().plusColumns(word.start());
-            if (option.equals("accept-proxy")) {
-                acceptProxy = true;
-            } else if (BIND_OPTIONS_NOT_YET.contains(option)) {
-                reader.error(optionPos, "'" + option + "' on bind is not supported yet");
-                usable = false;
-                if (BIND_OPTIONS_WITH_ARGUMENT.contains(option)) {
-                    word.find();
-                }
-            } else {
-                reader.error(optionPos, "unknown bind option '" + option + "'"
-                        + Suggestions.hint(option, BIND_OPTIONS, "valid options"));
-                usable = false;
-            }
-        }
-        return usable ? new BindConfig(address, acceptProxy, line.pos()) : null;
-    }
-
     private BackendConfig backend(String name, Block b) {
-        List<ServerConfig> servers = common.servers(b, "backend '" + name + "'");
+        List<ServerConfig> servers = common.servers(b, "backend '" + name + "'", true);
         checkCookieValues(servers);
         Located<String> stickOn = b.located("stick-on");
         if (stickOn != null && !b.has("stick-table") && !stickOn.value().matches(".*\\stable\\s.*")) {
             reader.error(stickOn.pos(), "stick-on needs a stick-table in backend '" + name + "' (or 'table NAME')");
         }
-        return new BackendConfig(name, balance(b), cookie(b.located("cookie")), common.check(b), servers, acls(b),
+        return new BackendConfig(name, common.balance(b, true), cookie(b.located("cookie")), common.check(b), servers, acls(b),
                 b.locatedList("http-request"), b.locatedList("http-response"),
                 common.timeouts(b).orElse(defaults.timeout()),
                 b.integer("retries", 0, Integer.MAX_VALUE, defaults.retries()), common.stickTable(b), stickOn,
@@ -160,48 +101,15 @@ final class L7Loader {
         return Collections.unmodifiableMap(acls);
     }
 
-    private BalanceConfig balance(Block b) {
-        boolean consistent = false;
-        String hashType = b.string("hash-type");
-        if (hashType != null && !HASH_TYPES.contains(hashType)) {
-            reader.error(b.value("hash-type"), "unknown hash-type '" + hashType + "'"
-                    + Suggestions.hint(hashType, HASH_TYPES, "valid types"));
-        } else {
-            consistent = "consistent".equals(hashType);
-        }
-        Located<String> spec = b.located("balance");
-        BalanceConfig fallback = new BalanceConfig(BalanceConfig.Algorithm.ROUNDROBIN, null, consistent);
-        if (spec == null) {
-            return fallback;
-        }
-        String text = spec.value();
-        if (text.startsWith("hdr(") && text.endsWith(")")) {
-            String header = text.substring("hdr(".length(), text.length() - 1);
-            if (header.isEmpty() || !TOKEN.matcher(header).matches()) {
-                reader.error(spec.pos(), "balance hdr() needs a header name, e.g. hdr(Host)");
-                return fallback;
-            }
-            return new BalanceConfig(BalanceConfig.Algorithm.HDR, header, consistent);
-        }
-        for (BalanceConfig.Algorithm algorithm : BalanceConfig.Algorithm.values()) {
-            if (algorithm != BalanceConfig.Algorithm.HDR && algorithm.configName().equals(text)) {
-                return new BalanceConfig(algorithm, null, consistent);
-            }
-        }
-        reader.error(spec.pos(), "unknown balance '" + text + "'"
-                + Suggestions.hint(text, BALANCE_NAMES, "valid algorithms"));
-        return fallback;
-    }
-
     /** {@code NAME insert [indirect] [nocache] [httponly] [secure]}, or null when absent or wrong. */
     private CookieConfig cookie(Located<String> spec) {
         if (spec == null) {
             return null;
         }
-        Matcher word = WORD.matcher(spec.value());
+        Matcher word = CommonBlocks.WORD.matcher(spec.value());
         word.find();
         String name = word.group();
-        boolean valid = TOKEN.matcher(name).matches();
+        boolean valid = CommonBlocks.TOKEN.matcher(name).matches();
         if (!valid) {
             reader.error(spec.pos(), "bad cookie name '" + name + "'");
         }
@@ -243,14 +151,14 @@ final class L7Loader {
             ServerConfig first = byCookie.putIfAbsent(server.cookie(), server);
             if (first != null) {
                 reader.error(server.pos(), "cookie '" + server.cookie() + "' already used by server " + first.name()
-                        + " at " + lineColumn(first.pos()));
+                        + " at " + first.pos().lineColumn());
             }
         }
     }
 
     private void checkBackendReferences(FrontendConfig frontend, Set<String> backendNames) {
         for (Located<String> rule : frontend.useBackend()) {
-            Matcher word = WORD.matcher(rule.value());
+            Matcher word = CommonBlocks.WORD.matcher(rule.value());
             word.find();
             checkBackendName(word.group(), rule.pos().plusColumns(word.start()), "use-backend", backendNames);
             if (!word.find()) {
@@ -275,51 +183,5 @@ final class L7Loader {
             reader.error(pos, "unknown backend '" + name + "' in " + where
                     + Suggestions.hint(name, backendNames, "known backends"));
         }
-    }
-
-    /** Two listeners on one address cannot both bind; a wildcard takes the port on every address. */
-    private void checkBindConflicts(Iterable<FrontendConfig> frontends) {
-        record Taken(String frontend, BindConfig bind) {
-        }
-        List<Taken> taken = new ArrayList<>();
-        for (FrontendConfig frontend : frontends) {
-            for (BindConfig bind : frontend.binds()) {
-                for (Taken earlier : taken) {
-                    HostPort a = bind.address();
-                    HostPort b = earlier.bind().address();
-                    if (a.port() != b.port()) {
-                        continue;
-                    }
-                    String where = "frontend " + earlier.frontend() + " at " + lineColumn(earlier.bind().pos());
-                    if (sameHost(a.host(), b.host())) {
-                        reader.error(bind.pos(), "bind " + a + " already used by " + where);
-                        break;
-                    }
-                    if (isWildcard(a) || isWildcard(b)) {
-                        reader.error(bind.pos(), "bind " + a + " overlaps bind " + b + " of " + where);
-                        break;
-                    }
-                }
-                taken.add(new Taken(frontend.name(), bind));
-            }
-        }
-    }
-
-    private static boolean sameHost(String a, String b) {
-        InetAddress ipA = ConfigValues.parseIpLiteral(a);
-        InetAddress ipB = ConfigValues.parseIpLiteral(b);
-        if (ipA != null && ipB != null) {
-            return ipA.equals(ipB);
-        }
-        return a.equalsIgnoreCase(b);
-    }
-
-    private static boolean isWildcard(HostPort address) {
-        InetAddress ip = ConfigValues.parseIpLiteral(address.host());
-        return address.isWildcard() || (ip != null && ip.isAnyLocalAddress());
-    }
-
-    private static String lineColumn(SourcePos pos) {
-        return pos.line() + ":" + pos.column();
     }
 }

@@ -113,8 +113,7 @@ final class NodeReader {
             SourcePos keyPos = pos(keyNode);
             Block.Entry first = entries.get(key);
             if (first != null) {
-                error(keyPos, "duplicate key '" + key + "' (first at " + first.keyPos().line() + ":"
-                        + first.keyPos().column() + ")");
+                error(keyPos, "duplicate key '" + key + "' (first at " + first.keyPos().lineColumn() + ")");
                 continue;
             }
             if (validKeys != null && !validKeys.contains(key)) {

@@ -8,6 +8,11 @@ public record SourcePos(String file, int line, int column) {
         return new SourcePos(file, line, column + offset);
     }
 
+    /** {@code LINE:COL}, for messages that point at another place in the same file. */
+    public String lineColumn() {
+        return line + ":" + column;
+    }
+
     @Override
     public String toString() {
         return file + ":" + line + ":" + column;

@@ -61,6 +61,50 @@ class BalancerContractTest {
         assertEquals(Set.of(a, b), seen, "a server coming back up is picked again at once");
     }
 
+    /** Every algorithm, Maglev included: drain must hold wherever a server is picked. */
+    static Stream<Arguments> algorithmsWithMaglev() {
+        return Stream.concat(algorithms(), Stream.of(Arguments.of(new BalanceConfig(Algorithm.MAGLEV, null, false))));
+    }
+
+    @ParameterizedTest
+    @MethodSource("algorithmsWithMaglev")
+    void drainingServerTakesNoNewPicksAndIsPickedAgainAfterUndrain(BalanceConfig config) {
+        Server a = server("a");
+        Server b = server("b");
+        Balancer balancer = Balancers.create(config, List.of(a, b));
+        assertTrue(b.tryAcquire(), "a connection already open on b");
+        b.setDraining(true);
+        assertTrue(b.isUp(), "drain is an admin state, not health");
+        assertTrue(b.isDraining());
+        for (int i = 0; i < 1000; i++) {
+            assertSame(a, balancer.select(key(i), Set.of()));
+        }
+        assertEquals(1, b.activeConnections(), "open connections carry on while draining");
+        b.release();
+
+        b.setDraining(false);
+        Set<Server> seen = new java.util.HashSet<>();
+        for (int i = 0; i < 1000; i++) {
+            seen.add(balancer.select(key(i), Set.of()));
+        }
+        assertEquals(Set.of(a, b), seen, "an undrained server is picked again at once");
+    }
+
+    @ParameterizedTest
+    @MethodSource("algorithms")
+    void drainingEveryActiveBringsInBackupsAndADownServerStaysDownAfterUndrain(BalanceConfig config) {
+        Server a = server("a");
+        Server spare = backup("spare");
+        Balancer balancer = Balancers.create(config, List.of(a, spare));
+        a.setDraining(true);
+        assertSame(spare, balancer.select(key(1), Set.of()));
+        a.setUp(false);
+        a.setDraining(false);
+        assertSame(spare, balancer.select(key(1), Set.of()), "undrain does not override health");
+        a.setUp(true);
+        assertSame(a, balancer.select(key(1), Set.of()));
+    }
+
     @ParameterizedTest
     @MethodSource("algorithms")
     void backupsServeOnlyWhenEveryActiveIsDown(BalanceConfig config) {

@@ -214,6 +214,23 @@ class ServerPoolTest {
     }
 
     @Test
+    void drainingServerIsSkippedByCookieAndBalancingUntilUndrained() throws Exception {
+        Server a = TestServers.server("test", "a", new HostPort("127.0.0.1", 1), 1, false, 0,
+                "s01");
+        Server b = server("b");
+        ServerPool pool = ServerPool.create(ROUND_ROBIN, List.of(a, b));
+        a.setDraining(true);
+        pool.serverStateChanged(a);
+        assertNull(pool.byCookie("s01"), "a sticky client is redispatched off a draining server");
+        assertTrue(pool.hasCookie("s01"));
+        assertEquals("acquired b", acquire(pool, LONG).await());
+        assertEquals("acquired b", acquire(pool, LONG).await());
+        a.setDraining(false);
+        pool.serverStateChanged(a);
+        assertSame(a, pool.byCookie("s01"));
+    }
+
+    @Test
     void concurrentAcquireAndReleaseNeverLoseAWaiterNorExceedMaxconn() throws Exception {
         Server a = limited("a", 2);
         Server b = limited("b", 2);
