@@ -3,6 +3,7 @@ package io.tandem.appliance;
 import io.tandem.core.config.ConfigError;
 import io.tandem.core.config.ConfigLoader;
 import io.tandem.core.config.LoadResult;
+import io.tandem.core.config.ServiceConfig;
 import io.tandem.core.config.TandemConfig;
 import io.tandem.l7.L7Compiler;
 import io.tandem.l7.proxy.L7Snapshot;
@@ -23,6 +24,11 @@ record CheckedConfig(TandemConfig config, L7Snapshot snapshot, List<ConfigError>
         L7Snapshot snapshot = null;
         if (loaded.config() != null) {
             snapshot = L7Compiler.compile(loaded.config(), errors);
+            for (ServiceConfig service : loaded.config().l4().services().values()) {
+                // Loaded and checked, but the daemon does not run L4 services yet: refuse rather than ignore.
+                errors.add(new ConfigError(service.pos(), "l4 service '" + service.name()
+                        + "': the L4 tier is not supported yet"));
+            }
         }
         errors.sort(Comparator.comparing((ConfigError e) -> e.pos().file())
                 .thenComparingInt(e -> e.pos().line())
