@@ -74,11 +74,11 @@ record Rule(Condition condition, RequestAction action) {
             int open = name.indexOf('(');
             return "stick counter action '" + (open < 0 ? name : name.substring(0, open)) + "' is not supported yet";
         }
-        if (name.startsWith("track-sc")) {
-            return "no stick counter '" + name.substring("track-".length()) + "': counters are sc0, sc1 and sc2";
-        }
         if (section.equals("http-response") && Actions.REQUEST.containsKey(name)) {
             return "'" + name + "' is not supported in http-response rules (only " + String.join(", ", parsers.keySet()) + ")";
+        }
+        if (name.startsWith("track-sc")) {
+            return "no stick counter '" + name.substring("track-".length()) + "': counters are sc0, sc1 and sc2";
         }
         return "unknown " + section + " action '" + name + "'" + Suggestions.didYouMean(name, parsers.keySet());
     }
