@@ -75,10 +75,8 @@ final class L7Loader {
     private BackendConfig backend(String name, Block b) {
         List<ServerConfig> servers = common.servers(b, "backend '" + name + "'", true);
         checkCookieValues(servers);
+        // Whether stick-on has a table to use is checked where tables are resolved (l7's StickScope).
         Located<String> stickOn = b.located("stick-on");
-        if (stickOn != null && !b.has("stick-table") && !stickOn.value().matches(".*\\stable\\s.*")) {
-            reader.error(stickOn.pos(), "stick-on needs a stick-table in backend '" + name + "' (or 'table NAME')");
-        }
         return new BackendConfig(name, common.balance(b, true), cookie(b.located("cookie")), common.check(b), servers, acls(b),
                 b.locatedList("http-request"), b.locatedList("http-response"),
                 common.timeouts(b).orElse(defaults.timeout()),

@@ -227,13 +227,11 @@ class ConfigErrorsTest {
         assertErrors(L7_HEAD + """
                     s1: { stick-table: { expire: 5m }, servers: { a: 10.0.0.1:80 } }
                     s2: { stick-table: { type: ipv4, size: 10q }, servers: { a: 10.0.0.1:80 } }
-                    s3: { stick-on: src, servers: { a: 10.0.0.1:80 } }
                 """,
                 "9:11: stick-table needs 'type' (ip, ipv6, string, integer)",
                 "9:11: stick-table needs 'size' (e.g. 100k)",
                 "10:32: unknown stick-table type 'ipv4'; did you mean 'ipv6'?",
-                "10:44: bad size '10q' (use e.g. 100k, 1m or a plain number)",
-                "11:21: stick-on needs a stick-table in backend 's3' (or 'table NAME')");
+                "10:44: bad size '10q' (use e.g. 100k, 1m or a plain number)");
     }
 
     @Test
