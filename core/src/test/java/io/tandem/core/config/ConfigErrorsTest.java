@@ -52,11 +52,10 @@ class ConfigErrorsTest {
 
     @Test
     void laterFeaturesAreRecognisedButNotSupportedYet() {
-        assertErrors("l4: {}\nvrrp: {}\ncluster: {}\nadmin: {}\n",
+        assertErrors("l4: {}\ncluster: {}\nadmin: {}\n",
                 "1:1: 'l4' is not supported yet",
-                "2:1: 'vrrp' is not supported yet",
-                "3:1: 'cluster' is not supported yet",
-                "4:1: 'admin' is not supported yet");
+                "2:1: 'cluster' is not supported yet",
+                "3:1: 'admin' is not supported yet");
     }
 
     @Test
