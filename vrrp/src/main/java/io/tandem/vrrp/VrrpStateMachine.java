@@ -3,8 +3,10 @@ package io.tandem.vrrp;
 import io.tandem.core.config.VrrpInstanceConfig;
 
 import java.net.InetAddress;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
@@ -39,7 +41,7 @@ public final class VrrpStateMachine {
                 throw new IllegalArgumentException("version must be 2 or 3");
             }
             checkPriority(priority);
-            VrrpTiming.toCentis(version, java.time.Duration.ofMillis(advertIntervalCentis * 10L));
+            VrrpTiming.toCentis(version, Duration.ofMillis(advertIntervalCentis * 10L));
             if (preemptDelayNanos < 0) {
                 throw new IllegalArgumentException("preempt delay must not be negative");
             }
@@ -331,7 +333,7 @@ public final class VrrpStateMachine {
         if (x.length != y.length) {
             return Integer.compare(x.length, y.length);
         }
-        return java.util.Arrays.compareUnsigned(x, y);
+        return Arrays.compareUnsigned(x, y);
     }
 
     private static void checkPriority(int priority) {
