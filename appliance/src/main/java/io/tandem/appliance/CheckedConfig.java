@@ -4,6 +4,7 @@ import io.tandem.core.config.ConfigError;
 import io.tandem.core.config.ConfigLoader;
 import io.tandem.core.config.LoadResult;
 import io.tandem.core.config.ServiceConfig;
+import io.tandem.core.config.VrrpInstanceConfig;
 import io.tandem.core.config.TandemConfig;
 import io.tandem.l7.L7Compiler;
 import io.tandem.l7.proxy.L7Snapshot;
@@ -28,6 +29,11 @@ record CheckedConfig(TandemConfig config, L7Snapshot snapshot, List<ConfigError>
                 // Loaded and checked, but the daemon does not run L4 services yet: refuse rather than ignore.
                 errors.add(new ConfigError(service.pos(), "l4 service '" + service.name()
                         + "': the L4 tier is not supported yet"));
+            }
+            for (VrrpInstanceConfig instance : loaded.config().vrrp().instances().values()) {
+                // Likewise: a VIP nobody manages must not look like failover.
+                errors.add(new ConfigError(instance.pos(), "vrrp instance '" + instance.name()
+                        + "': VRRP is not supported yet"));
             }
         }
         errors.sort(Comparator.comparing((ConfigError e) -> e.pos().file())

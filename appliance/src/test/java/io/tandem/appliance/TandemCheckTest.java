@@ -97,8 +97,8 @@ class TandemCheckTest {
                       default-backend: app
                   backends:
                     app: { servers: { b1: 127.0.0.1:9002 } }
-                vrrp:
-                  instances: {}
+                cluster:
+                  name: lb-pair
                 """);
         Outcome outcome = run("check", "-c", file.toString());
         assertEquals(1, outcome.exitCode());

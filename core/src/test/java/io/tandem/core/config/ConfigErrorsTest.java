@@ -52,10 +52,9 @@ class ConfigErrorsTest {
 
     @Test
     void laterFeaturesAreRecognisedButNotSupportedYet() {
-        assertErrors("vrrp: {}\ncluster: {}\nadmin: {}\n",
-                "1:1: 'vrrp' is not supported yet",
-                "2:1: 'cluster' is not supported yet",
-                "3:1: 'admin' is not supported yet");
+        assertErrors("cluster: {}\nadmin: {}\n",
+                "1:1: 'cluster' is not supported yet",
+                "2:1: 'admin' is not supported yet");
     }
 
     @Test
