@@ -61,16 +61,7 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
     private static final boolean[] EXT_CHAR = new boolean[256];
 
     static {
-        for (int c = '0'; c <= '9'; c++) {
-            TCHAR[c] = true;
-        }
-        for (int c = 'a'; c <= 'z'; c++) {
-            TCHAR[c] = true;
-            TCHAR[c - 'a' + 'A'] = true;
-        }
-        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
-            TCHAR[c] = true;
-        }
+        allow(TCHAR, "!#$%&'*+-.^_`|~");
         for (int c = 0; c < 256; c++) {
             FIELD_CHAR[c] = c == HTAB || (c >= 0x20 && c != 0x7F);
             EXT_CHAR[c] = c == HTAB || (c >= 0x20 && c <= 0x7E);
@@ -848,22 +839,27 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
         return -1;
     }
 
+    /** Marks digits, letters and {@code extra} as allowed in a byte-class table. */
+    private static void allow(boolean[] table, String extra) {
+        for (int c = '0'; c <= '9'; c++) {
+            table[c] = true;
+        }
+        for (int c = 'a'; c <= 'z'; c++) {
+            table[c] = true;
+            table[c - 'a' + 'A'] = true;
+        }
+        for (char c : extra.toCharArray()) {
+            table[c] = true;
+        }
+    }
+
     /** RFC 3986 authority as allowed in Host and absolute-form: host [":" port], no userinfo. */
     static final class Authority {
         private static final boolean[] REG_NAME = new boolean[128];
 
         static {
-            for (int c = '0'; c <= '9'; c++) {
-                REG_NAME[c] = true;
-            }
-            for (int c = 'a'; c <= 'z'; c++) {
-                REG_NAME[c] = true;
-                REG_NAME[c - 'a' + 'A'] = true;
-            }
             // unreserved and sub-delims; '%' is checked as pct-encoded separately.
-            for (char c : "-._~!$&'()*+,;=".toCharArray()) {
-                REG_NAME[c] = true;
-            }
+            allow(REG_NAME, "-._~!$&'()*+,;=");
         }
 
         private Authority() {
