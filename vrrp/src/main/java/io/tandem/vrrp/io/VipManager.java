@@ -9,8 +9,10 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -124,7 +126,7 @@ public final class VipManager {
         if (r.exitCode == 0) {
             return true;
         }
-        if (r.output.contains("File exists")) {
+        if (r.says("file exists", "already assigned")) { // older kernels / 6.x extack
             return false;
         }
         throw r.failure();
@@ -137,7 +139,7 @@ public final class VipManager {
         if (r.exitCode == 0) {
             return true;
         }
-        if (r.output.contains("Cannot assign requested address")) {
+        if (r.says("cannot assign requested address", "address not found")) { // older kernels / 6.x extack
             return false;
         }
         throw r.failure();
@@ -193,6 +195,11 @@ public final class VipManager {
     }
 
     private record Result(String command, int exitCode, String output) {
+        boolean says(String... phrases) {
+            String text = output.toLowerCase(Locale.ROOT);
+            return Arrays.stream(phrases).anyMatch(text::contains);
+        }
+
         IOException failure() {
             String said = output.strip().replaceAll("\\s*\n\\s*", "; ");
             return new IOException(command + ": " + (said.isEmpty() ? "exit code " + exitCode : said));
