@@ -61,7 +61,7 @@ class AnnouncementLabTest {
         });
         long updatedAfter = awaitNeighbour(Lab.VIP, macB);
         System.out.printf("gratuitous ARP: one send %.3f ms; announce(repeat 3, interval 100ms) %.1f ms;"
-                + " C's cache showed B's MAC %.1f ms after the last frame%n",
+                + " C's cache already showed B's MAC at the first look after (%.1f ms, one ip neigh)%n",
                 sendNanos[0] / 1e6, announceNanos / 1e6, updatedAfter / 1e6);
         assertTrue(announceNanos >= Duration.ofMillis(200).toNanos(), "three rounds 100 ms apart");
         assertTrue(lab.ping(lab.c(), Lab.VIP, Duration.ofSeconds(2)), "C reaches the VIP, now on B");
