@@ -49,15 +49,8 @@ public final class GratuitousArp implements AutoCloseable {
         } finally {
             Libc.closeQuietly(control);
         }
-        int fd = C.socket(Libc.AF_PACKET, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, 0);
-        if (fd < 0) {
-            int errno = Libc.errno();
-            if (errno == Libc.EPERM || errno == Libc.EACCES) {
-                throw new NativeIoException("open packet socket on " + interfaceName + ": " + Libc.describe(errno)
-                        + ": gratuitous ARP needs CAP_NET_RAW (run as root)", errno);
-            }
-            throw Libc.failure("open packet socket on " + interfaceName, errno);
-        }
+        int fd = Libc.openSocket(Libc.AF_PACKET, Libc.SOCK_RAW, 0, "packet socket on " + interfaceName,
+                "gratuitous ARP");
         return new GratuitousArp(interfaceName, ifindex, mac, fd);
     }
 
@@ -94,14 +87,11 @@ public final class GratuitousArp implements AutoCloseable {
      */
     public void announce(Collection<Inet4Address> vips, int repeat, Duration interval)
             throws IOException, InterruptedException {
-        for (int round = 0; round < repeat; round++) {
-            if (round > 0) {
-                Thread.sleep(interval.toMillis());
-            }
+        Libc.repeat(repeat, interval, () -> {
             for (Inet4Address vip : vips) {
                 send(vip);
             }
-        }
+        });
     }
 
     /** {@link #announce(Collection, int, Duration)} for one address. */

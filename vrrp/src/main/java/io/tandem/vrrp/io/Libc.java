@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 
 import jnr.ffi.LastError;
@@ -149,6 +150,38 @@ final class Libc {
             default -> "";
         };
         return new NativeIoException(what + ": " + describe(errno) + hint, errno);
+    }
+
+    /**
+     * socket(2) for a raw or packet socket, or the failure as one line; a permission failure says what it needs:
+     * "raw socket needs CAP_NET_RAW (run as root)".
+     */
+    static int openSocket(int domain, int type, int protocol, String what, String kind) throws NativeIoException {
+        int fd = C.socket(domain, type | SOCK_CLOEXEC, protocol);
+        if (fd < 0) {
+            int errno = errno();
+            if (errno == EPERM || errno == EACCES) {
+                throw new NativeIoException("open " + what + ": " + describe(errno) + ": " + kind
+                        + " needs CAP_NET_RAW (run as root)", errno);
+            }
+            throw failure("open " + what, errno);
+        }
+        return fd;
+    }
+
+    /** One round of an announcement. */
+    interface Round {
+        void run() throws IOException;
+    }
+
+    /** {@code repeat} rounds, {@code interval} apart (no pause after the last): garp repeat/interval. */
+    static void repeat(int repeat, Duration interval, Round round) throws IOException, InterruptedException {
+        for (int i = 0; i < repeat; i++) {
+            if (i > 0) {
+                Thread.sleep(interval.toMillis());
+            }
+            round.run();
+        }
     }
 
     static byte[] ints(int... values) {

@@ -68,14 +68,11 @@ public final class NeighborAdvertisement implements AutoCloseable {
     /** {@code repeat} rounds, {@code interval} apart, of one advertisement per address. */
     public void announce(Collection<Inet6Address> vips, int repeat, Duration interval)
             throws IOException, InterruptedException {
-        for (int round = 0; round < repeat; round++) {
-            if (round > 0) {
-                Thread.sleep(interval.toMillis());
-            }
+        Libc.repeat(repeat, interval, () -> {
             for (Inet6Address vip : vips) {
                 send(vip);
             }
-        }
+        });
     }
 
     /** {@link #announce(Collection, int, Duration)} for one address. */

@@ -108,16 +108,8 @@ public final class RawIpSocket implements AutoCloseable {
         }
         byte[] devname = Libc.ifname(interfaceName);
         String where = "raw socket (protocol " + protocol + ", " + family + ") on " + interfaceName;
-        int fd = C.socket(family == Family.V4 ? Libc.AF_INET : Libc.AF_INET6, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC,
-                protocol);
-        if (fd < 0) {
-            int errno = Libc.errno();
-            if (errno == Libc.EPERM || errno == Libc.EACCES) {
-                throw new NativeIoException("open " + where + ": " + Libc.describe(errno)
-                        + ": raw socket needs CAP_NET_RAW (run as root)", errno);
-            }
-            throw Libc.failure("open " + where, errno);
-        }
+        int fd = Libc.openSocket(family == Family.V4 ? Libc.AF_INET : Libc.AF_INET6, Libc.SOCK_RAW, protocol, where,
+                "raw socket");
         int wakeFd = -1;
         try {
             int ifindex = Libc.ifindex(fd, interfaceName);

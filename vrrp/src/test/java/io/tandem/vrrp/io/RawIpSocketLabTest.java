@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -142,6 +143,7 @@ class RawIpSocketLabTest {
                 PacketReceiver receiver = PacketReceiver.start(rx,
                         p -> got.add(Thread.currentThread().getName() + " " + p.source().getHostAddress()),
                         e -> got.add("error " + e.getMessage()))) {
+            assertSame(rx, receiver.socket());
             tx.send(handMadeAdvert(), RawIpSocket.VRRP_GROUP_V4);
             assertEquals("vrrp-rx-eth0 " + lab.a().ip(), got.poll(5, TimeUnit.SECONDS));
         }
