@@ -359,6 +359,33 @@ public final class RawIpSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * The interface's primary IPv4 address now (SIOCGIFADDR, in the socket's namespace): the source the kernel puts
+     * on packets from an unbound socket, so the source of a VRRPv3 IPv4 checksum's pseudo-header. Null when the
+     * interface has no IPv4 address; IPv4 sockets only.
+     */
+    public Inet4Address interfaceAddress() throws IOException {
+        if (family != Family.V4) {
+            throw new IllegalStateException("interfaceAddress() is for IPv4 sockets; " + this);
+        }
+        lock.readLock().lock();
+        try {
+            ensureOpen();
+            byte[] req = Libc.ifreq(interfaceName);
+            if (C.ioctl(fd, Libc.SIOCGIFADDR, req) != 0) {
+                int errno = Libc.errno();
+                if (errno == Libc.EADDRNOTAVAIL) {
+                    return null;
+                }
+                throw Libc.failure("IPv4 address of " + interfaceName, errno);
+            }
+            // ifr_addr is a sockaddr_in: family, port, then the address at offset 4.
+            return (Inet4Address) InetAddress.getByAddress(Arrays.copyOfRange(req, Libc.IFNAMSIZ + 4, Libc.IFNAMSIZ + 8));
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     public String interfaceName() {
         return interfaceName;
     }

@@ -81,6 +81,7 @@ class RawIpSocketLabTest {
         InetAddress a = InetAddress.getByName(lab.a().ip());
         InetAddress b = InetAddress.getByName(lab.b().ip());
         try (RawIpSocket rx = openIn(lab.b(), Family.V4, RawIpSocket.VRRP_GROUP_V4)) {
+            assertEquals(b, rx.interfaceAddress(), "the primary address, the kernel's source for unbound sends");
             String out = lab.startJava(lab.a(), SendRaw.class, Lab.IFACE, HexFormat.of().formatHex(advert),
                     "224.0.0.18", lab.b().ip()).awaitSuccess(Duration.ofSeconds(25));
             assertTrue(out.contains("sent to 224.0.0.18") && out.contains("sent to " + lab.b().ip()), out);
