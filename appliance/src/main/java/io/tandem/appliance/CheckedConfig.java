@@ -4,8 +4,8 @@ import io.tandem.core.config.ConfigError;
 import io.tandem.core.config.ConfigLoader;
 import io.tandem.core.config.LoadResult;
 import io.tandem.core.config.ServiceConfig;
-import io.tandem.core.config.VrrpInstanceConfig;
 import io.tandem.core.config.TandemConfig;
+import io.tandem.core.config.VrrpInstanceConfig;
 import io.tandem.l7.L7Compiler;
 import io.tandem.l7.proxy.L7Snapshot;
 
@@ -30,11 +30,6 @@ record CheckedConfig(TandemConfig config, L7Snapshot snapshot, List<ConfigError>
                 errors.add(new ConfigError(service.pos(), "l4 service '" + service.name()
                         + "': the L4 tier is not supported yet"));
             }
-            for (VrrpInstanceConfig instance : loaded.config().vrrp().instances().values()) {
-                // Likewise: a VIP nobody manages must not look like failover.
-                errors.add(new ConfigError(instance.pos(), "vrrp instance '" + instance.name()
-                        + "': VRRP is not supported yet"));
-            }
         }
         errors.sort(Comparator.comparing((ConfigError e) -> e.pos().file())
                 .thenComparingInt(e -> e.pos().line())
@@ -54,6 +49,31 @@ record CheckedConfig(TandemConfig config, L7Snapshot snapshot, List<ConfigError>
     String summary() {
         int servers = snapshot.backends().values().stream().mapToInt(b -> b.servers().size()).sum();
         return "Configuration file " + config.source() + " is valid: " + snapshot.frontends().size()
-                + " frontend(s), " + snapshot.backends().size() + " backend(s), " + servers + " server(s)";
+                + " frontend(s), " + snapshot.backends().size() + " backend(s), " + servers + " server(s)"
+                + (config.vrrp().instances().isEmpty() ? "" : ", " + config.vrrp().instances().size()
+                + " VRRP instance(s)");
+    }
+
+    /**
+     * Warnings for what may be right on the machine the config is for but is not so here: VRRP interfaces this host
+     * does not have. {@code tandem check} prints them and still passes; {@code tandem run} fails on them.
+     */
+    List<String> hostWarnings() {
+        List<String> warnings = new ArrayList<>();
+        for (VrrpInstanceConfig instance : config.vrrp().instances().values()) {
+            if (!interfaceExists(instance.interfaceName())) {
+                warnings.add(instance.pos() + ": warning: vrrp instance '" + instance.name() + "': interface "
+                        + instance.interfaceName() + " does not exist on this host (tandem run would fail here)");
+            }
+        }
+        return warnings;
+    }
+
+    private static boolean interfaceExists(String name) {
+        try {
+            return java.net.NetworkInterface.getByName(name) != null;
+        } catch (java.net.SocketException e) {
+            return false;
+        }
     }
 }

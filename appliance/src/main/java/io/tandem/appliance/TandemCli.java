@@ -83,6 +83,7 @@ public final class TandemCli implements Runnable {
                 printErrors(checked.errors());
                 return 1;
             }
+            checked.hostWarnings().forEach(System.err::println);
             System.out.println(checked.summary());
             return 0;
         }

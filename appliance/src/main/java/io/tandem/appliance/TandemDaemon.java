@@ -6,6 +6,7 @@ import io.tandem.core.net.EventLoops;
 import io.tandem.l7.proxy.AccessLog;
 import io.tandem.l7.proxy.L7Proxy;
 import io.tandem.l7.proxy.L7Snapshot;
+import io.tandem.vrrp.runtime.VrrpService;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -13,8 +14,9 @@ import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The running daemon: event loops, health checks, the L7 proxy and the access log, started from a checked
- * config and stopped gracefully (listeners close, in-flight requests finish up to {@code hard-stop-after}).
+ * The running daemon: event loops, health checks, the L7 proxy, the access log and VRRP, started from a checked
+ * config and stopped gracefully: VRRP first (masters send priority 0 and drop their addresses, so the peer takes
+ * over at once), then listeners close and in-flight requests finish up to {@code hard-stop-after}.
  */
 final class TandemDaemon implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(TandemDaemon.class.getName());
@@ -26,18 +28,23 @@ final class TandemDaemon implements AutoCloseable {
     private final AsyncAccessLog accessLog;
     private final HealthChecks healthChecks;
     private final L7Proxy proxy;
+    private final VrrpService vrrp;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     private TandemDaemon(TandemConfig config, EventLoops loops, AsyncAccessLog accessLog, HealthChecks healthChecks,
-                         L7Proxy proxy) {
+                         L7Proxy proxy, VrrpService vrrp) {
         this.config = config;
+        this.vrrp = vrrp;
         this.loops = loops;
         this.accessLog = accessLog;
         this.healthChecks = healthChecks;
         this.proxy = proxy;
     }
 
-    /** Starts everything, or stops what was started and throws when a listener cannot open. */
+    /**
+     * Starts everything, or stops what was started and throws when a listener cannot open or a VRRP instance
+     * cannot start (its interface missing, no CAP_NET_RAW/CAP_NET_ADMIN).
+     */
     static TandemDaemon start(CheckedConfig checked, EventLoops loops) throws IOException {
         TandemConfig config = checked.config();
         L7Snapshot snapshot = checked.snapshot();
@@ -55,10 +62,20 @@ final class TandemDaemon implements AutoCloseable {
             closeQuietly(accessLog);
             throw e;
         }
+        VrrpService vrrp;
+        try {
+            vrrp = VrrpService.start(config.vrrp(), name -> ServiceTracking.of(snapshot, name));
+        } catch (IOException e) {
+            proxy.drain(Duration.ZERO);
+            healthChecks.close();
+            closeQuietly(accessLog);
+            throw e;
+        }
         LOG.log(System.Logger.Level.INFO, "tandem " + Version.text() + " started as node " + config.global().name()
                 + " from " + config.source() + ": " + snapshot.frontends().size() + " frontend(s), "
-                + snapshot.backends().size() + " backend(s), transport " + loops.transportName());
-        return new TandemDaemon(config, loops, accessLog, healthChecks, proxy);
+                + snapshot.backends().size() + " backend(s), " + vrrp.instances().size()
+                + " VRRP instance(s), transport " + loops.transportName());
+        return new TandemDaemon(config, loops, accessLog, healthChecks, proxy, vrrp);
     }
 
     /**
@@ -89,8 +106,15 @@ final class TandemDaemon implements AutoCloseable {
         stopped.await();
     }
 
-    /** Graceful stop: no new connections, in-flight requests finish up to {@code hard-stop-after}. */
+    /**
+     * Graceful stop: VRRP hands the addresses over first (priority 0), then no new connections, and in-flight
+     * requests finish up to {@code hard-stop-after}.
+     */
     void stop() {
+        if (!vrrp.instances().isEmpty()) {
+            LOG.log(System.Logger.Level.INFO, "stopping: VRRP sends priority 0 and releases its addresses");
+            vrrp.stop();
+        }
         Duration grace = config.global().hardStopAfter();
         LOG.log(System.Logger.Level.INFO, "stopping: listeners closed, draining " + proxy.activeConnections()
                 + " connection(s) for up to " + grace.toMillis() + "ms");
