@@ -106,6 +106,39 @@ class TandemCheckTest {
         assertTrue(outcome.err().contains(":8:1: "), outcome.err());
     }
 
+    private static final String VRRP_ONLY_ON_MISSING_INTERFACE = """
+            global: { name: lb-a }
+            vrrp:
+              instances:
+                VI_1:
+                  interface: tdmnosuch0
+                  vrid: 51
+                  priority: 150
+                  advert-interval: 100ms
+                  virtual-addresses: [198.18.0.100/24]
+            """;
+
+    @Test
+    void vrrpOnlyConfigOnAnInterfaceOfAnotherMachinePassesCheckWithAWarning() throws IOException {
+        Path file = write(VRRP_ONLY_ON_MISSING_INTERFACE);
+        Outcome outcome = run("check", "-c", file.toString());
+        assertEquals(0, outcome.exitCode(), outcome.err());
+        assertTrue(outcome.out().contains("is valid: 0 frontend(s), 0 backend(s), 0 server(s), 1 VRRP instance(s)"),
+                outcome.out());
+        assertTrue(outcome.err().contains("warning: vrrp instance 'VI_1': interface tdmnosuch0 does not exist on this"
+                + " host"), outcome.err());
+    }
+
+    @Test
+    void runOnAMissingVrrpInterfaceFailsClearlyWithExitOne() throws IOException {
+        Path file = write(VRRP_ONLY_ON_MISSING_INTERFACE);
+        Outcome outcome = run("run", "-c", file.toString());
+        assertEquals(1, outcome.exitCode(), outcome.err());
+        assertTrue(outcome.err().contains("tandem: not started: vrrp instance VI_1 on tdmnosuch0: interface tdmnosuch0"
+                + " does not exist on this host"), outcome.err());
+        assertTrue(!outcome.err().contains("Exception"), outcome.err());
+    }
+
     @Test
     void missingFileIsAClearErrorNotAStackTrace() {
         Outcome outcome = run("check", "-c", dir.resolve("absent.yaml").toString());
