@@ -187,6 +187,37 @@ class VrrpPairLabTest {
     }
 
     @Test
+    void failingTrackScriptFaultsTheMasterAndNotifyReportsIt() throws Exception {
+        java.nio.file.Path healthy = lab.dir().resolve("a-healthy");
+        java.nio.file.Path notified = lab.dir().resolve("a-notify.log");
+        java.nio.file.Files.writeString(healthy, "ok");
+        java.nio.file.Path notify = lab.dir().resolve("notify.sh");
+        java.nio.file.Files.writeString(notify, "#!/bin/sh\necho \"$@\" >> " + notified + "\n");
+        notify.toFile().setExecutable(true);
+        Daemon a = lab.startTandem(lab.node(0), config("a", 150, 3, "100ms") + """
+                      notify: %s
+                      track:
+                        scripts:
+                          - { script: "test -f %s", interval: 100ms, fall: 2, rise: 2 }
+                """.formatted(notify, healthy));
+        daemons.add(a);
+        a.awaitLog("BACKUP -> MASTER", 10_000);
+        Daemon b = start(1, 100);
+        b.awaitLog("INITIALIZE -> BACKUP", 10_000);
+        java.nio.file.Files.delete(healthy);
+        a.awaitLog("MASTER -> FAULT (script 'test -f " + healthy + "' down)", 3_000);
+        awaitVip(lab.node(1), System.nanoTime(), 1_000);
+        assertFalse(lab.holdsVip(lab.node(0)));
+        java.nio.file.Files.writeString(healthy, "ok");
+        a.awaitLog("FAULT -> BACKUP (fault cleared)", 3_000);
+        a.awaitLog("BACKUP -> MASTER", 3_000);
+        Thread.sleep(300);
+        String lines = java.nio.file.Files.readString(notified);
+        assertTrue(lines.contains("INSTANCE VI_1 MASTER 150\nINSTANCE VI_1 FAULT 150\nINSTANCE VI_1 BACKUP 150\n"),
+                lines);
+    }
+
+    @Test
     void thirdHostArpEntryFollowsTheVipToTheNewMaster() throws Exception {
         Daemon[] pair = startPair();
         Node c = lab.node(2);
