@@ -73,6 +73,7 @@ final class TcpSession implements ServerPool.AcquireCallback {
     private boolean clientInputDone;
     private boolean serverInputDone;
     private boolean closing;
+    private boolean badHeaderLogged;
 
     TcpSession(TcpService tcp, Channel client) {
         this.tcp = tcp;
@@ -441,8 +442,11 @@ final class TcpSession implements ServerPool.AcquireCallback {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            if (cause instanceof HAProxyProtocolException
-                    || cause instanceof DecoderException && cause.getCause() instanceof HAProxyProtocolException) {
+            boolean badHeader = cause instanceof HAProxyProtocolException
+                    || cause instanceof DecoderException && cause.getCause() instanceof HAProxyProtocolException;
+            // The decoder may report one bad header twice (on decode and when the channel closes): one line.
+            if (badHeader && !badHeaderLogged) {
+                badHeaderLogged = true;
                 tcp.warnBadProxyHeader(ctx.channel().remoteAddress());
             }
             // Resets and broken pipes are how clients leave; nothing to log per connection.
