@@ -256,7 +256,13 @@ class TcpRelayTest {
             s.setSoTimeout(5000);
             s.connect(service);
             BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
-            return in.readLine();
+            String name = in.readLine();
+            if (localPort != 0) {
+                // Wait for the proxy's close (it relays the server's), so that the proxy closes first and the
+                // client port does not linger in TIME_WAIT.
+                in.read();
+            }
+            return name;
         }
     }
 
