@@ -5,13 +5,13 @@ import io.netty.channel.ConnectTimeoutException;
 import java.net.UnknownHostException;
 import java.util.Locale;
 
-/** Turns I/O exceptions into the short phrases operators read in check logs ({@code connection refused}). */
-final class Failures {
+/** Turns I/O exceptions into the short phrases operators read in check and connect logs ({@code connection refused}). */
+public final class Failures {
     private Failures() {
     }
 
     /** The phrase for {@code cause}; {@code connectTimeoutMillis} is the limit a connect timeout hit. */
-    static String describe(Throwable cause, long connectTimeoutMillis) {
+    public static String describe(Throwable cause, long connectTimeoutMillis) {
         if (cause instanceof ConnectTimeoutException) {
             // Netty's message repeats the address, which the log line names already; the delay is what matters.
             return "connect timeout after " + connectTimeoutMillis + "ms";

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.ReferenceCountUtil;
+import io.tandem.core.net.InactivityTimer;
 import io.tandem.l7.http.Http1RequestDecoder;
 import io.tandem.l7.http.HttpRejection;
 

@@ -17,6 +17,7 @@ import io.tandem.core.balance.Server;
 import io.tandem.core.balance.ServerPool;
 import io.tandem.core.config.ForwardFor;
 import io.tandem.core.config.Timeouts;
+import io.tandem.core.net.InactivityTimer;
 import io.tandem.l7.rules.RuleResult;
 
 import java.net.InetAddress;

@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.tandem.core.balance.Server;
 import io.tandem.core.balance.ServerPool;
+import io.tandem.core.net.InactivityTimer;
 
 /**
  * The bytes of an upgraded connection (WebSocket and other {@code 101 Switching Protocols}) relayed both ways

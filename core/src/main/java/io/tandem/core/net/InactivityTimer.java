@@ -1,4 +1,4 @@
-package io.tandem.l7.proxy;
+package io.tandem.core.net;
 
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
  * remainder, so a busy keep-alive connection costs no scheduler churn per request or per body chunk. Used
  * only from its event loop.
  */
-final class InactivityTimer {
+public final class InactivityTimer {
     private final EventExecutor executor;
     private final Runnable onExpiry;
     private long timeoutNanos;
@@ -20,13 +20,13 @@ final class InactivityTimer {
     private ScheduledFuture<?> pending;
     private long pendingFiresAtNanos;
 
-    InactivityTimer(EventExecutor executor, Runnable onExpiry) {
+    public InactivityTimer(EventExecutor executor, Runnable onExpiry) {
         this.executor = executor;
         this.onExpiry = onExpiry;
     }
 
     /** Starts (or restarts) the timer with a new timeout. */
-    void start(long timeoutMillis) {
+    public void start(long timeoutMillis) {
         timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         lastTouchNanos = System.nanoTime();
         active = true;
@@ -41,17 +41,17 @@ final class InactivityTimer {
         }
     }
 
-    void touch() {
+    public void touch() {
         lastTouchNanos = System.nanoTime();
     }
 
     /** Stops the timer; a task still scheduled finds it inactive and lapses. */
-    void cancel() {
+    public void cancel() {
         active = false;
     }
 
     /** Stops the timer and drops its scheduled task, so a closed connection is not kept alive by the scheduler. */
-    void stop() {
+    public void stop() {
         active = false;
         if (pending != null) {
             pending.cancel(false);

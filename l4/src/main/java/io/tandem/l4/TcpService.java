@@ -1,0 +1,140 @@
+package io.tandem.l4;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
+import io.tandem.core.net.EventLoops;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A TCP service's listener on the shared event loops, its sessions, and its {@code maxconn}: at the limit the
+ * listener stops accepting (new clients wait in the kernel's backlog, as in HAProxy) and resumes below it.
+ */
+final class TcpService implements RunningService {
+    private static final System.Logger LOG = System.getLogger(TcpService.class.getName());
+    /** Large enough to keep a fast stream moving between two wake-ups, small enough to bound memory per session. */
+    static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(128 * 1024, 512 * 1024);
+
+    private final ServiceRuntime service;
+    private final EventLoops loops;
+    private final int maxConnections;
+    private final Set<TcpSession> sessions = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger active = new AtomicInteger();
+    private volatile Channel listener;
+    private volatile boolean acceptPaused;
+
+    TcpService(ServiceRuntime service, EventLoops loops, int maxConnections) {
+        this.service = service;
+        this.loops = loops;
+        this.maxConnections = maxConnections;
+    }
+
+    ServiceRuntime service() {
+        return service;
+    }
+
+    EventLoops loops() {
+        return loops;
+    }
+
+    boolean acceptProxy() {
+        return service.config().listen().acceptProxy();
+    }
+
+    @Override
+    public void start() throws IOException {
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(loops.group())
+                .channel(loops.serverChannelClass())
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                // Nothing is read from a client until its server is connected (or, on accept-proxy, its header).
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ChannelPipeline pipeline = ch.pipeline();
+                        if (acceptProxy()) {
+                            pipeline.addLast(new HAProxyMessageDecoder());
+                        }
+                        pipeline.addLast(new TcpSession(TcpService.this, ch).clientHandler());
+                    }
+                });
+        listener = RunningService.bind(service, () -> bootstrap.bind(RunningService.socketAddress(service)));
+        LOG.log(System.Logger.Level.INFO, "service " + service.name() + " listening on tcp "
+                + service.config().listen().address() + (acceptProxy() ? " (accept-proxy)" : ""));
+    }
+
+    void sessionStarted(TcpSession session) {
+        sessions.add(session);
+        service.counters().opened();
+        if (active.incrementAndGet() >= maxConnections) {
+            pauseAccepting(true);
+        }
+    }
+
+    void sessionEnded(TcpSession session) {
+        if (sessions.remove(session)) {
+            service.counters().closed();
+            if (active.decrementAndGet() < maxConnections && acceptPaused) {
+                pauseAccepting(false);
+            }
+        }
+    }
+
+    private synchronized void pauseAccepting(boolean pause) {
+        boolean shouldPause = active.get() >= maxConnections;
+        Channel current = listener;
+        if (pause != shouldPause || acceptPaused == pause || current == null) {
+            return;
+        }
+        acceptPaused = pause;
+        current.config().setAutoRead(!pause);
+    }
+
+    void warnBadProxyHeader(SocketAddress peer) {
+        LOG.log(System.Logger.Level.WARNING, "service " + service.name() + ": closed connection from " + peer
+                + ": missing or malformed PROXY header on an accept-proxy listen");
+    }
+
+    @Override
+    public void stopAccepting() {
+        Channel current = listener;
+        listener = null;
+        if (current != null) {
+            current.close().syncUninterruptibly();
+        }
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        Channel current = listener;
+        return current == null ? null : (InetSocketAddress) current.localAddress();
+    }
+
+    @Override
+    public int activeConnections() {
+        return active.get();
+    }
+
+    @Override
+    public void closeAll() {
+        stopAccepting();
+        for (TcpSession session : sessions) {
+            session.client().eventLoop().execute(session::abort);
+        }
+    }
+}

@@ -1,0 +1,505 @@
+package io.tandem.l4;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.epoll.AbstractEpollStreamChannel;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.haproxy.HAProxyCommand;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
+import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
+import io.netty.handler.codec.haproxy.HAProxyProtocolException;
+import io.netty.resolver.NoopAddressResolverGroup;
+import io.netty.util.ReferenceCountUtil;
+import io.tandem.core.balance.Server;
+import io.tandem.core.balance.ServerPool;
+import io.tandem.core.config.Timeouts;
+import io.tandem.core.net.InactivityTimer;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * One proxied TCP connection: the client's channel, a slot on a server taken from the pool, the server connection
+ * opened on the client's event loop, and the bytes relayed both ways. Everything here runs on that one loop.
+ *
+ * <p>Life of a session: (accept-proxy: read the PROXY header, within {@code timeout client}) → take a server slot
+ * ({@code timeout queue} when every server is at its {@code maxconn}) → connect ({@code timeout connect}; on
+ * failure up to {@value #RETRIES} more attempts, each on a server not tried yet) → send the PROXY header if the
+ * service has {@code send-proxy} → relay. While relaying, a side that is not writable pauses reads on the other
+ * ({@code channelWritabilityChanged} → {@code autoRead}); a side that shuts down its output has the other side's
+ * output shut down once what it sent is written (half-close), and the session ends when both directions are
+ * done or either side closes. The inactivity limit while relaying is {@code timeout tunnel} over both
+ * directions (HAProxy's rule once a TCP connection is established); before the server is connected, only the
+ * PROXY-header wait has one ({@code timeout client}).
+ *
+ * <p>Relay: pooled buffers through the pipelines, so bytes are counted and the inactivity timer sees every read
+ * (about 360 MiB/s each way at once through one connection on a loaded 2-core machine, with paranoid leak
+ * detection). With {@link #SPLICE} on epoll the bytes go socket → pipe → socket in the kernel instead
+ * ({@code splice(2)}); see {@link Splicer} for why that is off.
+ */
+final class TcpSession implements ServerPool.AcquireCallback {
+    /**
+     * Connect attempts after the first one, each to a server not tried yet (services have no {@code retries} key;
+     * 3 is HAProxy's and Tandem's {@code defaults.retries} default).
+     */
+    static final int RETRIES = 3;
+    /** Relay with {@code splice(2)} where both channels are epoll; off by default, see {@link Splicer}. */
+    static final boolean SPLICE = Boolean.getBoolean("tandem.l4.splice");
+
+    private final TcpService tcp;
+    private final ServiceRuntime service;
+    private final Channel client;
+    private final InactivityTimer idle;
+    private final Set<Server> tried = new HashSet<>();
+    private final ArrayDeque<ByteBuf> early = new ArrayDeque<>();
+
+    private InetSocketAddress clientAddress;
+    private InetSocketAddress destination;
+    private ServerPool.Waiting waiting = ServerPool.Waiting.DONE;
+    private Server server;
+    private L4Counters serverCounters;
+    private Channel upstream;
+    private boolean connected;
+    private boolean clientInputDone;
+    private boolean serverInputDone;
+    private boolean closing;
+    private boolean badHeaderLogged;
+
+    TcpSession(TcpService tcp, Channel client) {
+        this.tcp = tcp;
+        this.service = tcp.service();
+        this.client = client;
+        this.idle = new InactivityTimer(client.eventLoop(), this::onInactive);
+    }
+
+    /** The handler for the client's pipeline (after the PROXY decoder on accept-proxy listens). */
+    ChannelInboundHandlerAdapter clientHandler() {
+        return new ClientSide();
+    }
+
+    Channel client() {
+        return client;
+    }
+
+    // ---- setting up ------------------------------------------------------------------------------------------
+
+    private void clientActive(ChannelHandlerContext ctx) {
+        clientAddress = (InetSocketAddress) client.remoteAddress();
+        destination = (InetSocketAddress) client.localAddress();
+        if (tcp.acceptProxy()) {
+            idle.start(service.timeouts().client().toMillis());
+            // Auto-read is off: the decoder asks for more itself until the header is complete.
+            ctx.read();
+        } else {
+            pickServer();
+        }
+    }
+
+    private void onProxyHeader(HAProxyMessage header) {
+        try {
+            // LOCAL (a peer's own health check) and UNKNOWN keep the connection's real addresses, as HAProxy does.
+            if (header.command() == HAProxyCommand.PROXY && header.sourceAddress() != null) {
+                clientAddress = new InetSocketAddress(header.sourceAddress(), header.sourcePort());
+                if (header.destinationAddress() != null) {
+                    destination = new InetSocketAddress(header.destinationAddress(), header.destinationPort());
+                }
+            }
+        } finally {
+            header.release();
+        }
+        idle.cancel();
+        pickServer();
+    }
+
+    private void pickServer() {
+        if (closing) {
+            return;
+        }
+        waiting = service.pool().acquire(service.hashKey(clientAddress), tried, client.eventLoop(),
+                service.timeouts().queue(), this);
+    }
+
+    @Override
+    public void onAcquired(Server acquired) {
+        waiting = ServerPool.Waiting.DONE;
+        if (closing) {
+            service.pool().release(acquired);
+            return;
+        }
+        server = acquired;
+        serverCounters = service.counters(acquired);
+        connect();
+    }
+
+    @Override
+    public void onQueueTimeout() {
+        waiting = ServerPool.Waiting.DONE;
+        close();
+    }
+
+    @Override
+    public void onNoServer() {
+        waiting = ServerPool.Waiting.DONE;
+        close();
+    }
+
+    private void connect() {
+        Timeouts timeouts = service.timeouts();
+        int connectTimeout = (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeouts.connect().toMillis()));
+        Bootstrap bootstrap = new Bootstrap()
+                .group(client.eventLoop())
+                .channel(tcp.loops().socketChannelClass())
+                .resolver(NoopAddressResolverGroup.INSTANCE)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeout)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, TcpService.WATER_MARK)
+                .handler(new ServerSide());
+        Server target = server;
+        ChannelFuture connecting = bootstrap.connect(target.socketAddress());
+        upstream = connecting.channel();
+        connecting.addListener((ChannelFuture f) -> {
+            if (f.isSuccess()) {
+                onConnected();
+            } else {
+                onConnectFailed(target, f.cause(), connectTimeout);
+            }
+        });
+    }
+
+    private void onConnectFailed(Server target, Throwable cause, long connectTimeoutMillis) {
+        upstream = null;
+        service.counters().connectError();
+        serverCounters.connectError();
+        service.connectFailures().failed(target, cause, connectTimeoutMillis);
+        releaseServer();
+        if (closing) {
+            return;
+        }
+        tried.add(target);
+        if (tried.size() > RETRIES) {
+            close();
+        } else {
+            pickServer();
+        }
+    }
+
+    private void onConnected() {
+        if (closing) {
+            upstream.close();
+            return;
+        }
+        connected = true;
+        serverCounters.opened();
+        EpollInterestPin.pin(client);
+        EpollInterestPin.pin(upstream);
+        if (service.config().sendProxy() > 0) {
+            upstream.pipeline().addFirst(HAProxyMessageEncoder.INSTANCE);
+            upstream.write(ProxyHeaders.tcp(service.config().sendProxy(), clientAddress, destination));
+            upstream.pipeline().remove(HAProxyMessageEncoder.INSTANCE);
+        }
+        ByteBuf bytes;
+        while ((bytes = early.poll()) != null) {
+            upstream.write(bytes);
+        }
+        upstream.flush();
+        idle.start(relayTimeoutMillis());
+        if (clientInputDone) {
+            shutdownOutput(upstream);
+        }
+        if (SPLICE && upstream instanceof AbstractEpollStreamChannel && client instanceof AbstractEpollStreamChannel) {
+            new Splicer(this, (AbstractEpollStreamChannel) client, (AbstractEpollStreamChannel) upstream).start();
+            return;
+        }
+        if (!clientInputDone) {
+            client.config().setAutoRead(true);
+        }
+        upstream.config().setAutoRead(true);
+    }
+
+    /** {@code timeout tunnel}; when a config sets none at all, the longer of {@code client} and {@code server}. */
+    private long relayTimeoutMillis() {
+        Timeouts t = service.timeouts();
+        if (t.tunnel() != null) {
+            return t.tunnel().toMillis();
+        }
+        return Math.max(t.client().toMillis(), t.server().toMillis());
+    }
+
+    // ---- relaying --------------------------------------------------------------------------------------------
+
+    private void fromClient(ByteBuf bytes) {
+        if (closing) {
+            bytes.release();
+            return;
+        }
+        idle.touch();
+        int n = bytes.readableBytes();
+        service.counters().addBytesIn(n);
+        if (!connected) {
+            // Bytes that came in the same read as the PROXY header (reads stop after it until connected).
+            early.add(bytes);
+            return;
+        }
+        serverCounters.addBytesIn(n);
+        upstream.write(bytes);
+        if (!upstream.isWritable()) {
+            client.config().setAutoRead(false);
+        }
+    }
+
+    private void fromServer(ByteBuf bytes) {
+        if (closing) {
+            bytes.release();
+            return;
+        }
+        idle.touch();
+        int n = bytes.readableBytes();
+        service.counters().addBytesOut(n);
+        serverCounters.addBytesOut(n);
+        client.write(bytes);
+        if (!client.isWritable()) {
+            upstream.config().setAutoRead(false);
+        }
+    }
+
+    void countSpliced(boolean fromClient, long n) {
+        idle.touch();
+        if (fromClient) {
+            service.counters().addBytesIn(n);
+            serverCounters.addBytesIn(n);
+        } else {
+            service.counters().addBytesOut(n);
+            serverCounters.addBytesOut(n);
+        }
+    }
+
+    private void clientInputEnded() {
+        if (clientInputDone) {
+            return;
+        }
+        clientInputDone = true;
+        client.config().setAutoRead(false);
+        if (!connected) {
+            if (upstream == null && server == null && !tcp.acceptProxy()) {
+                // Cannot happen before a connect (reads start after it); kept for safety.
+                close();
+            }
+            // Otherwise the server's output is shut down once connected, after the early bytes.
+            return;
+        }
+        shutdownOutput(upstream);
+        if (serverInputDone) {
+            close();
+        }
+    }
+
+    private void serverInputEnded() {
+        if (serverInputDone) {
+            return;
+        }
+        serverInputDone = true;
+        upstream.config().setAutoRead(false);
+        shutdownOutput(client);
+        if (clientInputDone) {
+            close();
+        }
+    }
+
+    void inputEnded(boolean clientSide) {
+        if (clientSide) {
+            clientInputEnded();
+        } else {
+            serverInputEnded();
+        }
+    }
+
+    /** Shuts down {@code channel}'s output once everything written to it so far has been sent. */
+    private static void shutdownOutput(Channel channel) {
+        channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFuture f) -> {
+            if (f.isSuccess() && channel.isActive()) {
+                ((DuplexChannel) channel).shutdownOutput();
+            }
+        });
+    }
+
+    // ---- ending ----------------------------------------------------------------------------------------------
+
+    private void onInactive() {
+        if (closing) {
+            // Still flushing to a peer that does not read: give up.
+            client.close();
+            if (upstream != null) {
+                upstream.close();
+            }
+            return;
+        }
+        close();
+        // A peer that never reads what is still queued gets one more period, then a hard close.
+        idle.start(relayTimeoutMillis());
+    }
+
+    /** Ends the session: what is queued for either side is still written, then both close. */
+    void close() {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        waiting.cancel();
+        ByteBuf early;
+        while ((early = this.early.poll()) != null) {
+            early.release();
+        }
+        releaseServer();
+        if (upstream != null) {
+            upstream.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+        client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** Closes both channels at once (listener shutdown), dropping what is queued. */
+    void abort() {
+        close();
+        idle.stop();
+        client.close();
+        if (upstream != null) {
+            upstream.close();
+        }
+    }
+
+    private void releaseServer() {
+        if (server != null) {
+            Server held = server;
+            server = null;
+            if (connected) {
+                connected = false;
+                serverCounters.closed();
+            }
+            service.pool().release(held);
+        }
+    }
+
+    private void clientClosed() {
+        idle.stop();
+        close();
+        tcp.sessionEnded(this);
+    }
+
+    // ---- the two pipelines' ends -----------------------------------------------------------------------------
+
+    /** The client's end: PROXY header, bytes, half-close, writability. */
+    private final class ClientSide extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            tcp.sessionStarted(TcpSession.this);
+            ctx.channel().closeFuture().addListener(f -> clientClosed());
+            clientActive(ctx);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof ByteBuf bytes) {
+                fromClient(bytes);
+            } else if (msg instanceof HAProxyMessage header) {
+                onProxyHeader(header);
+            } else {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            if (connected) {
+                upstream.flush();
+            }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+            if (event instanceof ChannelInputShutdownEvent) {
+                clientInputEnded();
+            }
+            ReferenceCountUtil.release(event);
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (connected && !serverInputDone) {
+                upstream.config().setAutoRead(client.isWritable());
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            boolean badHeader = cause instanceof HAProxyProtocolException
+                    || cause instanceof DecoderException && cause.getCause() instanceof HAProxyProtocolException;
+            // The decoder may report one bad header twice (on decode and when the channel closes): one line.
+            if (badHeader && !badHeaderLogged) {
+                badHeaderLogged = true;
+                tcp.warnBadProxyHeader(ctx.channel().remoteAddress());
+            }
+            // Resets and broken pipes are how clients leave; nothing to log per connection.
+            abort();
+        }
+    }
+
+    /** The server's end: bytes, half-close, writability. */
+    private final class ServerSide extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof ByteBuf bytes && connected) {
+                fromServer(bytes);
+            } else {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            client.flush();
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+            if (event instanceof ChannelInputShutdownEvent && connected) {
+                serverInputEnded();
+            }
+            ReferenceCountUtil.release(event);
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (connected && !clientInputDone) {
+                client.config().setAutoRead(ctx.channel().isWritable());
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (ctx.channel() == upstream && connected) {
+                close();
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (ctx.channel() == upstream && connected) {
+                abort();
+            } else {
+                ctx.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,322 @@
+package io.tandem.l4;
+
+import io.tandem.core.net.EventLoops;
+import io.tandem.core.testing.TestLineServer;
+import io.tandem.core.testing.TestPorts;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The TCP relay: integrity at volume, half-close both ways, retries, timeouts, counters. */
+class TcpRelayTest {
+    private static final long GIB = 1024L * 1024 * 1024;
+    private static EventLoops loops;
+
+    @BeforeAll
+    static void startLoops() {
+        loops = EventLoops.start(2);
+    }
+
+    @AfterAll
+    static void stopLoops() {
+        loops.close();
+    }
+
+    @Test
+    void oneGibibyteEachWayArrivesIntactThroughTheProxy() throws Exception {
+        long toServer = (System.getenv("L4_RELAY_BYTES") == null ? GIB : Long.parseLong(System.getenv("L4_RELAY_BYTES")));
+        long toClient = toServer;
+        try (RawServer backend = RawServer.start(socket -> {
+            try (socket) {
+                CompletableFuture<Streams.Digest> received = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return Streams.receive(socket.getInputStream(), 1 << 20);
+                    } catch (java.io.IOException e) {
+                        throw Streams.unchecked(e);
+                    }
+                });
+                Streams.Digest sent = Streams.send(socket.getOutputStream(), toClient, 2, 1 << 20);
+                socket.shutdownOutput();
+                return new Streams.Digest[] {received.get(60, TimeUnit.SECONDS), sent};
+            }
+        }); TestServices.Running service = TestServices.tcp().server("big", backend.port()).start(loops);
+             Socket client = new Socket()) {
+            client.setReceiveBufferSize(4 << 20);
+            client.setSendBufferSize(4 << 20);
+            client.connect(service.address());
+            long start = System.nanoTime();
+            CompletableFuture<Streams.Digest> received = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return Streams.receive(client.getInputStream(), 1 << 20);
+                } catch (java.io.IOException e) {
+                    throw Streams.unchecked(e);
+                }
+            });
+            Streams.Digest sent = Streams.send(client.getOutputStream(), toServer, 1, 1 << 20);
+            client.shutdownOutput();
+            Streams.Digest back = received.get(60, TimeUnit.SECONDS);
+            Object result = backend.nextResult(60);
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            if (result instanceof Throwable t) {
+                throw new AssertionError("backend failed", t);
+            }
+            Streams.Digest[] atServer = (Streams.Digest[]) result;
+            assertEquals(sent, atServer[0], "client → server");
+            assertEquals(atServer[1], back, "server → client");
+            System.out.printf("%d MiB each way through the L4 proxy (%s relay): %d ms, %.0f MiB/s per direction%n",
+                    toServer >> 20, TcpSession.SPLICE ? "splice" : "buffer", millis, (toServer >> 20) * 1000.0 / millis);
+            L4Counters counters = service.runtime().counters();
+            if (!TcpSession.SPLICE) {
+                assertEquals(toServer, counters.bytesIn());
+                assertEquals(toClient, counters.bytesOut());
+            }
+            assertEquals(1, counters.totalConnections());
+        }
+    }
+
+    @Test
+    void clientThatShutsDownOutputStillReceivesTheFullReply() throws Exception {
+        byte[] reply = new byte[3 * 1024 * 1024];
+        new java.util.Random(7).nextBytes(reply);
+        try (RawServer backend = RawServer.start(socket -> {
+            try (socket) {
+                byte[] request = socket.getInputStream().readAllBytes();
+                // Answers only after the client's end of input, as a server of a half-closing protocol does.
+                socket.getOutputStream().write(reply);
+                return request.length;
+            }
+        }); TestServices.Running service = TestServices.tcp().server("s", backend.port()).start(loops);
+             Socket client = new Socket()) {
+            client.connect(service.address());
+            client.getOutputStream().write(new byte[100_000]);
+            client.shutdownOutput();
+            byte[] got = client.getInputStream().readAllBytes();
+            assertArrayEquals(reply, got);
+            assertEquals(100_000, backend.nextResult(5));
+        }
+    }
+
+    @Test
+    void serverThatShutsDownFirstStillReceivesWhatTheClientSendsAfterwards() throws Exception {
+        try (RawServer backend = RawServer.start(socket -> {
+            try (socket) {
+                socket.getOutputStream().write("bye\n".getBytes(StandardCharsets.US_ASCII));
+                socket.shutdownOutput();
+                return socket.getInputStream().readAllBytes().length;
+            }
+        }); TestServices.Running service = TestServices.tcp().server("s", backend.port()).start(loops);
+             Socket client = new Socket()) {
+            client.connect(service.address());
+            InputStream in = client.getInputStream();
+            assertEquals("bye\n", new String(in.readAllBytes(), StandardCharsets.US_ASCII));
+            client.getOutputStream().write(new byte[200_000]);
+            client.shutdownOutput();
+            assertEquals(200_000, backend.nextResult(5));
+            assertEquals(-1, in.read());
+        }
+    }
+
+    @Test
+    void refusedServerIsRetriedOnTheNextOne() throws Exception {
+        try (RawServer good = RawServer.named("good");
+             TestServices.Running service = TestServices.tcp().server("dead", TestPorts.closedPort())
+                     .server("good", good.port()).start(loops)) {
+            for (int i = 0; i < 4; i++) {
+                assertEquals("good", nameVia(service.address(), 0));
+            }
+            ServiceRuntime runtime = service.runtime();
+            assertTrue(runtime.counters().connectErrors() >= 1, runtime.counters().toString());
+            assertEquals(runtime.counters().connectErrors(), runtime.counters(runtime.servers().get(0)).connectErrors());
+            assertEquals(4, runtime.counters(runtime.servers().get(1)).totalConnections());
+        }
+    }
+
+    @Test
+    void connectTimeoutMovesToTheNextServer() throws Exception {
+        try (Blackhole hole = new Blackhole(); RawServer good = RawServer.named("good");
+             TestServices.Running service = TestServices.tcp()
+                     .server("hole", hole.port()).server("good", good.port())
+                     .timeouts(TestServices.timeouts(Duration.ofMillis(300), null, null, null)).start(loops)) {
+            long start = System.nanoTime();
+            assertEquals("good", nameVia(service.address(), 0));
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(millis >= 250, "connect timeout not waited for: " + millis + " ms");
+            assertEquals(1, service.runtime().counters().connectErrors());
+        }
+    }
+
+    @Test
+    void idleTunnelClosesAfterTimeoutTunnel() throws Exception {
+        try (TestLineServer echo = TestLineServer.start(line -> "echo " + line);
+             TestServices.Running service = TestServices.tcp().server("echo", echo.port())
+                     .timeouts(TestServices.timeouts(null, null, Duration.ofMillis(400), null)).start(loops);
+             Socket client = new Socket()) {
+            client.connect(service.address());
+            client.getOutputStream().write("one\n".getBytes(StandardCharsets.US_ASCII));
+            BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(),
+                    StandardCharsets.US_ASCII));
+            assertEquals("echo one", in.readLine());
+            // Traffic keeps it open past the limit.
+            for (int i = 0; i < 4; i++) {
+                Thread.sleep(200);
+                client.getOutputStream().write(("t" + i + "\n").getBytes(StandardCharsets.US_ASCII));
+                assertEquals("echo t" + i, in.readLine());
+            }
+            long start = System.nanoTime();
+            client.setSoTimeout(5000);
+            assertEquals(null, in.readLine());
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(millis >= 300 && millis < 2000, "closed after " + millis + " ms");
+            waitFor(() -> service.runtime().counters().activeConnections() == 0);
+        }
+    }
+
+    @Test
+    void serviceMaxconnPausesAcceptingUntilAConnectionEnds() throws Exception {
+        try (RawServer backend = RawServer.named("s");
+             TestServices.Running service = TestServices.tcp().server("s", backend.port()).maxconn(2).start(loops)) {
+            List<Socket> held = new ArrayList<>();
+            try {
+                for (int i = 0; i < 2; i++) {
+                    Socket s = new Socket();
+                    s.connect(service.address());
+                    assertEquals('s', s.getInputStream().read());
+                    held.add(s);
+                }
+                Socket third = new Socket();
+                held.add(third);
+                third.connect(service.address());
+                third.setSoTimeout(300);
+                // Connected in the kernel's backlog, but not served while two are open.
+                assertThrowsTimeout(third.getInputStream());
+                held.get(0).close();
+                third.setSoTimeout(5000);
+                assertEquals('s', third.getInputStream().read());
+            } finally {
+                for (Socket s : held) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void drainLetsOpenConnectionsFinishAndRefusesNewOnes() throws Exception {
+        try (TestLineServer echo = TestLineServer.start(line -> "echo " + line);
+             TestServices.Running service = TestServices.tcp().server("echo", echo.port()).start(loops);
+             Socket client = new Socket()) {
+            client.connect(service.address());
+            InetSocketAddress address = service.address();
+            BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(),
+                    StandardCharsets.US_ASCII));
+            client.getOutputStream().write("a\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("echo a", in.readLine());
+            CompletableFuture<Integer> drained = CompletableFuture.supplyAsync(
+                    () -> service.services().drain(Duration.ofSeconds(10)));
+            waitFor(() -> {
+                try (Socket late = new Socket()) {
+                    late.connect(address, 200);
+                    return false;
+                } catch (java.io.IOException refused) {
+                    return true;
+                }
+            });
+            client.getOutputStream().write("b\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("echo b", in.readLine());
+            client.close();
+            assertEquals(0, drained.get(5, TimeUnit.SECONDS));
+        }
+    }
+
+    /** Connects (from {@code localPort} unless 0) and returns the first line the server sends. */
+    static String nameVia(InetSocketAddress service, int localPort) throws Exception {
+        try (Socket s = new Socket()) {
+            if (localPort != 0) {
+                s.setReuseAddress(true);
+                s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), localPort));
+            }
+            s.setSoTimeout(5000);
+            s.connect(service);
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            String name = in.readLine();
+            if (localPort != 0) {
+                // Wait for the proxy's close (it relays the server's), so that the proxy closes first and the
+                // client port does not linger in TIME_WAIT.
+                in.read();
+            }
+            return name;
+        }
+    }
+
+    static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within 5 s");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private static void assertThrowsTimeout(InputStream in) throws java.io.IOException {
+        try {
+            int b = in.read();
+            throw new AssertionError("served although at maxconn: read " + b);
+        } catch (java.net.SocketTimeoutException expected) {
+            // Not served: right.
+        }
+    }
+
+    /**
+     * A listener whose accept queue is full and never drained: the kernel drops further SYNs, so a connect there
+     * times out (rather than being refused).
+     */
+    static final class Blackhole implements AutoCloseable {
+        private final ServerSocket listener;
+        private final List<Socket> fillers = new ArrayList<>();
+
+        Blackhole() throws java.io.IOException {
+            listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+            for (int i = 0; i < 4; i++) {
+                Socket s = new Socket();
+                try {
+                    s.connect(listener.getLocalSocketAddress(), 200);
+                    fillers.add(s);
+                } catch (java.io.IOException full) {
+                    s.close();
+                    break;
+                }
+            }
+        }
+
+        int port() {
+            return listener.getLocalPort();
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            for (Socket s : fillers) {
+                s.close();
+            }
+            listener.close();
+        }
+    }
+}
