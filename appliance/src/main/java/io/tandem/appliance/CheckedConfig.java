@@ -3,9 +3,10 @@ package io.tandem.appliance;
 import io.tandem.core.config.ConfigError;
 import io.tandem.core.config.ConfigLoader;
 import io.tandem.core.config.LoadResult;
-import io.tandem.core.config.ServiceConfig;
 import io.tandem.core.config.TandemConfig;
 import io.tandem.core.config.VrrpInstanceConfig;
+import io.tandem.l4.L4Services;
+import io.tandem.l4.L4Snapshot;
 import io.tandem.l7.L7Compiler;
 import io.tandem.l7.proxy.L7Snapshot;
 
@@ -15,26 +16,23 @@ import java.util.List;
 
 /**
  * A config file taken through every check the daemon applies — YAML structure, then compilation of ACLs,
- * rules and pools — with all errors of both stages. {@code tandem check} and {@code tandem run} share it, so
+ * rules, pools and L4 services — with all errors of every stage. {@code tandem check} and {@code tandem run} share it, so
  * a daemon never runs a config that the check would refuse.
  */
-record CheckedConfig(TandemConfig config, L7Snapshot snapshot, List<ConfigError> errors) {
+record CheckedConfig(TandemConfig config, L7Snapshot snapshot, L4Snapshot l4, List<ConfigError> errors) {
 
     static CheckedConfig of(LoadResult loaded) {
         List<ConfigError> errors = new ArrayList<>(loaded.errors());
         L7Snapshot snapshot = null;
+        L4Snapshot l4 = null;
         if (loaded.config() != null) {
             snapshot = L7Compiler.compile(loaded.config(), errors);
-            for (ServiceConfig service : loaded.config().l4().services().values()) {
-                // Loaded and checked, but the daemon does not run L4 services yet: refuse rather than ignore.
-                errors.add(new ConfigError(service.pos(), "l4 service '" + service.name()
-                        + "': the L4 tier is not supported yet"));
-            }
+            l4 = L4Services.compile(loaded.config().l4(), errors);
         }
         errors.sort(Comparator.comparing((ConfigError e) -> e.pos().file())
                 .thenComparingInt(e -> e.pos().line())
                 .thenComparingInt(e -> e.pos().column()));
-        return new CheckedConfig(loaded.config(), snapshot, List.copyOf(errors));
+        return new CheckedConfig(loaded.config(), snapshot, l4, List.copyOf(errors));
     }
 
     static CheckedConfig load(java.nio.file.Path file) {
@@ -50,6 +48,7 @@ record CheckedConfig(TandemConfig config, L7Snapshot snapshot, List<ConfigError>
         int servers = snapshot.backends().values().stream().mapToInt(b -> b.servers().size()).sum();
         return "Configuration file " + config.source() + " is valid: " + snapshot.frontends().size()
                 + " frontend(s), " + snapshot.backends().size() + " backend(s), " + servers + " server(s)"
+                + (l4.services().isEmpty() ? "" : ", " + l4.services().size() + " L4 service(s)")
                 + (config.vrrp().instances().isEmpty() ? "" : ", " + config.vrrp().instances().size()
                 + " VRRP instance(s)");
     }

@@ -92,7 +92,8 @@ public final class TandemCli implements Runnable {
     /** {@code tandem demo}: three built-in backends behind a frontend on 127.0.0.1:8080. */
     @Command(name = "demo", mixinStandardHelpOptions = true,
             description = "Run a self-contained demo: three HTTP backends on loopback behind a frontend on "
-                    + "127.0.0.1:8080 (/api/ to a leastconn pool, the rest to a cookie-sticky roundrobin pool).")
+                    + "127.0.0.1:8080 (/api/ to a leastconn pool, the rest to a cookie-sticky roundrobin pool), "
+                    + "and an L4 service on 127.0.0.1:8000 in front of that frontend.")
     static final class Demo implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
@@ -116,6 +117,7 @@ public final class TandemCli implements Runnable {
                 System.out.println("  curl -i http://127.0.0.1:8080/              # roundrobin, sets a SRVID cookie");
                 System.out.println("  curl -i -b SRVID=s2 http://127.0.0.1:8080/  # sticks to app-2");
                 System.out.println("  curl -i http://127.0.0.1:8080/api/users     # leastconn pool");
+                System.out.println("  curl -i http://127.0.0.1:8000/              # through the L4 tier (PROXY v2) to the same frontend");
                 System.out.println("  for i in 1 2 3 4 5 6; do curl -s http://127.0.0.1:8080/; done");
                 System.out.println("Backends: " + backends.stream().map(b -> b.name() + "=" + b.address()).toList());
                 System.out.println();

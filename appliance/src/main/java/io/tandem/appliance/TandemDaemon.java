@@ -3,6 +3,8 @@ package io.tandem.appliance;
 import io.tandem.core.config.TandemConfig;
 import io.tandem.core.health.HealthChecks;
 import io.tandem.core.net.EventLoops;
+import io.tandem.l4.L4Services;
+import io.tandem.l4.L4Snapshot;
 import io.tandem.l7.proxy.AccessLog;
 import io.tandem.l7.proxy.L7Proxy;
 import io.tandem.l7.proxy.L7Snapshot;
@@ -14,7 +16,7 @@ import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The running daemon: event loops, health checks, the L7 proxy, the access log and VRRP, started from a checked
+ * The running daemon: event loops, health checks, the L7 proxy, the L4 services, the access log and VRRP, started from a checked
  * config and stopped gracefully: VRRP first (masters send priority 0 and drop their addresses, so the peer takes
  * over at once), then listeners close and in-flight requests finish up to {@code hard-stop-after}.
  */
@@ -28,12 +30,14 @@ final class TandemDaemon implements AutoCloseable {
     private final AsyncAccessLog accessLog;
     private final HealthChecks healthChecks;
     private final L7Proxy proxy;
+    private final L4Services l4;
     private final VrrpService vrrp;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     private TandemDaemon(TandemConfig config, EventLoops loops, AsyncAccessLog accessLog, HealthChecks healthChecks,
-                         L7Proxy proxy, VrrpService vrrp) {
+                         L7Proxy proxy, L4Services l4, VrrpService vrrp) {
         this.config = config;
+        this.l4 = l4;
         this.vrrp = vrrp;
         this.loops = loops;
         this.accessLog = accessLog;
@@ -50,22 +54,23 @@ final class TandemDaemon implements AutoCloseable {
         L7Snapshot snapshot = checked.snapshot();
         warnWhenDescriptorsAreShort(config.global().maxconn());
         AsyncAccessLog accessLog = AsyncAccessLog.open(config.global().log(), config.global().name());
+        L4Snapshot l4Snapshot = checked.l4();
         HealthChecks healthChecks = new HealthChecks();
         healthChecks.addListener(snapshot.poolNotifier());
+        healthChecks.addListener(l4Snapshot.poolNotifier());
         healthChecks.start(loops, snapshot.checkTargets());
+        healthChecks.start(loops, l4Snapshot.checkTargets());
         L7Proxy proxy = new L7Proxy(loops, accessLog != null ? accessLog : AccessLog.NONE, config.global().maxconn(),
                 Duration.ofSeconds(30));
-        try {
-            proxy.start(snapshot);
-        } catch (IOException e) {
-            healthChecks.close();
-            closeQuietly(accessLog);
-            throw e;
-        }
+        // The L7 tier first: L4 services may send their connections to its binds.
+        L4Services l4 = new L4Services(l4Snapshot, config.global().maxconn(), loops);
         VrrpService vrrp;
         try {
-            vrrp = VrrpService.start(config.vrrp(), name -> ServiceTracking.of(snapshot, name));
+            proxy.start(snapshot);
+            l4.start();
+            vrrp = VrrpService.start(config.vrrp(), name -> ServiceTracking.of(snapshot, l4Snapshot, name));
         } catch (IOException e) {
+            l4.close();
             proxy.drain(Duration.ZERO);
             healthChecks.close();
             closeQuietly(accessLog);
@@ -73,9 +78,9 @@ final class TandemDaemon implements AutoCloseable {
         }
         LOG.log(System.Logger.Level.INFO, "tandem " + Version.text() + " started as node " + config.global().name()
                 + " from " + config.source() + ": " + snapshot.frontends().size() + " frontend(s), "
-                + snapshot.backends().size() + " backend(s), " + vrrp.instances().size()
-                + " VRRP instance(s), transport " + loops.transportName());
-        return new TandemDaemon(config, loops, accessLog, healthChecks, proxy, vrrp);
+                + snapshot.backends().size() + " backend(s), " + l4Snapshot.services().size() + " L4 service(s), "
+                + vrrp.instances().size() + " VRRP instance(s), transport " + loops.transportName());
+        return new TandemDaemon(config, loops, accessLog, healthChecks, proxy, l4, vrrp);
     }
 
     /**
@@ -116,13 +121,17 @@ final class TandemDaemon implements AutoCloseable {
             vrrp.stop();
         }
         Duration grace = config.global().hardStopAfter();
-        LOG.log(System.Logger.Level.INFO, "stopping: listeners closed, draining " + proxy.activeConnections()
-                + " connection(s) for up to " + grace.toMillis() + "ms");
-        int left = proxy.drain(grace);
+        LOG.log(System.Logger.Level.INFO, "stopping: listeners closed, draining " + (proxy.activeConnections()
+                + l4.activeConnections()) + " connection(s) for up to " + grace.toMillis() + "ms");
+        long deadline = System.nanoTime() + grace.toNanos();
+        // The front tier drains first, then the L7 tier behind it finishes what L4 passed on.
+        int left = l4.drain(grace);
+        left += proxy.drain(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         if (left > 0) {
             LOG.log(System.Logger.Level.WARNING, "hard-stop-after reached: closing " + left
                     + " connection(s) still open");
         }
+        l4.close();
         healthChecks.close();
         closeQuietly(accessLog);
         LOG.log(System.Logger.Level.INFO, "stopped");

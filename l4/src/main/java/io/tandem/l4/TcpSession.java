@@ -1,5 +1,7 @@
 package io.tandem.l4;
 
+import io.tandem.core.net.EpollInterestPin;
+
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;

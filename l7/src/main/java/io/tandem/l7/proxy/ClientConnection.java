@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.ReferenceCountUtil;
 import io.tandem.core.net.InactivityTimer;
+import io.tandem.core.net.EpollInterestPin;
 import io.tandem.l7.http.Http1RequestDecoder;
 import io.tandem.l7.http.HttpRejection;
 
@@ -107,6 +108,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        EpollInterestPin.pin(ctx.channel());
         proxy.connectionOpened(this);
         headTimer.start(frontend.config().timeout().httpRequest().toMillis());
         ctx.fireChannelActive();

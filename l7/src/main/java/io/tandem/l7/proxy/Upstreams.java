@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.tandem.core.balance.Server;
+import io.tandem.core.net.EpollInterestPin;
 import io.tandem.core.net.EventLoops;
 
 import java.net.InetSocketAddress;
@@ -84,6 +85,7 @@ final class Upstreams {
         ChannelFuture connect = bootstrap.connect(address);
         connect.addListener((ChannelFuture f) -> {
             if (f.isSuccess()) {
+                EpollInterestPin.pin(f.channel());
                 handler.connected(f.channel());
             } else {
                 handler.connectFailed(f.cause());

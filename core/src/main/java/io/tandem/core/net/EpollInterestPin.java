@@ -1,4 +1,4 @@
-package io.tandem.l4;
+package io.tandem.core.net;
 
 import io.netty.channel.Channel;
 
@@ -10,12 +10,13 @@ import java.lang.reflect.Method;
  * as added, so the next interest change is an {@code EPOLL_CTL_MOD} that fails with ENOENT. A channel whose peer
  * has shut down its output (no more EPOLLIN or EPOLLRDHUP) empties its set each time a blocked write completes,
  * and its next blocked write then fails: Netty shuts the channel's output down and drops what was queued. Seen
- * here as a client losing the end of a large reply sent after the client's own half-close.
+ * here as a client losing the end of a large reply sent after the client's own half-close. Every proxied
+ * connection (L4 and L7, both sides) is pinned.
  *
  * <p>The workaround adds EPOLLMSG to the channel's interest set: a bit the kernel accepts and never reports for a
  * socket, so the set is never empty and the fd is never removed. Channels that are not epoll are left alone.
  */
-final class EpollInterestPin {
+public final class EpollInterestPin {
     private static final System.Logger LOG = System.getLogger(EpollInterestPin.class.getName());
     /** Linux's EPOLLMSG: accepted by epoll_ctl, never raised by a socket. */
     private static final int EPOLLMSG = 0x400;
@@ -25,7 +26,7 @@ final class EpollInterestPin {
     }
 
     /** Keeps {@code channel}'s epoll interest set non-empty for its lifetime; call on its event loop, registered. */
-    static void pin(Channel channel) {
+    public static void pin(Channel channel) {
         if (SET_FLAG == null || !SET_FLAG.getDeclaringClass().isInstance(channel)) {
             return;
         }
