@@ -1,10 +1,15 @@
 package io.tandem.appliance.lab;
 
+import static java.time.Duration.ofMillis;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,8 +19,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import io.tandem.appliance.lab.PairLab.Daemon;
-import io.tandem.appliance.lab.PairLab.Node;
+import io.tandem.appliance.TandemCli;
+import io.tandem.vrrp.lab.Lab;
+import io.tandem.vrrp.lab.Lab.Child;
+import io.tandem.vrrp.lab.Lab.Node;
 
 /**
  * Two real Tandem daemons ({@code tandem run}, child JVMs) in namespaces a (priority 150) and b (100), VRRPv3 every
@@ -28,13 +35,13 @@ class VrrpPairLabTest {
     static final long SKEW_B_MS = (256 - 100) * 10 / 256 * 10;
     static final long MARGIN_MS = 50;
 
-    private static PairLab lab;
-    private final List<Daemon> daemons = new ArrayList<>();
+    private static Lab lab;
+    private final List<Child> daemons = new ArrayList<>();
 
     @BeforeAll
     static void createLab() {
-        lab = PairLab.create(3);
-        lab.exec(lab.node(2), "sysctl", "-q", "-w", "net.ipv4.conf.eth0.arp_accept=1");
+        lab = Lab.create(3);
+        lab.exec(lab.c().ns(), "sysctl", "-q", "-w", "net.ipv4.conf.eth0.arp_accept=1");
     }
 
     @AfterAll
@@ -46,10 +53,10 @@ class VrrpPairLabTest {
 
     @AfterEach
     void stopDaemons() {
-        daemons.forEach(Daemon::close);
-        for (int i = 0; i < 2; i++) {
-            if (lab.holdsVip(lab.node(i))) {
-                lab.ip(lab.node(i).ns(), "addr", "del", PairLab.VIP + "/24", "dev", PairLab.IFACE);
+        daemons.forEach(Child::close);
+        for (Node n : List.of(lab.a(), lab.b())) {
+            if (lab.holdsVip(n)) {
+                lab.ipOk(n.ns(), "addr", "del", Lab.VIP + "/24", "dev", Lab.IFACE);
             }
         }
     }
@@ -69,20 +76,31 @@ class VrrpPairLabTest {
                 """.formatted(name, priority, version, advert);
     }
 
-    private Daemon start(int node, int priority) {
-        Daemon d = lab.startTandem(lab.node(node), config(lab.node(node).name(), priority, 3, "100ms"));
+    /** Writes {@code yaml} to a file in the lab and runs {@code tandem run -c FILE} in a child JVM in the node. */
+    static Child startTandem(Lab lab, Node node, String yaml) {
+        Path file = lab.fresh("tandem-" + node.name(), ".yaml");
+        try {
+            Files.writeString(file, yaml);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return lab.startJava(node, "96m", TandemCli.class, "run", "-c", file.toString());
+    }
+
+    private Child start(Node node, int priority) {
+        Child d = startTandem(lab, node, config(node.name(), priority, 3, "100ms"));
         daemons.add(d);
         return d;
     }
 
     /** a master with the VIP, b backup without it. */
-    private Daemon[] startPair() throws InterruptedException {
-        Daemon a = start(0, 150);
-        a.awaitLog("-> MASTER", 10_000);
-        Daemon b = start(1, 100);
-        b.awaitLog("INITIALIZE -> BACKUP", 10_000);
+    private Child[] startPair() throws InterruptedException {
+        Child a = start(lab.a(), 150);
+        a.awaitLog("-> MASTER", ofMillis(10_000));
+        Child b = start(lab.b(), 100);
+        b.awaitLog("INITIALIZE -> BACKUP", ofMillis(10_000));
         Thread.sleep(3 * ADVERT_MS);
-        return new Daemon[] {a, b};
+        return new Child[] {a, b};
     }
 
     /** Polls {@code ip addr} on the node every few ms until it holds the VIP; the ms from {@code t0}. */
@@ -90,7 +108,7 @@ class VrrpPairLabTest {
         return awaitVip(lab, node, t0, timeoutMs);
     }
 
-    static long awaitVip(PairLab lab, Node node, long t0, long timeoutMs) {
+    static long awaitVip(Lab lab, Node node, long t0, long timeoutMs) {
         long deadline = t0 + timeoutMs * 1_000_000L;
         while (System.nanoTime() - deadline < 0) {
             if (lab.holdsVip(node)) {
@@ -104,40 +122,41 @@ class VrrpPairLabTest {
     @Test
     void higherPriorityBecomesMasterAndHoldsTheVip() throws Exception {
         // Started together: whichever JVM is first may be master for a moment; a (150) ends up master.
-        Daemon a = start(0, 150);
-        Daemon b = start(1, 100);
-        a.awaitLog("BACKUP -> MASTER", 10_000);
-        b.awaitLog("INITIALIZE -> BACKUP", 10_000);
+        Child a = start(lab.a(), 150);
+        Child b = start(lab.b(), 100);
+        a.awaitLog("BACKUP -> MASTER", ofMillis(10_000));
+        b.awaitLog("INITIALIZE -> BACKUP", ofMillis(10_000));
         Thread.sleep(500);
-        assertTrue(lab.holdsVip(lab.node(0)), "a holds the VIP:\n" + a.log());
-        assertFalse(lab.holdsVip(lab.node(1)), "b holds no VIP:\n" + b.log());
-        assertTrue(b.log().strip().endsWith("no VIPs held") || b.log().contains("-> BACKUP"), b.log());
-        assertTrue(a.log().contains("vrrp VI_1 on eth0: vrid 51, priority 150, v3 advert 100ms, VIPs [198.18.0.100/24],"
-                + " multicast"), a.log());
+        assertTrue(lab.holdsVip(lab.a()), "a holds the VIP:\n" + a.output());
+        assertFalse(lab.holdsVip(lab.b()), "b holds no VIP:\n" + b.output());
+        assertTrue(b.output().strip().endsWith("no VIPs held") || b.output().contains("-> BACKUP"), b.output());
+        assertTrue(a.output().contains("vrrp VI_1 on eth0: vrid 51, priority 150, v3 advert 100ms,"
+                + " VIPs [198.18.0.100/24], multicast"), a.output());
     }
 
     @Test
     void killedMasterIsReplacedWithinMasterDownInterval() throws Exception {
         long bound = 3 * ADVERT_MS + SKEW_B_MS + MARGIN_MS;
         List<Long> takeovers = new ArrayList<>();
-        Daemon[] pair = startPair();
-        Daemon a = pair[0];
+        Child[] pair = startPair();
+        Child a = pair[0];
         for (int round = 0; round < 3; round++) {
             long t0 = System.nanoTime();
             a.kill9();
-            takeovers.add(awaitVip(lab.node(1), t0, 2_000));
-            a.awaitExit(2_000);
+            takeovers.add(awaitVip(lab.b(), t0, 2_000));
+            a.awaitExit(ofMillis(2_000));
             if (round < 2) { // a comes back and preempts
-                a = start(0, 150);
-                a.awaitLog("BACKUP -> MASTER", 10_000);
-                pair[1].awaitLog("MASTER -> BACKUP (higher-priority master)", 3_000);
+                a = start(lab.a(), 150);
+                a.awaitLog("BACKUP -> MASTER", ofMillis(10_000));
+                pair[1].awaitLog("MASTER -> BACKUP (higher-priority master)", ofMillis(3_000));
                 Thread.sleep(3 * ADVERT_MS);
-                assertFalse(lab.holdsVip(lab.node(1)), "b gave the VIP back");
+                assertFalse(lab.holdsVip(lab.b()), "b gave the VIP back");
             }
         }
         System.out.println("kill -9 of the master -> VIP on the backup (ms): " + takeovers + ", bound " + bound);
         for (long t : takeovers) {
-            assertTrue(t <= bound, "takeover " + t + " ms > " + bound + " ms: " + takeovers + "\n" + pair[1].log());
+            assertTrue(t <= bound, "takeover " + t + " ms > " + bound + " ms: " + takeovers + "\n"
+                    + pair[1].output());
         }
     }
 
@@ -145,18 +164,18 @@ class VrrpPairLabTest {
     void gracefulStopHandsOverWithinSkewTime() throws Exception {
         long bound = SKEW_B_MS + MARGIN_MS;
         List<Long> takeovers = new ArrayList<>();
-        Daemon[] pair = startPair();
-        Daemon a = pair[0];
+        Child[] pair = startPair();
+        Child a = pair[0];
         for (int round = 0; round < 3; round++) {
             long t0 = System.nanoTime();
             a.sigterm();
-            takeovers.add(awaitVip(lab.node(1), t0, 2_000));
-            assertEquals(0, a.awaitExit(5_000), a.log());
-            assertFalse(lab.holdsVip(lab.node(0)), "a released the VIP on stop:\n" + a.log());
-            pair[1].awaitLog("BACKUP -> MASTER (master released)", 1_000); // logged once the VIP is added
+            takeovers.add(awaitVip(lab.b(), t0, 2_000));
+            assertEquals(0, a.awaitExit(ofMillis(5_000)), a.output());
+            assertFalse(lab.holdsVip(lab.a()), "a released the VIP on stop:\n" + a.output());
+            pair[1].awaitLog("BACKUP -> MASTER (master released)", ofMillis(1_000)); // logged once the VIP is added
             if (round < 2) {
-                a = start(0, 150);
-                a.awaitLog("BACKUP -> MASTER", 10_000);
+                a = start(lab.a(), 150);
+                a.awaitLog("BACKUP -> MASTER", ofMillis(10_000));
                 Thread.sleep(3 * ADVERT_MS);
             }
         }
@@ -168,70 +187,71 @@ class VrrpPairLabTest {
 
     @Test
     void linkCutAndHealedEndsWithExactlyOneMaster() throws Exception {
-        Daemon[] pair = startPair();
-        lab.cut(lab.node(0));
+        Child[] pair = startPair();
+        lab.cut(lab.a());
         try {
-            awaitVip(lab.node(1), System.nanoTime(), 2_000);
-            pair[0].awaitLog("MASTER -> FAULT", 2_000);
-            assertFalse(lab.holdsVip(lab.node(0)), "a dropped the VIP with its link");
+            awaitVip(lab.b(), System.nanoTime(), 2_000);
+            pair[0].awaitLog("MASTER -> FAULT", ofMillis(2_000));
+            assertFalse(lab.holdsVip(lab.a()), "a dropped the VIP with its link");
         } finally {
-            lab.heal(lab.node(0));
+            lab.heal(lab.a());
         }
-        pair[0].awaitLog("FAULT -> BACKUP (fault cleared)", 3_000);
+        pair[0].awaitLog("FAULT -> BACKUP (fault cleared)", ofMillis(3_000));
         Thread.sleep(1_500);
-        boolean aHolds = lab.holdsVip(lab.node(0));
-        boolean bHolds = lab.holdsVip(lab.node(1));
-        assertTrue(aHolds ^ bHolds, "exactly one master: a " + aHolds + ", b " + bHolds + "\n" + pair[0].log()
-                + "\n" + pair[1].log());
+        boolean aHolds = lab.holdsVip(lab.a());
+        boolean bHolds = lab.holdsVip(lab.b());
+        assertTrue(aHolds ^ bHolds, "exactly one master: a " + aHolds + ", b " + bHolds + "\n" + pair[0].output()
+                + "\n" + pair[1].output());
         assertTrue(aHolds, "a (150) preempted b (100) once back");
     }
 
     @Test
     void failingTrackScriptFaultsTheMasterAndNotifyReportsIt() throws Exception {
-        java.nio.file.Path healthy = lab.dir().resolve("a-healthy");
-        java.nio.file.Path notified = lab.dir().resolve("a-notify.log");
-        java.nio.file.Files.writeString(healthy, "ok");
-        java.nio.file.Path notify = lab.dir().resolve("notify.sh");
-        java.nio.file.Files.writeString(notify, "#!/bin/sh\necho \"$@\" >> " + notified + "\n");
+        Path healthy = lab.dir().resolve("a-healthy");
+        Path notified = lab.dir().resolve("a-notify.log");
+        Files.writeString(healthy, "ok");
+        Path notify = lab.dir().resolve("notify.sh");
+        Files.writeString(notify, "#!/bin/sh\necho \"$@\" >> " + notified + "\n");
         notify.toFile().setExecutable(true);
-        Daemon a = lab.startTandem(lab.node(0), config("a", 150, 3, "100ms") + """
+        Child a = startTandem(lab, lab.a(), config("a", 150, 3, "100ms") + """
                       notify: %s
                       track:
                         scripts:
                           - { script: "test -f %s", interval: 100ms, fall: 2, rise: 2 }
                 """.formatted(notify, healthy));
         daemons.add(a);
-        a.awaitLog("BACKUP -> MASTER", 10_000);
-        Daemon b = start(1, 100);
-        b.awaitLog("INITIALIZE -> BACKUP", 10_000);
-        java.nio.file.Files.delete(healthy);
-        a.awaitLog("MASTER -> FAULT (script 'test -f " + healthy + "' down)", 3_000);
-        awaitVip(lab.node(1), System.nanoTime(), 1_000);
-        assertFalse(lab.holdsVip(lab.node(0)));
-        java.nio.file.Files.writeString(healthy, "ok");
-        a.awaitLog("FAULT -> BACKUP (fault cleared)", 3_000);
-        a.awaitLog("BACKUP -> MASTER", 3_000);
+        a.awaitLog("BACKUP -> MASTER", ofMillis(10_000));
+        Child b = start(lab.b(), 100);
+        b.awaitLog("INITIALIZE -> BACKUP", ofMillis(10_000));
+        Files.delete(healthy);
+        a.awaitLog("MASTER -> FAULT (script 'test -f " + healthy + "' down)", ofMillis(3_000));
+        awaitVip(lab.b(), System.nanoTime(), 1_000);
+        assertFalse(lab.holdsVip(lab.a()));
+        Files.writeString(healthy, "ok");
+        a.awaitLog("FAULT -> BACKUP (fault cleared)", ofMillis(3_000));
+        a.awaitLog("BACKUP -> MASTER", ofMillis(3_000));
         Thread.sleep(300);
-        String lines = java.nio.file.Files.readString(notified);
+        String lines = Files.readString(notified);
         assertTrue(lines.contains("INSTANCE VI_1 MASTER 150\nINSTANCE VI_1 FAULT 150\nINSTANCE VI_1 BACKUP 150\n"),
                 lines);
     }
 
     @Test
     void thirdHostArpEntryFollowsTheVipToTheNewMaster() throws Exception {
-        Daemon[] pair = startPair();
-        Node c = lab.node(2);
-        String macA = lab.mac(lab.node(0));
-        String macB = lab.mac(lab.node(1));
-        lab.exec(c, "ping", "-c", "1", "-W", "1", PairLab.VIP); // fills the entry if no GARP did yet
-        assertEquals(macA, lab.neighbourMac(c, PairLab.VIP), "c reaches the VIP at a");
+        Child[] pair = startPair();
+        Node c = lab.c();
+        String macA = lab.mac(lab.a());
+        String macB = lab.mac(lab.b());
+        lab.exec(c.ns(), "ping", "-c", "1", "-W", "1", Lab.VIP); // fills the entry if no GARP did yet
+        assertEquals(macA, lab.neighbourMac(c, Lab.VIP).orElse(null), "c reaches the VIP at a");
         long t0 = System.nanoTime();
         pair[0].kill9();
-        awaitVip(lab.node(1), t0, 2_000);
+        awaitVip(lab.b(), t0, 2_000);
         long deadline = System.nanoTime() + 200_000_000L;
-        while (!macB.equals(lab.neighbourMac(c, PairLab.VIP)) && System.nanoTime() - deadline < 0) {
+        while (!macB.equals(lab.neighbourMac(c, Lab.VIP).orElse(null)) && System.nanoTime() - deadline < 0) {
             Thread.sleep(5);
         }
-        assertEquals(macB, lab.neighbourMac(c, PairLab.VIP), "c's ARP entry moved to b with its gratuitous ARP");
+        assertEquals(macB, lab.neighbourMac(c, Lab.VIP).orElse(null),
+                "c's ARP entry moved to b with its gratuitous ARP");
     }
 }

@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * keepalived as a peer in a lab: writes its configuration for one node and runs it in the node's namespace in
- * the foreground ({@code keepalived -n -l -D -P}), pid files and log in the lab's directory. Stopped by PID (itself
- * and its VRRP child) when closed or when the lab closes.
+ * the foreground, VRRP only and without respawning its child ({@code keepalived -n -l -D -P -R}), pid files and log
+ * in a new directory of the lab's each start. Stopped by PID (itself and its VRRP child) when closed or when the lab
+ * closes.
  */
 public final class Keepalived implements AutoCloseable {
     public static final Path BINARY = Path.of("/usr/sbin/keepalived");
@@ -89,7 +90,7 @@ public final class Keepalived implements AutoCloseable {
     /** Starts keepalived (VRRP only) with {@code config} in {@code node}'s namespace. */
     public static Keepalived start(Lab lab, Lab.Node node, String config) {
         requireInstalled();
-        Path dir = lab.dir().resolve("keepalived-" + node.name());
+        Path dir = lab.dir().resolve("keepalived-" + node.name() + "-" + System.nanoTime());
         Path conf = dir.resolve("keepalived.conf");
         try {
             Files.createDirectories(dir);
@@ -98,7 +99,7 @@ public final class Keepalived implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         List<String> command = List.of("ip", "netns", "exec", node.ns(), BINARY.toString(),
-                "-n", "-l", "-D", "-P", "-f", conf.toString(),
+                "-n", "-l", "-D", "-P", "-R", "-f", conf.toString(),
                 "-p", dir.resolve("keepalived.pid").toString(),
                 "-r", dir.resolve("vrrp.pid").toString());
         return new Keepalived(lab.start(command, "keepalived-" + node.name()), conf);
@@ -115,16 +116,17 @@ public final class Keepalived implements AutoCloseable {
 
     /** Waits until the log contains {@code text}; fails with the log otherwise. */
     public void awaitLog(String text, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!log().contains(text)) {
-            if (!process.isAlive()) {
-                fail("keepalived exited before logging '" + text + "':\n" + log());
-            }
-            if (System.nanoTime() - deadline > 0) {
-                fail("keepalived did not log '" + text + "' within " + timeout.toMillis() + " ms:\n" + log());
-            }
-            Thread.sleep(50);
-        }
+        process.awaitLog(text, timeout);
+    }
+
+    /** kill -9 of keepalived's VRRP process (the one that sends adverts), then of its parent: a hard failure. */
+    public void kill9() {
+        process.kill9();
+    }
+
+    /** SIGTERM to keepalived, not waiting: it sends priority 0 and removes its addresses as it stops. */
+    public void sigterm() {
+        process.sigterm();
     }
 
     @Override

@@ -206,6 +206,11 @@ public final class Lab implements AutoCloseable {
         ipOk(bridgeNs, "link", "set", node.bridgePort(), "up");
     }
 
+    /** Whether the node's eth0 holds {@link #VIP} now. */
+    public boolean holdsVip(Node node) {
+        return ipOk(node.ns(), "-o", "-4", "addr", "show", "dev", IFACE).contains(" " + VIP + "/");
+    }
+
     /** The MAC of the node's eth0, lower case with colons. */
     public String mac(Node node) {
         Matcher m = Pattern.compile("link/ether ([0-9a-f:]{17})").matcher(ipOk(node.ns(), "link", "show", IFACE));
@@ -289,17 +294,25 @@ public final class Lab implements AutoCloseable {
 
     /** Starts {@code mainClass} in a child JVM in {@code node}'s namespace; its output goes to a file in the lab. */
     public Child startJava(Node node, Class<?> mainClass, String... args) {
+        return startJava(node, "64m", mainClass, args);
+    }
+
+    /** {@link #startJava(Node, Class, String...)} with a maximum heap of {@code maxHeap} ("96m"). */
+    public Child startJava(Node node, String maxHeap, Class<?> mainClass, String... args) {
         List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", node.ns(),
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m", "-Xshare:auto",
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx" + maxHeap, "-Xshare:auto",
                 "-cp", System.getProperty("java.class.path"), mainClass.getName()));
         command.addAll(List.of(args));
         return start(command, mainClass.getSimpleName() + "-" + node.name());
     }
 
-    /** Starts {@code command} (already wrapped in whatever namespace it needs), tracked for clean-up. */
+    /**
+     * Starts {@code command} (already wrapped in whatever namespace it needs), tracked for clean-up. Its output goes
+     * to {@code logName.log} in the lab, or {@code logName-2.log}, … when a process started before already has it.
+     */
     public Child start(List<String> command, String logName) {
-        Path log = dir.resolve(logName + ".log");
+        Path log = fresh(logName, ".log");
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
@@ -310,7 +323,24 @@ public final class Lab implements AutoCloseable {
         }
     }
 
-    /** A process the lab started: waited for, or stopped by PID (and its descendants) when the lab closes. */
+    /** A new empty file in the lab's directory: {@code name + suffix}, else {@code name-2 + suffix}, … */
+    public synchronized Path fresh(String name, String suffix) {
+        Path p = dir.resolve(name + suffix);
+        for (int i = 2; Files.exists(p); i++) {
+            p = dir.resolve(name + "-" + i + suffix);
+        }
+        try {
+            Files.createFile(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return p;
+    }
+
+    /**
+     * A process the lab started: waited for, or stopped by PID (and its descendants) when the lab closes. Started
+     * under {@code ip netns exec}, which execs the command: the PID is the program's own.
+     */
     public static final class Child implements AutoCloseable {
         private final Process process;
         private final Path log;
@@ -348,6 +378,40 @@ public final class Lab implements AutoCloseable {
 
         public boolean isAlive() {
             return process.isAlive();
+        }
+
+        /** Waits until the output contains {@code text}; fails with the output if the process exits or time is up. */
+        public void awaitLog(String text, Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (!output().contains(text)) {
+                if (!process.isAlive()) {
+                    fail(command + " exited (" + process.exitValue() + ") before logging '" + text + "':\n"
+                            + output());
+                }
+                if (System.nanoTime() - deadline > 0) {
+                    fail(command + " did not log '" + text + "' within " + timeout.toMillis() + " ms:\n" + output());
+                }
+                Thread.sleep(20);
+            }
+        }
+
+        /** SIGKILL to the process and its descendants (children first), not waiting: a hard failure. */
+        public void kill9() {
+            process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+        }
+
+        /** SIGTERM to the process, not waiting for it to exit. */
+        public void sigterm() {
+            process.destroy();
+        }
+
+        /** Waits for the process to exit, failing the test if it does not within {@code timeout}. @return its code */
+        public int awaitExit(Duration timeout) throws InterruptedException {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                fail(command + " did not exit within " + timeout.toMillis() + " ms; output:\n" + output());
+            }
+            return process.exitValue();
         }
 
         /** SIGTERM to the process and its descendants, by PID; SIGKILL to what is left after 3 s. */
