@@ -53,7 +53,7 @@ final class TcpService implements RunningService {
 
     @Override
     public void start() throws IOException {
-        ServerBootstrap bootstrap = new ServerBootstrap()
+        ServerBootstrap bootstrap = loops.allowNonLocalBind(new ServerBootstrap())
                 .group(loops.group())
                 .channel(loops.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, 4096)

@@ -53,7 +53,7 @@ final class UdpService implements RunningService {
 
     @Override
     public void start() throws IOException {
-        Bootstrap bootstrap = new Bootstrap()
+        Bootstrap bootstrap = loops.allowNonLocalBind(new Bootstrap())
                 .group(loop)
                 .channel(loops.datagramChannelClass())
                 .option(ChannelOption.SO_REUSEADDR, true)

@@ -74,6 +74,17 @@ public final class EventLoops implements AutoCloseable {
         return epoll;
     }
 
+    /**
+     * Lets a listener bind an address this host does not hold yet (IP_FREEBIND): a VRRP backup listens on the
+     * VIP before it becomes master, without the operator setting net.ipv4.ip_nonlocal_bind.
+     */
+    public <B extends io.netty.bootstrap.AbstractBootstrap<B, ?>> B allowNonLocalBind(B bootstrap) {
+        if (epoll) {
+            bootstrap.option(io.netty.channel.epoll.EpollChannelOption.IP_FREEBIND, true);
+        }
+        return bootstrap;
+    }
+
     @Override
     public void close() {
         group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();

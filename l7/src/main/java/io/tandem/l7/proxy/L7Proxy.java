@@ -55,7 +55,7 @@ public final class L7Proxy implements AutoCloseable {
         HostPort address = bind.address();
         InetSocketAddress socketAddress = address.isWildcard() ? new InetSocketAddress(address.port())
                 : new InetSocketAddress(address.host(), address.port());
-        ServerBootstrap bootstrap = new ServerBootstrap()
+        ServerBootstrap bootstrap = loops.allowNonLocalBind(new ServerBootstrap())
                 .group(loops.group())
                 .channel(loops.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, 4096)

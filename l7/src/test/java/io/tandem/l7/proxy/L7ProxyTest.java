@@ -530,4 +530,18 @@ class L7ProxyTest {
             }
         }
     }
+
+    @Test
+    void aBindOnAnAddressThisHostDoesNotHoldYetStartsLikeAVrrpBackupNeeds() throws Exception {
+        // 198.18.0.250 is on no interface here: the listener only binds it (no packet is sent anywhere).
+        try (ProxyHarness proxy = ProxyHarness.start("""
+                l7:
+                  frontends:
+                    web: { bind: "198.18.0.250:${PORT}", default-backend: pool }
+                  backends:
+                    pool: { servers: { a: 127.0.0.1:9 } }
+                """, Map.of())) {
+            assertEquals(0, proxy.proxy.activeConnections());
+        }
+    }
 }
