@@ -11,6 +11,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
+import java.util.function.BooleanSupplier;
 
 /**
  * One VRRP instance's state machine, RFC 5798 §6.4 (and RFC 3768 §6.4 for v2), with no I/O and no clock of its
@@ -24,6 +25,12 @@ import java.util.OptionalLong;
  * preempt-delay: after startup, and after hearing a higher-priority master, a backup that would preempt a
  * lower-priority master keeps accepting its advertisements for {@code preemptDelay}, then discards them so its
  * Master_Down_Timer runs out.
+ *
+ * <p>Sync groups (keepalived's {@code vrrp_sync_group}): a member's Master_Down_Timer asks the group before the
+ * member becomes master ({@link #tick(long, BooleanSupplier)}); when the group says no, the member stays backup,
+ * "wants master" ({@link #wantsMaster()}) and restarts the timer, so a group never flaps between two nodes when
+ * only some of its members hear a better master. {@link #forceMaster} and {@link #forceBackup} move a member with
+ * its group.
  */
 public final class VrrpStateMachine {
     /** How many transitions {@link #history()} keeps. */
@@ -71,6 +78,8 @@ public final class VrrpStateMachine {
     private boolean masterReleased;
     private boolean preemptWindowSet;
     private long preemptAllowedAt;
+    /** BACKUP only: the Master_Down_Timer ran out but the sync group held the instance back. */
+    private boolean masterDownHeld;
 
     public VrrpStateMachine(Settings settings) {
         this.settings = settings;
@@ -144,11 +153,25 @@ public final class VrrpStateMachine {
 
     /** Fires the timers that are due at {@code nowNanos}; calling it early or twice does nothing. */
     public VrrpStep tick(long nowNanos) {
+        return tick(nowNanos, () -> true);
+    }
+
+    /**
+     * {@link #tick(long)} for a sync-group member: when the Master_Down_Timer fires, {@code groupAllowsMaster} is
+     * asked (once) whether the group lets this member become master. If not, the member stays BACKUP wanting
+     * master and restarts its Master_Down_Timer (keepalived: a group prefers backup to thrashing).
+     */
+    public VrrpStep tick(long nowNanos, BooleanSupplier groupAllowsMaster) {
         List<VrrpAction> actions = new ArrayList<>();
         if (state == VrrpState.BACKUP && masterDownTimerRunning && due(masterDownTimerAt, nowNanos)) {
             // RFC 5798 §6.4.2: Master_Down_Timer fires.
-            becomeMaster(actions, masterReleased ? VrrpTransition.Reason.MASTER_RELEASED
-                    : VrrpTransition.Reason.MASTER_DOWN, nowNanos);
+            if (groupAllowsMaster.getAsBoolean()) {
+                becomeMaster(actions, masterReleased ? VrrpTransition.Reason.MASTER_RELEASED
+                        : VrrpTransition.Reason.MASTER_DOWN, nowNanos);
+            } else {
+                startMasterDownTimer(nowNanos);
+                masterDownHeld = true;
+            }
         } else if (state == VrrpState.MASTER && adverTimerRunning && due(adverTimerAt, nowNanos)) {
             // RFC 5798 §6.4.3: Adver_Timer fires.
             actions.add(VrrpAction.sendAdvert(priority));
@@ -205,6 +228,41 @@ public final class VrrpStateMachine {
         faulted = false;
         if (state == VrrpState.FAULT) {
             initialize(actions, true, nowNanos);
+        }
+        return step(actions);
+    }
+
+    /**
+     * True when the instance is MASTER, or a BACKUP whose Master_Down_Timer ran out while its sync group held it
+     * back (and it has accepted no advertisement since): on its own it would be master.
+     */
+    public boolean wantsMaster() {
+        return state == VrrpState.MASTER || (state == VrrpState.BACKUP && masterDownHeld);
+    }
+
+    /** Its sync group moved to MASTER: a BACKUP becomes master at once (other states ignore it). */
+    public VrrpStep forceMaster(long nowNanos) {
+        List<VrrpAction> actions = new ArrayList<>();
+        if (state == VrrpState.BACKUP) {
+            becomeMaster(actions, VrrpTransition.Reason.SYNC_GROUP, nowNanos);
+        }
+        return step(actions);
+    }
+
+    /**
+     * Its sync group moved to BACKUP: a MASTER sends priority 0 (so the peer backup takes over after Skew_Time)
+     * and becomes backup, its Master_Down_Timer running (other states ignore it).
+     */
+    public VrrpStep forceBackup(long nowNanos) {
+        List<VrrpAction> actions = new ArrayList<>();
+        if (state == VrrpState.MASTER) {
+            actions.add(VrrpAction.sendAdvert(VrrpPacket.STOP_PRIORITY));
+            adverTimerRunning = false;
+            masterAdverCentis = settings.advertIntervalCentis();
+            startMasterDownTimer(nowNanos);
+            setPreemptWindow(nowNanos);
+            actions.add(VrrpAction.BECOME_BACKUP);
+            transition(VrrpState.BACKUP, VrrpTransition.Reason.SYNC_GROUP, nowNanos);
         }
         return step(actions);
     }
@@ -291,12 +349,14 @@ public final class VrrpStateMachine {
         masterDownTimerAt = now + masterDownIntervalNanos();
         masterDownTimerRunning = true;
         masterReleased = false;
+        masterDownHeld = false;
     }
 
     private void cancelTimers() {
         adverTimerRunning = false;
         masterDownTimerRunning = false;
         masterReleased = false;
+        masterDownHeld = false;
     }
 
     private void setPreemptWindow(long now) {

@@ -18,6 +18,8 @@ public record VrrpTransition(VrrpState from, VrrpState to, Reason reason, long a
         FAULT,
         /** Whatever failed is back: the instance initialises again. */
         FAULT_CLEARED,
+        /** Moved with its sync group: another member of the group changed state. */
+        SYNC_GROUP,
         SHUTDOWN
     }
 }

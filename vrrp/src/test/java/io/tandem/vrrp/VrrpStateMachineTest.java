@@ -374,4 +374,82 @@ class VrrpStateMachineTest {
         assertEquals(new VrrpTransition(VrrpState.FAULT, VrrpState.BACKUP, Reason.FAULT_CLEARED, T0 + 100 * S + 1),
                 history.get(history.size() - 1));
     }
+
+    @Test
+    void syncGroupHoldsABackupWhoseMasterDownTimerRunsOut() {
+        VrrpStateMachine m = machine(100);
+        long down = T0 + 3_600 * MS;
+        m.startup(T0);
+        assertEquals(false, m.wantsMaster());
+        // The group says no: still backup, wanting master, the timer restarted for a full interval.
+        assertStep(m.tick(down, () -> false), VrrpState.BACKUP, down + 3_600 * MS);
+        assertEquals(true, m.wantsMaster());
+        // A lower-priority master is discarded (preempt): still wanting.
+        assertStep(m.advertReceived(50, 100, LOWER, down + S), VrrpState.BACKUP, down + 3_600 * MS);
+        assertEquals(true, m.wantsMaster());
+        // The group says yes at the next expiry.
+        assertStep(m.tick(down + 3_600 * MS, () -> true), VrrpState.MASTER, down + 4_600 * MS,
+                "SEND_ADVERT(100)", "BECOME_MASTER");
+        assertEquals(true, m.wantsMaster());
+        assertEquals(Reason.MASTER_DOWN, m.history().get(1).reason());
+    }
+
+    @Test
+    void heldBackupStopsWantingMasterWhenItAcceptsAMaster() {
+        VrrpStateMachine m = machine(100);
+        long down = T0 + 3_600 * MS;
+        m.startup(T0);
+        m.tick(down, () -> false);
+        assertStep(m.advertReceived(150, 100, HIGHER, down + S), VrrpState.BACKUP, down + S + 3_600 * MS);
+        assertEquals(false, m.wantsMaster());
+    }
+
+    @Test
+    void syncGroupIsAskedOnlyWhenTheMasterDownTimerRunsOut() {
+        long[] since = new long[1];
+        VrrpStateMachine m = master(100, since);
+        assertStep(m.tick(since[0] + S, () -> {
+            throw new AssertionError("a master's Adver_Timer does not ask the group");
+        }), VrrpState.MASTER, since[0] + 2 * S, "SEND_ADVERT(100)");
+        VrrpStateMachine b = machine(100);
+        b.startup(T0);
+        assertStep(b.tick(T0 + S, () -> {
+            throw new AssertionError("not due yet");
+        }), VrrpState.BACKUP, T0 + 3_600 * MS);
+    }
+
+    @Test
+    void forceMasterTakesABackupToMasterAtOnce() {
+        VrrpStateMachine m = machine(100);
+        m.startup(T0);
+        assertStep(m.forceMaster(T0 + S), VrrpState.MASTER, T0 + 2 * S, "SEND_ADVERT(100)", "BECOME_MASTER");
+        assertEquals(new VrrpTransition(VrrpState.BACKUP, VrrpState.MASTER, Reason.SYNC_GROUP, T0 + S),
+                m.history().get(1));
+        assertStep(m.forceMaster(T0 + S + 1), VrrpState.MASTER, T0 + 2 * S);
+        assertEquals(2, m.history().size());
+    }
+
+    @Test
+    void forceBackupSendsPriorityZeroAndStartsTheMasterDownTimer() {
+        long[] since = new long[1];
+        VrrpStateMachine m = master(100, since);
+        long t = since[0] + 500 * MS;
+        assertStep(m.forceBackup(t), VrrpState.BACKUP, t + 3_600 * MS, "SEND_ADVERT(0)", "BECOME_BACKUP");
+        assertEquals(new VrrpTransition(VrrpState.MASTER, VrrpState.BACKUP, Reason.SYNC_GROUP, t),
+                m.history().get(m.history().size() - 1));
+        assertEquals(false, m.wantsMaster());
+        assertStep(m.forceBackup(t + 1), VrrpState.BACKUP, t + 3_600 * MS);
+    }
+
+    @Test
+    void forcedMovesLeaveFaultInitializeAndStoppedAlone() {
+        VrrpStateMachine m = machine(100);
+        assertStep(m.forceMaster(T0), VrrpState.INITIALIZE, null);
+        m.fault(T0);
+        m.startup(T0);
+        assertStep(m.forceMaster(T0 + 1), VrrpState.FAULT, null);
+        assertStep(m.forceBackup(T0 + 2), VrrpState.FAULT, null);
+        m.shutdown(T0 + 3);
+        assertStep(m.forceMaster(T0 + 4), VrrpState.STOPPED, null);
+    }
 }

@@ -109,13 +109,18 @@ class VrrpPairLabTest {
     }
 
     static long awaitVip(Lab lab, Node node, long t0, long timeoutMs) {
+        return awaitAddress(lab, node, Lab.VIP, t0, timeoutMs);
+    }
+
+    /** Polls {@code ip addr} on the node every few ms until it holds {@code ip}; the ms from {@code t0}. */
+    static long awaitAddress(Lab lab, Node node, String ip, long t0, long timeoutMs) {
         long deadline = t0 + timeoutMs * 1_000_000L;
         while (System.nanoTime() - deadline < 0) {
-            if (lab.holdsVip(node)) {
+            if (lab.holds(node, ip)) {
                 return (System.nanoTime() - t0) / 1_000_000L;
             }
         }
-        fail(node.name() + " did not take the VIP within " + timeoutMs + " ms");
+        fail(node.name() + " did not take " + ip + " within " + timeoutMs + " ms");
         return -1;
     }
 

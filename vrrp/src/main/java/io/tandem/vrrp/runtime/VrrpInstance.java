@@ -142,7 +142,7 @@ public final class VrrpInstance {
         VrrpInstance instance = new VrrpInstance(config, vips);
         instance.group = group;
         if (group != null) {
-            group.add(instance);
+            group.add(new SyncGroup.Member(config.name(), instance::follow, instance::groupFault));
         }
         try {
             instance.open(services);
@@ -280,7 +280,9 @@ public final class VrrpInstance {
 
     private void onTimer() {
         if (!stopped) {
-            apply(machine.tick(System.nanoTime()), null);
+            long now = System.nanoTime();
+            apply(group == null ? machine.tick(now) : machine.tick(now, () -> group.allowsMaster(config.name())),
+                    null);
         }
     }
 
@@ -296,11 +298,36 @@ public final class VrrpInstance {
     }
 
     /** Called by the sync group from any thread: cause is null when no member is faulted. */
-    void groupFault(String cause) {
-        scheduler.execute(() -> {
+    private void groupFault(String cause) {
+        post(() -> {
             groupFaultCause = cause;
             reevaluate();
         });
+    }
+
+    /** Called by the sync group from any thread: {@code leader} moved to {@code to}, this instance follows. */
+    private void follow(String leader, VrrpState to) {
+        post(() -> {
+            if (stopped) {
+                return;
+            }
+            long now = System.nanoTime();
+            VrrpStep step = to == VrrpState.MASTER ? machine.forceMaster(now) : machine.forceBackup(now);
+            if (step.state() != state) {
+                LOG.log(System.Logger.Level.INFO, "vrrp sync group " + group.name() + ": " + config.name()
+                        + " follows " + leader + " to " + to);
+            }
+            apply(step, "follows " + leader + " in sync group " + group.name());
+        });
+    }
+
+    /** Runs {@code task} on the scheduler thread; dropped once the instance is stopped. */
+    private void post(Runnable task) {
+        try {
+            scheduler.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // stopped: nothing to follow
+        }
     }
 
     private void reevaluate() {
@@ -355,7 +382,8 @@ public final class VrrpInstance {
 
     // ---- actions ----
 
-    private void apply(VrrpStep step, String faultCause) {
+    /** Performs the step's actions and records its state; {@code cause} details a FAULT or SYNC_GROUP move. */
+    private void apply(VrrpStep step, String cause) {
         VrrpState before = state;
         for (VrrpAction action : step.actions()) {
             switch (action.kind()) {
@@ -367,11 +395,16 @@ public final class VrrpInstance {
         }
         state = step.state();
         priority = machine.priority();
+        VrrpTransition transition = null;
         if (step.state() != before) {
             List<VrrpTransition> history = machine.history();
-            transitioned(history.get(history.size() - 1), faultCause);
+            transition = history.get(history.size() - 1);
+            transitioned(transition, cause);
         }
         schedule(step.nextDeadline());
+        if (group != null) {
+            group.update(config.name(), step.state(), machine.wantsMaster(), transition);
+        }
     }
 
     private void schedule(OptionalLong deadline) {
@@ -463,9 +496,9 @@ public final class VrrpInstance {
     }
 
     /** Logs the transition once the addresses are done (after the io tasks queued before it), then notifies. */
-    private void transitioned(VrrpTransition t, String faultCause) {
+    private void transitioned(VrrpTransition t, String cause) {
         int p = machine.priority();
-        String reason = reasonText(t.reason(), faultCause);
+        String reason = reasonText(t.reason(), cause);
         io.execute(() -> {
             String vipText = t.to() == VrrpState.MASTER ? "VIPs " + addressesText() + " added"
                     : t.from() == VrrpState.MASTER ? "VIPs " + addressesText() + " removed" : "no VIPs held";
@@ -483,15 +516,16 @@ public final class VrrpInstance {
         return addresses.stream().map(VipManager.Vip::toString).collect(Collectors.joining(", "));
     }
 
-    private static String reasonText(VrrpTransition.Reason reason, String faultCause) {
+    private static String reasonText(VrrpTransition.Reason reason, String cause) {
         return switch (reason) {
             case STARTUP -> "startup";
             case OWNER_STARTUP -> "startup as address owner";
             case MASTER_DOWN -> "master down";
             case MASTER_RELEASED -> "master released";
             case HIGHER_PRIORITY_MASTER -> "higher-priority master";
-            case FAULT -> faultCause == null ? "fault" : faultCause;
+            case FAULT -> cause == null ? "fault" : cause;
             case FAULT_CLEARED -> "fault cleared";
+            case SYNC_GROUP -> cause == null ? "sync group" : cause;
             case SHUTDOWN -> "shutdown";
         };
     }

@@ -208,7 +208,12 @@ public final class Lab implements AutoCloseable {
 
     /** Whether the node's eth0 holds {@link #VIP} now. */
     public boolean holdsVip(Node node) {
-        return ipOk(node.ns(), "-o", "-4", "addr", "show", "dev", IFACE).contains(" " + VIP + "/");
+        return holds(node, VIP);
+    }
+
+    /** Whether the node's eth0 holds the IPv4 address {@code ip} now. */
+    public boolean holds(Node node, String ip) {
+        return ipOk(node.ns(), "-o", "-4", "addr", "show", "dev", IFACE).contains(" " + ip + "/");
     }
 
     /** The MAC of the node's eth0, lower case with colons. */
