@@ -36,6 +36,9 @@ final class Libc {
 
         @ssize_t long recvmsg(int fd, Pointer msghdr, int flags);
 
+        @ssize_t long recvfrom(int fd, Pointer buf, @size_t long len, int flags, @Out byte[] addr,
+                @In @Out int[] addrlen);
+
         int poll(@In @Out byte[] fds, long nfds, int timeoutMillis);
 
         int eventfd(int initval, int flags);
@@ -51,13 +54,20 @@ final class Libc {
 
     static final int AF_INET = 2;
     static final int AF_INET6 = 10;
+    static final int AF_NETLINK = 16;
     static final int AF_PACKET = 17;
     static final int SOCK_DGRAM = 2;
     static final int SOCK_RAW = 3;
     static final int SOCK_CLOEXEC = 0x80000;
 
     static final int SOL_SOCKET = 1;
+    static final int SO_RCVTIMEO = 20;
     static final int SO_BINDTODEVICE = 25;
+
+    static final int NETLINK_ROUTE = 0;
+    static final int SOL_NETLINK = 270;
+    static final int NETLINK_CAP_ACK = 10;
+    static final int NETLINK_EXT_ACK = 11;
 
     static final int IPPROTO_IP = 0;
     static final int IP_TTL = 2;
@@ -100,6 +110,7 @@ final class Libc {
     static final int EINTR = 4;
     static final int EAGAIN = 11;
     static final int EACCES = 13;
+    static final int EEXIST = 17;
     static final int ENODEV = 19;
     static final int EINVAL = 22;
     static final int EMSGSIZE = 90;
@@ -112,7 +123,7 @@ final class Libc {
 
     private static final Map<Integer, String> ERRNO_NAMES = Map.ofEntries(
             Map.entry(EPERM, "EPERM"), Map.entry(EINTR, "EINTR"), Map.entry(EAGAIN, "EAGAIN"),
-            Map.entry(EACCES, "EACCES"), Map.entry(ENODEV, "ENODEV"), Map.entry(EINVAL, "EINVAL"),
+            Map.entry(EACCES, "EACCES"), Map.entry(EEXIST, "EEXIST"), Map.entry(ENODEV, "ENODEV"), Map.entry(EINVAL, "EINVAL"),
             Map.entry(EMSGSIZE, "EMSGSIZE"), Map.entry(EPROTONOSUPPORT, "EPROTONOSUPPORT"),
             Map.entry(EADDRNOTAVAIL, "EADDRNOTAVAIL"), Map.entry(ENETDOWN, "ENETDOWN"),
             Map.entry(ENETUNREACH, "ENETUNREACH"), Map.entry(ENOBUFS, "ENOBUFS"),

@@ -19,23 +19,38 @@ import java.util.function.Function;
  */
 public final class VrrpService implements AutoCloseable {
     private final List<VrrpInstance> instances;
+    private final VipManager ownVips; // closed by stop(); null when the caller passed its own
 
-    private VrrpService(List<VrrpInstance> instances) {
+    private VrrpService(List<VrrpInstance> instances, VipManager ownVips) {
         this.instances = instances;
+        this.ownVips = ownVips;
     }
 
     /**
-     * Starts the instances of {@code config} ({@code ip} from the PATH for the addresses); {@code services} finds
+     * Starts the instances of {@code config} (addresses changed over rtnetlink, in this process's network namespace,
+     * by a manager that {@link #stop} closes); {@code services} finds
      * a tracked L4 service or L7 frontend by name (null when there is none).
      *
      * @throws IOException naming the instance and what stopped it; the instances already started are stopped
      */
     public static VrrpService start(VrrpConfig config, Function<String, TrackedService> services) throws IOException {
-        return start(config, services, new VipManager());
+        VipManager vips = new VipManager();
+        try {
+            return start(config, services, vips, true);
+        } catch (IOException | RuntimeException e) {
+            vips.close();
+            throw e;
+        }
     }
 
+    /** Starts the instances of {@code config} with {@code vips}, which stays the caller's to close. */
     public static VrrpService start(VrrpConfig config, Function<String, TrackedService> services, VipManager vips)
             throws IOException {
+        return start(config, services, vips, false);
+    }
+
+    private static VrrpService start(VrrpConfig config, Function<String, TrackedService> services, VipManager vips,
+            boolean owned) throws IOException {
         Map<String, SyncGroup> groupOf = new HashMap<>();
         for (SyncGroupConfig g : config.syncGroups().values()) {
             SyncGroup group = new SyncGroup(g.name());
@@ -51,7 +66,7 @@ public final class VrrpService implements AutoCloseable {
                         + e.getMessage(), e);
             }
         }
-        return new VrrpService(Collections.unmodifiableList(started));
+        return new VrrpService(Collections.unmodifiableList(started), owned ? vips : null);
     }
 
     public List<VrrpInstance> instances() {
@@ -71,8 +86,11 @@ public final class VrrpService implements AutoCloseable {
                 t.join();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                return; // the instances are still stopping: their manager stays open
             }
+        }
+        if (ownVips != null) {
+            ownVips.close();
         }
     }
 

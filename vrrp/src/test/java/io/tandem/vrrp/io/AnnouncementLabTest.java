@@ -45,7 +45,7 @@ class AnnouncementLabTest {
         lab.ipOk(lab.c().ns(), "neigh", "replace", Lab.VIP, "lladdr", macA, "dev", Lab.IFACE, "nud", "stale");
         assertEquals(Optional.of(macA), lab.neighbourMac(lab.c(), Lab.VIP));
 
-        new VipManager(lab.ipCommand(lab.b()), Duration.ofSeconds(5)).add(Lab.IFACE, Vip.parse(Lab.VIP + "/24"));
+        addInB(Vip.parse(Lab.VIP + "/24"));
         Inet4Address vip = (Inet4Address) InetAddress.getByName(Lab.VIP);
         long[] sendNanos = new long[1];
         long announceNanos = lab.inNamespace(lab.b(), () -> {
@@ -73,7 +73,7 @@ class AnnouncementLabTest {
         String macA = lab.mac(lab.a());
         String macB = lab.mac(lab.b());
         lab.ipOk(lab.c().ns(), "-6", "neigh", "replace", vip6, "lladdr", macA, "dev", Lab.IFACE, "nud", "stale");
-        new VipManager(lab.ipCommand(lab.b()), Duration.ofSeconds(5)).add(Lab.IFACE, Vip.parse(vip6 + "/64"));
+        addInB(Vip.parse(vip6 + "/64"));
         lab.inNamespace(lab.b(), () -> {
             try (NeighborAdvertisement na = NeighborAdvertisement.open(Lab.IFACE)) {
                 na.announce((Inet6Address) InetAddress.getByName(vip6), 2, Duration.ofMillis(50));
@@ -81,6 +81,14 @@ class AnnouncementLabTest {
             return null;
         });
         awaitNeighbour(vip6, macB);
+    }
+
+    private static void addInB(Vip vip) throws Exception {
+        lab.inNamespace(lab.b(), () -> {
+            try (VipManager vips = VipManager.open()) {
+                return vips.add(Lab.IFACE, vip);
+            }
+        });
     }
 
     /** Waits until C maps {@code ip} to {@code mac}. @return nanoseconds waited */

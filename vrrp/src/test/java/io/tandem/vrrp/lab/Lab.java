@@ -191,7 +191,7 @@ public final class Lab implements AutoCloseable {
         return run(full, true).output();
     }
 
-    /** The prefix that makes iproute2 act in the node's namespace: {@code [ip, -n, NS]} (for VipManager). */
+    /** The prefix that makes iproute2 act in the node's namespace: {@code [ip, -n, NS]}. */
     public List<String> ipCommand(Node node) {
         return List.of("ip", "-n", node.ns());
     }
