@@ -254,6 +254,9 @@ public final class VrrpInstance {
     // ---- events (all run on the scheduler thread) ----
 
     private void received(RawIpSocket.Received packet) {
+        // The master-down timer runs from when the advert arrived, not from when this instance's thread got to
+        // it: on a busy machine the hop between threads would otherwise delay every takeover.
+        long receivedAt = System.nanoTime();
         if (packet.source().equals(localAddress)) {
             return; // our own multicast
         }
@@ -273,7 +276,7 @@ public final class VrrpInstance {
         advertsReceived.incrementAndGet();
         scheduler.execute(() -> {
             if (!stopped) {
-                apply(machine.advertReceived(d.packet(), packet.source(), System.nanoTime()), null);
+                apply(machine.advertReceived(d.packet(), packet.source(), receivedAt), null);
             }
         });
     }
