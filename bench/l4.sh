@@ -1,0 +1,451 @@
+#!/usr/bin/env bash
+# L4 TCP benchmark: a Tandem l4 tcp service against HAProxy `mode tcp`, same backends, same run.
+#
+#   bench/l4.sh                      # 5 rounds each; 4 GiB per bulk transfer, 8 s per short-connection round
+#   ROUNDS=3 DURATION=10 bench/l4.sh
+#
+# Two phases, each with a fresh HAProxy (one `listen` section) and a fresh Tandem (one l4 tcp service):
+#   bulk   iperf3 -s is the backend; `iperf3 -c PROXY -P STREAMS -n BULK_GIB G` sends through the proxy to it
+#          ("up": client -> proxy -> sink) and with -R receives from it ("down": source -> proxy -> client).
+#          iperf3's control connection and its STREAMS data connections all go through the proxy.
+#   short  nginx is the backend; `wrk -H 'Connection: close'` makes every request a new TCP connection
+#          through the proxy (and a new one from the proxy to nginx): requests/s = connections/s.
+#
+# Environment:
+#   ROUNDS       measured rounds per proxy and test (default 5); rounds alternate HAProxy, Tandem, ...
+#   BULK_GIB     GiB per bulk transfer, over all streams (default 4)
+#   STREAMS      parallel iperf3 data connections (default 4)
+#   DURATION     seconds per short-connection round (default 8)
+#   WARMUP       seconds of short-connection warm-up per proxy (default 5); the bulk warm-up is one
+#                unmeasured transfer each way per proxy
+#   CONNECTIONS  wrk concurrent connections (default 50)
+#   PIN          1 (default): proxy on CPU 1, load generator + backend on CPU 0; 0: no pinning
+#   TANDEM       path of the tandem launcher (default: the one built in appliance/target)
+#   TANDEM_JAVA_OPTS  passed through to bin/tandem (extra JVM options)
+#
+# Targets (printed PASS/FAIL; the exit status is 0 unless the setup itself failed):
+#   bulk Gbit/s: Tandem >= 1.0 x HAProxy (each direction); connections/s: Tandem >= 0.8 x HAProxy.
+#   Peak RSS (VmHWM) of both is printed for each phase.
+# Traffic goes to 127.0.0.1 only. Every process started here is stopped by PID on exit.
+set -euo pipefail
+
+ROUNDS=${ROUNDS:-5}
+BULK_GIB=${BULK_GIB:-4}
+STREAMS=${STREAMS:-4}
+DURATION=${DURATION:-8}
+WARMUP=${WARMUP:-5}
+CONNECTIONS=${CONNECTIONS:-50}
+PIN=${PIN:-1}
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+TANDEM=${TANDEM:-$repo/appliance/target/tandem/bin/tandem}
+
+work=$(mktemp -d /tmp/tandem-bench-l4.XXXXXX)
+pids=()
+
+cleanup() {
+    local pid
+    for pid in "${pids[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${pids[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'echo "l4.sh: command failed at line $LINENO" >&2' ERR
+
+die() { echo "l4.sh: $*" >&2; exit 1; }
+
+# Stops one process started here (by PID) and forgets it, so cleanup never signals a recycled PID.
+stop_pid() {
+    local pid=$1 p rest=()
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    for p in "${pids[@]}"; do
+        [ "$p" = "$pid" ] || rest+=("$p")
+    done
+    pids=("${rest[@]}")
+}
+
+# CPU sets: the proxy under test on one core, the load generator and the backend on the other.
+if [ "$PIN" = 1 ] && [ "$(nproc)" -ge 2 ]; then
+    proxy_cpu=(taskset -c 1)
+    load_cpu=(taskset -c 0)
+else
+    proxy_cpu=()
+    load_cpu=()
+fi
+
+install_tools() {
+    local missing=()
+    command -v haproxy >/dev/null || missing+=(haproxy)
+    command -v iperf3 >/dev/null || missing+=(iperf3)
+    command -v nginx >/dev/null || missing+=(nginx)
+    command -v wrk >/dev/null || missing+=(wrk)
+    command -v curl >/dev/null || missing+=(curl)
+    command -v taskset >/dev/null || missing+=(util-linux)
+    command -v ss >/dev/null || missing+=(iproute2)
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "installing: ${missing[*]}"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null \
+            || die "could not install ${missing[*]}"
+    fi
+}
+
+build_tandem() {
+    if [ ! -x "$TANDEM" ]; then
+        echo "building Tandem (./mvnw -q package -DskipTests)"
+        (cd "$repo" && ./mvnw -q package -DskipTests) || die "build failed"
+        [ -x "$TANDEM" ] || die "no $TANDEM after the build"
+    fi
+}
+
+# A free TCP port on 127.0.0.1 (not listening now, not handed out earlier in this run), below the
+# ephemeral range so that the many short connections of this run never collide with a listener.
+used_ports=" "
+free_port() {
+    local port
+    for _ in $(seq 1 200); do
+        port=$((20000 + RANDOM % 12000))
+        case $used_ports in *" $port "*) continue ;; esac
+        if [ -z "$(ss -Htan "( sport = :$port )")" ]; then
+            used_ports+="$port "
+            echo "$port"
+            return 0
+        fi
+    done
+    die "no free port found"
+}
+
+# Waits until something listens on 127.0.0.1:PORT (up to 30 s). Used where a test connection would
+# disturb the backend (an iperf3 server serves one test at a time).
+wait_listen() {
+    local port=$1 pid=$2 name=$3
+    for _ in $(seq 1 300); do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            tail -n 20 "$work/$name.log" >&2 || true
+            die "$name (pid $pid) exited during start-up"
+        fi
+        if [ -n "$(ss -Htln "( sport = :$port )")" ]; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    die "$name did not listen on 127.0.0.1:$port"
+}
+
+# Waits until http://127.0.0.1:PORT/ answers 200 (up to 30 s).
+wait_http() {
+    local port=$1 pid=$2 name=$3
+    for _ in $(seq 1 300); do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            tail -n 20 "$work/$name.log" >&2 || true
+            die "$name (pid $pid) exited during start-up"
+        fi
+        if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/")" = 200 ]; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    die "$name did not answer 200 on 127.0.0.1:$port/"
+}
+
+start_iperf() {
+    iperf_port=$(free_port)
+    "${load_cpu[@]}" iperf3 -s -B 127.0.0.1 -p "$iperf_port" >>"$work/iperf3.log" 2>&1 &
+    iperf_pid=$!
+    pids+=("$iperf_pid")
+    wait_listen "$iperf_port" "$iperf_pid" iperf3
+}
+
+start_nginx() {
+    nginx_port=$(free_port)
+    nginx_status_port=$(free_port)
+    mkdir -p "$work/nginx"
+    cat >"$work/nginx/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $work/nginx/body;
+    proxy_temp_path $work/nginx/proxy;
+    fastcgi_temp_path $work/nginx/fastcgi;
+    uwsgi_temp_path $work/nginx/uwsgi;
+    scgi_temp_path $work/nginx/scgi;
+    server {
+        listen 127.0.0.1:$nginx_port;
+        location / { default_type text/plain; return 200 "hello\n"; }
+    }
+    server {
+        listen 127.0.0.1:$nginx_status_port;
+        location / { stub_status; }
+    }
+}
+EOF
+    "${load_cpu[@]}" nginx -p "$work/nginx" -e "$work/nginx.log" -c "$work/nginx/nginx.conf" \
+        >>"$work/nginx.log" 2>&1 &
+    nginx_pid=$!
+    pids+=("$nginx_pid")
+    wait_http "$nginx_port" "$nginx_pid" nginx
+}
+
+# Connections nginx has accepted so far (stub_status): one per proxied client connection.
+nginx_accepts() {
+    curl -s "http://127.0.0.1:$nginx_status_port/" | awk 'NR == 3 { print $1 }'
+}
+
+# maxconn for both proxies. HAProxy needs about 2 file descriptors per connection and refuses to
+# start when the hard limit is lower; where it cannot be raised (containers), maxconn is lowered.
+set_maxconn() {
+    ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+    local fds
+    maxconn=20000
+    fds=$(ulimit -n)
+    if [ "$fds" != unlimited ] && [ "$fds" -lt $((2 * maxconn + 100)) ]; then
+        maxconn=$(((fds - 100) / 2))
+        echo "note: open-files limit $fds: maxconn lowered from 20000 to $maxconn (both proxies)"
+    fi
+}
+
+# start_haproxy NAME BACKEND_PORT: HAProxy mode tcp, one listen section to one server.
+start_haproxy() {
+    local name=$1 backend=$2
+    haproxy_port=$(free_port)
+    cat >"$work/haproxy-$name.cfg" <<EOF
+global
+    nbthread 1
+    maxconn $maxconn
+
+defaults
+    mode tcp
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+
+listen $name
+    bind 127.0.0.1:$haproxy_port
+    balance roundrobin
+    server s1 127.0.0.1:$backend
+EOF
+    haproxy -c -q -f "$work/haproxy-$name.cfg" || die "haproxy -c rejected $work/haproxy-$name.cfg"
+    "${proxy_cpu[@]}" haproxy -f "$work/haproxy-$name.cfg" -db >>"$work/haproxy.log" 2>&1 &
+    haproxy_pid=$!
+    pids+=("$haproxy_pid")
+    wait_listen "$haproxy_port" "$haproxy_pid" haproxy
+}
+
+# start_tandem NAME BACKEND_PORT: one l4 tcp service to one server, one event loop, no log.
+start_tandem() {
+    local name=$1 backend=$2
+    tandem_port=$(free_port)
+    cat >"$work/tandem-$name.yaml" <<EOF
+global: { workers: 1, maxconn: $maxconn, log: none }
+l4:
+  services:
+    $name:
+      listen: 127.0.0.1:$tandem_port
+      protocol: tcp
+      balance: roundrobin
+      timeout: { connect: 5s, client: 30s, server: 30s }
+      servers:
+        s1: 127.0.0.1:$backend
+EOF
+    "$TANDEM" check -c "$work/tandem-$name.yaml" >/dev/null || die "tandem check rejected $work/tandem-$name.yaml"
+    # bin/tandem execs java (and taskset execs bin/tandem), so $! is the JVM's PID.
+    "${proxy_cpu[@]}" "$TANDEM" run -c "$work/tandem-$name.yaml" >>"$work/tandem.log" 2>&1 &
+    tandem_pid=$!
+    pids+=("$tandem_pid")
+    wait_listen "$tandem_port" "$tandem_pid" tandem
+    local exe
+    exe=$(readlink "/proc/$tandem_pid/exe" || true)
+    case $exe in
+        */java) ;;
+        *) die "pid $tandem_pid is $exe, not the JVM" ;;
+    esac
+}
+
+# Peak resident set of PID in KiB (VmHWM: the kernel's high-water mark of VmRSS).
+rss_of() {
+    awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"
+}
+
+# CPU time PID has used so far (user + system, all threads), in clock ticks.
+cpu_ticks_of() {
+    awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
+now() { date +%s.%N; }
+
+# One iperf3 transfer of BULK_GIB GiB through PORT ("up", or "down" with -R); prints Mbit/s as the
+# receiver counted it (the [SUM] line, or the only stream's line), 0 if iperf3 failed.
+run_iperf() {
+    local port=$1 dir=$2 out reverse=()
+    [ "$dir" = down ] && reverse=(-R)
+    if ! out=$("${load_cpu[@]}" timeout 300 iperf3 -c 127.0.0.1 -p "$port" -P "$STREAMS" -n "${BULK_GIB}G" \
+        -f m "${reverse[@]}" 2>&1); then
+        echo "$out" >>"$work/iperf3-client.log"
+        echo "l4.sh: iperf3 through port $port ($dir) failed: $(tail -n 1 <<<"$out")" >&2
+        echo 0
+        return 0
+    fi
+    echo "$out" >>"$work/iperf3-client.log"
+    echo "$out" | awk '
+        / receiver$/ { for (i = 2; i <= NF; i++) if ($i == "Mbits/sec") mbps = $(i - 1) }
+        END { printf "%.0f\n", mbps + 0 }'
+}
+
+# Runs wrk with Connection: close against PORT for SECONDS; prints "requests_per_s errors".
+run_wrk() {
+    local port=$1 seconds=$2 out
+    out=$("${load_cpu[@]}" wrk -t1 -c"$CONNECTIONS" -d"${seconds}s" -H 'Connection: close' \
+        "http://127.0.0.1:$port/")
+    echo "$out" >>"$work/wrk.log"
+    echo "$out" | awk '
+        /^Requests\/sec:/                 { rps = $2 }
+        /Non-2xx or 3xx responses:/       { errors += $NF }
+        /Socket errors:/ {
+            for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) errors += $i + 0
+        }
+        END { printf "%.0f %d\n", rps, errors }'
+}
+
+median() {
+    tr ' ' '\n' | grep -v '^$' | sort -g | awk '
+        { v[NR] = $1 }
+        END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+ratio() { awk -v t="$1" -v h="$2" 'BEGIN { printf "%.2f", (h > 0 ? t / h : 0) }'; }
+
+verdict() { awk -v a="$1" -v b="$2" -v op="$3" 'BEGIN {
+    ok = (op == "ge") ? (a >= b) : (op == "le") ? (a <= b) : (a < b); print ok ? "PASS" : "FAIL" }'; }
+
+hz=$(getconf CLK_TCK)
+
+bulk_phase() {
+    start_iperf
+    start_haproxy bulk "$iperf_port"
+    start_tandem bulk "$iperf_port"
+    echo "== bulk: iperf3 -P $STREAMS -n ${BULK_GIB}G, up (client -> proxy -> iperf3 -s) and down (-R)"
+    echo "iperf3 -s pid $iperf_pid :$iperf_port | haproxy pid $haproxy_pid :$haproxy_port | tandem (java) pid $tandem_pid :$tandem_port"
+    echo "warming up haproxy and tandem (one transfer each way each)..."
+    local proxy dir
+    for proxy in "$haproxy_port" "$tandem_port"; do
+        for dir in up down; do
+            run_iperf "$proxy" "$dir" >/dev/null
+        done
+    done
+    echo
+
+    printf '%-5s  %-8s  %-4s  %8s  %5s  %11s\n' round proxy dir Gbit/s cpu% cpu_ms/GiB
+    local round port pid c0 c1 w0 w1 mbps gbps util ms_gib
+    for round in $(seq 1 "$ROUNDS"); do
+        for dir in up down; do
+            for proxy in haproxy tandem; do
+                if [ "$proxy" = haproxy ]; then port=$haproxy_port; pid=$haproxy_pid; else port=$tandem_port; pid=$tandem_pid; fi
+                c0=$(cpu_ticks_of "$pid"); w0=$(now)
+                mbps=$(run_iperf "$port" "$dir")
+                c1=$(cpu_ticks_of "$pid"); w1=$(now)
+                gbps=$(awk -v m="$mbps" 'BEGIN { printf "%.2f", m / 1000 }')
+                # The proxy's CPU use during the transfer (100 = one core) and its CPU time per GiB relayed.
+                util=$(awk -v t=$((c1 - c0)) -v hz="$hz" -v a="$w0" -v b="$w1" 'BEGIN { printf "%.0f", t / hz / (b - a) * 100 }')
+                ms_gib=$(awk -v t=$((c1 - c0)) -v hz="$hz" -v g="$BULK_GIB" 'BEGIN { printf "%.0f", t / hz * 1000 / g }')
+                printf '%-5s  %-8s  %-4s  %8s  %5s  %11s\n' "$round" "$proxy" "$dir" "$gbps" "$util" "$ms_gib"
+                eval "${proxy}_${dir}_gbps+=\"$gbps \"; ${proxy}_${dir}_ms+=\"$ms_gib \""
+            done
+        done
+    done
+    bulk_h_rss=$(rss_of "$haproxy_pid"); bulk_t_rss=$(rss_of "$tandem_pid")
+    stop_pid "$tandem_pid"; stop_pid "$haproxy_pid"; stop_pid "$iperf_pid"
+    echo
+}
+
+short_phase() {
+    start_nginx
+    start_haproxy short "$nginx_port"
+    wait_http "$haproxy_port" "$haproxy_pid" haproxy
+    start_tandem short "$nginx_port"
+    wait_http "$tandem_port" "$tandem_pid" tandem
+    echo "== short connections: wrk -t1 -c$CONNECTIONS -d${DURATION}s -H 'Connection: close' (one TCP connection per request)"
+    echo "nginx pid $nginx_pid :$nginx_port | haproxy pid $haproxy_pid :$haproxy_port | tandem (java) pid $tandem_pid :$tandem_port"
+    echo "warming up haproxy and tandem (${WARMUP}s each)..."
+    run_wrk "$haproxy_port" "$WARMUP" >/dev/null
+    run_wrk "$tandem_port" "$WARMUP" >/dev/null
+    echo
+
+    printf '%-5s  %-8s  %8s  %6s  %5s  %12s  %15s\n' round proxy conn/s errors cpu% cpu_us/conn backend_conn/s
+    local round proxy port pid c0 c1 a0 a1 result rps err util us_conn
+    for round in $(seq 1 "$ROUNDS"); do
+        for proxy in haproxy tandem; do
+            if [ "$proxy" = haproxy ]; then port=$haproxy_port; pid=$haproxy_pid; else port=$tandem_port; pid=$tandem_pid; fi
+            a0=$(nginx_accepts); c0=$(cpu_ticks_of "$pid")
+            result=$(run_wrk "$port" "$DURATION")
+            a1=$(nginx_accepts); c1=$(cpu_ticks_of "$pid")
+            read -r rps err <<<"$result"
+            short_errors=$((short_errors + err))
+            util=$(awk -v t=$((c1 - c0)) -v hz="$hz" -v d="$DURATION" 'BEGIN { printf "%.0f", t / hz / d * 100 }')
+            us_conn=$(awk -v t=$((c1 - c0)) -v hz="$hz" -v n="$rps" -v d="$DURATION" \
+                'BEGIN { printf "%.1f", (n > 0 ? t / hz * 1e6 / (n * d) : 0) }')
+            printf '%-5s  %-8s  %8s  %6s  %5s  %12s  %15s\n' "$round" "$proxy" "$rps" "$err" "$util" "$us_conn" \
+                "$(((a1 - a0) / DURATION))"
+            eval "${proxy}_cps+=\"$rps \"; ${proxy}_us+=\"$us_conn \""
+        done
+    done
+    short_h_rss=$(rss_of "$haproxy_pid"); short_t_rss=$(rss_of "$tandem_pid")
+    stop_pid "$tandem_pid"; stop_pid "$haproxy_pid"; stop_pid "$nginx_pid"
+    echo
+}
+
+main() {
+    install_tools
+    build_tandem
+    set_maxconn
+    cd "$work"
+
+    haproxy_up_gbps="" haproxy_down_gbps="" tandem_up_gbps="" tandem_down_gbps=""
+    haproxy_up_ms="" haproxy_down_ms="" tandem_up_ms="" tandem_down_ms=""
+    haproxy_cps="" tandem_cps="" haproxy_us="" tandem_us="" short_errors=0
+
+    echo "$(haproxy -v | head -n 1); $(iperf3 --version | head -n 1); $(wrk -v 2>&1 | head -n 1)"
+    if [ ${#proxy_cpu[@]} -gt 0 ]; then
+        echo "pinning: proxies on CPU 1, load generator + backend on CPU 0"
+    else
+        echo "pinning: none"
+    fi
+    echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg); $ROUNDS rounds per test, alternating"
+    echo
+
+    bulk_phase
+    short_phase
+
+    local dir h t r
+    echo "medians                      haproxy     tandem   ratio"
+    for dir in up down; do
+        eval "h=\$(median <<<\"\$haproxy_${dir}_gbps\"); t=\$(median <<<\"\$tandem_${dir}_gbps\")"
+        r=$(ratio "$t" "$h")
+        eval "bulk_${dir}_ratio=$r"
+        printf '%-26s  %9s  %9s  %6s\n' "bulk $dir Gbit/s" "$h" "$t" "$r"
+        eval "h=\$(median <<<\"\$haproxy_${dir}_ms\"); t=\$(median <<<\"\$tandem_${dir}_ms\")"
+        printf '%-26s  %9s  %9s  %6s\n' "bulk $dir CPU ms/GiB" "$h" "$t" "$(ratio "$t" "$h")"
+    done
+    h=$(median <<<"$haproxy_cps"); t=$(median <<<"$tandem_cps"); short_ratio=$(ratio "$t" "$h")
+    printf '%-26s  %9s  %9s  %6s\n' "short conn/s" "$h" "$t" "$short_ratio"
+    h=$(median <<<"$haproxy_us"); t=$(median <<<"$tandem_us")
+    printf '%-26s  %9s  %9s  %6s\n' "short CPU us/conn" "$h" "$t" "$(ratio "$t" "$h")"
+    echo
+    echo "peak RSS (VmHWM): bulk phase haproxy $((bulk_h_rss / 1024)) MiB, tandem $((bulk_t_rss / 1024)) MiB;" \
+        "short phase haproxy $((short_h_rss / 1024)) MiB, tandem $((short_t_rss / 1024)) MiB"
+    [ "$short_errors" -eq 0 ] || echo "WARNING: $short_errors wrk errors (non-2xx or socket errors) in the measured rounds"
+    echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo
+    echo "$(verdict "$bulk_up_ratio" 1.0 ge) bulk up Gbit/s ratio $bulk_up_ratio >= 1.00"
+    echo "$(verdict "$bulk_down_ratio" 1.0 ge) bulk down Gbit/s ratio $bulk_down_ratio >= 1.00"
+    echo "$(verdict "$short_ratio" 0.8 ge) connections/s ratio $short_ratio >= 0.80"
+}
+
+main "$@"
