@@ -110,8 +110,8 @@ public final class VrrpInstance {
     private String groupFaultCause;
     private boolean faulted;
     private boolean stopped;
-    // io-thread state: whether the addresses are on the interface (false after removeStale at startup).
-    private boolean holding;
+    // Whether the addresses are on the interface: changed on the scheduler thread, read by the io thread.
+    private volatile boolean holding;
 
     private VrrpInstance(VrrpInstanceConfig config, VipManager vips) {
         this.config = config;
@@ -436,19 +436,22 @@ public final class VrrpInstance {
     }
 
     private void becomeMaster() {
-        io.execute(() -> {
-            List<VipManager.Vip> added = new ArrayList<>();
-            for (VipManager.Vip vip : addresses) {
-                try {
-                    vips.add(config.interfaceName(), vip);
-                    added.add(vip);
-                } catch (IOException e) {
-                    LOG.log(System.Logger.Level.ERROR, "vrrp " + config.name() + ": cannot add VIP " + vip + ": "
-                            + e.getMessage());
-                }
+        // Addresses change here, on the instance's own thread: an rtnetlink request takes microseconds, and a hop
+        // to another thread would add its wake-up to every takeover. Only the announcements (with their pauses)
+        // go to the io thread.
+        for (VipManager.Vip vip : addresses) {
+            try {
+                vips.add(config.interfaceName(), vip);
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.ERROR, "vrrp " + config.name() + ": cannot add VIP " + vip + ": "
+                        + e.getMessage());
             }
-            holding = true;
-            announce(config.garp().repeat(), config.garp().interval());
+        }
+        holding = true;
+        io.execute(() -> {
+            if (holding) {
+                announce(config.garp().repeat(), config.garp().interval());
+            }
         });
         if (config.garpRefresh() != null && garpRefresh == null) {
             long every = config.garpRefresh().toMillis();
@@ -482,20 +485,18 @@ public final class VrrpInstance {
             garpRefresh.cancel(false);
             garpRefresh = null;
         }
-        io.execute(() -> {
-            if (!holding) {
-                return;
+        if (!holding) {
+            return;
+        }
+        holding = false;
+        for (VipManager.Vip vip : addresses) {
+            try {
+                vips.remove(config.interfaceName(), vip);
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.ERROR, "vrrp " + config.name() + ": cannot remove VIP " + vip + ": "
+                        + e.getMessage());
             }
-            for (VipManager.Vip vip : addresses) {
-                try {
-                    vips.remove(config.interfaceName(), vip);
-                } catch (IOException e) {
-                    LOG.log(System.Logger.Level.ERROR, "vrrp " + config.name() + ": cannot remove VIP " + vip + ": "
-                            + e.getMessage());
-                }
-            }
-            holding = false;
-        });
+        }
     }
 
     /** Logs the transition once the addresses are done (after the io tasks queued before it), then notifies. */
