@@ -2,9 +2,12 @@ package io.tandem.l4;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelConfig;
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ReflectiveChannelFactory;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.tandem.core.net.EventLoops;
@@ -28,6 +31,7 @@ final class TcpService implements RunningService {
     private final ServiceRuntime service;
     private final EventLoops loops;
     private final int maxConnections;
+    private final ChannelFactory<? extends Channel> upstreamChannels;
     private final Set<TcpSession> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger active = new AtomicInteger();
     private volatile Channel listener;
@@ -37,6 +41,22 @@ final class TcpService implements RunningService {
         this.service = service;
         this.loops = loops;
         this.maxConnections = maxConnections;
+        this.upstreamChannels = new ReflectiveChannelFactory<>(loops.socketChannelClass());
+    }
+
+    /**
+     * A new, unregistered channel to a server, configured as the relay needs it: nothing read until the session
+     * asks, half-close allowed, the session's write-buffer water marks, {@code connectTimeoutMillis}. TCP_NODELAY
+     * is on by Netty's default.
+     */
+    Channel newUpstreamChannel(int connectTimeoutMillis) {
+        Channel channel = upstreamChannels.newChannel();
+        ChannelConfig config = channel.config();
+        config.setConnectTimeoutMillis(connectTimeoutMillis);
+        config.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        config.setAutoRead(false);
+        config.setWriteBufferWaterMark(WATER_MARK);
+        return channel;
     }
 
     ServiceRuntime service() {
@@ -58,7 +78,8 @@ final class TcpService implements RunningService {
                 .channel(loops.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
+                // No TCP_NODELAY option: Netty's socket configs (epoll and NIO) enable it by default on Linux, and
+                // setting it again is one more setsockopt per connection.
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 // Nothing is read from a client until its server is connected (or, on accept-proxy, its header).
                 .childOption(ChannelOption.AUTO_READ, false)
