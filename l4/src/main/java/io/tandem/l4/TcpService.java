@@ -4,12 +4,16 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ReflectiveChannelFactory;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
+import io.tandem.core.net.EpollInterestPin;
 import io.tandem.core.net.EventLoops;
 
 import java.io.IOException;
@@ -27,6 +31,9 @@ final class TcpService implements RunningService {
     private static final System.Logger LOG = System.getLogger(TcpService.class.getName());
     /** Large enough to keep a fast stream moving between two wake-ups, small enough to bound memory per session. */
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(128 * 1024, 512 * 1024);
+
+    /** Pins every accepted channel's epoll interest (see {@link EpollInterestPin}) before it is registered. */
+    private static final ChannelHandler PIN_ACCEPTED = new PinAccepted();
 
     private final ServiceRuntime service;
     private final EventLoops loops;
@@ -78,6 +85,9 @@ final class TcpService implements RunningService {
                 .channel(loops.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                // Ahead of ServerBootstrap's acceptor: pins each accepted channel before its registration, so the fd
+                // is added to epoll with the pin bit instead of being modified once more when the session connects.
+                .handler(PIN_ACCEPTED)
                 // No TCP_NODELAY option: Netty's socket configs (epoll and NIO) enable it by default on Linux, and
                 // setting it again is one more setsockopt per connection.
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
@@ -156,6 +166,17 @@ final class TcpService implements RunningService {
         stopAccepting();
         for (TcpSession session : sessions) {
             session.client().eventLoop().execute(session::abort);
+        }
+    }
+
+    @ChannelHandler.Sharable
+    private static final class PinAccepted extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof Channel child) {
+                EpollInterestPin.pin(child);
+            }
+            ctx.fireChannelRead(msg);
         }
     }
 }

@@ -219,7 +219,7 @@ final class TcpSession implements ServerPool.AcquireCallback {
         }
         connected = true;
         serverCounters.opened();
-        EpollInterestPin.pin(client);
+        // Both channels are pinned already: the client by TcpService's acceptor, the server before registration.
         if (service.config().sendProxy() > 0) {
             upstream.pipeline().addFirst(HAProxyMessageEncoder.INSTANCE);
             upstream.write(ProxyHeaders.tcp(service.config().sendProxy(), clientAddress, destination));
