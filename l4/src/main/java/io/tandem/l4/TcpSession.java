@@ -62,8 +62,10 @@ final class TcpSession implements ServerPool.AcquireCallback {
     private final ServiceRuntime service;
     private final Channel client;
     private final InactivityTimer idle;
-    private final Set<Server> tried = new HashSet<>();
-    private final ArrayDeque<ByteBuf> early = new ArrayDeque<>();
+    /** Servers whose connect failed; allocated on the first failure (null: none). */
+    private Set<Server> tried;
+    /** Client bytes read before the server is connected (accept-proxy only); allocated when needed. */
+    private ArrayDeque<ByteBuf> early;
 
     private InetSocketAddress clientAddress;
     private InetSocketAddress destination;
@@ -204,6 +206,9 @@ final class TcpSession implements ServerPool.AcquireCallback {
         if (closing) {
             return;
         }
+        if (tried == null) {
+            tried = new HashSet<>();
+        }
         tried.add(target);
         if (tried.size() > RETRIES) {
             close();
@@ -225,9 +230,11 @@ final class TcpSession implements ServerPool.AcquireCallback {
             upstream.write(ProxyHeaders.tcp(service.config().sendProxy(), clientAddress, destination));
             upstream.pipeline().remove(HAProxyMessageEncoder.INSTANCE);
         }
-        ByteBuf bytes;
-        while ((bytes = early.poll()) != null) {
-            upstream.write(bytes);
+        if (early != null) {
+            ByteBuf bytes;
+            while ((bytes = early.poll()) != null) {
+                upstream.write(bytes);
+            }
         }
         upstream.flush();
         idle.start(relayTimeoutMillis());
@@ -265,6 +272,9 @@ final class TcpSession implements ServerPool.AcquireCallback {
         service.counters().addBytesIn(n);
         if (!connected) {
             // Bytes that came in the same read as the PROXY header (reads stop after it until connected).
+            if (early == null) {
+                early = new ArrayDeque<>();
+            }
             early.add(bytes);
             return;
         }
@@ -408,9 +418,11 @@ final class TcpSession implements ServerPool.AcquireCallback {
         }
         closing = true;
         waiting.cancel();
-        ByteBuf early;
-        while ((early = this.early.poll()) != null) {
-            early.release();
+        if (early != null) {
+            ByteBuf bytes;
+            while ((bytes = early.poll()) != null) {
+                bytes.release();
+            }
         }
         releaseServer();
         if (upstream != null) {
