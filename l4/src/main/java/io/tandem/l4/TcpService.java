@@ -99,9 +99,10 @@ final class TcpService implements RunningService {
                     protected void initChannel(Channel ch) {
                         ChannelPipeline pipeline = ch.pipeline();
                         if (acceptProxy()) {
-                            pipeline.addLast(new HAProxyMessageDecoder());
+                            pipeline.addLast("proxy-decoder", new HAProxyMessageDecoder());
                         }
-                        pipeline.addLast(new TcpSession(TcpService.this, ch).clientHandler());
+                        // Named: no generated name (a per-thread cache lookup and a duplicate scan) per connection.
+                        pipeline.addLast("tcp-client", new TcpSession(TcpService.this, ch).clientHandler());
                     }
                 });
         listener = RunningService.bind(service, () -> bootstrap.bind(RunningService.socketAddress(service)));

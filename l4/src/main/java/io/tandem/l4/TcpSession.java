@@ -164,7 +164,7 @@ final class TcpSession implements ServerPool.AcquireCallback {
         // The channel is built, registered and connected directly rather than through a Bootstrap per connection
         // (options map, resolver lookup and a listener per step): the same options, fewer allocations.
         Channel channel = tcp.newUpstreamChannel(connectTimeout);
-        channel.pipeline().addLast(new ServerSide());
+        channel.pipeline().addLast("tcp-server", new ServerSide());
         // Before registration this only records the flag, so the fd is added to epoll with it (no extra MOD).
         EpollInterestPin.pin(channel);
         upstream = channel;
@@ -464,6 +464,11 @@ final class TcpSession implements ServerPool.AcquireCallback {
     /** The client's end: PROXY header, bytes, half-close, writability. */
     private final class ClientSide extends ChannelInboundHandlerAdapter {
         @Override
+        public boolean isSharable() {
+            return false; // one per channel; answers without the adapter's per-thread annotation cache
+        }
+
+        @Override
         public void channelActive(ChannelHandlerContext ctx) {
             tcp.sessionStarted(TcpSession.this);
             clientActive(ctx);
@@ -523,6 +528,11 @@ final class TcpSession implements ServerPool.AcquireCallback {
 
     /** The server's end: bytes, half-close, writability. */
     private final class ServerSide extends ChannelInboundHandlerAdapter {
+        @Override
+        public boolean isSharable() {
+            return false; // one per channel; answers without the adapter's per-thread annotation cache
+        }
+
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof ByteBuf bytes && connected) {
