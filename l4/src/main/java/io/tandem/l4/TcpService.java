@@ -2,11 +2,18 @@ package io.tandem.l4;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelConfig;
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ReflectiveChannelFactory;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
+import io.tandem.core.net.EpollInterestPin;
 import io.tandem.core.net.EventLoops;
 
 import java.io.IOException;
@@ -25,9 +32,13 @@ final class TcpService implements RunningService {
     /** Large enough to keep a fast stream moving between two wake-ups, small enough to bound memory per session. */
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(128 * 1024, 512 * 1024);
 
+    /** Pins every accepted channel's epoll interest (see {@link EpollInterestPin}) before it is registered. */
+    private static final ChannelHandler PIN_ACCEPTED = new PinAccepted();
+
     private final ServiceRuntime service;
     private final EventLoops loops;
     private final int maxConnections;
+    private final ChannelFactory<? extends Channel> upstreamChannels;
     private final Set<TcpSession> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger active = new AtomicInteger();
     private volatile Channel listener;
@@ -37,6 +48,22 @@ final class TcpService implements RunningService {
         this.service = service;
         this.loops = loops;
         this.maxConnections = maxConnections;
+        this.upstreamChannels = new ReflectiveChannelFactory<>(loops.socketChannelClass());
+    }
+
+    /**
+     * A new, unregistered channel to a server, configured as the relay needs it: nothing read until the session
+     * asks, half-close allowed, the session's write-buffer water marks, {@code connectTimeoutMillis}. TCP_NODELAY
+     * is on by Netty's default.
+     */
+    Channel newUpstreamChannel(int connectTimeoutMillis) {
+        Channel channel = upstreamChannels.newChannel();
+        ChannelConfig config = channel.config();
+        config.setConnectTimeoutMillis(connectTimeoutMillis);
+        config.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        config.setAutoRead(false);
+        config.setWriteBufferWaterMark(WATER_MARK);
+        return channel;
     }
 
     ServiceRuntime service() {
@@ -58,7 +85,11 @@ final class TcpService implements RunningService {
                 .channel(loops.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
+                // Ahead of ServerBootstrap's acceptor: pins each accepted channel before its registration, so the fd
+                // is added to epoll with the pin bit instead of being modified once more when the session connects.
+                .handler(PIN_ACCEPTED)
+                // No TCP_NODELAY option: Netty's socket configs (epoll and NIO) enable it by default on Linux, and
+                // setting it again is one more setsockopt per connection.
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 // Nothing is read from a client until its server is connected (or, on accept-proxy, its header).
                 .childOption(ChannelOption.AUTO_READ, false)
@@ -68,9 +99,10 @@ final class TcpService implements RunningService {
                     protected void initChannel(Channel ch) {
                         ChannelPipeline pipeline = ch.pipeline();
                         if (acceptProxy()) {
-                            pipeline.addLast(new HAProxyMessageDecoder());
+                            pipeline.addLast("proxy-decoder", new HAProxyMessageDecoder());
                         }
-                        pipeline.addLast(new TcpSession(TcpService.this, ch).clientHandler());
+                        // Named: no generated name (a per-thread cache lookup and a duplicate scan) per connection.
+                        pipeline.addLast("tcp-client", new TcpSession(TcpService.this, ch).clientHandler());
                     }
                 });
         listener = RunningService.bind(service, () -> bootstrap.bind(RunningService.socketAddress(service)));
@@ -135,6 +167,17 @@ final class TcpService implements RunningService {
         stopAccepting();
         for (TcpSession session : sessions) {
             session.client().eventLoop().execute(session::abort);
+        }
+    }
+
+    @ChannelHandler.Sharable
+    private static final class PinAccepted extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof Channel child) {
+                EpollInterestPin.pin(child);
+            }
+            ctx.fireChannelRead(msg);
         }
     }
 }

@@ -25,7 +25,10 @@ public final class EpollInterestPin {
     private EpollInterestPin() {
     }
 
-    /** Keeps {@code channel}'s epoll interest set non-empty for its lifetime; call on its event loop, registered. */
+    /**
+     * Keeps {@code channel}'s epoll interest set non-empty for its lifetime; call on its event loop once registered,
+     * or before registration (then it only records the flag, and the fd is added to epoll with it).
+     */
     public static void pin(Channel channel) {
         if (SET_FLAG == null || !SET_FLAG.getDeclaringClass().isInstance(channel)) {
             return;
