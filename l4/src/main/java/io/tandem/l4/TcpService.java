@@ -12,11 +12,15 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ReflectiveChannelFactory;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.tandem.core.net.EpollInterestPin;
 import io.tandem.core.net.EventLoops;
 
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Set;
@@ -56,8 +60,11 @@ final class TcpService implements RunningService {
      * asks, half-close allowed, the session's write-buffer water marks, {@code connectTimeoutMillis}. TCP_NODELAY
      * is on by Netty's default.
      */
-    Channel newUpstreamChannel(int connectTimeoutMillis) {
-        Channel channel = upstreamChannels.newChannel();
+    Channel newUpstreamChannel(InetSocketAddress target, int connectTimeoutMillis) {
+        // An IPv4 server gets an IPv4 socket on epoll: Netty's default is a dual-stack IPv6 socket (one more
+        // setsockopt, v4-mapped addresses).
+        Channel channel = loops.isEpoll() && target.getAddress() instanceof Inet4Address
+                ? new EpollSocketChannel(SocketProtocolFamily.INET) : upstreamChannels.newChannel();
         ChannelConfig config = channel.config();
         config.setConnectTimeoutMillis(connectTimeoutMillis);
         config.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
@@ -80,9 +87,15 @@ final class TcpService implements RunningService {
 
     @Override
     public void start() throws IOException {
-        ServerBootstrap bootstrap = loops.allowNonLocalBind(new ServerBootstrap())
-                .group(loops.group())
-                .channel(loops.serverChannelClass())
+        InetSocketAddress bindAddress = RunningService.socketAddress(service);
+        ServerBootstrap bootstrap = loops.allowNonLocalBind(new ServerBootstrap()).group(loops.group());
+        if (loops.isEpoll() && bindAddress.getAddress() instanceof Inet4Address) {
+            // An IPv4 listen gets an IPv4 socket, and so do the connections it accepts (no dual-stack IPv6 socket).
+            bootstrap.channelFactory(() -> new EpollServerSocketChannel(SocketProtocolFamily.INET));
+        } else {
+            bootstrap.channel(loops.serverChannelClass());
+        }
+        bootstrap
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 // Ahead of ServerBootstrap's acceptor: pins each accepted channel before its registration, so the fd
@@ -91,8 +104,10 @@ final class TcpService implements RunningService {
                 // No TCP_NODELAY option: Netty's socket configs (epoll and NIO) enable it by default on Linux, and
                 // setting it again is one more setsockopt per connection.
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                // Nothing is read from a client until its server is connected (or, on accept-proxy, its header).
-                .childOption(ChannelOption.AUTO_READ, false)
+                // A client is read from the start (early bytes wait in the session, bounded, until its server is
+                // connected); on accept-proxy the decoder asks for the header itself, and reads stop after it until
+                // the server is connected.
+                .childOption(ChannelOption.AUTO_READ, !acceptProxy())
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
@@ -105,7 +120,7 @@ final class TcpService implements RunningService {
                         pipeline.addLast("tcp-client", new TcpSession(TcpService.this, ch).clientHandler());
                     }
                 });
-        listener = RunningService.bind(service, () -> bootstrap.bind(RunningService.socketAddress(service)));
+        listener = RunningService.bind(service, () -> bootstrap.bind(bindAddress));
         LOG.log(System.Logger.Level.INFO, "service " + service.name() + " listening on tcp "
                 + service.config().listen().address() + (acceptProxy() ? " (accept-proxy)" : ""));
     }
@@ -175,7 +190,9 @@ final class TcpService implements RunningService {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof Channel child) {
-                EpollInterestPin.pin(child);
+                // With EPOLLIN as well: the client is read at once (auto-read, or the PROXY decoder's first read),
+                // so the fd is added to epoll with it instead of being modified right after.
+                EpollInterestPin.pinReading(child);
             }
             ctx.fireChannelRead(msg);
         }

@@ -57,6 +57,8 @@ final class TcpSession implements ServerPool.AcquireCallback {
     static final int RETRIES = 3;
     /** Relay with {@code splice(2)} where both channels are epoll; off by default, see {@link Splicer}. */
     static final boolean SPLICE = Boolean.getBoolean("tandem.l4.splice");
+    /** Client bytes held before the server is connected, beyond which reading the client pauses until it is. */
+    static final int EARLY_LIMIT = 64 * 1024;
 
     private final TcpService tcp;
     private final ServiceRuntime service;
@@ -64,8 +66,9 @@ final class TcpSession implements ServerPool.AcquireCallback {
     private final InactivityTimer idle;
     /** Servers whose connect failed; allocated on the first failure (null: none). */
     private Set<Server> tried;
-    /** Client bytes read before the server is connected (accept-proxy only); allocated when needed. */
+    /** Client bytes read before the server is connected; allocated when needed. */
     private ArrayDeque<ByteBuf> early;
+    private int earlyBytes;
 
     private InetSocketAddress clientAddress;
     private InetSocketAddress destination;
@@ -163,7 +166,7 @@ final class TcpSession implements ServerPool.AcquireCallback {
         Server target = server;
         // The channel is built, registered and connected directly rather than through a Bootstrap per connection
         // (options map, resolver lookup and a listener per step): the same options, fewer allocations.
-        Channel channel = tcp.newUpstreamChannel(connectTimeout);
+        Channel channel = tcp.newUpstreamChannel(target.socketAddress(), connectTimeout);
         channel.pipeline().addLast("tcp-server", new ServerSide());
         // Before registration this only records the flag, so the fd is added to epoll with it (no extra MOD).
         EpollInterestPin.pin(channel);
@@ -233,8 +236,10 @@ final class TcpSession implements ServerPool.AcquireCallback {
         if (early != null) {
             ByteBuf bytes;
             while ((bytes = early.poll()) != null) {
+                serverCounters.addBytesIn(bytes.readableBytes());
                 upstream.write(bytes);
             }
+            earlyBytes = 0;
         }
         upstream.flush();
         idle.start(relayTimeoutMillis());
@@ -245,7 +250,7 @@ final class TcpSession implements ServerPool.AcquireCallback {
             new Splicer(this, (AbstractEpollStreamChannel) client, (AbstractEpollStreamChannel) upstream).start();
             return;
         }
-        if (!clientInputDone) {
+        if (!clientInputDone && !client.config().isAutoRead()) {
             client.config().setAutoRead(true);
         }
         upstream.config().setAutoRead(true);
@@ -271,11 +276,16 @@ final class TcpSession implements ServerPool.AcquireCallback {
         int n = bytes.readableBytes();
         service.counters().addBytesIn(n);
         if (!connected) {
-            // Bytes that came in the same read as the PROXY header (reads stop after it until connected).
+            // Read before the server is connected (or in the same read as the PROXY header): held, up to a bound,
+            // and sent once connected (after the PROXY header if any).
             if (early == null) {
                 early = new ArrayDeque<>();
             }
             early.add(bytes);
+            earlyBytes += n;
+            if (earlyBytes >= EARLY_LIMIT) {
+                client.config().setAutoRead(false);
+            }
             return;
         }
         serverCounters.addBytesIn(n);
@@ -318,11 +328,7 @@ final class TcpSession implements ServerPool.AcquireCallback {
         clientInputDone = true;
         client.config().setAutoRead(false);
         if (!connected) {
-            if (upstream == null && server == null && !tcp.acceptProxy()) {
-                // Cannot happen before a connect (reads start after it); kept for safety.
-                close();
-            }
-            // Otherwise the server's output is shut down once connected, after the early bytes.
+            // The server's output is shut down once connected, after the early bytes.
             return;
         }
         if (serverInputDone) {
