@@ -37,46 +37,9 @@ WARMUP=${WARMUP:-5}
 CONNECTIONS=${CONNECTIONS:-50}
 PIN=${PIN:-1}
 
-repo=$(cd "$(dirname "$0")/.." && pwd)
-TANDEM=${TANDEM:-$repo/appliance/target/tandem/bin/tandem}
-
-work=$(mktemp -d /tmp/tandem-bench-l4.XXXXXX)
-pids=()
-
-cleanup() {
-    local pid
-    for pid in "${pids[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${pids[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'echo "l4.sh: command failed at line $LINENO" >&2' ERR
-
-die() { echo "l4.sh: $*" >&2; exit 1; }
-
-# Stops one process started here (by PID) and forgets it, so cleanup never signals a recycled PID.
-stop_pid() {
-    local pid=$1 p rest=()
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    for p in "${pids[@]}"; do
-        [ "$p" = "$pid" ] || rest+=("$p")
-    done
-    pids=("${rest[@]}")
-}
-
-# CPU sets: the proxy under test on one core, the load generator and the backend on the other.
-if [ "$PIN" = 1 ] && [ "$(nproc)" -ge 2 ]; then
-    proxy_cpu=(taskset -c 1)
-    load_cpu=(taskset -c 0)
-else
-    proxy_cpu=()
-    load_cpu=()
-fi
+bench_name=l4.sh
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 install_tools() {
     local missing=()

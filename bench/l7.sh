@@ -24,35 +24,9 @@ WARMUP=${WARMUP:-10}
 CONNECTIONS=${CONNECTIONS:-50}
 PIN=${PIN:-1}
 
-repo=$(cd "$(dirname "$0")/.." && pwd)
-TANDEM=${TANDEM:-$repo/appliance/target/tandem/bin/tandem}
-
-work=$(mktemp -d /tmp/tandem-bench-l7.XXXXXX)
-pids=()
-
-cleanup() {
-    local pid
-    for pid in "${pids[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${pids[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'echo "l7.sh: command failed at line $LINENO" >&2' ERR
-
-die() { echo "l7.sh: $*" >&2; exit 1; }
-
-# CPU sets: the proxy under test on one core, the load generator and the backend on the other.
-if [ "$PIN" = 1 ] && [ "$(nproc)" -ge 2 ]; then
-    proxy_cpu=(taskset -c 1)
-    load_cpu=(taskset -c 0)
-else
-    proxy_cpu=()
-    load_cpu=()
-fi
+bench_name=l7.sh
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 install_tools() {
     local missing=()
