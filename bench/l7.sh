@@ -35,35 +35,7 @@ install_tools() {
     command -v wrk >/dev/null || missing+=(wrk)
     command -v curl >/dev/null || missing+=(curl)
     command -v taskset >/dev/null || missing+=(util-linux)
-    if [ ${#missing[@]} -gt 0 ]; then
-        echo "installing: ${missing[*]}"
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null \
-            || die "could not install ${missing[*]}"
-    fi
-}
-
-build_tandem() {
-    if [ ! -x "$TANDEM" ]; then
-        echo "building Tandem (./mvnw -q package -DskipTests)"
-        (cd "$repo" && ./mvnw -q package -DskipTests) || die "build failed"
-        [ -x "$TANDEM" ] || die "no $TANDEM after the build"
-    fi
-}
-
-# A free TCP port on 127.0.0.1 (not listening now, not handed out earlier in this run).
-used_ports=" "
-free_port() {
-    local port
-    for _ in $(seq 1 200); do
-        port=$((20000 + RANDOM % 40000))
-        case $used_ports in *" $port "*) continue ;; esac
-        if [ -z "$(ss -Htan "( sport = :$port )")" ]; then
-            used_ports+="$port "
-            echo "$port"
-            return 0
-        fi
-    done
-    die "no free port found"
+    install_packages "${missing[@]}"
 }
 
 # Waits until http://127.0.0.1:PORT/PATH answers 200 (up to 30 s).

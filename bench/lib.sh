@@ -41,3 +41,36 @@ else
     proxy_cpu=()
     load_cpu=()
 fi
+
+# Installs the Debian packages given (those a script found missing).
+install_packages() {
+    [ $# -gt 0 ] || return 0
+    echo "installing: $*"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null \
+        || die "could not install $*"
+}
+
+build_tandem() {
+    if [ ! -x "$TANDEM" ]; then
+        echo "building Tandem (./mvnw -q package -DskipTests)"
+        (cd "$repo" && ./mvnw -q package -DskipTests) || die "build failed"
+        [ -x "$TANDEM" ] || die "no $TANDEM after the build"
+    fi
+}
+
+# A free TCP port on 127.0.0.1 (not listening now, not handed out earlier in this run), below the
+# ephemeral range so that the many short connections of a run never collide with a listener.
+used_ports=" "
+free_port() {
+    local port
+    for _ in $(seq 1 200); do
+        port=$((20000 + RANDOM % 12000))
+        case $used_ports in *" $port "*) continue ;; esac
+        if [ -z "$(ss -Htan "( sport = :$port )")" ]; then
+            used_ports+="$port "
+            echo "$port"
+            return 0
+        fi
+    done
+    die "no free port found"
+}

@@ -136,7 +136,7 @@ final class Libc {
         C = LibraryLoader.create(Api.class).option(LibraryOption.SaveError, true).load("c");
         RUNTIME = Runtime.getRuntime(C);
         if (RUNTIME.addressSize() != 8) {
-            throw new UnsupportedOperationException("raw-socket I/O supports 64-bit Linux only");
+            throw new IllegalStateException("raw-socket I/O needs 64-bit Linux; this JVM has " + (8 * RUNTIME.addressSize()) + "-bit addresses");
         }
     }
 
