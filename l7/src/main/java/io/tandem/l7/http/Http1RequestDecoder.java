@@ -326,16 +326,27 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
         return 0;
     }
 
-    private boolean readHeaderLine(ByteBuf in, List<Object> out) {
-        int start = in.readerIndex();
+    /** What {@link #nextFieldLine} answers when the header or trailer section outgrew its budget. */
+    private static final int SECTION_TOO_LARGE = -2;
+
+    /**
+     * The index of the LF ending the next header or trailer line, searched only within what the section may
+     * still use; -1 when more bytes are needed, {@link #SECTION_TOO_LARGE} when the budget is spent.
+     */
+    private int nextFieldLine(ByteBuf in) {
         int readable = in.readableBytes();
         int budget = maxHeaderBytes - fieldBytes;
-        int window = Math.min(readable, budget);
-        int lf = findLineFeed(in, window);
+        int lf = findLineFeed(in, Math.min(readable, budget));
+        return lf < 0 && readable >= budget ? SECTION_TOO_LARGE : lf;
+    }
+
+    private boolean readHeaderLine(ByteBuf in, List<Object> out) {
+        int start = in.readerIndex();
+        int lf = nextFieldLine(in);
+        if (lf == SECTION_TOO_LARGE) {
+            return reject(in, out, 431, "header section too large");
+        }
         if (lf < 0) {
-            if (readable >= budget) {
-                return reject(in, out, 431, "header section too large");
-            }
             return false;
         }
         fieldBytes += lf + 1 - start;
@@ -680,14 +691,11 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
 
     private boolean readTrailerLine(ByteBuf in, List<Object> out) {
         int start = in.readerIndex();
-        int readable = in.readableBytes();
-        int budget = maxHeaderBytes - fieldBytes;
-        int window = Math.min(readable, budget);
-        int lf = findLineFeed(in, window);
+        int lf = nextFieldLine(in);
+        if (lf == SECTION_TOO_LARGE) {
+            return failBody(in, out, 431, "trailer section too large");
+        }
         if (lf < 0) {
-            if (readable >= budget) {
-                return failBody(in, out, 431, "trailer section too large");
-            }
             return false;
         }
         if (lf == start || in.getByte(lf - 1) != CR) {
