@@ -10,4 +10,14 @@ public record ForwardFor(boolean enabled, List<Cidr> except) {
 
     /** X-Forwarded-For is not touched. */
     public static final ForwardFor DISABLED = new ForwardFor(false, List.of());
+
+    /** True when {@code peer} is in an {@code except} range: a trusted proxy whose headers are kept. */
+    public boolean trusts(java.net.InetAddress peer) {
+        for (Cidr range : except) {
+            if (range.contains(peer)) {
+                return true;
+            }
+        }
+        return false;
+    }
 }

@@ -183,8 +183,7 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         ForwardFor forwardFor = connection.frontend().config().forwardfor();
         if (forwardFor.enabled()) {
             InetAddress source = connection.peer().getAddress();
-            boolean trusted = forwardFor.except().stream().anyMatch(range -> range.contains(source));
-            if (!trusted) {
+            if (!forwardFor.trusts(source)) {
                 headers.set("X-Forwarded-For", source.getHostAddress());
                 headers.set("X-Forwarded-Proto", "http");
             } else if (!headers.contains("X-Forwarded-Proto")) {
