@@ -19,7 +19,8 @@
 #   WARMUP       seconds of short-connection warm-up per proxy (default 5); the bulk warm-up is one
 #                unmeasured transfer each way per proxy
 #   CONNECTIONS  wrk concurrent connections (default 50)
-#   PIN          1 (default): proxy on CPU 1, load generator + backend on CPU 0; 0: no pinning
+#   PIN          1 (default): HAProxy and Tandem's event loop on CPU 1, load generator + backend on CPU 0
+#                (bench/lib.sh); 0: no pinning
 #   TANDEM       path of the tandem launcher (default: the one built in appliance/target)
 #   TANDEM_JAVA_OPTS  passed through to bin/tandem (extra JVM options)
 #
@@ -190,17 +191,11 @@ l4:
         s1: 127.0.0.1:$backend
 EOF
     "$TANDEM" check -c "$work/tandem-$name.yaml" >/dev/null || die "tandem check rejected $work/tandem-$name.yaml"
-    # bin/tandem execs java (and taskset execs bin/tandem), so $! is the JVM's PID.
-    "${proxy_cpu[@]}" "$TANDEM" run -c "$work/tandem-$name.yaml" >>"$work/tandem.log" 2>&1 &
+        "${tandem_cpu[@]}" "$TANDEM" run -c "$work/tandem-$name.yaml" >>"$work/tandem.log" 2>&1 &
     tandem_pid=$!
     pids+=("$tandem_pid")
     wait_listen "$tandem_port" "$tandem_pid" tandem
-    local exe
-    exe=$(readlink "/proc/$tandem_pid/exe" || true)
-    case $exe in
-        */java) ;;
-        *) die "pid $tandem_pid is $exe, not the JVM" ;;
-    esac
+    tandem_started "$tandem_pid"
 }
 
 # Peak resident set of PID in KiB (VmHWM: the kernel's high-water mark of VmRSS).
@@ -347,7 +342,7 @@ main() {
 
     echo "$(haproxy -v | head -n 1); $(iperf3 --version | head -n 1); $(wrk -v 2>&1 | head -n 1)"
     if [ ${#proxy_cpu[@]} -gt 0 ]; then
-        echo "pinning: proxies on CPU 1, load generator + backend on CPU 0"
+        echo "pinning: HAProxy and Tandem's event loop on CPU 1; load generator, backend and the JVM's other threads on CPU 0"
     else
         echo "pinning: none"
     fi

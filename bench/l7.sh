@@ -7,9 +7,11 @@
 # Environment:
 #   ROUNDS       measured rounds per proxy (default 3); rounds alternate HAProxy, Tandem, ...
 #   DURATION     seconds per measured round (default 10)
-#   WARMUP       seconds of warm-up traffic per proxy before the first round (default 10)
+#   WARMUP       seconds per warm-up run (default 10)
+#   WARMUP_RUNS  warm-up runs per proxy before the first round (default 3): each run opens and closes its
+#                connections, so the JIT has compiled the connection set-up and tear-down paths before measuring
 #   CONNECTIONS  wrk connections (default 50)
-#   PIN          1 (default): proxy on CPU 1, wrk + nginx on CPU 0; 0: no pinning
+#   PIN          1 (default): HAProxy and Tandem's event loop on CPU 1, wrk + nginx on CPU 0 (bench/lib.sh); 0: none
 #   TANDEM       path of the tandem launcher (default: the one built in appliance/target)
 #   TANDEM_JAVA_OPTS  passed through to bin/tandem (extra JVM options)
 #
@@ -21,6 +23,7 @@ set -euo pipefail
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-10}
+WARMUP_RUNS=${WARMUP_RUNS:-3}
 CONNECTIONS=${CONNECTIONS:-50}
 PIN=${PIN:-1}
 
@@ -66,7 +69,9 @@ error_log $work/nginx.log warn;
 events { worker_connections 4096; }
 http {
     access_log off;
-    keepalive_requests 100000;
+    # High enough that nginx never closes a connection during a run: Tandem pools its server connections across
+    # clients, so at 100 000 (the old setting) nginx recycled all 50 at once every ~55 s, mid-round.
+    keepalive_requests 1000000000;
     keepalive_timeout 60s;
     client_body_temp_path $work/nginx/body;
     proxy_temp_path $work/nginx/proxy;
@@ -152,17 +157,11 @@ l7:
         s1: 127.0.0.1:$nginx_port
 EOF
     "$TANDEM" check -c "$work/tandem.yaml" || die "tandem check rejected $work/tandem.yaml"
-    # bin/tandem execs java (and taskset execs bin/tandem), so $! is the JVM's PID.
-    "${proxy_cpu[@]}" "$TANDEM" run -c "$work/tandem.yaml" >>"$work/tandem.log" 2>&1 &
+        "${tandem_cpu[@]}" "$TANDEM" run -c "$work/tandem.yaml" >>"$work/tandem.log" 2>&1 &
     tandem_pid=$!
     pids+=("$tandem_pid")
     wait_http "$tandem_port" / "$tandem_pid" tandem
-    local exe
-    exe=$(readlink "/proc/$tandem_pid/exe" || true)
-    case $exe in
-        */java) ;;
-        *) die "pid $tandem_pid is $exe, not the JVM" ;;
-    esac
+    tandem_started "$tandem_pid"
 }
 
 # Peak resident set of PID in KiB (VmHWM: the kernel's high-water mark of VmRSS).
@@ -217,16 +216,18 @@ main() {
 
     echo "nginx pid $nginx_pid :$nginx_port | haproxy pid $haproxy_pid :$haproxy_port | tandem (java) pid $tandem_pid :$tandem_port"
     if [ ${#proxy_cpu[@]} -gt 0 ]; then
-        echo "pinning: proxies on CPU 1, wrk + nginx on CPU 0"
+        echo "pinning: HAProxy and Tandem's event loop on CPU 1; wrk, nginx and the JVM's other threads on CPU 0"
     else
         echo "pinning: none"
     fi
-    echo "wrk -t1 -c$CONNECTIONS -d${DURATION}s --latency, $ROUNDS rounds each, warm-up ${WARMUP}s each"
+    echo "wrk -t1 -c$CONNECTIONS -d${DURATION}s --latency, $ROUNDS rounds each, warm-up $WARMUP_RUNS x ${WARMUP}s each"
     echo
 
-    echo "warming up haproxy and tandem (${WARMUP}s each)..."
-    run_wrk "$haproxy_port" "$WARMUP" >/dev/null
-    run_wrk "$tandem_port" "$WARMUP" >/dev/null
+    echo "warming up haproxy and tandem ($WARMUP_RUNS runs of ${WARMUP}s each)..."
+    for _ in $(seq 1 "$WARMUP_RUNS"); do
+        run_wrk "$haproxy_port" "$WARMUP" >/dev/null
+        run_wrk "$tandem_port" "$WARMUP" >/dev/null
+    done
     echo
 
     local h_rps="" h_p99="" h_cpu="" t_rps="" t_p99="" t_cpu="" errors=0

@@ -34,13 +34,44 @@ stop_pid() {
 }
 
 # CPU sets: the proxy under test on one core, the load generator and the backend on the other.
+# HAProxy (nbthread 1) runs on the proxy core. Tandem's JVM starts on the load core and then its event-loop threads
+# alone move to the proxy core (pin_event_loops): the proxy core runs Tandem's data path as it runs HAProxy's one
+# thread, while the JIT compiler, GC and housekeeping threads stay with the load (their CPU time still counts in
+# Tandem's cpu_us). With the whole JVM on the proxy core, the JIT's compiles share the event loop's core and
+# stall it for 5-40 ms at a time (docs/benchmarks.md, "JIT threads on the event loop's core").
 if [ "$PIN" = 1 ] && [ "$(nproc)" -ge 2 ]; then
     proxy_cpu=(taskset -c 1)
     load_cpu=(taskset -c 0)
+    tandem_cpu=(taskset -c 0)
 else
     proxy_cpu=()
     load_cpu=()
+    tandem_cpu=()
 fi
+
+# Moves the event-loop threads (tandem-io-*) of the Tandem JVM PID to the proxy core (PIN=1 only).
+pin_event_loops() {
+    local pid=$1 task moved=0
+    [ ${#proxy_cpu[@]} -gt 0 ] || return 0
+    for task in /proc/"$pid"/task/*; do
+        case $(cat "$task/comm" 2>/dev/null) in
+            tandem-io-*) taskset -p -c 1 "${task##*/}" >/dev/null && moved=$((moved + 1)) ;;
+        esac
+    done
+    [ "$moved" -gt 0 ] || die "no event-loop thread (tandem-io-*) found in pid $pid to pin"
+    echo "tandem: $moved event-loop thread(s) pinned to CPU 1, the JVM's other threads on CPU 0"
+}
+
+# Checks that PID is the JVM (taskset execs bin/tandem, which execs java), then pins its event loops.
+tandem_started() {
+    local pid=$1 exe
+    exe=$(readlink "/proc/$pid/exe" || true)
+    case $exe in
+        */java) ;;
+        *) die "pid $pid is $exe, not the JVM" ;;
+    esac
+    pin_event_loops "$pid"
+}
 
 # Installs the Debian packages given (those a script found missing).
 install_packages() {
