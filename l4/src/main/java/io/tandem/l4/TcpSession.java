@@ -14,6 +14,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.epoll.AbstractEpollStreamChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.channel.unix.Socket;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
@@ -25,6 +26,7 @@ import io.tandem.core.balance.ServerPool;
 import io.tandem.core.config.Timeouts;
 import io.tandem.core.net.InactivityTimer;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.HashSet;
@@ -378,11 +380,32 @@ final class TcpSession implements ServerPool.AcquireCallback {
         if (!channel.isActive() || duplex.isOutputShutdown()) {
             return;
         }
-        duplex.shutdownOutput(channel.newPromise());
+        if (!sendFin(channel)) {
+            duplex.shutdownOutput(channel.voidPromise());
+        }
         // Nothing can be written to this channel any more, so its peer's EOF now ends the session: let the channel
         // close on it instead of shutting its input down (SHUT_RD after EOF costs an exception in Netty's epoll
         // transport when the peer has already closed); the session sees the close and ends both sides.
         channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
+    }
+
+    /**
+     * Shuts an epoll channel's output down through its socket when nothing is queued for it. The socket records the
+     * shutdown (the channel's {@code isOutputShutdown()} reads it there), and Netty's own {@code shutdownOutput}
+     * would also build an exception with its stack trace to fail the empty outbound buffer: once per connection,
+     * ~2% of a short connection's CPU (bench/l4.sh). False when the channel is not epoll or has bytes queued.
+     */
+    private static boolean sendFin(Channel channel) {
+        if (channel instanceof AbstractEpollStreamChannel epoll && epoll.fd() instanceof Socket socket
+                && nothingQueued(channel)) {
+            try {
+                socket.shutdown(false, true);
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return false;
     }
 
     /** True when nothing is queued for {@code channel}, or nothing more can be written to it. */
