@@ -170,8 +170,10 @@ final class TcpSession implements ServerPool.AcquireCallback {
         // (options map, resolver lookup and a listener per step): the same options, fewer allocations.
         Channel channel = tcp.newUpstreamChannel(target.socketAddress(), connectTimeout);
         channel.pipeline().addLast("tcp-server", new ServerSide());
-        // Before registration this only records the flag, so the fd is added to epoll with it (no extra MOD).
-        EpollInterestPin.pin(channel);
+        // Before registration this only records the flags, so the fd is added to epoll with them. EPOLLIN from the
+        // start: Netty re-submits the interest set when the connect completes, and reading then starts without one
+        // more EPOLL_CTL_MOD (auto-read is off until onConnected, which runs before any read event is handled).
+        EpollInterestPin.pinReading(channel);
         upstream = channel;
         ChannelFuture registered = client.eventLoop().register(channel);
         if (registered.isDone()) {
