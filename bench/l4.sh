@@ -42,109 +42,12 @@ bench_name=l4.sh
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-install_tools() {
-    local missing=()
-    command -v haproxy >/dev/null || missing+=(haproxy)
-    command -v iperf3 >/dev/null || missing+=(iperf3)
-    command -v nginx >/dev/null || missing+=(nginx)
-    command -v wrk >/dev/null || missing+=(wrk)
-    command -v curl >/dev/null || missing+=(curl)
-    command -v taskset >/dev/null || missing+=(util-linux)
-    command -v ss >/dev/null || missing+=(iproute2)
-    install_packages "${missing[@]}"
-}
-
-# Waits until something listens on 127.0.0.1:PORT (up to 30 s). Used where a test connection would
-# disturb the backend (an iperf3 server serves one test at a time).
-wait_listen() {
-    local port=$1 pid=$2 name=$3
-    for _ in $(seq 1 300); do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            tail -n 20 "$work/$name.log" >&2 || true
-            die "$name (pid $pid) exited during start-up"
-        fi
-        if [ -n "$(ss -Htln "( sport = :$port )")" ]; then
-            return 0
-        fi
-        sleep 0.1
-    done
-    die "$name did not listen on 127.0.0.1:$port"
-}
-
-# Waits until http://127.0.0.1:PORT/ answers 200 (up to 30 s).
-wait_http() {
-    local port=$1 pid=$2 name=$3
-    for _ in $(seq 1 300); do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            tail -n 20 "$work/$name.log" >&2 || true
-            die "$name (pid $pid) exited during start-up"
-        fi
-        if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/")" = 200 ]; then
-            return 0
-        fi
-        sleep 0.1
-    done
-    die "$name did not answer 200 on 127.0.0.1:$port/"
-}
-
 start_iperf() {
     iperf_port=$(free_port)
     "${load_cpu[@]}" iperf3 -s -B 127.0.0.1 -p "$iperf_port" >>"$work/iperf3.log" 2>&1 &
     iperf_pid=$!
     pids+=("$iperf_pid")
     wait_listen "$iperf_port" "$iperf_pid" iperf3
-}
-
-start_nginx() {
-    nginx_port=$(free_port)
-    nginx_status_port=$(free_port)
-    mkdir -p "$work/nginx"
-    cat >"$work/nginx/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $work/nginx/body;
-    proxy_temp_path $work/nginx/proxy;
-    fastcgi_temp_path $work/nginx/fastcgi;
-    uwsgi_temp_path $work/nginx/uwsgi;
-    scgi_temp_path $work/nginx/scgi;
-    server {
-        listen 127.0.0.1:$nginx_port;
-        location / { default_type text/plain; return 200 "hello\n"; }
-    }
-    server {
-        listen 127.0.0.1:$nginx_status_port;
-        location / { stub_status; }
-    }
-}
-EOF
-    "${load_cpu[@]}" nginx -p "$work/nginx" -e "$work/nginx.log" -c "$work/nginx/nginx.conf" \
-        >>"$work/nginx.log" 2>&1 &
-    nginx_pid=$!
-    pids+=("$nginx_pid")
-    wait_http "$nginx_port" "$nginx_pid" nginx
-}
-
-# Connections nginx has accepted so far (stub_status): one per proxied client connection.
-nginx_accepts() {
-    curl -s "http://127.0.0.1:$nginx_status_port/" | awk 'NR == 3 { print $1 }'
-}
-
-# maxconn for both proxies. HAProxy needs about 2 file descriptors per connection and refuses to
-# start when the hard limit is lower; where it cannot be raised (containers), maxconn is lowered.
-set_maxconn() {
-    ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-    local fds
-    maxconn=20000
-    fds=$(ulimit -n)
-    if [ "$fds" != unlimited ] && [ "$fds" -lt $((2 * maxconn + 100)) ]; then
-        maxconn=$(((fds - 100) / 2))
-        echo "note: open-files limit $fds: maxconn lowered from 20000 to $maxconn (both proxies)"
-    fi
 }
 
 # start_haproxy NAME BACKEND_PORT: HAProxy mode tcp, one listen section to one server.
@@ -191,21 +94,11 @@ l4:
         s1: 127.0.0.1:$backend
 EOF
     "$TANDEM" check -c "$work/tandem-$name.yaml" >/dev/null || die "tandem check rejected $work/tandem-$name.yaml"
-        "${tandem_cpu[@]}" "$TANDEM" run -c "$work/tandem-$name.yaml" >>"$work/tandem.log" 2>&1 &
+    "${tandem_cpu[@]}" "$TANDEM" run -c "$work/tandem-$name.yaml" >>"$work/tandem.log" 2>&1 &
     tandem_pid=$!
     pids+=("$tandem_pid")
     wait_listen "$tandem_port" "$tandem_pid" tandem
     tandem_started "$tandem_pid"
-}
-
-# Peak resident set of PID in KiB (VmHWM: the kernel's high-water mark of VmRSS).
-rss_of() {
-    awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"
-}
-
-# CPU time PID has used so far (user + system, all threads), in clock ticks.
-cpu_ticks_of() {
-    awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
 
 now() { date +%s.%N; }
@@ -227,32 +120,6 @@ run_iperf() {
         / receiver$/ { for (i = 2; i <= NF; i++) if ($i == "Mbits/sec") mbps = $(i - 1) }
         END { printf "%.0f\n", mbps + 0 }'
 }
-
-# Runs wrk with Connection: close against PORT for SECONDS; prints "requests_per_s errors".
-run_wrk() {
-    local port=$1 seconds=$2 out
-    out=$("${load_cpu[@]}" wrk -t1 -c"$CONNECTIONS" -d"${seconds}s" -H 'Connection: close' \
-        "http://127.0.0.1:$port/")
-    echo "$out" >>"$work/wrk.log"
-    echo "$out" | awk '
-        /^Requests\/sec:/                 { rps = $2 }
-        /Non-2xx or 3xx responses:/       { errors += $NF }
-        /Socket errors:/ {
-            for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) errors += $i + 0
-        }
-        END { printf "%.0f %d\n", rps, errors }'
-}
-
-median() {
-    tr ' ' '\n' | grep -v '^$' | sort -g | awk '
-        { v[NR] = $1 }
-        END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-ratio() { awk -v t="$1" -v h="$2" 'BEGIN { printf "%.2f", (h > 0 ? t / h : 0) }'; }
-
-verdict() { awk -v a="$1" -v b="$2" -v op="$3" 'BEGIN {
-    ok = (op == "ge") ? (a >= b) : (op == "le") ? (a <= b) : (a < b); print ok ? "PASS" : "FAIL" }'; }
 
 hz=$(getconf CLK_TCK)
 
@@ -303,8 +170,8 @@ short_phase() {
     echo "== short connections: wrk -t1 -c$CONNECTIONS -d${DURATION}s -H 'Connection: close' (one TCP connection per request)"
     echo "nginx pid $nginx_pid :$nginx_port | haproxy pid $haproxy_pid :$haproxy_port | tandem (java) pid $tandem_pid :$tandem_port"
     echo "warming up haproxy and tandem (${WARMUP}s each)..."
-    run_wrk "$haproxy_port" "$WARMUP" >/dev/null
-    run_wrk "$tandem_port" "$WARMUP" >/dev/null
+    run_wrk "$haproxy_port" "$WARMUP" -H 'Connection: close' >/dev/null
+    run_wrk "$tandem_port" "$WARMUP" -H 'Connection: close' >/dev/null
     echo
 
     printf '%-5s  %-8s  %8s  %6s  %5s  %12s  %15s\n' round proxy conn/s errors cpu% cpu_us/conn backend_conn/s
@@ -313,9 +180,9 @@ short_phase() {
         for proxy in haproxy tandem; do
             if [ "$proxy" = haproxy ]; then port=$haproxy_port; pid=$haproxy_pid; else port=$tandem_port; pid=$tandem_pid; fi
             a0=$(nginx_accepts); c0=$(cpu_ticks_of "$pid")
-            result=$(run_wrk "$port" "$DURATION")
+            result=$(run_wrk "$port" "$DURATION" -H 'Connection: close')
             a1=$(nginx_accepts); c1=$(cpu_ticks_of "$pid")
-            read -r rps err <<<"$result"
+            read -r rps _ err <<<"$result"
             short_errors=$((short_errors + err))
             util=$(awk -v t=$((c1 - c0)) -v hz="$hz" -v d="$DURATION" 'BEGIN { printf "%.0f", t / hz / d * 100 }')
             us_conn=$(awk -v t=$((c1 - c0)) -v hz="$hz" -v n="$rps" -v d="$DURATION" \
@@ -331,9 +198,9 @@ short_phase() {
 }
 
 main() {
-    install_tools
+    require_tools haproxy:haproxy iperf3:iperf3 nginx:nginx wrk:wrk curl:curl taskset:util-linux ss:iproute2
     build_tandem
-    set_maxconn
+    set_maxconn "both proxies"
     cd "$work"
 
     haproxy_up_gbps="" haproxy_down_gbps="" tandem_up_gbps="" tandem_down_gbps=""

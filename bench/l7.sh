@@ -31,87 +31,9 @@ bench_name=l7.sh
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-install_tools() {
-    local missing=()
-    command -v haproxy >/dev/null || missing+=(haproxy)
-    command -v nginx >/dev/null || missing+=(nginx)
-    command -v wrk >/dev/null || missing+=(wrk)
-    command -v curl >/dev/null || missing+=(curl)
-    command -v taskset >/dev/null || missing+=(util-linux)
-    install_packages "${missing[@]}"
-}
-
-# Waits until http://127.0.0.1:PORT/PATH answers 200 (up to 30 s).
-wait_http() {
-    local port=$1 path=${2:-/} pid=$3 name=$4
-    for _ in $(seq 1 300); do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            tail -n 20 "$work/$name.log" >&2 || true
-            die "$name (pid $pid) exited during start-up"
-        fi
-        if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$path")" = 200 ]; then
-            return 0
-        fi
-        sleep 0.1
-    done
-    die "$name did not answer 200 on 127.0.0.1:$port$path"
-}
-
-start_nginx() {
-    nginx_port=$(free_port)
-    nginx_status_port=$(free_port)
-    mkdir -p "$work/nginx"
-    cat >"$work/nginx/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    # High enough that nginx never closes a connection during a run: Tandem pools its server connections across
-    # clients, so at 100 000 (the old setting) nginx recycled all 50 at once every ~55 s, mid-round.
-    keepalive_requests 1000000000;
-    keepalive_timeout 60s;
-    client_body_temp_path $work/nginx/body;
-    proxy_temp_path $work/nginx/proxy;
-    fastcgi_temp_path $work/nginx/fastcgi;
-    uwsgi_temp_path $work/nginx/uwsgi;
-    scgi_temp_path $work/nginx/scgi;
-    server {
-        listen 127.0.0.1:$nginx_port;
-        location / { default_type text/plain; return 200 "hello\n"; }
-    }
-    server {
-        listen 127.0.0.1:$nginx_status_port;
-        location / { stub_status; }
-    }
-}
-EOF
-    "${load_cpu[@]}" nginx -p "$work/nginx" -e "$work/nginx.log" -c "$work/nginx/nginx.conf" \
-        >>"$work/nginx.log" 2>&1 &
-    nginx_pid=$!
-    pids+=("$nginx_pid")
-    wait_http "$nginx_port" / "$nginx_pid" nginx
-}
-
-# Connections nginx has accepted so far (from stub_status): tells whether a proxy reuses
-# its server-side connections.
-nginx_accepts() {
-    curl -s "http://127.0.0.1:$nginx_status_port/" | awk 'NR == 3 { print $1 }'
-}
-
 start_haproxy() {
     haproxy_port=$(free_port)
-    # HAProxy needs about 2 file descriptors per connection and refuses to start when the hard
-    # limit is lower; where it cannot be raised (containers), maxconn is lowered to fit.
-    ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-    local fds maxconn=20000
-    fds=$(ulimit -n)
-    if [ "$fds" != unlimited ] && [ "$fds" -lt $((2 * maxconn + 100)) ]; then
-        maxconn=$(((fds - 100) / 2))
-        echo "note: open-files limit $fds: haproxy maxconn lowered from 20000 to $maxconn"
-    fi
+    set_maxconn haproxy
     cat >"$work/haproxy.cfg" <<EOF
 global
     nbthread 1
@@ -137,7 +59,7 @@ EOF
     "${proxy_cpu[@]}" haproxy -f "$work/haproxy.cfg" -db >>"$work/haproxy.log" 2>&1 &
     haproxy_pid=$!
     pids+=("$haproxy_pid")
-    wait_http "$haproxy_port" / "$haproxy_pid" haproxy
+    wait_http "$haproxy_port" "$haproxy_pid" haproxy
 }
 
 start_tandem() {
@@ -160,57 +82,20 @@ EOF
         "${tandem_cpu[@]}" "$TANDEM" run -c "$work/tandem.yaml" >>"$work/tandem.log" 2>&1 &
     tandem_pid=$!
     pids+=("$tandem_pid")
-    wait_http "$tandem_port" / "$tandem_pid" tandem
+    wait_http "$tandem_port" "$tandem_pid" tandem
     tandem_started "$tandem_pid"
 }
 
-# Peak resident set of PID in KiB (VmHWM: the kernel's high-water mark of VmRSS).
-rss_of() {
-    awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"
-}
-
-# CPU time PID has used so far (user + system, all threads), in clock ticks.
-cpu_ticks_of() {
-    awk '{ print $14 + $15 }' "/proc/$1/stat"
-}
-
-# Runs wrk against PORT for SECONDS; prints "rps p99_ms errors".
-run_wrk() {
-    local port=$1 seconds=$2 out
-    out=$("${load_cpu[@]}" wrk -t1 -c"$CONNECTIONS" -d"${seconds}s" --latency "http://127.0.0.1:$port/")
-    echo "$out" >>"$work/wrk.log"
-    echo "$out" | awk '
-        function ms(v) {
-            if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
-            if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
-            if (v ~ /m$/)  return substr(v, 1, length(v) - 1) * 60000
-            if (v ~ /s$/)  return substr(v, 1, length(v) - 1) * 1000
-            return v
-        }
-        /^Requests\/sec:/                 { rps = $2 }
-        $1 == "99%"                       { p99 = ms($2) }
-        /Non-2xx or 3xx responses:/       { errors += $NF }
-        /Socket errors:/ {
-            for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) errors += $i + 0
-        }
-        END { printf "%.0f %.3f %d\n", rps, p99, errors }'
-}
-
-median() {
-    tr ' ' '\n' | grep -v '^$' | sort -g | awk '
-        { v[NR] = $1 }
-        END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-verdict() { awk -v a="$1" -v b="$2" -v op="$3" 'BEGIN {
-    ok = (op == "ge") ? (a >= b) : (op == "le") ? (a <= b) : (a < b); print ok ? "PASS" : "FAIL" }'; }
-
 main() {
-    install_tools
+    require_tools haproxy:haproxy nginx:nginx wrk:wrk curl:curl taskset:util-linux
     build_tandem
     cd "$work"
 
-    start_nginx
+    # keepalive_requests high enough that nginx never closes a connection during a run: Tandem pools its server
+    # connections across clients, so at 100 000 (the old setting) nginx recycled all 50 at once every ~55 s,
+    # mid-round.
+    start_nginx "    keepalive_requests 1000000000;
+    keepalive_timeout 60s;"
     start_haproxy
     start_tandem
 
@@ -225,8 +110,8 @@ main() {
 
     echo "warming up haproxy and tandem ($WARMUP_RUNS runs of ${WARMUP}s each)..."
     for _ in $(seq 1 "$WARMUP_RUNS"); do
-        run_wrk "$haproxy_port" "$WARMUP" >/dev/null
-        run_wrk "$tandem_port" "$WARMUP" >/dev/null
+        run_wrk "$haproxy_port" "$WARMUP" --latency >/dev/null
+        run_wrk "$tandem_port" "$WARMUP" --latency >/dev/null
     done
     echo
 
@@ -243,7 +128,7 @@ main() {
                 port=$tandem_port; pid=$tandem_pid
             fi
             before=$(nginx_accepts); cpu0=$(cpu_ticks_of "$pid")
-            result=$(run_wrk "$port" "$DURATION")
+            result=$(run_wrk "$port" "$DURATION" --latency)
             after=$(nginx_accepts); cpu1=$(cpu_ticks_of "$pid")
             read -r rps p99 err <<<"$result"
             errors=$((errors + err))

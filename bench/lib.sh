@@ -105,3 +105,144 @@ free_port() {
     done
     die "no free port found"
 }
+
+# require_tools COMMAND:PACKAGE...: installs the package of each command that is missing.
+require_tools() {
+    local pair missing=()
+    for pair in "$@"; do
+        command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
+    done
+    install_packages "${missing[@]}"
+}
+
+# wait_until PID NAME WHAT CHECK...: runs CHECK every 0.1 s until it succeeds (up to 30 s). Dies with the tail of
+# $work/NAME.log if PID exits first, or with "NAME did not WHAT" when the time is up.
+wait_until() {
+    local pid=$1 name=$2 what=$3
+    shift 3
+    for _ in $(seq 1 300); do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            tail -n 20 "$work/$name.log" >&2 || true
+            die "$name (pid $pid) exited during start-up"
+        fi
+        if "$@"; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    die "$name did not $what"
+}
+
+listening() { [ -n "$(ss -Htln "( sport = :$1 )")" ]; }
+answers_200() { [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/")" = 200 ]; }
+
+# wait_listen PORT PID NAME: something listens on 127.0.0.1:PORT. For backends a test connection would disturb
+# (an iperf3 server serves one test at a time).
+wait_listen() { wait_until "$2" "$3" "listen on 127.0.0.1:$1" listening "$1"; }
+
+# wait_http PORT PID NAME: http://127.0.0.1:PORT/ answers 200.
+wait_http() { wait_until "$2" "$3" "answer 200 on 127.0.0.1:$1/" answers_200 "$1"; }
+
+# start_nginx [DIRECTIVES]: one nginx worker on the load CPU answering 200 "hello\n" on $nginx_port, with
+# stub_status on $nginx_status_port; DIRECTIVES go into its http block.
+start_nginx() {
+    nginx_port=$(free_port)
+    nginx_status_port=$(free_port)
+    mkdir -p "$work/nginx"
+    cat >"$work/nginx/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+${1:-}
+    client_body_temp_path $work/nginx/body;
+    proxy_temp_path $work/nginx/proxy;
+    fastcgi_temp_path $work/nginx/fastcgi;
+    uwsgi_temp_path $work/nginx/uwsgi;
+    scgi_temp_path $work/nginx/scgi;
+    server {
+        listen 127.0.0.1:$nginx_port;
+        location / { default_type text/plain; return 200 "hello\n"; }
+    }
+    server {
+        listen 127.0.0.1:$nginx_status_port;
+        location / { stub_status; }
+    }
+}
+CONF
+    "${load_cpu[@]}" nginx -p "$work/nginx" -e "$work/nginx.log" -c "$work/nginx/nginx.conf" \
+        >>"$work/nginx.log" 2>&1 &
+    nginx_pid=$!
+    pids+=("$nginx_pid")
+    wait_http "$nginx_port" "$nginx_pid" nginx
+}
+
+# Connections nginx has accepted so far (stub_status): whether a proxy reuses its server-side connections, or
+# opens one per client connection.
+nginx_accepts() {
+    curl -s "http://127.0.0.1:$nginx_status_port/" | awk 'NR == 3 { print $1 }'
+}
+
+# set_maxconn WHO: $maxconn, 20000 unless the open-files limit is too low for it. HAProxy needs about 2 file
+# descriptors per connection and refuses to start when the hard limit is lower; where it cannot be raised
+# (containers), maxconn is lowered to fit.
+set_maxconn() {
+    ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+    local fds
+    maxconn=20000
+    fds=$(ulimit -n)
+    if [ "$fds" != unlimited ] && [ "$fds" -lt $((2 * maxconn + 100)) ]; then
+        maxconn=$(((fds - 100) / 2))
+        echo "note: open-files limit $fds: maxconn lowered from 20000 to $maxconn ($1)"
+    fi
+}
+
+# run_wrk PORT SECONDS [WRK OPTIONS...]: wrk -t1 -c$CONNECTIONS on the load CPU; prints "rps p99_ms errors"
+# (p99 is 0 without --latency; errors are non-2xx/3xx answers and socket errors).
+run_wrk() {
+    local port=$1 seconds=$2 out
+    shift 2
+    out=$("${load_cpu[@]}" wrk -t1 -c"$CONNECTIONS" -d"${seconds}s" "$@" "http://127.0.0.1:$port/")
+    echo "$out" >>"$work/wrk.log"
+    echo "$out" | awk '
+        function ms(v) {
+            if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
+            if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
+            if (v ~ /m$/)  return substr(v, 1, length(v) - 1) * 60000
+            if (v ~ /s$/)  return substr(v, 1, length(v) - 1) * 1000
+            return v
+        }
+        /^Requests\/sec:/                 { rps = $2 }
+        $1 == "99%"                       { p99 = ms($2) }
+        /Non-2xx or 3xx responses:/       { errors += $NF }
+        /Socket errors:/ {
+            for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) errors += $i + 0
+        }
+        END { printf "%.0f %.3f %d\n", rps, p99, errors }'
+}
+
+# Peak resident set of PID in KiB (VmHWM: the kernel's high-water mark of VmRSS).
+rss_of() {
+    awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"
+}
+
+# CPU time PID has used so far (user + system, all threads), in clock ticks.
+cpu_ticks_of() {
+    awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
+# The median of the numbers on stdin (whitespace-separated).
+median() {
+    tr ' ' '\n' | grep -v '^$' | sort -g | awk '
+        { v[NR] = $1 }
+        END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+ratio() { awk -v t="$1" -v h="$2" 'BEGIN { printf "%.2f", (h > 0 ? t / h : 0) }'; }
+
+# verdict A B ge|le|lt: PASS or FAIL.
+verdict() { awk -v a="$1" -v b="$2" -v op="$3" 'BEGIN {
+    ok = (op == "ge") ? (a >= b) : (op == "le") ? (a <= b) : (a < b); print ok ? "PASS" : "FAIL" }'; }
