@@ -37,14 +37,15 @@ ADVERT=${ADVERT:-100}
 BLOCK=${BLOCK:-5}
 STABLE=${STABLE:-1000}
 
-repo=$(cd "$(dirname "$0")/.." && pwd)
-TANDEM=${TANDEM:-$repo/appliance/target/tandem/bin/tandem}
 KEEPALIVED=/usr/sbin/keepalived
 VIP=198.18.0.100
 PRIORITY=100
 VRID=51
 
-die() { echo "failover.sh: $*" >&2; exit 1; }
+bench_name=failover.sh
+PIN=0 # no CPU sets: the nodes run in their own namespaces
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 case $ROUNDS$ADVERT$BLOCK$STABLE in *[!0-9]*) die "ROUNDS, ADVERT, BLOCK and STABLE are whole numbers" ;; esac
 [ "$ROUNDS" -ge 1 ] && [ "$BLOCK" -ge 1 ] || die "ROUNDS and BLOCK must be >= 1"
@@ -56,11 +57,10 @@ ns_br=tdmfo-$id-br
 ns_a=tdmfo-$id-a
 ns_b=tdmfo-$id-b
 ns_c=tdmfo-$id-c
-work=$(mktemp -d /tmp/tandem-bench-failover.XXXXXX)
 namespaces=()
-pids=()          # every process started here, stopped by PID on exit
 declare -A daemon_pid daemon_log
 
+# Replaces lib.sh's cleanup (its EXIT trap calls this one): keepalived's children and the namespaces too.
 cleanup() {
     local pid ns i
     for pid in "${pids[@]}"; do
@@ -80,29 +80,10 @@ cleanup() {
     done
     rm -rf "$work"
 }
-trap cleanup EXIT
-trap 'echo "failover.sh: command failed at line $LINENO" >&2' ERR
 
 install_tools() {
-    local missing=()
-    [ -x "$KEEPALIVED" ] || missing+=(keepalived)
-    command -v ip >/dev/null || missing+=(iproute2)
-    command -v curl >/dev/null || missing+=(curl)
-    command -v python3 >/dev/null || missing+=(python3)
-    if [ ${#missing[@]} -gt 0 ]; then
-        echo "installing: ${missing[*]}"
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null \
-            || die "could not install ${missing[*]}"
-    fi
+    require_tools keepalived:keepalived ip:iproute2 curl:curl python3:python3
     [ -x "$KEEPALIVED" ] || die "no $KEEPALIVED after installing keepalived"
-}
-
-build_tandem() {
-    if [ ! -x "$TANDEM" ]; then
-        echo "building Tandem (./mvnw -q package -DskipTests)"
-        (cd "$repo" && ./mvnw -q package -DskipTests) || die "build failed"
-        [ -x "$TANDEM" ] || die "no $TANDEM after the build"
-    fi
 }
 
 # Starts "$@" in the background, output to $log; its PID in $started.
