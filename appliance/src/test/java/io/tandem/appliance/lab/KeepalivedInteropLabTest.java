@@ -50,11 +50,7 @@ class KeepalivedInteropLabTest {
             d.close();
         }
         daemons.clear();
-        for (Node n : List.of(lab.a(), lab.b())) {
-            if (lab.holdsVip(n)) {
-                lab.ipOk(n.ns(), "addr", "del", Lab.VIP + "/24", "dev", Lab.IFACE);
-            }
-        }
+        lab.dropAddress(Lab.VIP);
     }
 
     private Child tandem(Node node, int priority, int version) {

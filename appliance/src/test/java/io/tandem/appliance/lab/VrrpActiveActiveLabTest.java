@@ -50,13 +50,8 @@ class VrrpActiveActiveLabTest {
     @AfterEach
     void stopDaemons() {
         daemons.forEach(Child::close);
-        for (Node n : List.of(lab.a(), lab.b())) {
-            for (String vip : List.of(VIP_1, VIP_2)) {
-                if (lab.holds(n, vip)) {
-                    lab.ipOk(n.ns(), "addr", "del", vip + "/24", "dev", Lab.IFACE);
-                }
-            }
-        }
+        lab.dropAddress(VIP_1);
+        lab.dropAddress(VIP_2);
     }
 
     /** VI_1 (vrid 51, .100) at {@code p1} and VI_2 (vrid 52, .101) at {@code p2}; {@code extra} appended. */

@@ -54,11 +54,7 @@ class VrrpPairLabTest {
     @AfterEach
     void stopDaemons() {
         daemons.forEach(Child::close);
-        for (Node n : List.of(lab.a(), lab.b())) {
-            if (lab.holdsVip(n)) {
-                lab.ipOk(n.ns(), "addr", "del", Lab.VIP + "/24", "dev", Lab.IFACE);
-            }
-        }
+        lab.dropAddress(Lab.VIP);
     }
 
     static String config(String name, int priority, int version, String advert) {

@@ -216,6 +216,15 @@ public final class Lab implements AutoCloseable {
         return ipOk(node.ns(), "-o", "-4", "addr", "show", "dev", IFACE).contains(" " + ip + "/");
     }
 
+    /** Removes {@code ip} from the pair nodes' eth0 where a stopped daemon left it, so the next test starts clean. */
+    public void dropAddress(String ip) {
+        for (Node node : List.of(a(), b())) {
+            if (holds(node, ip)) {
+                ipOk(node.ns(), "addr", "del", ip + "/24", "dev", IFACE);
+            }
+        }
+    }
+
     /** The MAC of the node's eth0, lower case with colons. */
     public String mac(Node node) {
         Matcher m = Pattern.compile("link/ether ([0-9a-f:]{17})").matcher(ipOk(node.ns(), "link", "show", IFACE));
