@@ -51,12 +51,16 @@ fi
 
 # Moves the event-loop threads (tandem-io-*) of the Tandem JVM PID to the proxy core (PIN=1 only).
 pin_event_loops() {
-    local pid=$1 task moved=0
+    local pid=$1 task moved=0 tries=0
     [ ${#proxy_cpu[@]} -gt 0 ] || return 0
-    for task in /proc/"$pid"/task/*; do
-        case $(cat "$task/comm" 2>/dev/null) in
-            tandem-io-*) taskset -p -c 1 "${task##*/}" >/dev/null && moved=$((moved + 1)) ;;
-        esac
+    # The port can be open a moment before the loop thread that serves it has started.
+    while [ "$moved" -eq 0 ] && [ "$tries" -lt 50 ]; do
+        for task in /proc/"$pid"/task/*; do
+            case $(cat "$task/comm" 2>/dev/null) in
+                tandem-io-*) taskset -p -c 1 "${task##*/}" >/dev/null && moved=$((moved + 1)) ;;
+            esac
+        done
+        [ "$moved" -gt 0 ] || { tries=$((tries + 1)); sleep 0.1; }
     done
     [ "$moved" -gt 0 ] || die "no event-loop thread (tandem-io-*) found in pid $pid to pin"
     echo "tandem: $moved event-loop thread(s) pinned to CPU 1, the JVM's other threads on CPU 0"

@@ -35,13 +35,18 @@ interface RunningService {
 
     /** Binds and waits; a failure becomes an {@link IOException} an operator can act on. */
     static Channel bind(ServiceRuntime service, Supplier<ChannelFuture> binding) throws IOException {
-        HostPort address = service.config().listen().address();
         try {
             return binding.get().syncUninterruptibly().channel();
         } catch (Exception e) {
-            throw new IOException("service " + service.name() + ": cannot listen on "
-                    + service.config().protocol().name().toLowerCase(java.util.Locale.ROOT) + " " + address + ": "
-                    + e.getMessage() + " (is another process using the port, or is the address not local?)", e);
+            throw cannotListen(service, e);
         }
+    }
+
+    /** The error for a service whose socket could not be opened, naming the service, the address and the cause. */
+    static IOException cannotListen(ServiceRuntime service, Exception cause) {
+        HostPort address = service.config().listen().address();
+        return new IOException("service " + service.name() + ": cannot listen on "
+                + service.config().protocol().name().toLowerCase(java.util.Locale.ROOT) + " " + address + ": "
+                + cause.getMessage() + " (is another process using the port, or is the address not local?)", cause);
     }
 }

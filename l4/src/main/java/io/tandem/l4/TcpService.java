@@ -1,84 +1,62 @@
 package io.tandem.l4;
 
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelConfig;
-import io.netty.channel.ChannelFactory;
-import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.ChannelPipeline;
-import io.netty.channel.ReflectiveChannelFactory;
-import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.socket.SocketProtocolFamily;
-import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
-import io.tandem.core.net.EpollInterestPin;
+import io.netty.channel.IoEvent;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoRegistration;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoOps;
+import io.netty.channel.epoll.LinuxSocket;
+import io.netty.channel.unix.Errors;
+import io.netty.channel.unix.FileDescriptor;
+import io.netty.channel.unix.NativeInetAddress;
 import io.tandem.core.net.EventLoops;
 
 import java.io.IOException;
-import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A TCP service's listener on the shared event loops, its sessions, and its {@code maxconn}: at the limit the
- * listener stops accepting (new clients wait in the kernel's backlog, as in HAProxy) and resumes below it.
+ * A TCP service's listening socket on one of the shared event loops, its sessions, and its {@code maxconn}: at the
+ * limit the listener stops accepting (new clients wait in the kernel's backlog, as in HAProxy) and resumes below it.
+ * Accepted connections are spread over the event loops; each session lives on the loop it was given.
  */
 final class TcpService implements RunningService {
     private static final System.Logger LOG = System.getLogger(TcpService.class.getName());
-    /** Large enough to keep a fast stream moving between two wake-ups, small enough to bound memory per session. */
-    static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(128 * 1024, 512 * 1024);
-
-    /** Pins every accepted channel's epoll interest (see {@link EpollInterestPin}) before it is registered. */
-    private static final ChannelHandler PIN_ACCEPTED = new PinAccepted();
+    private static final int BACKLOG = 4096;
+    /** Connections taken per wake-up before the listener's loop serves its other sockets (HAProxy: maxaccept 64). */
+    private static final int ACCEPTS_PER_EVENT = 64;
+    /** How long accepting stops when the process is out of descriptors or memory, so the loop does not spin. */
+    private static final long OUT_OF_RESOURCES_PAUSE_MILLIS = 100;
+    private static final int EPOLLIN = 0x001;
+    /** Accepted by epoll, never raised by a socket: the paused listener's interest set (never empty, see below). */
+    private static final int EPOLLMSG = 0x400;
+    /** accept(2) errors that say the process or the system is out of descriptors or memory (negative errno). */
+    private static final Set<Integer> OUT_OF_RESOURCES = Set.of(-24 /* EMFILE */, -23 /* ENFILE */,
+            -105 /* ENOBUFS */, -12 /* ENOMEM */);
+    private static final int SOL_IP = 0;
+    private static final int IP_FREEBIND = 15;
 
     private final ServiceRuntime service;
     private final EventLoops loops;
     private final int maxConnections;
-    private final ChannelFactory<? extends Channel> upstreamChannels;
     private final Set<TcpSession> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger active = new AtomicInteger();
-    private volatile Channel listener;
-    private volatile boolean acceptPaused;
+    private volatile Listener listener;
+    private volatile boolean closed;
 
     TcpService(ServiceRuntime service, EventLoops loops, int maxConnections) {
         this.service = service;
         this.loops = loops;
         this.maxConnections = maxConnections;
-        this.upstreamChannels = new ReflectiveChannelFactory<>(loops.socketChannelClass());
-    }
-
-    /**
-     * A new, unregistered channel to a server, configured as the relay needs it: nothing read until the session
-     * asks, half-close allowed, the session's write-buffer water marks, {@code connectTimeoutMillis}. TCP_NODELAY
-     * is on by Netty's default.
-     */
-    Channel newUpstreamChannel(InetSocketAddress target, int connectTimeoutMillis) {
-        // An IPv4 server gets an IPv4 socket on epoll: Netty's default is a dual-stack IPv6 socket (one more
-        // setsockopt, v4-mapped addresses).
-        Channel channel = loops.isEpoll() && target.getAddress() instanceof Inet4Address
-                ? new EpollSocketChannel(SocketProtocolFamily.INET) : upstreamChannels.newChannel();
-        ChannelConfig config = channel.config();
-        config.setConnectTimeoutMillis(connectTimeoutMillis);
-        config.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-        config.setAutoRead(false);
-        config.setWriteBufferWaterMark(WATER_MARK);
-        return channel;
     }
 
     ServiceRuntime service() {
         return service;
-    }
-
-    EventLoops loops() {
-        return loops;
     }
 
     boolean acceptProxy() {
@@ -87,69 +65,64 @@ final class TcpService implements RunningService {
 
     @Override
     public void start() throws IOException {
-        InetSocketAddress bindAddress = RunningService.socketAddress(service);
-        ServerBootstrap bootstrap = loops.allowNonLocalBind(new ServerBootstrap()).group(loops.group());
-        if (loops.isEpoll() && bindAddress.getAddress() instanceof Inet4Address) {
-            // An IPv4 listen gets an IPv4 socket, and so do the connections it accepts (no dual-stack IPv6 socket).
-            bootstrap.channelFactory(() -> new EpollServerSocketChannel(SocketProtocolFamily.INET));
-        } else {
-            bootstrap.channel(loops.serverChannelClass());
+        if (!loops.isEpoll()) {
+            throw new IOException("service " + service.name() + ": TCP services need Linux's native epoll transport, "
+                    + "which did not load (" + Epoll.unavailabilityCause() + ")");
         }
-        bootstrap
-                .option(ChannelOption.SO_BACKLOG, 4096)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                // Ahead of ServerBootstrap's acceptor: pins each accepted channel before its registration, so the fd
-                // is added to epoll with the pin bit instead of being modified once more when the session connects.
-                .handler(PIN_ACCEPTED)
-                // No TCP_NODELAY option: Netty's socket configs (epoll and NIO) enable it by default on Linux, and
-                // setting it again is one more setsockopt per connection.
-                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                // A client is read from the start (early bytes wait in the session, bounded, until its server is
-                // connected); on accept-proxy the decoder asks for the header itself, and reads stop after it until
-                // the server is connected.
-                .childOption(ChannelOption.AUTO_READ, !acceptProxy())
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ChannelPipeline pipeline = ch.pipeline();
-                        if (acceptProxy()) {
-                            pipeline.addLast("proxy-decoder", new HAProxyMessageDecoder());
-                        }
-                        // Named: no generated name (a per-thread cache lookup and a duplicate scan) per connection.
-                        pipeline.addLast("tcp-client", new TcpSession(TcpService.this, ch).clientHandler());
-                    }
-                });
-        listener = RunningService.bind(service, () -> bootstrap.bind(bindAddress));
+        InetSocketAddress bindAddress = RunningService.socketAddress(service);
+        IoEventLoop loop = (IoEventLoop) loops.group().next();
+        LinuxSocket socket = LinuxSocket.newSocketStream(bindAddress.getAddress() instanceof Inet6Address);
+        try {
+            socket.setReuseAddress(true);
+            // A VRRP backup listens on the VIP before it holds it, without net.ipv4.ip_nonlocal_bind.
+            socket.setIntOpt(SOL_IP, IP_FREEBIND, 1);
+            // Accepted sockets inherit TCP_NODELAY from the listener: no setsockopt per connection.
+            socket.setTcpNoDelay(true);
+            socket.bind(bindAddress);
+            socket.listen(BACKLOG);
+        } catch (IOException e) {
+            socket.close();
+            throw RunningService.cannotListen(service, e);
+        }
+        Listener started = new Listener(loop, socket, bindAddress.getAddress().isAnyLocalAddress());
+        try {
+            started.registration = loop.register(started).syncUninterruptibly().getNow();
+            started.registration.submit(EpollIoOps.valueOf(EPOLLIN));
+        } catch (RuntimeException e) {
+            socket.close();
+            throw RunningService.cannotListen(service, e);
+        }
+        listener = started;
         LOG.log(System.Logger.Level.INFO, "service " + service.name() + " listening on tcp "
                 + service.config().listen().address() + (acceptProxy() ? " (accept-proxy)" : ""));
     }
 
-    void sessionStarted(TcpSession session) {
-        sessions.add(session);
-        service.counters().opened();
-        if (active.incrementAndGet() >= maxConnections) {
-            pauseAccepting(true);
+    private void startSession(IoEventLoop loop, LinuxSocket socket, InetSocketAddress client,
+            InetSocketAddress destination) {
+        if (closed) {
+            closeQuietly(socket);
+            endConnection();
+            return;
         }
+        TcpSession session = new TcpSession(this, loop, socket, client, destination);
+        sessions.add(session);
+        session.start();
     }
 
     void sessionEnded(TcpSession session) {
         if (sessions.remove(session)) {
-            service.counters().closed();
-            if (active.decrementAndGet() < maxConnections && acceptPaused) {
-                pauseAccepting(false);
-            }
+            endConnection();
         }
     }
 
-    private synchronized void pauseAccepting(boolean pause) {
-        boolean shouldPause = active.get() >= maxConnections;
-        Channel current = listener;
-        if (pause != shouldPause || acceptPaused == pause || current == null) {
-            return;
+    private void endConnection() {
+        service.counters().closed();
+        if (active.decrementAndGet() < maxConnections) {
+            Listener current = listener;
+            if (current != null && current.paused) {
+                current.loop.execute(current::resumeIfBelowLimit);
+            }
         }
-        acceptPaused = pause;
-        current.config().setAutoRead(!pause);
     }
 
     void warnBadProxyHeader(SocketAddress peer) {
@@ -159,17 +132,21 @@ final class TcpService implements RunningService {
 
     @Override
     public void stopAccepting() {
-        Channel current = listener;
+        Listener current = listener;
         listener = null;
         if (current != null) {
-            current.close().syncUninterruptibly();
+            if (current.loop.inEventLoop()) {
+                current.closeNow();
+            } else {
+                current.loop.submit(current::closeNow).syncUninterruptibly();
+            }
         }
     }
 
     @Override
     public InetSocketAddress localAddress() {
-        Channel current = listener;
-        return current == null ? null : (InetSocketAddress) current.localAddress();
+        Listener current = listener;
+        return current == null ? null : current.address;
     }
 
     @Override
@@ -179,22 +156,120 @@ final class TcpService implements RunningService {
 
     @Override
     public void closeAll() {
+        closed = true;
         stopAccepting();
         for (TcpSession session : sessions) {
-            session.client().eventLoop().execute(session::abort);
+            session.loop().execute(session::abort);
         }
     }
 
-    @ChannelHandler.Sharable
-    private static final class PinAccepted extends ChannelInboundHandlerAdapter {
+    private static void closeQuietly(FileDescriptor socket) {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // Already closed: nothing to release.
+        }
+    }
+
+    /** The listening socket, registered with its loop's epoll (level-triggered: a connection left is reported again). */
+    private final class Listener extends RegisteredSocket {
+        final IoEventLoop loop;
+        final InetSocketAddress address;
+        /** The address clients reach, when the listen names one; null for a wildcard (asked per connection). */
+        final InetSocketAddress fixedDestination;
+        /** Filled by accept: the length, then the client's address and port. */
+        private final byte[] acceptedAddress = new byte[26];
+        volatile boolean paused;
+        private long lastOutOfResourcesLogNanos = System.nanoTime() - TimeUnit.MINUTES.toNanos(1);
+
+        Listener(IoEventLoop loop, LinuxSocket socket, boolean wildcard) {
+            super(socket);
+            this.loop = loop;
+            this.address = socket.localAddress();
+            this.fixedDestination = wildcard ? null : address;
+        }
+
         @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof Channel child) {
-                // With EPOLLIN as well: the client is read at once (auto-read, or the PROXY decoder's first read),
-                // so the fd is added to epoll with it instead of being modified right after.
-                EpollInterestPin.pinReading(child);
+        public void handle(IoRegistration registration, IoEvent event) {
+            for (int i = 0; i < ACCEPTS_PER_EVENT && socket.isOpen(); i++) {
+                if (active.get() >= maxConnections) {
+                    pause();
+                    return;
+                }
+                int fd;
+                try {
+                    fd = socket.accept(acceptedAddress);
+                } catch (IOException e) {
+                    acceptFailed(e);
+                    return;
+                }
+                if (fd < 0) {
+                    return;
+                }
+                accepted(fd);
             }
-            ctx.fireChannelRead(msg);
+        }
+
+        private void accepted(int fd) {
+            LinuxSocket client = LinuxSocket.newSocket(fd);
+            InetSocketAddress peer = NativeInetAddress.address(acceptedAddress, 1, acceptedAddress[0]);
+            active.incrementAndGet();
+            service.counters().opened();
+            IoEventLoop target = (IoEventLoop) loops.group().next();
+            if (target.inEventLoop()) {
+                startSession(target, client, peer, fixedDestination);
+            } else {
+                target.execute(() -> startSession(target, client, peer, fixedDestination));
+            }
+        }
+
+        private void acceptFailed(IOException e) {
+            if (e instanceof Errors.NativeIoException nativeError && OUT_OF_RESOURCES.contains(nativeError.expectedErr())) {
+                // The connection stays in the backlog; accepting again at once would spin on it.
+                long now = System.nanoTime();
+                if (now - lastOutOfResourcesLogNanos > TimeUnit.MINUTES.toNanos(1)) {
+                    lastOutOfResourcesLogNanos = now;
+                    LOG.log(System.Logger.Level.WARNING, "service " + service.name() + ": cannot accept ("
+                            + e.getMessage() + "), pausing " + OUT_OF_RESOURCES_PAUSE_MILLIS + "ms with " + active.get()
+                            + " connections open: lower maxconn or raise the open-files limit (LimitNOFILE)");
+                }
+                setInterest(EPOLLMSG);
+                loop.schedule(() -> setInterest(EPOLLIN), OUT_OF_RESOURCES_PAUSE_MILLIS, TimeUnit.MILLISECONDS);
+            }
+            // Anything else (a client that reset while queued) concerns that one connection only.
+        }
+
+        /** At {@code maxconn}: stop being told about new connections until one ends. */
+        private void pause() {
+            paused = true;
+            setInterest(EPOLLMSG);
+            // A session that ended between the check and the flag saw no pause to undo: look again.
+            resumeIfBelowLimit();
+        }
+
+        void resumeIfBelowLimit() {
+            if (paused && active.get() < maxConnections) {
+                paused = false;
+                setInterest(EPOLLIN);
+            }
+        }
+
+        /**
+         * Never an empty set: Netty's epoll handler removes the fd from epoll on one, then fails the next change
+         * (see core's EpollInterestPin).
+         */
+        private void setInterest(int ops) {
+            if (socket.isOpen()) {
+                registration.submit(EpollIoOps.valueOf(ops));
+            }
+        }
+
+        void closeNow() {
+            try {
+                close();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.DEBUG, "closing the listener of service " + service.name(), e);
+            }
         }
     }
 }

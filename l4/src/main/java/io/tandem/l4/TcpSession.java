@@ -1,55 +1,49 @@
 package io.tandem.l4;
 
-import io.tandem.core.net.EpollInterestPin;
-
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.epoll.AbstractEpollStreamChannel;
-import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.channel.socket.DuplexChannel;
-import io.netty.channel.unix.Socket;
-import io.netty.handler.codec.DecoderException;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.IoEvent;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoRegistration;
+import io.netty.channel.epoll.EpollIoEvent;
+import io.netty.channel.epoll.EpollIoOps;
+import io.netty.channel.epoll.LinuxSocket;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
-import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
-import io.netty.handler.codec.haproxy.HAProxyProtocolException;
-import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
 import io.tandem.core.balance.Server;
 import io.tandem.core.balance.ServerPool;
 import io.tandem.core.config.Timeouts;
 import io.tandem.core.net.InactivityTimer;
 
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
-import java.util.ArrayDeque;
+import java.nio.ByteBuffer;
 import java.util.HashSet;
 import java.util.Set;
 
 /**
- * One proxied TCP connection: the client's channel, a slot on a server taken from the pool, the server connection
- * opened on the client's event loop, and the bytes relayed both ways. Everything here runs on that one loop.
+ * One proxied TCP connection: the client's socket, a slot on a server taken from the pool, the server socket opened
+ * on the client's event loop, and the bytes relayed both ways. Everything here runs on that one loop.
  *
  * <p>Life of a session: (accept-proxy: read the PROXY header, within {@code timeout client}) → take a server slot
  * ({@code timeout queue} when every server is at its {@code maxconn}) → connect ({@code timeout connect}; on
  * failure up to {@value #RETRIES} more attempts, each on a server not tried yet) → send the PROXY header if the
- * service has {@code send-proxy} → relay. While relaying, a side that is not writable pauses reads on the other
- * ({@code channelWritabilityChanged} → {@code autoRead}); a side that shuts down its output has the other side's
- * output shut down once what it sent is written (half-close), and the session ends when both directions are
- * done or either side closes. The inactivity limit while relaying is {@code timeout tunnel} over both
- * directions (HAProxy's rule once a TCP connection is established); before the server is connected, only the
- * PROXY-header wait has one ({@code timeout client}).
+ * service has {@code send-proxy} → relay. A side's end of input (its FIN) shuts down the other side's output once
+ * what came before it is written (half-close); the session ends when both directions are done or either side
+ * fails. The inactivity limit while relaying is {@code timeout tunnel} over both directions (HAProxy's rule once a
+ * TCP connection is established).
  *
- * <p>Relay: pooled buffers through the pipelines, so bytes are counted and the inactivity timer sees every read
- * (about 360 MiB/s each way at once through one connection on a loaded 2-core machine, with paranoid leak
- * detection). With {@link #SPLICE} on epoll the bytes go socket → pipe → socket in the kernel instead
- * ({@code splice(2)}); see {@link Splicer} for why that is off.
+ * <p>The relay works on the two sockets directly, registered with the loop's epoll ({@link RegisteredSocket}),
+ * not through Netty channels: a channel per socket costs a dozen system calls per connection that a relay does not
+ * need (address lookups, buffer-size and linger queries, interest changes), which made up a quarter of a short
+ * connection's CPU. Each socket is registered once, edge-triggered, for reading, writing and the peer's FIN, and
+ * never modified: the session keeps the readiness epoll reported ({@link Side#readable}) and acts on it when it can.
+ * Bytes are read into the loop's buffer and written straight to the other socket; only what that socket cannot take
+ * now is copied aside, and the source is not read again until it is written (back-pressure through the kernel's
+ * socket buffers, one chunk of {@value RelayLoop#CHUNK} bytes per direction at most in the process).
  */
 final class TcpSession implements ServerPool.AcquireCallback {
     /**
@@ -57,64 +51,137 @@ final class TcpSession implements ServerPool.AcquireCallback {
      * 3 is HAProxy's and Tandem's {@code defaults.retries} default).
      */
     static final int RETRIES = 3;
-    /** Relay with {@code splice(2)} where both channels are epoll; off by default, see {@link Splicer}. */
-    static final boolean SPLICE = Boolean.getBoolean("tandem.l4.splice");
-    /** Client bytes held before the server is connected, beyond which reading the client pauses until it is. */
-    static final int EARLY_LIMIT = 64 * 1024;
+    /** Reads from one side in one turn before the loop serves its other connections. */
+    private static final int READS_PER_TURN = 16;
+
+    private static final int EPOLLIN = 0x001;
+    private static final int EPOLLOUT = 0x004;
+    private static final int EPOLLERR = 0x008;
+    private static final int EPOLLHUP = 0x010;
+    private static final int EPOLLRDHUP = 0x2000;
+    /** Every socket's one interest set, for its whole life. */
+    private static final EpollIoOps INTEREST = EpollIoOps.valueOf(
+            EPOLLIN | EPOLLOUT | EPOLLRDHUP | EpollIoOps.EPOLLET.value());
 
     private final TcpService tcp;
     private final ServiceRuntime service;
-    private final Channel client;
+    private final IoEventLoop loop;
+    private final RelayLoop relay;
     private final InactivityTimer idle;
+    private final Side client;
+    private final Runnable resume = this::resume;
+    /** The listen address when it names one; else the client's destination is asked of the socket when needed. */
+    private InetSocketAddress destination;
+    private InetSocketAddress clientAddress;
+    /** accept-proxy: reads the header until it is complete (null otherwise, and after). */
+    private ProxyHeaderReader headerReader;
+    /** Client bytes that came after the PROXY header, sent once the server is connected. */
+    private ByteBuf early;
     /** Servers whose connect failed; allocated on the first failure (null: none). */
     private Set<Server> tried;
-    /** Client bytes read before the server is connected; allocated when needed. */
-    private ArrayDeque<ByteBuf> early;
-    private int earlyBytes;
-
-    private InetSocketAddress clientAddress;
-    private InetSocketAddress destination;
     private ServerPool.Waiting waiting = ServerPool.Waiting.DONE;
     private Server server;
     private L4Counters serverCounters;
-    private Channel upstream;
+    private Side upstream;
+    private long connectTimeoutMillis;
     private boolean connected;
-    private boolean clientInputDone;
-    private boolean serverInputDone;
     private boolean closing;
-    private boolean badHeaderLogged;
+    private boolean ended;
 
-    TcpSession(TcpService tcp, Channel client) {
+    TcpSession(TcpService tcp, IoEventLoop loop, LinuxSocket socket, InetSocketAddress clientAddress,
+            InetSocketAddress destination) {
         this.tcp = tcp;
         this.service = tcp.service();
-        this.client = client;
-        this.idle = new InactivityTimer(client.eventLoop(), this::onInactive);
+        this.loop = loop;
+        this.relay = RelayLoop.current();
+        this.client = new Side(socket);
+        this.clientAddress = clientAddress;
+        this.destination = destination;
+        this.idle = new InactivityTimer(loop, this::onInactive);
     }
 
-    /** The handler for the client's pipeline (after the PROXY decoder on accept-proxy listens). */
-    ChannelInboundHandlerAdapter clientHandler() {
-        return new ClientSide();
-    }
-
-    Channel client() {
-        return client;
+    IoEventLoop loop() {
+        return loop;
     }
 
     // ---- setting up ------------------------------------------------------------------------------------------
 
-    private void clientActive(ChannelHandlerContext ctx) {
-        clientAddress = (InetSocketAddress) client.remoteAddress();
-        destination = (InetSocketAddress) client.localAddress();
+    /** Registers the client's socket and starts the session; on the session's loop. */
+    void start() {
+        if (!register(client)) {
+            abort();
+            return;
+        }
         if (tcp.acceptProxy()) {
+            headerReader = new ProxyHeaderReader();
             idle.start(service.timeouts().client().toMillis());
-            // Auto-read is off: the decoder asks for more itself until the header is complete.
-            ctx.read();
         } else {
             pickServer();
         }
     }
 
-    private void onProxyHeader(HAProxyMessage header) {
+    private boolean register(Side side) {
+        Future<IoRegistration> registered = loop.register(side);
+        if (!registered.isSuccess()) {
+            return false;
+        }
+        side.registration = registered.getNow();
+        try {
+            side.registration.submit(INTEREST);
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Reads the client until its PROXY header is complete (then picks the server) or the socket is drained. */
+    private void readProxyHeader() {
+        ByteBuffer buffer = relay.buffer();
+        boolean complete = false;
+        while (!complete) {
+            int n;
+            try {
+                n = client.socket.read(buffer, 0, RelayLoop.CHUNK);
+            } catch (IOException e) {
+                abort();
+                return;
+            }
+            if (n == 0) {
+                client.readable = false;
+                return;
+            }
+            if (n < 0) {
+                // The client left before its header was complete.
+                abort();
+                return;
+            }
+            ByteBuf bytes = ByteBufAllocator.DEFAULT.heapBuffer(n);
+            bytes.writeBytes(buffer.duplicate().position(0).limit(n));
+            try {
+                complete = headerReader.offer(bytes);
+            } catch (RuntimeException e) {
+                tcp.warnBadProxyHeader(clientAddress);
+                abort();
+                return;
+            }
+            if (n < RelayLoop.CHUNK) {
+                if (!complete && client.peerShut) {
+                    // The client sent its FIN before the header was complete.
+                    abort();
+                    return;
+                }
+                // Drained, unless a FIN is still to be read.
+                client.readable = client.peerShut;
+                if (!complete) {
+                    return;
+                }
+            }
+        }
+        HAProxyMessage header = headerReader.header();
+        early = headerReader.rest();
+        service.counters().addBytesIn(early.readableBytes());
+        headerReader.discard();
+        headerReader = null;
         try {
             // LOCAL (a peer's own health check) and UNKNOWN keep the connection's real addresses, as HAProxy does.
             if (header.command() == HAProxyCommand.PROXY && header.sourceAddress() != null) {
@@ -134,8 +201,8 @@ final class TcpSession implements ServerPool.AcquireCallback {
         if (closing) {
             return;
         }
-        waiting = service.pool().acquire(service.hashKey(clientAddress), tried, client.eventLoop(),
-                service.timeouts().queue(), this);
+        waiting = service.pool().acquire(service.hashKey(clientAddress), tried, loop, service.timeouts().queue(),
+                this);
     }
 
     @Override
@@ -164,48 +231,51 @@ final class TcpSession implements ServerPool.AcquireCallback {
 
     private void connect() {
         Timeouts timeouts = service.timeouts();
-        int connectTimeout = (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeouts.connect().toMillis()));
-        Server target = server;
-        // The channel is built, registered and connected directly rather than through a Bootstrap per connection
-        // (options map, resolver lookup and a listener per step): the same options, fewer allocations.
-        Channel channel = tcp.newUpstreamChannel(target.socketAddress(), connectTimeout);
-        channel.pipeline().addLast("tcp-server", new ServerSide());
-        // Before registration this only records the flags, so the fd is added to epoll with them. EPOLLIN from the
-        // start: Netty re-submits the interest set when the connect completes, and reading then starts without one
-        // more EPOLL_CTL_MOD (auto-read is off until onConnected, which runs before any read event is handled).
-        EpollInterestPin.pinReading(channel);
-        upstream = channel;
-        ChannelFuture registered = client.eventLoop().register(channel);
-        if (registered.isDone()) {
-            connectRegistered(channel, registered, target, connectTimeout);
-        } else {
-            registered.addListener((ChannelFuture f) -> connectRegistered(channel, f, target, connectTimeout));
+        connectTimeoutMillis = Math.max(1, timeouts.connect().toMillis());
+        InetSocketAddress target = server.socketAddress();
+        LinuxSocket socket;
+        try {
+            // An IPv4 server gets an IPv4 socket, not a dual-stack IPv6 one.
+            socket = LinuxSocket.newSocketStream(target.getAddress() instanceof Inet6Address);
+        } catch (RuntimeException e) {
+            onConnectFailed(server, e);
+            return;
+        }
+        Side side = new Side(socket);
+        upstream = side;
+        try {
+            socket.setTcpNoDelay(true);
+            if (!register(side)) {
+                throw new IOException("cannot register the server socket with epoll");
+            }
+            idle.start(connectTimeoutMillis);
+            if (socket.connect(target)) {
+                onConnected();
+            }
+            // Otherwise epoll reports the outcome (EPOLLOUT, or EPOLLERR/EPOLLHUP); the idle timer bounds the wait.
+        } catch (IOException | RuntimeException e) {
+            onConnectFailed(server, e);
         }
     }
 
-    private void connectRegistered(Channel channel, ChannelFuture registered, Server target, int connectTimeout) {
-        if (!registered.isSuccess()) {
-            channel.unsafe().closeForcibly();
-            connectDone(channel, registered, target, connectTimeout);
-            return;
-        }
-        channel.connect(target.socketAddress())
-                .addListener((ChannelFuture f) -> connectDone(channel, f, target, connectTimeout));
-    }
-
-    private void connectDone(Channel channel, ChannelFuture f, Server target, int connectTimeout) {
-        if (channel != upstream) {
-            return;
-        }
-        if (f.isSuccess()) {
+    private void connectEvent(int ops) {
+        if ((ops & (EPOLLERR | EPOLLHUP)) != 0) {
+            try {
+                upstream.socket.finishConnect();
+                onConnectFailed(server, new IOException("connection closed while connecting"));
+            } catch (IOException e) {
+                onConnectFailed(server, e);
+            }
+        } else if ((ops & EPOLLOUT) != 0) {
             onConnected();
-        } else {
-            onConnectFailed(target, f.cause(), connectTimeout);
         }
     }
 
-    private void onConnectFailed(Server target, Throwable cause, long connectTimeoutMillis) {
-        upstream = null;
+    private void onConnectFailed(Server target, Throwable cause) {
+        if (upstream != null) {
+            closeSide(upstream);
+            upstream = null;
+        }
         service.counters().connectError();
         serverCounters.connectError();
         service.connectFailures().failed(target, cause, connectTimeoutMillis);
@@ -213,6 +283,7 @@ final class TcpSession implements ServerPool.AcquireCallback {
         if (closing) {
             return;
         }
+        idle.cancel();
         if (tried == null) {
             tried = new HashSet<>();
         }
@@ -225,39 +296,35 @@ final class TcpSession implements ServerPool.AcquireCallback {
     }
 
     private void onConnected() {
-        if (closing) {
-            upstream.close();
-            return;
-        }
         connected = true;
         serverCounters.opened();
-        // Both channels are pinned already: the client by TcpService's acceptor, the server before registration.
+        idle.start(relayTimeoutMillis());
+        ByteBuf first = null;
         if (service.config().sendProxy() > 0) {
-            upstream.pipeline().addFirst(HAProxyMessageEncoder.INSTANCE);
-            upstream.write(ProxyHeaders.tcp(service.config().sendProxy(), clientAddress, destination));
-            upstream.pipeline().remove(HAProxyMessageEncoder.INSTANCE);
+            first = ProxyHeaders.tcp(service.config().sendProxy(), clientAddress, destination());
         }
         if (early != null) {
-            ByteBuf bytes;
-            while ((bytes = early.poll()) != null) {
-                serverCounters.addBytesIn(bytes.readableBytes());
-                upstream.write(bytes);
+            serverCounters.addBytesIn(early.readableBytes());
+            first = first == null ? early : ByteBufAllocator.DEFAULT.compositeBuffer(2)
+                    .addComponent(true, first).addComponent(true, early);
+            early = null;
+        }
+        if (first != null) {
+            send(upstream, first);
+            if (closing) {
+                return;
             }
-            earlyBytes = 0;
         }
-        upstream.flush();
-        idle.start(relayTimeoutMillis());
-        if (clientInputDone) {
-            shutdownOutput(upstream);
+        relay(client);
+        // The server may have spoken first, in the same event that reported the connect.
+        relay(upstream);
+    }
+
+    private InetSocketAddress destination() {
+        if (destination == null) {
+            destination = client.socket.localAddress();
         }
-        if (SPLICE && upstream instanceof AbstractEpollStreamChannel && client instanceof AbstractEpollStreamChannel) {
-            new Splicer(this, (AbstractEpollStreamChannel) client, (AbstractEpollStreamChannel) upstream).start();
-            return;
-        }
-        if (!clientInputDone && !client.config().isAutoRead()) {
-            client.config().setAutoRead(true);
-        }
-        upstream.config().setAutoRead(true);
+        return destination;
     }
 
     /** {@code timeout tunnel}; when a config sets none at all, the longer of {@code client} and {@code server}. */
@@ -271,52 +338,86 @@ final class TcpSession implements ServerPool.AcquireCallback {
 
     // ---- relaying --------------------------------------------------------------------------------------------
 
-    private void fromClient(ByteBuf bytes) {
-        if (closing) {
-            bytes.release();
+    private void onEvent(Side side, int ops) {
+        if (!side.open || ended) {
             return;
         }
-        idle.touch();
-        int n = bytes.readableBytes();
-        service.counters().addBytesIn(n);
+        if ((ops & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
+            side.readable = true;
+        }
+        if ((ops & EPOLLRDHUP) != 0 && (ops & EPOLLERR) == 0) {
+            side.peerShut = true;
+        }
+        if (side == upstream && !connected) {
+            connectEvent(ops);
+            return;
+        }
         if (!connected) {
-            // Read before the server is connected (or in the same read as the PROXY header): held, up to a bound,
-            // and sent once connected (after the PROXY header if any).
-            if (early == null) {
-                early = new ArrayDeque<>();
-            }
-            early.add(bytes);
-            earlyBytes += n;
-            if (earlyBytes >= EARLY_LIMIT) {
-                client.config().setAutoRead(false);
+            if (headerReader != null && side.readable) {
+                readProxyHeader();
+            } else if ((ops & (EPOLLHUP | EPOLLERR)) != 0) {
+                // The client reset or left before its server was connected.
+                abort();
             }
             return;
         }
-        serverCounters.addBytesIn(n);
-        upstream.write(bytes);
-        if (!upstream.isWritable()) {
-            client.config().setAutoRead(false);
+        if (side.pending != null && (ops & (EPOLLOUT | EPOLLERR | EPOLLHUP)) != 0) {
+            flush(side);
         }
+        relay(side);
     }
 
-    private void fromServer(ByteBuf bytes) {
-        if (closing) {
-            bytes.release();
+    /** Moves what {@code from} has to read to the other side, as far as that side takes it now. */
+    private void relay(Side from) {
+        Side to = from == client ? upstream : client;
+        if (!from.readable || from.inputEnded || closing || to.pending != null) {
             return;
         }
-        idle.touch();
-        int n = bytes.readableBytes();
-        service.counters().addBytesOut(n);
-        serverCounters.addBytesOut(n);
-        client.write(bytes);
-        if (!client.isWritable()) {
-            upstream.config().setAutoRead(false);
+        ByteBuffer buffer = relay.buffer();
+        for (int reads = 0; reads < READS_PER_TURN; reads++) {
+            int n;
+            try {
+                n = from.socket.read(buffer, 0, RelayLoop.CHUNK);
+            } catch (IOException e) {
+                abort();
+                return;
+            }
+            if (n == 0) {
+                from.readable = false;
+                return;
+            }
+            if (n < 0) {
+                inputEnded(from);
+                return;
+            }
+            count(from, n);
+            if (!write(to, buffer, n)) {
+                return;
+            }
+            if (n < RelayLoop.CHUNK) {
+                // Drained (epoll reports the next bytes as a new edge). After the peer's FIN nothing more can come:
+                // that is its end of input, without one more read to see it.
+                from.readable = false;
+                if (from.peerShut) {
+                    inputEnded(from);
+                }
+                return;
+            }
+        }
+        loop.execute(resume);
+    }
+
+    /** Continues a relay that gave way to the loop's other connections after {@value #READS_PER_TURN} reads. */
+    private void resume() {
+        if (connected && !closing) {
+            relay(client);
+            relay(upstream);
         }
     }
 
-    void countSpliced(boolean fromClient, long n) {
+    private void count(Side from, int n) {
         idle.touch();
-        if (fromClient) {
+        if (from == client) {
             service.counters().addBytesIn(n);
             serverCounters.addBytesIn(n);
         } else {
@@ -325,104 +426,89 @@ final class TcpSession implements ServerPool.AcquireCallback {
         }
     }
 
-    private void clientInputEnded() {
-        if (clientInputDone) {
-            return;
-        }
-        clientInputDone = true;
-        client.config().setAutoRead(false);
-        if (!connected) {
-            // The server's output is shut down once connected, after the early bytes.
-            return;
-        }
-        if (serverInputDone) {
-            // Both directions are done: closing sends the FIN after what is queued, no separate shutdown.
-            close();
-        } else {
-            shutdownOutput(upstream);
-        }
-    }
-
-    private void serverInputEnded() {
-        if (serverInputDone) {
-            return;
-        }
-        serverInputDone = true;
-        upstream.config().setAutoRead(false);
-        if (clientInputDone) {
-            close();
-        } else {
-            shutdownOutput(client);
-        }
-    }
-
-    void inputEnded(boolean clientSide) {
-        if (clientSide) {
-            clientInputEnded();
-        } else {
-            serverInputEnded();
-        }
-    }
-
-    /** Shuts down {@code channel}'s output once everything written to it so far has been sent. */
-    private static void shutdownOutput(Channel channel) {
-        if (nothingQueued(channel)) {
-            shutdownOutputNow(channel);
-        } else {
-            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFuture f) -> {
-                if (f.isSuccess()) {
-                    shutdownOutputNow(channel);
-                }
-            });
-        }
-    }
-
-    private static void shutdownOutputNow(Channel channel) {
-        DuplexChannel duplex = (DuplexChannel) channel;
-        if (!channel.isActive() || duplex.isOutputShutdown()) {
-            return;
-        }
-        if (!sendFin(channel)) {
-            duplex.shutdownOutput(channel.voidPromise());
-        }
-        // Nothing can be written to this channel any more, so its peer's EOF now ends the session: let the channel
-        // close on it instead of shutting its input down (SHUT_RD after EOF costs an exception in Netty's epoll
-        // transport when the peer has already closed); the session sees the close and ends both sides.
-        channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
-    }
-
-    /**
-     * Shuts an epoll channel's output down through its socket when nothing is queued for it. The socket records the
-     * shutdown (the channel's {@code isOutputShutdown()} reads it there), and Netty's own {@code shutdownOutput}
-     * would also build an exception with its stack trace to fail the empty outbound buffer: once per connection,
-     * ~2% of a short connection's CPU (bench/l4.sh). False when the channel is not epoll or has bytes queued.
-     */
-    private static boolean sendFin(Channel channel) {
-        if (channel instanceof AbstractEpollStreamChannel epoll && epoll.fd() instanceof Socket socket
-                && nothingQueued(channel)) {
-            try {
-                socket.shutdown(false, true);
-                return true;
-            } catch (IOException e) {
-                return false;
+    /** Writes the first {@code n} bytes of the loop's buffer to {@code to}; false when some had to be kept aside. */
+    private boolean write(Side to, ByteBuffer buffer, int n) {
+        int written = 0;
+        try {
+            int w;
+            while (written < n && (w = to.socket.write(buffer, written, n)) > 0) {
+                written += w;
             }
+        } catch (IOException e) {
+            abort();
+            return false;
         }
+        if (written == n) {
+            return true;
+        }
+        ByteBuf rest = ByteBufAllocator.DEFAULT.directBuffer(n - written);
+        rest.writeBytes(buffer.duplicate().position(written).limit(n));
+        to.pending = rest;
         return false;
     }
 
-    /** True when nothing is queued for {@code channel}, or nothing more can be written to it. */
-    private static boolean nothingQueued(Channel channel) {
-        ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
-        return out == null || out.totalPendingWriteBytes() == 0 && out.size() == 0;
+    /** Sends {@code bytes} to {@code to} (the server's first bytes), keeping aside what it cannot take now. */
+    private void send(Side to, ByteBuf bytes) {
+        ByteBuf direct = bytes;
+        if (!bytes.isDirect() || bytes.nioBufferCount() != 1) {
+            direct = ByteBufAllocator.DEFAULT.directBuffer(bytes.readableBytes());
+            direct.writeBytes(bytes);
+            bytes.release();
+        }
+        to.pending = direct;
+        flush(to);
     }
 
-    /** Closes {@code channel} once what is queued for it is written (at once when nothing is or can be). */
-    private static void closeWhenFlushed(Channel channel) {
-        if (nothingQueued(channel) || !channel.isActive()
-                || channel instanceof DuplexChannel duplex && duplex.isOutputShutdown()) {
-            channel.close();
+    /** Writes what is kept aside for {@code side}; once all of it is, the other side is read again. */
+    private void flush(Side side) {
+        ByteBuf out = side.pending;
+        try {
+            while (out.isReadable()) {
+                ByteBuffer nio = out.internalNioBuffer(out.readerIndex(), out.readableBytes());
+                int w = side.socket.write(nio, nio.position(), nio.limit());
+                if (w == 0) {
+                    return;
+                }
+                out.skipBytes(w);
+            }
+        } catch (IOException e) {
+            abort();
+            return;
+        }
+        out.release();
+        side.pending = null;
+        if (closing) {
+            closeSide(side);
+            endIfClosed();
+            return;
+        }
+        if (side.finPending) {
+            shutdownOutput(side);
+        }
+        relay(side == client ? upstream : client);
+    }
+
+    private void inputEnded(Side from) {
+        from.inputEnded = true;
+        from.readable = false;
+        Side to = from == client ? upstream : client;
+        if (to.inputEnded) {
+            // Both directions are done: closing sends the FINs after what is queued, no separate shutdown.
+            close();
+        } else if (to.pending == null) {
+            shutdownOutput(to);
         } else {
-            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            to.finPending = true;
+        }
+    }
+
+    private void shutdownOutput(Side side) {
+        side.finPending = false;
+        try {
+            side.socket.shutdown(false, true);
+        } catch (IOException e) {
+            // Not connected any more: the peer reset, so the session is over.
+            abort();
         }
     }
 
@@ -431,15 +517,18 @@ final class TcpSession implements ServerPool.AcquireCallback {
     private void onInactive() {
         if (closing) {
             // Still flushing to a peer that does not read: give up.
-            client.close();
-            if (upstream != null) {
-                upstream.close();
-            }
+            abort();
+            return;
+        }
+        if (upstream != null && !connected) {
+            onConnectFailed(server, new ConnectTimeoutException("connect timed out"));
             return;
         }
         close();
         // A peer that never reads what is still queued gets one more period, then a hard close.
-        idle.start(relayTimeoutMillis());
+        if (!ended) {
+            idle.start(relayTimeoutMillis());
+        }
     }
 
     /** Ends the session: what is queued for either side is still written, then both close. */
@@ -449,27 +538,53 @@ final class TcpSession implements ServerPool.AcquireCallback {
         }
         closing = true;
         waiting.cancel();
+        if (headerReader != null) {
+            headerReader.discard();
+            headerReader = null;
+        }
         if (early != null) {
-            ByteBuf bytes;
-            while ((bytes = early.poll()) != null) {
-                bytes.release();
-            }
+            early.release();
+            early = null;
         }
         releaseServer();
-        if (upstream != null) {
-            closeWhenFlushed(upstream);
+        if (upstream != null && (upstream.pending == null || !connected)) {
+            closeSide(upstream);
         }
-        closeWhenFlushed(client);
+        if (client.pending == null) {
+            closeSide(client);
+        }
+        endIfClosed();
     }
 
-    /** Closes both channels at once (listener shutdown), dropping what is queued. */
+    /** Closes both sockets at once (listener shutdown, a reset, a timeout while flushing), dropping what is queued. */
     void abort() {
         close();
-        idle.stop();
-        client.close();
+        closeSide(client);
         if (upstream != null) {
-            upstream.close();
+            closeSide(upstream);
         }
+        endIfClosed();
+    }
+
+    private void closeSide(Side side) {
+        if (!side.open) {
+            return;
+        }
+        side.open = false;
+        if (side.pending != null) {
+            side.pending.release();
+            side.pending = null;
+        }
+        relay.closeLater(loop, side);
+    }
+
+    private void endIfClosed() {
+        if (ended || client.open || upstream != null && upstream.open) {
+            return;
+        }
+        ended = true;
+        idle.stop();
+        tcp.sessionEnded(this);
     }
 
     private void releaseServer() {
@@ -477,136 +592,33 @@ final class TcpSession implements ServerPool.AcquireCallback {
             Server held = server;
             server = null;
             if (connected) {
-                connected = false;
                 serverCounters.closed();
             }
             service.pool().release(held);
         }
     }
 
-    private void clientClosed() {
-        idle.stop();
-        close();
-        tcp.sessionEnded(this);
-    }
+    /** One of the session's two sockets, as epoll reports it and as the relay left it. */
+    private final class Side extends RegisteredSocket {
+        /** Open until handed to the loop to close. */
+        boolean open = true;
+        /** epoll reported bytes (or the end of them) that were not all read yet. */
+        boolean readable;
+        /** epoll reported the peer's FIN: once what is buffered is read, the input has ended. */
+        boolean peerShut;
+        boolean inputEnded;
+        /** The output is to be shut down once {@link #pending} is written. */
+        boolean finPending;
+        /** Bytes this socket could not take yet; nothing more is read for it until they are written. */
+        ByteBuf pending;
 
-    // ---- the two pipelines' ends -----------------------------------------------------------------------------
-
-    /** The client's end: PROXY header, bytes, half-close, writability. */
-    private final class ClientSide extends ChannelInboundHandlerAdapter {
-        @Override
-        public boolean isSharable() {
-            return false; // one per channel; answers without the adapter's per-thread annotation cache
+        Side(LinuxSocket socket) {
+            super(socket);
         }
 
         @Override
-        public void channelActive(ChannelHandlerContext ctx) {
-            tcp.sessionStarted(TcpSession.this);
-            clientActive(ctx);
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            clientClosed();
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof ByteBuf bytes) {
-                fromClient(bytes);
-            } else if (msg instanceof HAProxyMessage header) {
-                onProxyHeader(header);
-            } else {
-                ReferenceCountUtil.release(msg);
-            }
-        }
-
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            if (connected) {
-                upstream.flush();
-            }
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-            if (event instanceof ChannelInputShutdownEvent) {
-                clientInputEnded();
-            }
-            ReferenceCountUtil.release(event);
-        }
-
-        @Override
-        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-            if (connected && !serverInputDone) {
-                upstream.config().setAutoRead(client.isWritable());
-            }
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            boolean badHeader = cause instanceof HAProxyProtocolException
-                    || cause instanceof DecoderException && cause.getCause() instanceof HAProxyProtocolException;
-            // The decoder may report one bad header twice (on decode and when the channel closes): one line.
-            if (badHeader && !badHeaderLogged) {
-                badHeaderLogged = true;
-                tcp.warnBadProxyHeader(ctx.channel().remoteAddress());
-            }
-            // Resets and broken pipes are how clients leave; nothing to log per connection.
-            abort();
-        }
-    }
-
-    /** The server's end: bytes, half-close, writability. */
-    private final class ServerSide extends ChannelInboundHandlerAdapter {
-        @Override
-        public boolean isSharable() {
-            return false; // one per channel; answers without the adapter's per-thread annotation cache
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof ByteBuf bytes && connected) {
-                fromServer(bytes);
-            } else {
-                ReferenceCountUtil.release(msg);
-            }
-        }
-
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            client.flush();
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-            if (event instanceof ChannelInputShutdownEvent && connected) {
-                serverInputEnded();
-            }
-            ReferenceCountUtil.release(event);
-        }
-
-        @Override
-        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-            if (connected && !clientInputDone) {
-                client.config().setAutoRead(ctx.channel().isWritable());
-            }
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            if (ctx.channel() == upstream && connected) {
-                close();
-            }
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            if (ctx.channel() == upstream && connected) {
-                abort();
-            } else {
-                ctx.close();
-            }
+        public void handle(IoRegistration registration, IoEvent event) {
+            onEvent(this, ((EpollIoEvent) event).ops().value());
         }
     }
 }

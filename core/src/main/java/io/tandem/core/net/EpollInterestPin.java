@@ -10,8 +10,8 @@ import java.lang.reflect.Method;
  * as added, so the next interest change is an {@code EPOLL_CTL_MOD} that fails with ENOENT. A channel whose peer
  * has shut down its output (no more EPOLLIN or EPOLLRDHUP) empties its set each time a blocked write completes,
  * and its next blocked write then fails: Netty shuts the channel's output down and drops what was queued. Seen
- * here as a client losing the end of a large reply sent after the client's own half-close. Every proxied
- * connection (L4 and L7, both sides) is pinned.
+ * here as a client losing the end of a large reply sent after the client's own half-close. Every L7 connection
+ * (both sides) is pinned; the L4 relay registers its sockets with epoll itself and never empties their sets.
  *
  * <p>The workaround adds EPOLLMSG to the channel's interest set: a bit the kernel accepts and never reports for a
  * socket, so the set is never empty and the fd is never removed. Channels that are not epoll are left alone.

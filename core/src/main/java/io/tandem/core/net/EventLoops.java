@@ -69,7 +69,7 @@ public final class EventLoops implements AutoCloseable {
         return epoll ? EpollDatagramChannel.class : NioDatagramChannel.class;
     }
 
-    /** True on native epoll, where stream channels can splice and datagram channels are native. */
+    /** True on native epoll: datagram channels are native, and the L4 TCP relay (which needs it) can run. */
     public boolean isEpoll() {
         return epoll;
     }
