@@ -6,6 +6,7 @@ import io.netty.util.concurrent.FastThreadLocal;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * What the TCP relay shares per event loop: one read buffer (bytes go from it straight to the other socket; only
@@ -53,7 +54,12 @@ final class RelayLoop {
         toClose.add(socket);
         if (!closeScheduled) {
             closeScheduled = true;
-            loop.execute(closeAll);
+            try {
+                loop.execute(closeAll);
+            } catch (RejectedExecutionException stopping) {
+                // The loop is shutting down and handles no more events: nothing can get a stale one.
+                closePending();
+            }
         }
     }
 

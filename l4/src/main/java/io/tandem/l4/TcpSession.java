@@ -9,6 +9,8 @@ import io.netty.channel.IoRegistration;
 import io.netty.channel.epoll.EpollIoEvent;
 import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.epoll.LinuxSocket;
+import io.netty.channel.epoll.Native;
+import io.netty.channel.unix.FileDescriptor;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.util.concurrent.Future;
@@ -361,7 +363,7 @@ final class TcpSession implements ServerPool.AcquireCallback {
             }
             return;
         }
-        if (side.pending != null && (ops & (EPOLLOUT | EPOLLERR | EPOLLHUP)) != 0) {
+        if (side.hasOutput() && (ops & (EPOLLOUT | EPOLLERR | EPOLLHUP)) != 0) {
             flush(side);
         }
         relay(side);
@@ -370,7 +372,11 @@ final class TcpSession implements ServerPool.AcquireCallback {
     /** Moves what {@code from} has to read to the other side, as far as that side takes it now. */
     private void relay(Side from) {
         Side to = from == client ? upstream : client;
-        if (!from.readable || from.inputEnded || closing || to.pending != null) {
+        if (!from.readable || from.inputEnded || closing || to.hasOutput()) {
+            return;
+        }
+        if (to.pipe != null) {
+            splice(from, to);
             return;
         }
         ByteBuffer buffer = relay.buffer();
@@ -403,8 +409,58 @@ final class TcpSession implements ServerPool.AcquireCallback {
                 }
                 return;
             }
+            if (service.config().splice() && to.openPipe()) {
+                // A full read: a bulk stream. From here on its bytes stay in the kernel.
+                splice(from, to);
+                return;
+            }
         }
         loop.execute(resume);
+    }
+
+    /** As {@link #relay}, with {@code splice(2)}: socket → the direction's pipe → socket, no copy through the JVM. */
+    private void splice(Side from, Side to) {
+        for (int reads = 0; reads < READS_PER_TURN; reads++) {
+            int n;
+            try {
+                n = Native.splice(from.socket.intValue(), -1, to.pipe.writeEnd.intValue(), -1, RelayLoop.CHUNK);
+            } catch (IOException e) {
+                abort();
+                return;
+            }
+            if (n == 0) {
+                // Nothing now; or, after the peer's FIN, nothing ever again.
+                from.readable = false;
+                if (from.peerShut) {
+                    inputEnded(from);
+                }
+                return;
+            }
+            count(from, n);
+            to.pipe.bytes += n;
+            if (!drainPipe(to)) {
+                return;
+            }
+        }
+        loop.execute(resume);
+    }
+
+    /** Moves what the pipe towards {@code to} holds into its socket; false when the socket is full (or failed). */
+    private boolean drainPipe(Side to) {
+        Pipe pipe = to.pipe;
+        try {
+            while (pipe.bytes > 0) {
+                int w = Native.splice(pipe.readEnd.intValue(), -1, to.socket.intValue(), -1, pipe.bytes);
+                if (w == 0) {
+                    return false;
+                }
+                pipe.bytes -= w;
+            }
+            return true;
+        } catch (IOException e) {
+            abort();
+            return false;
+        }
     }
 
     /** Continues a relay that gave way to the loop's other connections after {@value #READS_PER_TURN} reads. */
@@ -462,21 +518,26 @@ final class TcpSession implements ServerPool.AcquireCallback {
     /** Writes what is kept aside for {@code side}; once all of it is, the other side is read again. */
     private void flush(Side side) {
         ByteBuf out = side.pending;
-        try {
-            while (out.isReadable()) {
-                ByteBuffer nio = out.internalNioBuffer(out.readerIndex(), out.readableBytes());
-                int w = side.socket.write(nio, nio.position(), nio.limit());
-                if (w == 0) {
-                    return;
+        if (out != null) {
+            try {
+                while (out.isReadable()) {
+                    ByteBuffer nio = out.internalNioBuffer(out.readerIndex(), out.readableBytes());
+                    int w = side.socket.write(nio, nio.position(), nio.limit());
+                    if (w == 0) {
+                        return;
+                    }
+                    out.skipBytes(w);
                 }
-                out.skipBytes(w);
+            } catch (IOException e) {
+                abort();
+                return;
             }
-        } catch (IOException e) {
-            abort();
+            out.release();
+            side.pending = null;
+        }
+        if (side.pipe != null && !drainPipe(side)) {
             return;
         }
-        out.release();
-        side.pending = null;
         if (closing) {
             closeSide(side);
             endIfClosed();
@@ -495,7 +556,7 @@ final class TcpSession implements ServerPool.AcquireCallback {
         if (to.inputEnded) {
             // Both directions are done: closing sends the FINs after what is queued, no separate shutdown.
             close();
-        } else if (to.pending == null) {
+        } else if (!to.hasOutput()) {
             shutdownOutput(to);
         } else {
             to.finPending = true;
@@ -547,10 +608,10 @@ final class TcpSession implements ServerPool.AcquireCallback {
             early = null;
         }
         releaseServer();
-        if (upstream != null && (upstream.pending == null || !connected)) {
+        if (upstream != null && (!upstream.hasOutput() || !connected)) {
             closeSide(upstream);
         }
-        if (client.pending == null) {
+        if (!client.hasOutput()) {
             closeSide(client);
         }
         endIfClosed();
@@ -576,6 +637,10 @@ final class TcpSession implements ServerPool.AcquireCallback {
             side.pending = null;
         }
         relay.closeLater(loop, side);
+        if (side.pipe != null) {
+            relay.closeLater(loop, side.pipe.readEnd::close);
+            relay.closeLater(loop, side.pipe.writeEnd::close);
+        }
     }
 
     private void endIfClosed() {
@@ -612,13 +677,46 @@ final class TcpSession implements ServerPool.AcquireCallback {
         /** Bytes this socket could not take yet; nothing more is read for it until they are written. */
         ByteBuf pending;
 
+        /** splice only: the kernel pipe holding bytes on their way to this socket (null until a bulk read). */
+        Pipe pipe;
+
         Side(LinuxSocket socket) {
             super(socket);
+        }
+
+        /** True while bytes wait to be written to this socket (aside in the process, or in its pipe). */
+        boolean hasOutput() {
+            return pending != null || pipe != null && pipe.bytes > 0;
+        }
+
+        /** Opens this side's pipe; false when none can be had (out of descriptors): the relay goes on buffered. */
+        boolean openPipe() {
+            if (pipe == null) {
+                try {
+                    FileDescriptor[] ends = FileDescriptor.pipe();
+                    pipe = new Pipe(ends[0], ends[1]);
+                } catch (IOException e) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         @Override
         public void handle(IoRegistration registration, IoEvent event) {
             onEvent(this, ((EpollIoEvent) event).ops().value());
+        }
+    }
+
+    /** A kernel pipe between two sockets, and how many bytes it holds. */
+    private static final class Pipe {
+        final FileDescriptor readEnd;
+        final FileDescriptor writeEnd;
+        int bytes;
+
+        Pipe(FileDescriptor readEnd, FileDescriptor writeEnd) {
+            this.readEnd = readEnd;
+            this.writeEnd = writeEnd;
         }
     }
 }

@@ -197,7 +197,7 @@ class L4BalancingTest {
             ServiceConfig base = TestServices.tcp().name("web").server("s", 1).config();
             ServiceConfig config = new ServiceConfig(base.name(), new io.tandem.core.config.BindConfig(
                     new HostPort("127.0.0.1", taken.getLocalPort()), false, TestServices.POS), base.protocol(),
-                    base.balance(), 0, null, base.servers(), base.timeout(), 0, TestServices.POS);
+                    base.balance(), 0, false, null, base.servers(), base.timeout(), 0, TestServices.POS);
             List<ConfigError> errors = new ArrayList<>();
             L4Services services = new L4Services(L4Services.compile(new L4Config(Map.of("web", config)), errors), 0,
                     loops);

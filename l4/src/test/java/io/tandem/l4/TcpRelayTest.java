@@ -6,6 +6,8 @@ import io.tandem.core.testing.TestPorts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.BufferedReader;
 import java.io.InputStream;
@@ -40,8 +42,10 @@ class TcpRelayTest {
         loops.close();
     }
 
-    @Test
-    void oneGibibyteEachWayArrivesIntactThroughTheProxy() throws Exception {
+    /** With buffers, and with {@code splice: true} (each direction switches to a pipe at its first full read). */
+    @ParameterizedTest(name = "splice {0}")
+    @ValueSource(booleans = {false, true})
+    void oneGibibyteEachWayArrivesIntactThroughTheProxy(boolean splice) throws Exception {
         long toServer = (System.getenv("L4_RELAY_BYTES") == null ? GIB : Long.parseLong(System.getenv("L4_RELAY_BYTES")));
         long toClient = toServer;
         try (RawServer backend = RawServer.start(socket -> {
@@ -57,7 +61,8 @@ class TcpRelayTest {
                 socket.shutdownOutput();
                 return new Streams.Digest[] {received.get(60, TimeUnit.SECONDS), sent};
             }
-        }); TestServices.Running service = TestServices.tcp().server("big", backend.port()).start(loops);
+        }); TestServices.Running service = TestServices.tcp().server("big", backend.port()).splice(splice)
+                .start(loops);
              Socket client = new Socket()) {
             client.setReceiveBufferSize(4 << 20);
             client.setSendBufferSize(4 << 20);
@@ -81,8 +86,8 @@ class TcpRelayTest {
             Streams.Digest[] atServer = (Streams.Digest[]) result;
             assertEquals(sent, atServer[0], "client → server");
             assertEquals(atServer[1], back, "server → client");
-            System.out.printf("%d MiB each way through the L4 proxy: %d ms, %.0f MiB/s per direction%n",
-                    toServer >> 20, millis, (toServer >> 20) * 1000.0 / millis);
+            System.out.printf("%d MiB each way through the L4 proxy (%s): %d ms, %.0f MiB/s per direction%n",
+                    toServer >> 20, splice ? "splice" : "buffers", millis, (toServer >> 20) * 1000.0 / millis);
             L4Counters counters = service.runtime().counters();
             assertEquals(toServer, counters.bytesIn());
             assertEquals(toClient, counters.bytesOut());
@@ -242,6 +247,67 @@ class TcpRelayTest {
             client.close();
             assertEquals(0, drained.get(5, TimeUnit.SECONDS));
         }
+    }
+
+    @Test
+    void thousandsOfConnectionsOverTwoLoopsWithResetsLeaveNoDescriptorOpen() throws Exception {
+        int clients = 8;
+        int perClient = 250;
+        try (TestLineServer echo = TestLineServer.start(line -> "echo " + line);
+             TestServices.Running service = TestServices.tcp().server("echo", echo.port()).start(loops)) {
+            assertEquals("echo warm", exchange(service.address(), "warm", false));
+            waitFor(() -> service.runtime().counters().activeConnections() == 0);
+            long descriptorsBefore = openDescriptors();
+            List<CompletableFuture<Integer>> runs = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                int client = c;
+                runs.add(CompletableFuture.supplyAsync(() -> {
+                    int answered = 0;
+                    for (int i = 0; i < perClient; i++) {
+                        // Every third connection resets right after sending, without waiting for the answer.
+                        boolean reset = i % 3 == 0;
+                        try {
+                            String reply = exchange(service.address(), client + "-" + i, reset);
+                            if (!reset && ("echo " + client + "-" + i).equals(reply)) {
+                                answered++;
+                            }
+                        } catch (Exception e) {
+                            throw new AssertionError(e);
+                        }
+                    }
+                    return answered;
+                }));
+            }
+            int answered = 0;
+            for (CompletableFuture<Integer> run : runs) {
+                answered += run.get(120, TimeUnit.SECONDS);
+            }
+            int expected = clients * (perClient - (perClient + 2) / 3);
+            assertEquals(expected, answered, "every connection that waited got its own answer");
+            waitFor(() -> service.runtime().counters().activeConnections() == 0);
+            assertEquals(1 + clients * perClient, service.runtime().counters().totalConnections());
+            // The proxy's sockets are all closed again (the echo server's threads may lag a little behind).
+            waitFor(() -> openDescriptors() <= descriptorsBefore + 4);
+        }
+    }
+
+    /** Sends one line and returns the answer, or resets the connection right after sending (then null). */
+    private static String exchange(InetSocketAddress service, String line, boolean reset) throws Exception {
+        try (Socket s = new Socket()) {
+            s.setSoTimeout(5000);
+            s.connect(service);
+            s.getOutputStream().write((line + "\n").getBytes(StandardCharsets.US_ASCII));
+            if (reset) {
+                s.setSoLinger(true, 0);
+                return null;
+            }
+            return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+        }
+    }
+
+    private static long openDescriptors() {
+        String[] fds = new java.io.File("/proc/self/fd").list();
+        return fds == null ? 0 : fds.length;
     }
 
     /** Connects (from {@code localPort} unless 0) and returns the first line the server sends. */

@@ -34,6 +34,7 @@ final class TestServices {
     private BalanceConfig.Algorithm balance = BalanceConfig.Algorithm.ROUNDROBIN;
     private boolean acceptProxy;
     private int sendProxy;
+    private boolean splice;
     private CheckConfig check;
     private final List<ServerConfig> servers = new ArrayList<>();
     private Timeouts timeouts = Timeouts.UNSET;
@@ -61,6 +62,11 @@ final class TestServices {
 
     TestServices acceptProxy() {
         acceptProxy = true;
+        return this;
+    }
+
+    TestServices splice(boolean value) {
+        splice = value;
         return this;
     }
 
@@ -95,7 +101,7 @@ final class TestServices {
 
     ServiceConfig config() {
         return new ServiceConfig(name, new BindConfig(new HostPort("127.0.0.1", 0), acceptProxy, POS), protocol,
-                new BalanceConfig(balance, null, false), sendProxy, check, List.copyOf(servers), timeouts, maxconn, POS);
+                new BalanceConfig(balance, null, false), sendProxy, splice, check, List.copyOf(servers), timeouts, maxconn, POS);
     }
 
     /** Compiles and starts this one service (no errors allowed). */

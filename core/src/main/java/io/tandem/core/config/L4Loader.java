@@ -10,7 +10,7 @@ import java.util.List;
 final class L4Loader {
     static final List<String> L4_KEYS = List.of("services");
     static final List<String> SERVICE_KEYS = List.of("listen", "protocol", "balance", "hash-type", "send-proxy",
-            "check", "servers", "timeout", "maxconn", "dataplane");
+            "splice", "check", "servers", "timeout", "maxconn", "dataplane");
 
     private static final List<String> PROTOCOLS = List.of("tcp", "udp");
     private static final List<String> SEND_PROXY_VALUES = List.of("v1", "v2", "none");
@@ -43,9 +43,13 @@ final class L4Loader {
             listen = line == null ? null : common.bind(line, "listen", protocol);
         }
         int sendProxy = sendProxy(s, protocol);
+        boolean splice = s.bool("splice", false);
+        if (splice && protocol == ServiceConfig.Protocol.UDP) {
+            reader.error(s.keyPos("splice"), "'splice' applies to tcp services only");
+        }
         dataplane(s);
         ServiceConfig service = new ServiceConfig(name, listen, protocol, common.balance(s, false), sendProxy,
-                common.check(s), common.servers(s, what, false), common.timeouts(s).orElse(defaults.timeout()),
+                splice, common.check(s), common.servers(s, what, false), common.timeouts(s).orElse(defaults.timeout()),
                 s.integer("maxconn", 0, Integer.MAX_VALUE, 0), s.pos());
         return listen == null ? null : service;
     }

@@ -4,12 +4,13 @@ import java.util.List;
 
 /**
  * An L4 service ({@code l4.services.NAME}): where it listens, TCP or UDP, how it balances, whether it sends a
- * PROXY header to its servers ({@code sendProxy} 0 none, 1 or 2 for v1/v2), its health check (null: none),
+ * PROXY header to its servers ({@code sendProxy} 0 none, 1 or 2 for v1/v2), whether bulk TCP streams are relayed
+ * with {@code splice(2)} ({@code splice}, off by default), its health check (null: none),
  * its servers and timeouts (merged with the defaults), and {@code maxconn} (0: the global limit; for UDP the
  * number of flows).
  */
 public record ServiceConfig(String name, BindConfig listen, Protocol protocol, BalanceConfig balance, int sendProxy,
-                            CheckConfig check, List<ServerConfig> servers, Timeouts timeout, int maxconn,
+                            boolean splice, CheckConfig check, List<ServerConfig> servers, Timeouts timeout, int maxconn,
                             SourcePos pos) {
 
     /** The transport a service balances. */

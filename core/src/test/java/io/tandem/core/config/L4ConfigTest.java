@@ -64,7 +64,7 @@ class L4ConfigTest {
                 new BindConfig(new HostPort("10.10.10.100", 80), false, at(6, 15)),
                 ServiceConfig.Protocol.TCP,
                 new BalanceConfig(BalanceConfig.Algorithm.MAGLEV, null, true),
-                2,
+                2, false,
                 new CheckConfig(CheckConfig.Kind.TCP, null, null, null, null, 0, null, Duration.ofSeconds(2), 2, 2,
                         at(11, 7)),
                 List.of(new ServerConfig("l7-a", new HostPort("10.10.10.111", 8081), 1, false, 0, null, at(12, 18)),
@@ -151,7 +151,7 @@ class L4ConfigTest {
         assertErrors(L4_HEAD + "      protocl: udp\n      colour: blue\n",
                 "6:7: unknown key 'protocl' in service 'web'; did you mean 'protocol'?",
                 "7:7: unknown key 'colour' in service 'web'; valid keys: listen, protocol, balance, hash-type,"
-                        + " send-proxy, check, servers, timeout, maxconn, dataplane");
+                        + " send-proxy, splice, check, servers, timeout, maxconn, dataplane");
     }
 
     @Test
@@ -249,6 +249,16 @@ class L4ConfigTest {
                 """,
                 "6:31: 'accept-proxy' applies to tcp services only",
                 "7:47: 'send-proxy' applies to tcp services only");
+    }
+
+    @Test
+    void spliceIsTcpOnlyAndABoolean() {
+        assertErrors(L4_HEAD + """
+                    u1: { listen: 10.0.0.1:53, protocol: udp, splice: true, servers: { a: 10.0.0.2:53 } }
+                    t1: { listen: 10.0.0.1:81, splice: maybe, servers: { a: 10.0.0.2:80 } }
+                """,
+                "6:47: 'splice' applies to tcp services only",
+                "7:40: expected true or false for 'splice', got 'maybe'");
     }
 
     @Test
