@@ -23,6 +23,7 @@ import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.NotYetConnectedException;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -48,6 +49,7 @@ import java.util.Set;
  * socket buffers, one chunk of {@value RelayLoop#CHUNK} bytes per direction at most in the process).
  */
 final class TcpSession implements ServerPool.AcquireCallback {
+    private static final System.Logger LOG = System.getLogger(TcpSession.class.getName());
     /**
      * Connect attempts after the first one, each to a server not tried yet (services have no {@code retries} key;
      * 3 is HAProxy's and Tandem's {@code defaults.retries} default).
@@ -350,6 +352,9 @@ final class TcpSession implements ServerPool.AcquireCallback {
         if ((ops & EPOLLRDHUP) != 0 && (ops & EPOLLERR) == 0) {
             side.peerShut = true;
         }
+        if ((ops & (EPOLLHUP | EPOLLERR)) != 0) {
+            side.hungUp = true;
+        }
         if (side == upstream && !connected) {
             connectEvent(ops);
             return;
@@ -401,6 +406,11 @@ final class TcpSession implements ServerPool.AcquireCallback {
                 return;
             }
             if (n < RelayLoop.CHUNK) {
+                if (from.hungUp) {
+                    // After a hang-up or a reset no further edge comes: the next read must report the end or the
+                    // error, so the loop reads on.
+                    continue;
+                }
                 // Drained (epoll reports the next bytes as a new edge). After the peer's FIN nothing more can come:
                 // that is its end of input, without one more read to see it.
                 from.readable = false;
@@ -465,10 +475,24 @@ final class TcpSession implements ServerPool.AcquireCallback {
 
     /** Continues a relay that gave way to the loop's other connections after {@value #READS_PER_TURN} reads. */
     private void resume() {
-        if (connected && !closing) {
-            relay(client);
-            relay(upstream);
+        try {
+            if (connected && !closing) {
+                relay(client);
+                relay(upstream);
+            }
+        } catch (RuntimeException e) {
+            failed(e);
         }
+    }
+
+    /**
+     * A bug, not a network event: logged with its stack trace, and the session closed, rather than thrown into the
+     * event loop (whose handler would pause the whole loop for a second).
+     */
+    private void failed(RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "service " + service.name() + ": unexpected error in the connection from "
+                + clientAddress + ", closed it", e);
+        abort();
     }
 
     private void count(Side from, int n) {
@@ -567,9 +591,11 @@ final class TcpSession implements ServerPool.AcquireCallback {
         side.finPending = false;
         try {
             side.socket.shutdown(false, true);
-        } catch (IOException e) {
-            // Not connected any more: the peer reset, so the session is over.
-            abort();
+        } catch (IOException | NotYetConnectedException e) {
+            // The peer reset: it takes no more bytes, but what it sent before may still wait to be read. Reading it
+            // relays those bytes, then meets the reset, which ends the session.
+            side.readable = true;
+            relay(side);
         }
     }
 
@@ -671,6 +697,8 @@ final class TcpSession implements ServerPool.AcquireCallback {
         boolean readable;
         /** epoll reported the peer's FIN: once what is buffered is read, the input has ended. */
         boolean peerShut;
+        /** epoll reported a hang-up or an error (a reset): reads go on until one reports the end or the error. */
+        boolean hungUp;
         boolean inputEnded;
         /** The output is to be shut down once {@link #pending} is written. */
         boolean finPending;
@@ -704,7 +732,11 @@ final class TcpSession implements ServerPool.AcquireCallback {
 
         @Override
         public void handle(IoRegistration registration, IoEvent event) {
-            onEvent(this, ((EpollIoEvent) event).ops().value());
+            try {
+                onEvent(this, ((EpollIoEvent) event).ops().value());
+            } catch (RuntimeException e) {
+                failed(e);
+            }
         }
     }
 

@@ -118,6 +118,36 @@ class TcpRelayTest {
     }
 
     @Test
+    void serverThatAnswersThenResetsStillDeliversItsAnswerAndEndsTheConnection() throws Exception {
+        try (RawServer backend = RawServer.start(socket -> {
+            try (socket) {
+                socket.getInputStream().read(new byte[6]);
+                socket.getOutputStream().write("ok\n".getBytes(StandardCharsets.US_ASCII));
+                socket.getOutputStream().flush();
+                // A reset right behind the answer, with the client's second line still unread.
+                socket.setSoLinger(true, 0);
+                return 0;
+            }
+        }); TestServices.Running service = TestServices.tcp().server("s", backend.port()).start(loops);
+             Socket client = new Socket()) {
+            client.setSoTimeout(3000);
+            client.connect(service.address());
+            client.getOutputStream().write("hello\n".getBytes(StandardCharsets.US_ASCII));
+            InputStream in = client.getInputStream();
+            byte[] answer = in.readNBytes(3);
+            assertEquals("ok\n", new String(answer, StandardCharsets.US_ASCII));
+            client.getOutputStream().write("more\n".getBytes(StandardCharsets.US_ASCII));
+            // The proxy passes the end on (a close or a reset) instead of holding the client until timeout tunnel.
+            try {
+                assertEquals(-1, in.read());
+            } catch (java.net.SocketException reset) {
+                // Also an end.
+            }
+            waitFor(() -> service.runtime().counters().activeConnections() == 0);
+        }
+    }
+
+    @Test
     void serverThatShutsDownFirstStillReceivesWhatTheClientSendsAfterwards() throws Exception {
         try (RawServer backend = RawServer.start(socket -> {
             try (socket) {

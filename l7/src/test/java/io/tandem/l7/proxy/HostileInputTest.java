@@ -77,7 +77,12 @@ class HostileInputTest {
                 served++;
                 streamed += hostile.streamed() ? 1 : 0;
             }
-            assertEquals(served + streamed, app.requests(), "only the well-behaved requests reached the server");
+            // A streamed case's head goes to the server before its body turns out bad; the server counts it only when
+            // it got that far before the proxy cut the upstream connection, so it may or may not be counted.
+            int reached = app.requests();
+            assertTrue(reached >= served && reached <= served + streamed,
+                    "only the well-behaved requests (" + served + ") and at most the " + streamed
+                            + " streamed one(s) reached the server, counted " + reached);
         }
     }
 }
