@@ -163,6 +163,7 @@ public final class TandemCli implements Runnable {
 
     private static int runUntilSignalled(CheckedConfig checked, EventLoops loops, Runnable onStarted,
                                          Runnable afterStop) throws Exception {
+        Signals.Termination termination = Signals.install();
         TandemDaemon daemon;
         try {
             daemon = TandemDaemon.start(checked, loops);
@@ -172,7 +173,7 @@ public final class TandemCli implements Runnable {
             loops.close();
             return 1;
         }
-        Signals.onTermination(daemon::stop);
+        termination.onSignal(daemon::stop);
         onStarted.run();
         daemon.awaitStop();
         afterStop.run();

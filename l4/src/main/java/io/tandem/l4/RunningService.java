@@ -26,11 +26,9 @@ interface RunningService {
     /** Closes the socket and every connection or flow now. */
     void closeAll();
 
-    /** The socket address a service's {@code listen} names; {@code *}, {@code 0.0.0.0} and {@code ::} mean any. */
+    /** The socket address a service's {@code listen} names (see {@link HostPort#bindAddress}). */
     static InetSocketAddress socketAddress(ServiceRuntime service) {
-        HostPort address = service.config().listen().address();
-        return address.isWildcard() ? new InetSocketAddress(address.port())
-                : new InetSocketAddress(address.host(), address.port());
+        return service.config().listen().address().bindAddress();
     }
 
     /** Binds and waits; a failure becomes an {@link IOException} an operator can act on. */

@@ -10,6 +10,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
@@ -219,6 +220,34 @@ class TcpRelayTest {
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             assertTrue(millis >= 300 && millis < 2000, "closed after " + millis + " ms");
             waitFor(() -> service.runtime().counters().activeConnections() == 0);
+        }
+    }
+
+    @Test
+    void ipv6WildcardListenTakesIpv4AndIpv6ClientsAndStarOnlyIpv4() throws Exception {
+        // A kernel without IPv6 cannot listen on [::] at all: that start must fail, naming the address.
+        boolean ipv6 = java.nio.file.Files.exists(java.nio.file.Path.of("/proc/net/if_inet6"));
+        try (RawServer backend = RawServer.named("s")) {
+            if (!ipv6) {
+                IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                        () -> TestServices.tcp().listenHost("::").server("s", backend.port()).start(loops));
+                assertTrue(e.getMessage().contains("cannot listen on tcp [::]:0"), e.getMessage());
+                return;
+            }
+            try (TestServices.Running any6 = TestServices.tcp().name("any6").listenHost("::")
+                    .server("s", backend.port()).start(loops);
+                 TestServices.Running any4 = TestServices.tcp().name("any4").listenHost("*")
+                         .server("s", backend.port()).start(loops)) {
+                int port6 = any6.address().getPort();
+                assertEquals("s", nameVia(new InetSocketAddress("127.0.0.1", port6), 0));
+                assertEquals("s", nameVia(new InetSocketAddress("::1", port6), 0));
+                int port4 = any4.address().getPort();
+                assertEquals("s", nameVia(new InetSocketAddress("127.0.0.1", port4), 0));
+                try (Socket v6 = new Socket()) {
+                    org.junit.jupiter.api.Assertions.assertThrows(java.net.ConnectException.class,
+                            () -> v6.connect(new InetSocketAddress("::1", port4), 2000));
+                }
+            }
         }
     }
 

@@ -35,6 +35,7 @@ final class TestServices {
     private boolean acceptProxy;
     private int sendProxy;
     private boolean splice;
+    private String listenHost = "127.0.0.1";
     private CheckConfig check;
     private final List<ServerConfig> servers = new ArrayList<>();
     private Timeouts timeouts = Timeouts.UNSET;
@@ -62,6 +63,11 @@ final class TestServices {
 
     TestServices acceptProxy() {
         acceptProxy = true;
+        return this;
+    }
+
+    TestServices listenHost(String host) {
+        listenHost = host;
         return this;
     }
 
@@ -100,7 +106,7 @@ final class TestServices {
     }
 
     ServiceConfig config() {
-        return new ServiceConfig(name, new BindConfig(new HostPort("127.0.0.1", 0), acceptProxy, POS), protocol,
+        return new ServiceConfig(name, new BindConfig(new HostPort(listenHost, 0), acceptProxy, POS), protocol,
                 new BalanceConfig(balance, null, false), sendProxy, splice, check, List.copyOf(servers), timeouts, maxconn, POS);
     }
 

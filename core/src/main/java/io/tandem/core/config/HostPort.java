@@ -1,5 +1,8 @@
 package io.tandem.core.config;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.util.regex.Pattern;
 
 /** A socket address as written in the config: {@code host:port}, IPv6 as {@code [::1]:80}, {@code *:80} for any. */
@@ -7,6 +10,8 @@ public record HostPort(String host, int port) {
     private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?");
     private static final Pattern DIGITS_AND_DOTS = Pattern.compile("[0-9.]+");
     private static final Pattern PORT = Pattern.compile("\\d{1,5}");
+    private static final InetAddress IPV4_ANY = literal(new byte[4]);
+    private static final InetAddress IPV6_ANY = literal(new byte[16]);
 
     /**
      * Parses {@code host:port}, {@code [v6]:port} or {@code *:port}; the host is kept as written (brackets
@@ -58,8 +63,31 @@ public record HostPort(String host, int port) {
         return host.equals("*") || host.equals("0.0.0.0") || host.equals("::");
     }
 
+    /**
+     * The socket address a listener binds: {@code *} and {@code 0.0.0.0} are IPv4's any address (IPv4 clients only,
+     * as in HAProxy); {@code ::} is IPv6's, which on Linux also takes IPv4 clients unless
+     * {@code net.ipv6.bindv6only} is set; a name or literal is resolved.
+     */
+    public InetSocketAddress bindAddress() {
+        if (host.equals("*") || host.equals("0.0.0.0")) {
+            return new InetSocketAddress(IPV4_ANY, port);
+        }
+        if (host.equals("::")) {
+            return new InetSocketAddress(IPV6_ANY, port);
+        }
+        return new InetSocketAddress(host, port);
+    }
+
     @Override
     public String toString() {
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    private static InetAddress literal(byte[] address) {
+        try {
+            return InetAddress.getByAddress(address);
+        } catch (UnknownHostException impossible) {
+            throw new IllegalArgumentException(impossible);
+        }
     }
 }

@@ -53,8 +53,7 @@ public final class L7Proxy implements AutoCloseable {
 
     private Channel bind(FrontendRuntime frontend, BindConfig bind) throws java.io.IOException {
         HostPort address = bind.address();
-        InetSocketAddress socketAddress = address.isWildcard() ? new InetSocketAddress(address.port())
-                : new InetSocketAddress(address.host(), address.port());
+        InetSocketAddress socketAddress = address.bindAddress();
         ServerBootstrap bootstrap = loops.allowNonLocalBind(new ServerBootstrap())
                 .group(loops.group())
                 .channel(loops.serverChannelClass())
