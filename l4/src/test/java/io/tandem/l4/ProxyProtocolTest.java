@@ -134,15 +134,26 @@ class ProxyProtocolTest {
         }
     }
 
-    @Test
-    void acceptProxyTakesTheAnnouncedClientAndPassesItOn() throws Exception {
+    /** In one segment, and cut in three pieces that arrive 50 ms apart (the header is read as it comes). */
+    @ParameterizedTest(name = "split {0}")
+    @ValueSource(booleans = {false, true})
+    void acceptProxyTakesTheAnnouncedClientAndPassesItOn(boolean split) throws Exception {
         try (RawServer server = decodingServer();
              TestServices.Running service = TestServices.tcp().acceptProxy().sendProxy(2).server("s", server.port())
                      .start(loops);
              Socket client = new Socket()) {
+            client.setTcpNoDelay(true);
             client.connect(service.address());
-            client.getOutputStream().write("PROXY TCP4 203.0.113.7 198.18.0.1 40000 443\r\nafter the header"
-                    .getBytes(StandardCharsets.US_ASCII));
+            String sent = "PROXY TCP4 203.0.113.7 198.18.0.1 40000 443\r\nafter the header";
+            if (split) {
+                for (String piece : new String[] {sent.substring(0, 17), sent.substring(17, 50), sent.substring(50)}) {
+                    client.getOutputStream().write(piece.getBytes(StandardCharsets.US_ASCII));
+                    client.getOutputStream().flush();
+                    Thread.sleep(50);
+                }
+            } else {
+                client.getOutputStream().write(sent.getBytes(StandardCharsets.US_ASCII));
+            }
             client.shutdownOutput();
             Object[] seen = (Object[]) server.nextResult(5);
             assertEquals("203.0.113.7", seen[2]);
