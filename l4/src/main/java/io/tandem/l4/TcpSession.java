@@ -26,6 +26,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.NotYetConnectedException;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One proxied TCP connection: the client's socket, a slot on a server taken from the pool, the server socket opened
@@ -46,7 +47,7 @@ import java.util.Set;
  * never modified: the session keeps the readiness epoll reported ({@link Side#readable}) and acts on it when it can.
  * Bytes are read into the loop's buffer and written straight to the other socket; only what that socket cannot take
  * now is copied aside, and the source is not read again until it is written (back-pressure through the kernel's
- * socket buffers, one chunk of {@value RelayLoop#CHUNK} bytes per direction at most in the process).
+ * socket buffers, one read's worth per direction at most in the process).
  */
 final class TcpSession implements ServerPool.AcquireCallback {
     private static final System.Logger LOG = System.getLogger(TcpSession.class.getName());
@@ -55,6 +56,14 @@ final class TcpSession implements ServerPool.AcquireCallback {
      * 3 is HAProxy's and Tandem's {@code defaults.retries} default).
      */
     static final int RETRIES = 3;
+    /**
+     * Bytes held aside (written to no socket yet) over all sessions, beyond which reads shrink to
+     * {@value #SMALL_READ} bytes: a crowd of clients that do not read then holds at most that much each, instead of
+     * a full read each, and cannot exhaust the direct memory the L7 tier needs too.
+     */
+    private static final long HELD_SOFT_LIMIT = 32L * 1024 * 1024;
+    private static final int SMALL_READ = 16 * 1024;
+    private static final AtomicLong HELD = new AtomicLong();
     /** Reads from one side in one turn before the loop serves its other connections. */
     private static final int READS_PER_TURN = 16;
 
@@ -385,10 +394,11 @@ final class TcpSession implements ServerPool.AcquireCallback {
             return;
         }
         ByteBuffer buffer = relay.buffer();
+        int readSize = HELD.get() < HELD_SOFT_LIMIT ? RelayLoop.CHUNK : SMALL_READ;
         for (int reads = 0; reads < READS_PER_TURN; reads++) {
             int n;
             try {
-                n = from.socket.read(buffer, 0, RelayLoop.CHUNK);
+                n = from.socket.read(buffer, 0, readSize);
             } catch (IOException e) {
                 abort();
                 return;
@@ -405,7 +415,7 @@ final class TcpSession implements ServerPool.AcquireCallback {
             if (!write(to, buffer, n)) {
                 return;
             }
-            if (n < RelayLoop.CHUNK) {
+            if (n < readSize) {
                 if (from.hungUp) {
                     // After a hang-up or a reset no further edge comes: the next read must report the end or the
                     // error, so the loop reads on.
@@ -521,9 +531,16 @@ final class TcpSession implements ServerPool.AcquireCallback {
         if (written == n) {
             return true;
         }
-        ByteBuf rest = ByteBufAllocator.DEFAULT.directBuffer(n - written);
+        ByteBuf rest;
+        try {
+            rest = ByteBufAllocator.DEFAULT.directBuffer(n - written);
+        } catch (OutOfMemoryError e) {
+            // No room to hold the bytes (Netty's direct-memory limit): this connection cannot go on, the others can.
+            abort();
+            return false;
+        }
         rest.writeBytes(buffer.duplicate().position(written).limit(n));
-        to.pending = rest;
+        hold(to, rest);
         return false;
     }
 
@@ -535,8 +552,21 @@ final class TcpSession implements ServerPool.AcquireCallback {
             direct.writeBytes(bytes);
             bytes.release();
         }
-        to.pending = direct;
+        hold(to, direct);
         flush(to);
+    }
+
+    private static void hold(Side side, ByteBuf bytes) {
+        side.pending = bytes;
+        side.held = bytes.capacity();
+        HELD.addAndGet(side.held);
+    }
+
+    private static void release(Side side) {
+        side.pending.release();
+        side.pending = null;
+        HELD.addAndGet(-side.held);
+        side.held = 0;
     }
 
     /** Writes what is kept aside for {@code side}; once all of it is, the other side is read again. */
@@ -556,8 +586,7 @@ final class TcpSession implements ServerPool.AcquireCallback {
                 abort();
                 return;
             }
-            out.release();
-            side.pending = null;
+            release(side);
         }
         if (side.pipe != null && !drainPipe(side)) {
             return;
@@ -659,8 +688,7 @@ final class TcpSession implements ServerPool.AcquireCallback {
         }
         side.open = false;
         if (side.pending != null) {
-            side.pending.release();
-            side.pending = null;
+            release(side);
         }
         relay.closeLater(loop, side);
         if (side.pipe != null) {
@@ -704,6 +732,8 @@ final class TcpSession implements ServerPool.AcquireCallback {
         boolean finPending;
         /** Bytes this socket could not take yet; nothing more is read for it until they are written. */
         ByteBuf pending;
+        /** The size of {@link #pending} as counted in the process-wide total. */
+        int held;
 
         /** splice only: the kernel pipe holding bytes on their way to this socket (null until a bulk read). */
         Pipe pipe;
