@@ -556,6 +556,11 @@ final class TcpSession implements ServerPool.AcquireCallback {
         flush(to);
     }
 
+    /** Bytes held aside now over all sessions (0 when no session waits for a socket to take its bytes). */
+    static long heldBytes() {
+        return HELD.get();
+    }
+
     private static void hold(Side side, ByteBuf bytes) {
         side.pending = bytes;
         side.held = bytes.capacity();

@@ -93,6 +93,9 @@ class TcpRelayTest {
             assertEquals(toServer, counters.bytesIn());
             assertEquals(toClient, counters.bytesOut());
             assertEquals(1, counters.totalConnections());
+            // Whatever the relay held aside while a side was full was given back: later reads stay full-size.
+            waitFor(() -> counters.activeConnections() == 0);
+            assertEquals(0, TcpSession.heldBytes());
         }
     }
 
@@ -347,6 +350,7 @@ class TcpRelayTest {
             assertEquals(1 + clients * perClient, service.runtime().counters().totalConnections());
             // The proxy's sockets are all closed again (the echo server's threads may lag a little behind).
             waitFor(() -> openDescriptors() <= descriptorsBefore + 4);
+            assertEquals(0, TcpSession.heldBytes());
         }
     }
 
