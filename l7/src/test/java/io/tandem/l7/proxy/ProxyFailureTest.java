@@ -284,7 +284,10 @@ class ProxyFailureTest {
     void pipelineBehindAStalledRequestIsNotReadIntoMemory() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         ScriptedBackend.Script stallFirst = ScriptedBackend.holding("/seq/0", release, ECHO_TARGET);
-        int count = 500;
+        // 16 MB in all: far beyond what the kernel's socket buffers take in while the proxy reads nothing (the
+        // receive buffer autotunes upwards from what the proxy read before the stall: 2 MB was seen, out of a
+        // 4 MB test that then failed its half-way bound).
+        int count = 2000;
         String pad = "p".repeat(8000);
         try (ScriptedBackend backend = new ScriptedBackend(stallFirst);
              ProxyHarness proxy = ProxyHarness.start(config(0, oneServer(backend)), Map.of());
