@@ -32,9 +32,8 @@ final class TcpService implements RunningService {
     private static final int ACCEPTS_PER_EVENT = 64;
     /** How long accepting stops when the process is out of descriptors or memory, so the loop does not spin. */
     private static final long OUT_OF_RESOURCES_PAUSE_MILLIS = 100;
-    private static final int EPOLLIN = 0x001;
-    /** Accepted by epoll, never raised by a socket: the paused listener's interest set (never empty, see below). */
-    private static final int EPOLLMSG = 0x400;
+    /** EPOLLMSG alone: accepted by epoll, never raised by a socket; the paused listener's (never empty) interest set. */
+    private static final EpollIoOps PAUSED = EpollIoOps.valueOf(0x400);
     /** accept(2) errors that say the process or the system is out of descriptors or memory (negative errno). */
     private static final Set<Integer> OUT_OF_RESOURCES = Set.of(-24 /* EMFILE */, -23 /* ENFILE */,
             -105 /* ENOBUFS */, -12 /* ENOMEM */);
@@ -87,7 +86,7 @@ final class TcpService implements RunningService {
         Listener started = new Listener(loop, socket, bindAddress.getAddress().isAnyLocalAddress());
         try {
             started.registration = loop.register(started).syncUninterruptibly().getNow();
-            started.registration.submit(EpollIoOps.valueOf(EPOLLIN));
+            started.registration.submit(EpollIoOps.EPOLLIN);
         } catch (RuntimeException e) {
             socket.close();
             throw RunningService.cannotListen(service, e);
@@ -233,8 +232,8 @@ final class TcpService implements RunningService {
                             + e.getMessage() + "), pausing " + OUT_OF_RESOURCES_PAUSE_MILLIS + "ms with " + active.get()
                             + " connections open: lower maxconn or raise the open-files limit (LimitNOFILE)");
                 }
-                setInterest(EPOLLMSG);
-                loop.schedule(() -> setInterest(EPOLLIN), OUT_OF_RESOURCES_PAUSE_MILLIS, TimeUnit.MILLISECONDS);
+                setInterest(PAUSED);
+                loop.schedule(() -> setInterest(EpollIoOps.EPOLLIN), OUT_OF_RESOURCES_PAUSE_MILLIS, TimeUnit.MILLISECONDS);
             }
             // Anything else (a client that reset while queued) concerns that one connection only.
         }
@@ -242,7 +241,7 @@ final class TcpService implements RunningService {
         /** At {@code maxconn}: stop being told about new connections until one ends. */
         private void pause() {
             paused = true;
-            setInterest(EPOLLMSG);
+            setInterest(PAUSED);
             // A session that ended between the check and the flag saw no pause to undo: look again.
             resumeIfBelowLimit();
         }
@@ -250,7 +249,7 @@ final class TcpService implements RunningService {
         void resumeIfBelowLimit() {
             if (paused && active.get() < maxConnections) {
                 paused = false;
-                setInterest(EPOLLIN);
+                setInterest(EpollIoOps.EPOLLIN);
             }
         }
 
@@ -258,9 +257,9 @@ final class TcpService implements RunningService {
          * Never an empty set: Netty's epoll handler removes the fd from epoll on one, then fails the next change
          * (see core's EpollInterestPin).
          */
-        private void setInterest(int ops) {
+        private void setInterest(EpollIoOps ops) {
             if (socket.isOpen()) {
-                registration.submit(EpollIoOps.valueOf(ops));
+                registration.submit(ops);
             }
         }
 

@@ -67,14 +67,15 @@ final class TcpSession implements ServerPool.AcquireCallback {
     /** Reads from one side in one turn before the loop serves its other connections. */
     private static final int READS_PER_TURN = 16;
 
-    private static final int EPOLLIN = 0x001;
-    private static final int EPOLLOUT = 0x004;
-    private static final int EPOLLERR = 0x008;
+    private static final int EPOLLIN = EpollIoOps.EPOLLIN.value();
+    private static final int EPOLLOUT = EpollIoOps.EPOLLOUT.value();
+    private static final int EPOLLERR = EpollIoOps.EPOLLERR.value();
+    private static final int EPOLLRDHUP = EpollIoOps.EPOLLRDHUP.value();
+    /** Linux's EPOLLHUP, which Netty's EpollIoOps does not name. */
     private static final int EPOLLHUP = 0x010;
-    private static final int EPOLLRDHUP = 0x2000;
     /** Every socket's one interest set, for its whole life. */
-    private static final EpollIoOps INTEREST = EpollIoOps.valueOf(
-            EPOLLIN | EPOLLOUT | EPOLLRDHUP | EpollIoOps.EPOLLET.value());
+    private static final EpollIoOps INTEREST = EpollIoOps.EPOLLIN.with(EpollIoOps.EPOLLOUT)
+            .with(EpollIoOps.EPOLLRDHUP).with(EpollIoOps.EPOLLET);
 
     private final TcpService tcp;
     private final ServiceRuntime service;

@@ -20,8 +20,6 @@ public final class EpollInterestPin {
     private static final System.Logger LOG = System.getLogger(EpollInterestPin.class.getName());
     /** Linux's EPOLLMSG: accepted by epoll_ctl, never raised by a socket. */
     private static final int EPOLLMSG = 0x400;
-    /** Linux's EPOLLIN. */
-    private static final int EPOLLIN = 0x001;
     private static final Method SET_FLAG = lookup();
 
     private EpollInterestPin() {
@@ -37,21 +35,6 @@ public final class EpollInterestPin {
         }
         try {
             SET_FLAG.invoke(channel, EPOLLMSG);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, "cannot pin epoll interest of " + channel, e);
-        }
-    }
-
-    /**
-     * As {@link #pin}, and with EPOLLIN in the set too: for a channel about to read as soon as it is active, called
-     * before registration so the fd is added to epoll ready to read (no {@code EPOLL_CTL_MOD} when reading starts).
-     */
-    public static void pinReading(Channel channel) {
-        if (SET_FLAG == null || !SET_FLAG.getDeclaringClass().isInstance(channel)) {
-            return;
-        }
-        try {
-            SET_FLAG.invoke(channel, EPOLLMSG | EPOLLIN);
         } catch (ReflectiveOperationException | RuntimeException e) {
             LOG.log(System.Logger.Level.DEBUG, "cannot pin epoll interest of " + channel, e);
         }

@@ -439,14 +439,7 @@ public final class VrrpInstance {
         // Addresses change here, on the instance's own thread: an rtnetlink request takes microseconds, and a hop
         // to another thread would add its wake-up to every takeover. Only the announcements (with their pauses)
         // go to the io thread.
-        for (VipManager.Vip vip : addresses) {
-            try {
-                vips.add(config.interfaceName(), vip);
-            } catch (IOException e) {
-                LOG.log(System.Logger.Level.ERROR, "vrrp " + config.name() + ": cannot add VIP " + vip + ": "
-                        + e.getMessage());
-            }
-        }
+        changeAddresses(true);
         holding = true;
         io.execute(() -> {
             if (holding) {
@@ -489,12 +482,21 @@ public final class VrrpInstance {
             return;
         }
         holding = false;
+        changeAddresses(false);
+    }
+
+    /** Adds every VIP to the interface, or removes every one; a failure is logged and the others still change. */
+    private void changeAddresses(boolean add) {
         for (VipManager.Vip vip : addresses) {
             try {
-                vips.remove(config.interfaceName(), vip);
+                if (add) {
+                    vips.add(config.interfaceName(), vip);
+                } else {
+                    vips.remove(config.interfaceName(), vip);
+                }
             } catch (IOException e) {
-                LOG.log(System.Logger.Level.ERROR, "vrrp " + config.name() + ": cannot remove VIP " + vip + ": "
-                        + e.getMessage());
+                LOG.log(System.Logger.Level.ERROR, "vrrp " + config.name() + ": cannot " + (add ? "add" : "remove")
+                        + " VIP " + vip + ": " + e.getMessage());
             }
         }
     }
