@@ -3,9 +3,9 @@ package io.tandem.l4;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Traffic counters of one service or one server of a service, for metrics and the stats page. Connections are
- * flows for UDP; {@code bytesIn} is client to server, {@code bytesOut} server to client. Written by the data path
- * on every event loop without locks ({@link LongAdder}); read at any time, each value on its own.
+ * Traffic counters of one service or one server of a service (not exposed yet: there is no stats endpoint).
+ * Connections are flows for UDP; {@code bytesIn} is client to server, {@code bytesOut} server to client. Written by
+ * the data path on every event loop without locks ({@link LongAdder}); read at any time, each value on its own.
  */
 public final class L4Counters {
     private final LongAdder active = new LongAdder();

@@ -1,6 +1,6 @@
 package io.tandem.vrrp;
 
-/** One state change, for the runtime API, logs and notify scripts: {@code atNanos} is the injected clock's. */
+/** One state change, for logs, notify commands and sync groups: {@code atNanos} is the injected clock's. */
 public record VrrpTransition(VrrpState from, VrrpState to, Reason reason, long atNanos) {
 
     public enum Reason {

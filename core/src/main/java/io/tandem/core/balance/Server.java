@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A server's live state, shared by its balancer, its health checker and the data path: whether it is up,
- * whether an operator is draining it, how many connections it carries now, and its configured limits.
+ * whether it is drained, how many connections it carries now, and its configured limits.
  */
 public final class Server {
     private final String backend;
@@ -60,18 +60,18 @@ public final class Server {
         return up;
     }
 
-    /** Set by health checks (and later the runtime API); balancers read it on every pick. */
+    /** Set by health checks; balancers read it on every pick. */
     public void setUp(boolean up) {
         this.up = up;
     }
 
-    /** True while an operator drains the server (HAProxy's {@code set server ... state drain}). */
+    /** True while the server is drained (HAProxy's {@code set server ... state drain}). */
     public boolean isDraining() {
         return draining;
     }
 
     /**
-     * Admin drain, independent of health: a draining server takes no new connections or requests (balancers,
+     * Drain, independent of health: a draining server takes no new connections or requests (balancers,
      * cookie and stick-table lookups all ask {@link #isUsable}) while those already open carry on; health
      * checks keep running, so {@link #isUp} still tells whether it would serve. Tell its pool through
      * {@link ServerPool#serverStateChanged} as for a health change.

@@ -86,7 +86,7 @@ public final class ServerPool {
         return tiers.anyUsable();
     }
 
-    /** Requests waiting for a slot now, for metrics and the stats page. */
+    /** Requests waiting for a slot now. */
     public int queueLength() {
         return queueLength;
     }

@@ -27,7 +27,7 @@ import java.util.Set;
 public final class ConfigLoader {
     private static final List<String> TOP_KEYS = List.of("global", "defaults", "l7", "l4", "vrrp", "cluster",
             "admin");
-    /** Sections of DESIGN §3 that later features will read; recognised so users get "not yet", not "unknown". */
+    /** Sections of the config's design that are not built yet; recognised so users get "not yet", not "unknown". */
     private static final Set<String> NOT_SUPPORTED_YET = Set.of("cluster", "admin");
     private static final List<String> GLOBAL_KEYS = List.of("name", "workers", "maxconn", "log", "hard-stop-after");
     private static final List<String> DEFAULTS_KEYS = List.of("timeout", "forwardfor", "retries");

@@ -45,7 +45,7 @@ public final class HealthChecks implements AutoCloseable {
         return checks.get(server);
     }
 
-    /** Every running check, for the stats page. */
+    /** Every running check. */
     public Collection<HealthCheck> checks() {
         return List.copyOf(checks.values());
     }

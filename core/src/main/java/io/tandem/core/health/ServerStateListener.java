@@ -2,7 +2,7 @@ package io.tandem.core.health;
 
 import io.tandem.core.balance.Server;
 
-/** Observes a server going UP or DOWN (balancer pools, VRRP tracking, the cluster, the runtime API). */
+/** Observes a server going UP or DOWN: the pools of L7 backends and L4 services, which rebuild their balancers. */
 @FunctionalInterface
 public interface ServerStateListener {
 

@@ -52,7 +52,7 @@ public final class EventLoops implements AutoCloseable {
         return group;
     }
 
-    /** "epoll" or "nio", for logs and the stats page. */
+    /** "epoll" or "nio", for the startup log. */
     public String transportName() {
         return epoll ? "epoll" : "nio";
     }

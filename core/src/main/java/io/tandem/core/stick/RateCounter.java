@@ -40,7 +40,7 @@ final class RateCounter {
         return cur + multiplyFraction(prev, remaining, period);
     }
 
-    /** The state as the cluster carries it: counts, and how far into its period the current bucket is. */
+    /** The state as another node applies it: counts, and how far into its period the current bucket is. */
     long current(long now) {
         rotate(now);
         return current;

@@ -17,8 +17,8 @@ import java.util.function.LongSupplier;
  * are dropped as new ones arrive (and by {@link #purgeExpired}), so memory never grows past {@code size}.
  * Lookups are lock-free; a touch (create or refresh) takes one short lock to keep the recency order exact.
  *
- * <p>For the cluster: {@link #addListener} reports local changes, {@link #snapshot} captures an entry and
- * {@link #apply} installs a peer's copy.
+ * <p>For copies on other nodes: {@link #addListener} reports local changes, {@link #snapshot} captures an entry
+ * and {@link #apply} installs a peer's copy.
  */
 public final class StickTable {
     private static final StickTableListener[] NO_LISTENERS = new StickTableListener[0];

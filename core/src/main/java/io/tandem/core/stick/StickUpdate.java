@@ -3,7 +3,7 @@ package io.tandem.core.stick;
 import java.util.List;
 
 /**
- * One entry's state as the cluster carries it between nodes: times are relative (milliseconds from now), so the
+ * One entry's state in the form another node applies: times are relative (milliseconds from now), so the
  * nodes' clocks need not agree. Produced by {@link StickTable#snapshot}, consumed by {@link StickTable#apply}.
  *
  * @param key             the normalised key

@@ -28,7 +28,7 @@ public record L7Snapshot(Map<String, FrontendRuntime> frontends, Map<String, Bac
 
     /**
      * Every stick table, frontends' then backends', each under its section's name with {@code frontend/} or
-     * {@code backend/} before it: what the cluster replicates and the runtime API shows.
+     * {@code backend/} before it, so that a frontend and a backend of the same name keep their tables apart.
      */
     public Map<String, StickTable> stickTables() {
         Map<String, StickTable> tables = new LinkedHashMap<>();

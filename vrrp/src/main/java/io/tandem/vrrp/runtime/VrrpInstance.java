@@ -50,9 +50,9 @@ import java.util.stream.Collectors;
 /**
  * One running VRRP instance: its {@link VrrpStateMachine} driven on one dedicated thread ({@code vrrp-NAME}: every
  * event, timer and advertisement), around it the plumbing. Packets are read on the receiver's own thread, decoded
- * there and handed over; {@code ip addr} changes and gratuitous ARP/NA run in order on a second thread
- * ({@code vrrp-NAME-io}), so a slow {@code ip} never delays an advertisement; tracked scripts and notify commands run
- * on a third ({@code vrrp-NAME-exec}).
+ * there and handed over. Addresses change over rtnetlink on the instance's own thread; gratuitous ARP/NA, with their
+ * pauses, and the log lines run in order on a second thread ({@code vrrp-NAME-io}), so they never delay an
+ * advertisement; tracked scripts and notify commands run on a third ({@code vrrp-NAME-exec}).
  *
  * <p>Priority follows keepalived: the configured priority minus |weight| of every tracked item that is down,
  * clamped to 1..254 (an owner's 255 never changes); a down item of weight 0 puts the instance in FAULT, as does

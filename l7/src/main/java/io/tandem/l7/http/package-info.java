@@ -1,0 +1,5 @@
+/**
+ * The strict HTTP/1.x request decoder of the client side: requests with ambiguous framing, bad characters or
+ * oversized heads are refused with the status the proxy answers (400, 405, 414, 431, 505) rather than passed on.
+ */
+package io.tandem.l7.http;
