@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ConfigLoaderTest {
-    /** DESIGN §3's global, defaults and l7 parts, without the features that are not supported yet. */
+    /** The design's example config (global, defaults, l7), without the features that are not supported yet. */
     private static final String DESIGN_EXAMPLE = """
             global:
               name: lb-a

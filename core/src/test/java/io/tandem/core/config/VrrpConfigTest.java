@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The {@code vrrp} block: DESIGN §3's keys, keepalived's defaults, and each mistake at its line and column. */
+/** The {@code vrrp} block: every key, keepalived's defaults, and each mistake at its line and column. */
 class VrrpConfigTest {
     private static final String L7 = """
             l7:
