@@ -17,6 +17,7 @@ import io.tandem.vrrp.io.InterfaceWatcher;
 import io.tandem.vrrp.io.NeighborAdvertisement;
 import io.tandem.vrrp.io.PacketReceiver;
 import io.tandem.vrrp.io.RawIpSocket;
+import io.tandem.vrrp.io.Vip;
 import io.tandem.vrrp.io.VipManager;
 
 import java.io.File;
@@ -79,7 +80,7 @@ public final class VrrpInstance {
 
     private final VrrpInstanceConfig config;
     private final VipManager vips;
-    private final List<VipManager.Vip> addresses;
+    private final List<Vip> addresses;
     private final List<InetAddress> advertised;
     private final int intervalCentis;
     private final VrrpCodec.Expected expected;
@@ -117,7 +118,7 @@ public final class VrrpInstance {
         this.config = config;
         this.vips = vips;
         this.addresses = config.virtualAddresses().stream()
-                .map(a -> new VipManager.Vip(a.address(), a.prefixLength())).toList();
+                .map(a -> new Vip(a.address(), a.prefixLength())).toList();
         this.advertised = config.virtualAddresses().stream().map(VirtualAddress::address).toList();
         this.intervalCentis = VrrpTiming.toCentis(config.version(), config.advertInterval());
         this.expected = VrrpCodec.Expected.of(config);
@@ -177,7 +178,7 @@ public final class VrrpInstance {
             na = NeighborAdvertisement.open(iface);
             closeables.add(na);
         }
-        List<VipManager.Vip> stale = vips.removeStale(iface, addresses);
+        List<Vip> stale = vips.removeStale(iface, addresses);
         if (!stale.isEmpty()) {
             LOG.log(System.Logger.Level.WARNING, "vrrp " + config.name() + ": removed stale VIPs " + stale + " from "
                     + iface + " (left by an earlier run)");
@@ -487,7 +488,7 @@ public final class VrrpInstance {
 
     /** Adds every VIP to the interface, or removes every one; a failure is logged and the others still change. */
     private void changeAddresses(boolean add) {
-        for (VipManager.Vip vip : addresses) {
+        for (Vip vip : addresses) {
             try {
                 if (add) {
                     vips.add(config.interfaceName(), vip);
@@ -519,7 +520,7 @@ public final class VrrpInstance {
     }
 
     private String addressesText() {
-        return addresses.stream().map(VipManager.Vip::toString).collect(Collectors.joining(", "));
+        return addresses.stream().map(Vip::toString).collect(Collectors.joining(", "));
     }
 
     private static String reasonText(VrrpTransition.Reason reason, String cause) {

@@ -16,7 +16,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import io.tandem.vrrp.io.VipManager.Vip;
 import io.tandem.vrrp.lab.Lab;
 
 /** Gratuitous ARP and unsolicited NA move a VIP in a neighbour's cache from the old master's MAC to the new one's. */

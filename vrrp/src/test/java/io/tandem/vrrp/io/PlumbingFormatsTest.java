@@ -16,8 +16,6 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import io.tandem.vrrp.io.VipManager.Vip;
-
 /** The bytes and text the plumbing builds and parses, without a kernel. */
 class PlumbingFormatsTest {
     private static final HexFormat HEX = HexFormat.of();
@@ -72,34 +70,36 @@ class PlumbingFormatsTest {
     @Test
     void addressChangesAreTheMessagesIpWouldSend() throws Exception {
         assumeTrue(ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN, "expected bytes written little-endian");
-        byte[] add = VipManager.addressRequest(VipManager.RTM_NEWADDR, 0x605, 7, Vip.parse("198.18.0.100/24"), 2,
-                "eth0:vip");
+        byte[] add = AddressMessages.addressRequest(AddressMessages.RTM_NEWADDR, 0x605, 7,
+                Vip.parse("198.18.0.100/24"), 2, "eth0:vip");
         assertEquals("38000000" + "1400" + "0506" + "07000000" + "00000000" // nlmsghdr: 56 bytes, NEWADDR, flags, seq
                 + "02" + "18" + "00" + "00" + "02000000"                     // ifaddrmsg: AF_INET /24, universe, eth0
                 + "0800" + "0200" + "c6120064"                                // IFA_LOCAL
                 + "0800" + "0100" + "c6120064"                                // IFA_ADDRESS
                 + "0d00" + "0300" + "657468303a76697000" + "000000",          // IFA_LABEL "eth0:vip\0", padded
                 HEX.formatHex(add));
-        byte[] add6 = VipManager.addressRequest(VipManager.RTM_NEWADDR, 0x605, 8, Vip.parse("2001:2::100/64"), 3,
-                null);
+        byte[] add6 = AddressMessages.addressRequest(AddressMessages.RTM_NEWADDR, 0x605, 8,
+                Vip.parse("2001:2::100/64"), 3, null);
         assertEquals("0a" + "40" + "02" + "00" + "03000000", HEX.formatHex(add6, 16, 24), "AF_INET6 /64 nodad");
-        byte[] del6 = VipManager.addressRequest(VipManager.RTM_DELADDR, 0x5, 9, Vip.parse("2001:2::100/64"), 3, null);
+        byte[] del6 = AddressMessages.addressRequest(AddressMessages.RTM_DELADDR, 0x5, 9,
+                Vip.parse("2001:2::100/64"), 3, null);
         assertEquals("0a" + "40" + "00" + "00" + "03000000", HEX.formatHex(del6, 16, 24));
         assertEquals(16 + 8 + 2 * 20, del6.length);
     }
 
     @Test
     void addressesAreReadFromRtmNewaddrMessages() throws Exception {
-        ByteBuffer v4 = ByteBuffer.wrap(VipManager.addressRequest(VipManager.RTM_NEWADDR, 0, 1,
+        ByteBuffer v4 = ByteBuffer.wrap(AddressMessages.addressRequest(AddressMessages.RTM_NEWADDR, 0, 1,
                 Vip.parse("198.18.0.100/24"), 2, "eth0:vip")).order(ByteOrder.nativeOrder());
-        assertEquals(Vip.parse("198.18.0.100/24"), VipManager.parseAddress(v4, 0, 2));
-        assertNull(VipManager.parseAddress(v4, 0, 3), "another interface");
+        assertEquals(Vip.parse("198.18.0.100/24"), AddressMessages.parseAddress(v4, 0, 2));
+        assertNull(AddressMessages.parseAddress(v4, 0, 3), "another interface");
         // IPv6 as the kernel dumps it: IFA_ADDRESS only.
         ByteBuffer v6 = ByteBuffer.allocate(16 + 8 + 20).order(ByteOrder.nativeOrder());
-        v6.putInt(44).putShort((short) VipManager.RTM_NEWADDR).putShort((short) 2).putInt(1).putInt(0)
+        v6.putInt(44).putShort((short) AddressMessages.RTM_NEWADDR).putShort((short) 2).putInt(1).putInt(0)
                 .put((byte) 10).put((byte) 64).put((byte) 0).put((byte) 253).putInt(2)
-                .putShort((short) 20).putShort((short) VipManager.IFA_ADDRESS).put(HEX.parseHex("fe80" + "00".repeat(13) + "01"));
-        assertEquals(Vip.parse("fe80::1/64"), VipManager.parseAddress(v6, 0, 2));
+                .putShort((short) 20).putShort((short) AddressMessages.IFA_ADDRESS)
+                .put(HEX.parseHex("fe80" + "00".repeat(13) + "01"));
+        assertEquals(Vip.parse("fe80::1/64"), AddressMessages.parseAddress(v6, 0, 2));
     }
 
     @Test
@@ -108,16 +108,17 @@ class PlumbingFormatsTest {
         int tlv = 4 + text.length;
         int length = 16 + 4 + 16 + ((tlv + 3) & ~3);
         ByteBuffer b = ByteBuffer.allocate(length).order(ByteOrder.nativeOrder());
-        b.putInt(length).putShort((short) VipManager.NLMSG_ERROR)
-                .putShort((short) (VipManager.NLM_F_CAPPED | VipManager.NLM_F_ACK_TLVS)).putInt(5).putInt(0)
+        b.putInt(length).putShort((short) AddressMessages.NLMSG_ERROR)
+                .putShort((short) (AddressMessages.NLM_F_CAPPED | AddressMessages.NLM_F_ACK_TLVS)).putInt(5).putInt(0)
                 .putInt(-17).putInt(56).putShort((short) 20).putShort((short) 0x605).putInt(5).putInt(0)
-                .putShort((short) tlv).putShort((short) VipManager.NLMSGERR_ATTR_MSG).put(text);
-        VipManager.Ack ack = VipManager.parseAck(b, 0);
-        assertEquals(new VipManager.Ack(17, "Address already assigned"), ack);
+                .putShort((short) tlv).putShort((short) AddressMessages.NLMSGERR_ATTR_MSG).put(text);
+        AddressMessages.Ack ack = AddressMessages.parseAck(b, 0);
+        assertEquals(new AddressMessages.Ack(17, "Address already assigned"), ack);
         assertEquals("rtnetlink addr add 198.18.0.100/24 dev eth0: EEXIST (File exists): Address already assigned",
                 ack.failure("rtnetlink addr add 198.18.0.100/24 dev eth0").getMessage());
         ByteBuffer ok = ByteBuffer.allocate(36).order(ByteOrder.nativeOrder());
-        ok.putInt(36).putShort((short) VipManager.NLMSG_ERROR).putShort((short) VipManager.NLM_F_CAPPED).putInt(6);
-        assertEquals(new VipManager.Ack(0, null), VipManager.parseAck(ok, 0));
+        ok.putInt(36).putShort((short) AddressMessages.NLMSG_ERROR)
+                .putShort((short) AddressMessages.NLM_F_CAPPED).putInt(6);
+        assertEquals(new AddressMessages.Ack(0, null), AddressMessages.parseAck(ok, 0));
     }
 }

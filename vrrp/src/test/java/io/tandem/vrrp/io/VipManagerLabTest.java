@@ -16,7 +16,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import io.tandem.vrrp.io.VipManager.Vip;
 import io.tandem.vrrp.lab.Lab;
 
 /** Virtual addresses added and removed over rtnetlink in one namespace, seen from another. */
