@@ -26,7 +26,9 @@ import io.tandem.vrrp.lab.Lab.Node;
 
 /**
  * Two real Tandem daemons ({@code tandem run}, child JVMs) in namespaces a (priority 150) and b (100), VRRPv3 every
- * 100 ms, a third host c on the same bridge: who holds the VIP, and how fast it moves.
+ * 100 ms, a third host c on the same bridge: who holds the VIP, and how fast it moves; a VIP the node does not own
+ * (left by a {@code kill -9}, added by hand) is taken off at startup and on entry to BACKUP or FAULT, as keepalived
+ * does, but never the interface's own address.
  */
 @Timeout(60)
 class VrrpPairLabTest {
@@ -55,6 +57,11 @@ class VrrpPairLabTest {
     void stopDaemons() {
         daemons.forEach(Child::close);
         lab.dropAddress(Lab.VIP);
+        for (Node node : List.of(lab.a(), lab.b())) { // a daemon that removed a node's own address broke the lab
+            if (!lab.holds(node, node.ip())) {
+                lab.ipOk(node.ns(), "addr", "add", node.ip() + "/24", "dev", Lab.IFACE);
+            }
+        }
     }
 
     static String config(String name, int priority, int version, String advert) {
@@ -84,7 +91,11 @@ class VrrpPairLabTest {
     }
 
     private Child start(Node node, int priority) {
-        Child d = startTandem(lab, node, config(node.name(), priority, 3, "100ms"));
+        return start(node, config(node.name(), priority, 3, "100ms"));
+    }
+
+    private Child start(Node node, String yaml) {
+        Child d = startTandem(lab, node, yaml);
         daemons.add(d);
         return d;
     }
@@ -254,5 +265,89 @@ class VrrpPairLabTest {
         }
         assertEquals(macB, lab.neighbourMac(c, Lab.VIP).orElse(null),
                 "c's ARP entry moved to b with its gratuitous ARP");
+    }
+
+    /** What a node logs when it takes a VIP it does not hold as master off its interface. */
+    private static final String REMOVED = "this node is not master: removed " + Lab.VIP + "/24 from eth0";
+
+    private static void addByHand(Node node) {
+        lab.ipOk(node.ns(), "addr", "add", Lab.VIP + "/24", "dev", Lab.IFACE);
+        assertTrue(lab.holdsVip(node));
+    }
+
+    private static int count(String text, String part) {
+        int n = 0;
+        for (int at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + 1)) {
+            n++;
+        }
+        return n;
+    }
+
+    @Test
+    void vipLeftByAKilledMasterIsRemovedWhenItRestartsAsBackup() throws Exception {
+        Child a = start(lab.a(), 100);
+        a.awaitLog("BACKUP -> MASTER (master down)", ofMillis(10_000));
+        a.kill9();
+        a.awaitExit(ofMillis(5_000));
+        assertTrue(lab.holdsVip(lab.a()), "kill -9 leaves the VIP behind:\n" + a.output());
+
+        start(lab.b(), 150).awaitLog("-> MASTER", ofMillis(10_000));
+        Child again = start(lab.a(), 100);
+        again.awaitLog("INITIALIZE -> BACKUP (startup)", ofMillis(10_000));
+        assertFalse(lab.holdsVip(lab.a()), "the restarted backup removed the stale VIP:\n" + again.output());
+        assertTrue(again.output().contains("vrrp VI_1: entering BACKUP, " + REMOVED), again.output());
+        assertTrue(again.output().indexOf(REMOVED) < again.output().indexOf("INITIALIZE -> BACKUP"),
+                "removed before the transition is logged:\n" + again.output());
+    }
+
+    @Test
+    void vipReaddedByHandIsRemovedOnEntryToFaultAndToBackup() throws Exception {
+        Child a = start(lab.a(), 100);
+        a.awaitLog("BACKUP -> MASTER (master down)", ofMillis(10_000));
+        start(lab.b(), 150).awaitLog("-> MASTER", ofMillis(10_000));
+        a.awaitLog("MASTER -> BACKUP (higher-priority master)", ofMillis(5_000));
+        assertFalse(lab.holdsVip(lab.a()), "a master that steps down removes what it held:\n" + a.output());
+        assertEquals(0, count(a.output(), REMOVED), "nothing stale yet:\n" + a.output());
+
+        addByHand(lab.a());
+        lab.cut(lab.a());
+        try {
+            a.awaitLog("BACKUP -> FAULT", ofMillis(5_000));
+            assertFalse(lab.holdsVip(lab.a()), "entering FAULT removed the VIP added by hand:\n" + a.output());
+            assertTrue(a.output().contains("vrrp VI_1: entering FAULT, " + REMOVED), a.output());
+            addByHand(lab.a());
+        } finally {
+            lab.heal(lab.a());
+        }
+        a.awaitLog("FAULT -> BACKUP (fault cleared)", ofMillis(5_000));
+        assertFalse(lab.holdsVip(lab.a()), "entering BACKUP removed the VIP added by hand:\n" + a.output());
+        assertTrue(a.output().contains("vrrp VI_1: entering BACKUP, " + REMOVED), a.output());
+        assertEquals(2, count(a.output(), REMOVED), a.output());
+    }
+
+    @Test
+    void vipThatIsTheInterfacesOwnAddressStaysWithAWarning() throws Exception {
+        String own = lab.a().ip() + "/24";
+        Child a = start(lab.a(), """
+                vrrp:
+                  instances:
+                    VI_1:
+                      interface: eth0
+                      vrid: 51
+                      priority: 100
+                      advert-interval: 100ms
+                      virtual-addresses: [%s, %s/24]
+                """.formatted(own, Lab.VIP));
+        a.awaitLog("INITIALIZE -> BACKUP (startup)", ofMillis(10_000));
+        assertTrue(lab.holds(lab.a(), lab.a().ip()), "entering BACKUP kept the interface's own address");
+        assertTrue(a.output().contains("vrrp VI_1: VIP " + own + " is eth0's own address"), a.output());
+        a.awaitLog("BACKUP -> MASTER (master down)", ofMillis(5_000));
+        assertTrue(lab.holdsVip(lab.a()), a.output());
+
+        a.sigterm();
+        assertEquals(0, a.awaitExit(ofMillis(10_000)), a.output());
+        assertFalse(lab.holdsVip(lab.a()), "the other VIP went with the stop:\n" + a.output());
+        assertTrue(lab.holds(lab.a(), lab.a().ip()), "the interface's own address stays:\n" + a.output());
+        assertEquals(0, count(a.output(), REMOVED), a.output());
     }
 }
