@@ -12,7 +12,6 @@ import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.HexFormat;
-import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
