@@ -67,6 +67,9 @@ class VipManagerLabTest {
         assertFalse(vips.holds(Lab.IFACE, VIP.address()));
         assertTrue(vips.holds(Lab.IFACE, InetAddress.getByName(lab.a().ip())), "the node's own address stays");
         assertEquals(List.of(), vips.removeStale(Lab.IFACE, List.of(VIP, other)), "nothing left: nothing to do");
+        lab.ipOk(lab.a().ns(), "addr", "add", Lab.VIP + "/32", "dev", Lab.IFACE); // the same address, by hand
+        assertEquals(List.of(Vip.parse(Lab.VIP + "/32")), vips.removeStale(Lab.IFACE, List.of(VIP)),
+                "removed as it was, whatever the prefix configured");
     }
 
     @Test
