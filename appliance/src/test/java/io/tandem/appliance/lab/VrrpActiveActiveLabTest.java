@@ -6,6 +6,8 @@ import static java.time.Duration.ofMillis;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -174,6 +176,29 @@ class VrrpActiveActiveLabTest {
                 + FAILOVER_BOUND_MS);
         assertTrue(both <= FAILOVER_BOUND_MS, "takeover " + both + " ms > " + FAILOVER_BOUND_MS + " ms\n"
                 + a.output());
+    }
+
+    @Test
+    void aMemberInFaultTakesItsWholeSyncGroupToFault() throws Exception {
+        Path healthy = lab.dir().resolve("vi2-healthy");
+        Files.writeString(healthy, "ok");
+        Child a = start(lab.a(), config("a", 100, 100, """
+                      track:
+                        scripts:
+                          - { script: "test -f %s", interval: 100ms, fall: 1, rise: 1 }
+                  sync-groups:
+                    G: [VI_1, VI_2]
+                """.formatted(healthy)));
+        awaitHolders("a[.100 .101] b[]", 10_000, a);
+
+        Files.delete(healthy);
+        a.awaitLog("vrrp VI_2: MASTER -> FAULT (script 'test -f " + healthy + "' down)", ofMillis(5_000));
+        a.awaitLog("vrrp VI_1: MASTER -> FAULT (sync group G: VI_2 in fault)", ofMillis(5_000));
+        awaitHolders("a[] b[]", 2_000, a);
+
+        Files.writeString(healthy, "ok");
+        a.awaitLog("vrrp VI_1: FAULT -> BACKUP (fault cleared)", ofMillis(5_000));
+        awaitHolders("a[.100 .101] b[]", 5_000, a);
     }
 
     private static int count(String text, String needle) {

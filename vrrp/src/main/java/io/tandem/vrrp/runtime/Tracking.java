@@ -9,7 +9,8 @@ import java.util.stream.Collectors;
 /**
  * What an instance's tracked interfaces, services and scripts make of its priority, counted as keepalived does: the
  * configured priority minus |weight| of every item that is down, within 1..254 (an owner's 255 never changes); an
- * item of weight 0 that is down is a fault. Pure, no I/O: confined to the instance's thread.
+ * item of weight 0 that is down is a fault, and so is a fault of another member of its sync group. Pure, no I/O:
+ * confined to the instance's thread.
  */
 final class Tracking {
 
@@ -45,6 +46,7 @@ final class Tracking {
 
     private final int configuredPriority;
     private final List<Item> items = new ArrayList<>();
+    private String groupFault;
 
     /** @param configuredPriority 1..255, the instance's {@code priority} */
     Tracking(int configuredPriority) {
@@ -84,16 +86,29 @@ final class Tracking {
         return Math.max(1, Math.min(VrrpPacket.OWNER_PRIORITY - 1, p));
     }
 
-    /** Whether an item of weight 0 is down. */
-    boolean faulted() {
+    /** Whether an item of weight 0 is down: the instance's own fault, which its sync group hears of. */
+    boolean ownFault() {
         return items.stream().anyMatch(Tracking::faults);
     }
 
-    /** The weightless items that are down ({@code interface eth0 down, script 'x' down}); null when none is. */
+    /** Why the sync group is faulted ({@code sync group G1: VI_2 in fault}); null when no member is. */
+    void groupFault(String cause) {
+        groupFault = cause;
+    }
+
+    /** Whether the instance belongs in FAULT: its own fault or its sync group's. */
+    boolean faulted() {
+        return ownFault() || groupFault != null;
+    }
+
+    /**
+     * Why it is faulted: the weightless items that are down ({@code interface eth0 down, script 'x' down}), else the
+     * sync group's cause; null when it is not.
+     */
     String faultCause() {
         String cause = items.stream().filter(Tracking::faults).map(i -> i.what + " down")
                 .collect(Collectors.joining(", "));
-        return cause.isEmpty() ? null : cause;
+        return cause.isEmpty() ? groupFault : cause;
     }
 
     private static boolean faults(Item item) {

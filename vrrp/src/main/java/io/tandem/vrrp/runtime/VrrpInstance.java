@@ -71,7 +71,6 @@ public final class VrrpInstance {
     // Scheduler-thread state.
     private ScheduledFuture<?> timer;
     private ScheduledFuture<?> garpRefresh;
-    private String groupFaultCause;
     private boolean faulted;
     private boolean stopped;
 
@@ -157,7 +156,7 @@ public final class VrrpInstance {
 
     private void startMachine() {
         LOG.log(System.Logger.Level.INFO, describe());
-        faulted = tracking.faulted();
+        faulted = tracking.ownFault();
         if (group != null && faulted) {
             group.memberFault(config.name(), true);
         }
@@ -167,9 +166,9 @@ public final class VrrpInstance {
             apply(machine.priorityChanged(p, now), null);
         }
         if (faulted) {
-            apply(machine.fault(now), faultCause());
+            apply(machine.fault(now), tracking.faultCause());
         }
-        apply(machine.startup(now), faultCause());
+        apply(machine.startup(now), tracking.faultCause());
     }
 
     /** The startup line: "vrrp VI_1 on eth0: vrid 51, priority 150, v3 advert 100ms, VIPs [..], multicast". */
@@ -215,7 +214,7 @@ public final class VrrpInstance {
     /** Called by the sync group from any thread: cause is null when no member is faulted. */
     private void groupFault(String cause) {
         post(() -> {
-            groupFaultCause = cause;
+            tracking.groupFault(cause);
             reevaluate();
         });
     }
@@ -257,21 +256,14 @@ public final class VrrpInstance {
             priority = p;
             apply(machine.priorityChanged(p, now), null);
         }
-        boolean own = tracking.faulted();
         if (group != null) {
-            group.memberFault(config.name(), own); // comes back through groupFault when it changes anything
+            group.memberFault(config.name(), tracking.ownFault()); // comes back through groupFault if it changes
         }
-        boolean fault = own || groupFaultCause != null;
+        boolean fault = tracking.faulted();
         if (fault != faulted) {
             faulted = fault;
-            apply(fault ? machine.fault(now) : machine.faultCleared(now), fault ? faultCause() : null);
+            apply(fault ? machine.fault(now) : machine.faultCleared(now), tracking.faultCause());
         }
-    }
-
-    /** What faults the instance: its own weightless items that are down, else its sync group's cause. */
-    private String faultCause() {
-        String own = tracking.faultCause();
-        return own != null ? own : groupFaultCause;
     }
 
     // ---- actions ----

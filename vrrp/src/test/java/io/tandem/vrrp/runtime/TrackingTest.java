@@ -86,6 +86,23 @@ class TrackingTest {
     }
 
     @Test
+    void aFaultInTheSyncGroupFaultsTheInstanceWithoutBeingItsOwn() {
+        Tracking t = new Tracking(150);
+        Tracking.Item own = t.add("interface eth0", 0, false);
+        t.groupFault("sync group G1: VI_2 in fault");
+        assertTrue(t.faulted());
+        assertFalse(t.ownFault(), "the group hears only of the instance's own faults");
+        assertEquals("sync group G1: VI_2 in fault", t.faultCause());
+        t.set(own, true);
+        assertTrue(t.ownFault());
+        assertEquals("interface eth0 down", t.faultCause(), "its own cause first");
+        t.set(own, false);
+        t.groupFault(null);
+        assertFalse(t.faulted());
+        assertNull(t.faultCause());
+    }
+
+    @Test
     void settingTheSameStateAgainChangesNothing() {
         Tracking t = new Tracking(150);
         Tracking.Item item = t.add("service web", 30, false);
