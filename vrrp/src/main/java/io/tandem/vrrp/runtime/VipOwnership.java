@@ -36,8 +36,8 @@ final class VipOwnership {
         this.manager = manager;
         for (Vip own : vips.stream().filter(v -> v.address().equals(ownAddress)).toList()) {
             LOG.log(System.Logger.Level.WARNING, "vrrp " + instance + ": VIP " + own + " is " + iface
-                    + "'s own address (advertisements leave from it): it is left on " + iface
-                    + " in every state; a VIP should be an address that no node has configured");
+                    + "'s own address (advertisements leave from it): it stays on " + iface
+                    + " in every state, Tandem never adds or removes it");
         }
     }
 
