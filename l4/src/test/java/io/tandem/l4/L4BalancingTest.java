@@ -7,6 +7,7 @@ import io.tandem.core.config.ConfigError;
 import io.tandem.core.config.HostPort;
 import io.tandem.core.config.L4Config;
 import io.tandem.core.config.ServiceConfig;
+import io.tandem.core.health.CheckResult;
 import io.tandem.core.health.HealthChecks;
 import io.tandem.core.net.EventLoops;
 import io.tandem.core.testing.TestLineServer;
@@ -164,10 +165,11 @@ class L4BalancingTest {
              HealthChecks checks = new HealthChecks()) {
             checks.addListener(service.services().poolNotifier());
             checks.start(loops, service.services().checkTargets());
+            Server a = service.runtime().servers().get(0);
             Server b = service.runtime().servers().get(1);
             assertEquals(2, service.services().checkTargets().size());
-            Thread.sleep(300);
-            assertTrue(b.isUp(), "b passes its check at first");
+            TcpRelayTest.waitFor(() -> passed(checks, a) && passed(checks, b));
+            assertTrue(a.isUp() && b.isUp(), "a and b pass their first checks");
             breakB.run();
             TcpRelayTest.waitFor(() -> !b.isUp());
             long before = service.runtime().counters(b).totalConnections();
@@ -178,6 +180,11 @@ class L4BalancingTest {
             }
             assertEquals(before, service.runtime().counters(b).totalConnections());
         }
+    }
+
+    private static boolean passed(HealthChecks checks, Server server) {
+        CheckResult last = checks.check(server).lastResult();
+        return last != null && last.passed();
     }
 
     @Test
