@@ -10,6 +10,7 @@ import io.tandem.core.config.ServiceConfig;
 import io.tandem.core.health.CheckResult;
 import io.tandem.core.health.HealthChecks;
 import io.tandem.core.net.EventLoops;
+import io.tandem.core.testing.Await;
 import io.tandem.core.testing.TestLineServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -168,10 +169,10 @@ class L4BalancingTest {
             Server a = service.runtime().servers().get(0);
             Server b = service.runtime().servers().get(1);
             assertEquals(2, service.services().checkTargets().size());
-            TcpRelayTest.waitFor(() -> passed(checks, a) && passed(checks, b));
+            Await.until("a and b pass a check", () -> passed(checks, a) && passed(checks, b));
             assertTrue(a.isUp() && b.isUp(), "a and b pass their first checks");
             breakB.run();
-            TcpRelayTest.waitFor(() -> !b.isUp());
+            Await.until("b DOWN", () -> !b.isUp());
             long before = service.runtime().counters(b).totalConnections();
             for (int i = 0; i < 6; i++) {
                 String reply = askVia(service.address(), ask);
@@ -257,7 +258,7 @@ class L4BalancingTest {
     }
 
     private static void waitForPort(int port) throws Exception {
-        TcpRelayTest.waitFor(() -> {
+        Await.until("port " + port + " accepts", () -> {
             try (Socket probe = new Socket()) {
                 probe.connect(new InetSocketAddress("127.0.0.1", port), 200);
                 return true;

@@ -5,6 +5,7 @@ import io.tandem.core.config.CheckConfig;
 import io.tandem.core.config.CheckConfig.Kind;
 import io.tandem.core.config.SourcePos;
 import io.tandem.core.net.EventLoops;
+import io.tandem.core.testing.Await;
 import io.tandem.core.testing.TestHttpBackend;
 import io.tandem.core.testing.TestLineServer;
 import io.tandem.core.testing.TestPorts;
@@ -32,7 +33,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -93,23 +93,15 @@ class HealthChecksTest {
     }
 
     private String nextEvent() throws InterruptedException {
-        String event = events.poll(20, TimeUnit.SECONDS);
-        assertNotNull(event, "no state change within 20s");
+        String event = events.poll(Await.PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+        assertNotNull(event, "no state change within " + Await.PATIENCE);
         return event;
     }
 
     /** A result of {@code server}'s check (the first or a later one), waiting for one. */
     private CheckResult resultOf(Server server) throws InterruptedException {
-        waitUntil(() -> checks.check(server).lastResult() != null);
+        Await.until("a result of " + server.qualifiedName() + "'s check", () -> checks.check(server).lastResult() != null);
         return checks.check(server).lastResult();
-    }
-
-    private static void waitUntil(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "condition not met within 20s");
-            Thread.sleep(5);
-        }
     }
 
     /** Several more intervals pass without another transition. */
@@ -121,7 +113,7 @@ class HealthChecksTest {
     void http503TakesServerDownAfterFallFailuresAndRiseSuccessesBringItBack() throws Exception {
         try (TestHttpBackend backend = TestHttpBackend.start("api-02")) {
             Server server = check(backend.port(), http("/api/health", 0, null, 2, 3, STEADY));
-            waitUntil(() -> backend.requests() >= 2);
+            Await.until("two checks", () -> backend.requests() >= 2);
             assertTrue(server.isUp());
             assertTrue(events.isEmpty(), "a healthy server starts UP and stays UP silently");
 
@@ -143,7 +135,7 @@ class HealthChecksTest {
             CheckConfig config = new CheckConfig(Kind.HTTP, "HEAD", "/healthz", "solvethenetwork.com", null, 200, null,
                     INTER, 2, 2, POS);
             check(backend.port(), config);
-            waitUntil(() -> backend.requests() > 0);
+            Await.until("a check", () -> backend.requests() > 0);
             assertEquals("HEAD /healthz", backend.lastRequestLine());
             assertEquals("solvethenetwork.com", backend.lastRequestHeader("Host"));
             assertEquals("tandem-check", backend.lastRequestHeader("User-Agent"));
@@ -285,7 +277,7 @@ class HealthChecksTest {
                 assertTrue(busy.await(5, TimeUnit.SECONDS));
                 // The reply reaches the socket while the loop is busy, before the deadline.
                 answer.countDown();
-                waitUntil(() -> checks.check(server).lastResult() != null);
+                Await.until("a result of " + server.qualifiedName() + "'s check", () -> checks.check(server).lastResult() != null);
                 CheckResult result = checks.check(server).lastResult();
                 assertTrue(result.passed(), result.toString());
                 // A timeout verdict would have taken the server DOWN (fall 1) before the result was published.
@@ -311,7 +303,7 @@ class HealthChecksTest {
             check(backend.port(), http("/", 0, null, 2, 2));
             // Checks run every interval: here is the traffic that must stop.
             long started = System.nanoTime();
-            waitUntil(() -> backend.requests() >= 3);
+            Await.until("three checks", () -> backend.requests() >= 3);
             long threeChecksMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
             checks.close();
             // Once the loop has run the close, no probe is scheduled and none can be sent.
