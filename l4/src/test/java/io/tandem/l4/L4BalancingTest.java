@@ -7,8 +7,10 @@ import io.tandem.core.config.ConfigError;
 import io.tandem.core.config.HostPort;
 import io.tandem.core.config.L4Config;
 import io.tandem.core.config.ServiceConfig;
+import io.tandem.core.health.CheckResult;
 import io.tandem.core.health.HealthChecks;
 import io.tandem.core.net.EventLoops;
+import io.tandem.core.testing.Await;
 import io.tandem.core.testing.TestLineServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -164,12 +166,13 @@ class L4BalancingTest {
              HealthChecks checks = new HealthChecks()) {
             checks.addListener(service.services().poolNotifier());
             checks.start(loops, service.services().checkTargets());
+            Server a = service.runtime().servers().get(0);
             Server b = service.runtime().servers().get(1);
             assertEquals(2, service.services().checkTargets().size());
-            Thread.sleep(300);
-            assertTrue(b.isUp(), "b passes its check at first");
+            Await.until("a and b pass a check", () -> passed(checks, a) && passed(checks, b));
+            assertTrue(a.isUp() && b.isUp(), "a and b pass their first checks");
             breakB.run();
-            TcpRelayTest.waitFor(() -> !b.isUp());
+            Await.until("b DOWN", () -> !b.isUp());
             long before = service.runtime().counters(b).totalConnections();
             for (int i = 0; i < 6; i++) {
                 String reply = askVia(service.address(), ask);
@@ -178,6 +181,11 @@ class L4BalancingTest {
             }
             assertEquals(before, service.runtime().counters(b).totalConnections());
         }
+    }
+
+    private static boolean passed(HealthChecks checks, Server server) {
+        CheckResult last = checks.check(server).lastResult();
+        return last != null && last.passed();
     }
 
     @Test
@@ -250,7 +258,7 @@ class L4BalancingTest {
     }
 
     private static void waitForPort(int port) throws Exception {
-        TcpRelayTest.waitFor(() -> {
+        Await.until("port " + port + " accepts", () -> {
             try (Socket probe = new Socket()) {
                 probe.connect(new InetSocketAddress("127.0.0.1", port), 200);
                 return true;

@@ -1,6 +1,7 @@
 package io.tandem.l4;
 
 import io.tandem.core.net.EventLoops;
+import io.tandem.core.testing.Await;
 import io.tandem.core.testing.TestLineServer;
 import io.tandem.core.testing.TestPorts;
 import org.junit.jupiter.api.AfterAll;
@@ -94,7 +95,7 @@ class TcpRelayTest {
             assertEquals(toClient, counters.bytesOut());
             assertEquals(1, counters.totalConnections());
             // Whatever the relay held aside while a side was full was given back: later reads stay full-size.
-            waitFor(() -> counters.activeConnections() == 0);
+            Await.until("no active connection", () -> counters.activeConnections() == 0);
             assertEquals(0, TcpSession.heldBytes());
         }
     }
@@ -147,7 +148,7 @@ class TcpRelayTest {
             } catch (java.net.SocketException reset) {
                 // Also an end.
             }
-            waitFor(() -> service.runtime().counters().activeConnections() == 0);
+            Await.until("no active connection", () -> service.runtime().counters().activeConnections() == 0);
         }
     }
 
@@ -221,8 +222,9 @@ class TcpRelayTest {
             client.setSoTimeout(5000);
             assertEquals(null, in.readLine());
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            assertTrue(millis >= 300 && millis < 2000, "closed after " + millis + " ms");
-            waitFor(() -> service.runtime().counters().activeConnections() == 0);
+            // 400 ms expected; the upper bound only says "not kept open", generous for a loaded machine.
+            assertTrue(millis >= 300 && millis < 5000, "closed after " + millis + " ms");
+            Await.until("no active connection", () -> service.runtime().counters().activeConnections() == 0);
         }
     }
 
@@ -296,7 +298,7 @@ class TcpRelayTest {
             assertEquals("echo a", in.readLine());
             CompletableFuture<Integer> drained = CompletableFuture.supplyAsync(
                     () -> service.services().drain(Duration.ofSeconds(10)));
-            waitFor(() -> {
+            Await.until("the listener closed", () -> {
                 try (Socket late = new Socket()) {
                     late.connect(address, 200);
                     return false;
@@ -318,7 +320,7 @@ class TcpRelayTest {
         try (TestLineServer echo = TestLineServer.start(line -> "echo " + line);
              TestServices.Running service = TestServices.tcp().server("echo", echo.port()).start(loops)) {
             assertEquals("echo warm", exchange(service.address(), "warm", false));
-            waitFor(() -> service.runtime().counters().activeConnections() == 0);
+            Await.until("no active connection", () -> service.runtime().counters().activeConnections() == 0);
             long descriptorsBefore = openDescriptors();
             List<CompletableFuture<Integer>> runs = new ArrayList<>();
             for (int c = 0; c < clients; c++) {
@@ -346,10 +348,10 @@ class TcpRelayTest {
             }
             int expected = clients * (perClient - (perClient + 2) / 3);
             assertEquals(expected, answered, "every connection that waited got its own answer");
-            waitFor(() -> service.runtime().counters().activeConnections() == 0);
+            Await.until("no active connection", () -> service.runtime().counters().activeConnections() == 0);
             assertEquals(1 + clients * perClient, service.runtime().counters().totalConnections());
             // The proxy's sockets are all closed again (the echo server's threads may lag a little behind).
-            waitFor(() -> openDescriptors() <= descriptorsBefore + 4);
+            Await.until("descriptors released", () -> openDescriptors() <= descriptorsBefore + 4);
             assertEquals(0, TcpSession.heldBytes());
         }
     }
@@ -393,15 +395,6 @@ class TcpRelayTest {
         }
     }
 
-    static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 5 s");
-            }
-            Thread.sleep(20);
-        }
-    }
 
     private static void assertThrowsTimeout(InputStream in) throws java.io.IOException {
         try {

@@ -15,6 +15,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import io.tandem.core.testing.Await;
 import io.tandem.vrrp.lab.Keepalived;
 import io.tandem.vrrp.lab.Lab;
 import io.tandem.vrrp.lab.Lab.Child;
@@ -25,7 +26,7 @@ import io.tandem.vrrp.lab.Lab.Node;
  * second; the higher priority joining later takes over (preemption), hard (kill -9) and graceful failover both
  * ways, and a cut link that heals ends with one master.
  */
-@Timeout(90)
+@Timeout(180)
 class KeepalivedInteropLabTest {
     private static Lab lab;
     private final List<AutoCloseable> daemons = new ArrayList<>();
@@ -74,62 +75,68 @@ class KeepalivedInteropLabTest {
         return VrrpPairLabTest.awaitVip(lab, node, t0, timeoutMs);
     }
 
-    private static void assertOnlyHolder(Node holder, Node other) {
-        assertTrue(lab.holdsVip(holder), holder.name() + " holds the VIP");
-        assertFalse(lab.holdsVip(other), other.name() + " holds no VIP");
+    /** Waits until {@code holder} holds the VIP and {@code other} does not: one master, settled. */
+    private static void awaitOnlyHolder(Node holder, Node other) throws InterruptedException {
+        Await.until(holder.name() + " holds the VIP, " + other.name() + " does not",
+                () -> lab.holdsVip(holder) && !lab.holdsVip(other));
     }
 
-    /** Master_Down_Interval of a priority-100 backup plus a margin. */
+    /**
+     * Takeover after a kill -9: Master_Down_Interval of a priority-100 backup (v3: 360 ms, v2: 3.6 s) is expected;
+     * the bound is generous for a loaded CI box. The measured figures are bench/failover.sh's.
+     */
     private static long hardBound(int version) {
-        return version == 3 ? 3 * 100 + 60 + 50 : 3 * 1000 + 609 + 100;
+        return version == 3 ? VrrpPairLabTest.HARD_BOUND_MS : 8_000;
+    }
+
+    /** Takeover after a SIGTERM: skew time (v3: 60 ms, v2: 610 ms) expected, well under Master_Down_Interval. */
+    private static long gracefulBound(int version) {
+        return version == 3 ? VrrpPairLabTest.GRACEFUL_BOUND_MS : 3_000;
     }
 
     @ParameterizedTest(name = "VRRPv{0}")
     @CsvSource({"3", "2"})
     void tandemMasterKeepalivedBackup(int version) throws Exception {
-        long settle = version == 3 ? 400 : 3_000;
         Child t = tandem(lab.a(), 150, version);
         t.awaitLog("BACKUP -> MASTER", ofMillis(10_000));
         Keepalived k = keepalived(lab.b(), 100, version);
         k.awaitLog("Entering BACKUP STATE", ofMillis(10_000));
-        Thread.sleep(settle);
-        assertOnlyHolder(lab.a(), lab.b());
+        awaitOnlyHolder(lab.a(), lab.b());
 
         long t0 = System.nanoTime();
         t.kill9();
-        long hard = awaitVip(lab.b(), t0, hardBound(version) + 2_000);
+        long hard = awaitVip(lab.b(), t0, hardBound(version) + 10_000);
         System.out.println("v" + version + " kill -9 tandem master -> keepalived holds the VIP after " + hard + " ms");
         assertTrue(hard <= hardBound(version), hard + " ms");
-        t.awaitExit(ofMillis(2_000));
+        t.awaitExit(ofMillis(10_000));
 
         t = tandem(lab.a(), 150, version); // higher priority joins later: takes over from keepalived
         t.awaitLog("BACKUP -> MASTER", ofMillis(10_000));
-        Thread.sleep(settle);
-        assertOnlyHolder(lab.a(), lab.b());
+        awaitOnlyHolder(lab.a(), lab.b());
 
         t0 = System.nanoTime();
         t.sigterm();
-        long graceful = awaitVip(lab.b(), t0, 3_000);
+        long graceful = awaitVip(lab.b(), t0, gracefulBound(version) + 10_000);
         System.out.println("v" + version + " SIGTERM tandem master -> keepalived holds the VIP after " + graceful
                 + " ms");
-        assertTrue(graceful <= (version == 3 ? 110 : 760), graceful + " ms");
+        // Released, not timed out: keepalived saw the priority-0 advert.
+        k.awaitLog("Backup received priority 0 advertisement", ofMillis(10_000));
+        assertTrue(graceful <= gracefulBound(version), graceful + " ms");
     }
 
     @ParameterizedTest(name = "VRRPv{0}")
     @CsvSource({"3", "2"})
     void keepalivedMasterTandemBackup(int version) throws Exception {
-        long settle = version == 3 ? 400 : 3_000;
         Keepalived k = keepalived(lab.a(), 150, version);
         k.awaitLog("Entering MASTER STATE", ofMillis(10_000));
         Child t = tandem(lab.b(), 100, version);
         t.awaitLog("INITIALIZE -> BACKUP", ofMillis(10_000));
-        Thread.sleep(settle);
-        assertOnlyHolder(lab.a(), lab.b());
+        awaitOnlyHolder(lab.a(), lab.b());
         assertFalse(t.output().contains("-> MASTER"), t.output());
 
         long t0 = System.nanoTime();
         k.kill9();
-        long hard = awaitVip(lab.b(), t0, hardBound(version) + 2_000);
+        long hard = awaitVip(lab.b(), t0, hardBound(version) + 10_000);
         System.out.println("v" + version + " kill -9 keepalived master -> tandem holds the VIP after " + hard + " ms");
         assertTrue(hard <= hardBound(version), hard + " ms\n" + t.output());
         // keepalived died without removing its address: take it away as a reboot would.
@@ -137,16 +144,16 @@ class KeepalivedInteropLabTest {
 
         k = keepalived(lab.a(), 150, version); // higher priority joins later: takes over from Tandem
         t.awaitLog("MASTER -> BACKUP (higher-priority master)", ofMillis(10_000));
-        Thread.sleep(settle);
-        assertOnlyHolder(lab.a(), lab.b());
+        awaitOnlyHolder(lab.a(), lab.b());
 
         t0 = System.nanoTime();
         k.sigterm();
-        long graceful = awaitVip(lab.b(), t0, 3_000);
+        long graceful = awaitVip(lab.b(), t0, gracefulBound(version) + 10_000);
         System.out.println("v" + version + " SIGTERM keepalived master -> tandem holds the VIP after " + graceful
                 + " ms");
-        t.awaitLog("BACKUP -> MASTER (master released)", ofMillis(1_000)); // logged once the VIP is added
-        assertTrue(graceful <= (version == 3 ? 110 : 760) + 100, graceful + " ms");
+        // Released, not timed out; logged once the VIP is added.
+        t.awaitLog("BACKUP -> MASTER (master released)", ofMillis(10_000));
+        assertTrue(graceful <= gracefulBound(version), graceful + " ms");
     }
 
     @Test
@@ -155,19 +162,17 @@ class KeepalivedInteropLabTest {
         t.awaitLog("BACKUP -> MASTER", ofMillis(10_000));
         Keepalived k = keepalived(lab.b(), 100, 3);
         k.awaitLog("Entering BACKUP STATE", ofMillis(10_000));
-        Thread.sleep(400);
+        awaitOnlyHolder(lab.a(), lab.b());
         lab.cut(lab.a());
         try {
-            awaitVip(lab.b(), System.nanoTime(), 2_000);
-            t.awaitLog("MASTER -> FAULT", ofMillis(2_000));
+            awaitVip(lab.b(), System.nanoTime(), 10_000);
+            t.awaitLog("MASTER -> FAULT", ofMillis(10_000));
         } finally {
             lab.heal(lab.a());
         }
-        t.awaitLog("FAULT -> BACKUP (fault cleared)", ofMillis(3_000));
-        Thread.sleep(1_500);
-        boolean a = lab.holdsVip(lab.a());
-        boolean b = lab.holdsVip(lab.b());
-        assertTrue(a ^ b, "exactly one master: tandem " + a + ", keepalived " + b + "\n" + t.output() + "\n" + k.log());
-        assertTrue(a, "tandem (150) preempted keepalived (100)");
+        t.awaitLog("FAULT -> BACKUP (fault cleared)", ofMillis(10_000));
+        // tandem (150) preempts keepalived (100), which gives the address up: one master in the end.
+        t.awaitLog("BACKUP -> MASTER", 2, ofMillis(10_000));
+        awaitOnlyHolder(lab.a(), lab.b());
     }
 }

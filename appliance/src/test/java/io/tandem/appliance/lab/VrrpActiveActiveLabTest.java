@@ -26,13 +26,12 @@ import io.tandem.vrrp.lab.Lab.Node;
  * (VI_1 vrid 51 for 198.18.0.100, VI_2 vrid 52 for 198.18.0.101), VRRPv3 every 100 ms: active-active with crossed
  * priorities, and a sync group that moves both instances together.
  */
-@Timeout(60)
+@Timeout(180)
 class VrrpActiveActiveLabTest {
     static final String VIP_1 = Lab.VIP;
     static final String VIP_2 = "198.18.0.101";
-    /** Master_Down_Interval of a priority-100 backup (3 × 100 ms + skew 60 ms) and a margin. */
-    static final long FAILOVER_BOUND_MS = 3 * VrrpPairLabTest.ADVERT_MS + VrrpPairLabTest.SKEW_B_MS
-            + VrrpPairLabTest.MARGIN_MS;
+    /** Takeover after a kill -9: generous, as in the pair test; the measured figures are bench/failover.sh's. */
+    static final long FAILOVER_BOUND_MS = VrrpPairLabTest.HARD_BOUND_MS;
 
     private static Lab lab;
     private final List<Child> daemons = new ArrayList<>();
@@ -119,7 +118,7 @@ class VrrpActiveActiveLabTest {
         Child b = start(lab.b(), config("b", 100, 150, ""));
         a.awaitLog("vrrp VI_1: BACKUP -> MASTER", ofMillis(10_000));
         b.awaitLog("vrrp VI_2: BACKUP -> MASTER", ofMillis(10_000));
-        awaitHolders("a[.100] b[.101]", 3_000, a, b);
+        awaitHolders("a[.100] b[.101]", 10_000, a, b);
         Thread.sleep(5 * VrrpPairLabTest.ADVERT_MS);
         assertEquals("a[.100] b[.101]", holders(), "split holds:\n" + a.output() + "\n" + b.output());
 
@@ -127,14 +126,14 @@ class VrrpActiveActiveLabTest {
         for (int round = 0; round < 2; round++) {
             long t0 = System.nanoTime();
             a.kill9();
-            takeovers.add(awaitAddress(lab, lab.b(), VIP_1, t0, 2_000));
-            a.awaitExit(ofMillis(2_000));
+            takeovers.add(awaitAddress(lab, lab.b(), VIP_1, t0, 10_000));
+            a.awaitExit(ofMillis(10_000));
             // a's eth0 keeps its .100 after kill -9, as a crashed host would: the restart removes it.
             assertEquals("a[.100] b[.100 .101]", holders(), "b holds both:\n" + b.output());
             a = start(lab.a(), config("a", 150, 100, ""));
             a.awaitLog("vrrp VI_1: BACKUP -> MASTER", ofMillis(10_000));
-            b.awaitLog("vrrp VI_1: MASTER -> BACKUP (higher-priority master)", ofMillis(3_000));
-            awaitHolders("a[.100] b[.101]", 1_000, a, b);
+            b.awaitLog("vrrp VI_1: MASTER -> BACKUP (higher-priority master)", round + 1, ofMillis(10_000));
+            awaitHolders("a[.100] b[.101]", 10_000, a, b);
             Thread.sleep(5 * VrrpPairLabTest.ADVERT_MS);
             assertEquals("a[.100] b[.101]", holders(), "back to the split:\n" + a.output() + "\n" + b.output());
         }
@@ -155,23 +154,23 @@ class VrrpActiveActiveLabTest {
         // a alone: the group's two instances become master together.
         Child a = start(lab.a(), config("a", 100, 100, group));
         a.awaitLog("vrrp sync group G: ", ofMillis(10_000));
-        awaitHolders("a[.100 .101] b[]", 2_000, a);
+        awaitHolders("a[.100 .101] b[]", 10_000, a);
 
         // b is the better master for VI_1 only (150 vs 100; VI_2 50 vs 100): a's whole group follows VI_1.
         Child b = start(lab.b(), config("b", 150, 50, ""));
         a.awaitLog("vrrp sync group G: VI_2 follows VI_1 to BACKUP", ofMillis(10_000));
-        awaitHolders("a[] b[.100 .101]", 2_000, a, b);
-        int aMasters = count(a.output(), "-> MASTER");
+        awaitHolders("a[] b[.100 .101]", 10_000, a, b);
+        int aMasters = Lab.count(a.output(), "-> MASTER");
         Thread.sleep(1_500);
         assertEquals("a[] b[.100 .101]", holders(), "still:\n" + a.output() + "\n" + b.output());
-        assertEquals(aMasters, count(a.output(), "-> MASTER"), "a's group does not flap:\n" + a.output());
+        assertEquals(aMasters, Lab.count(a.output(), "-> MASTER"), "a's group does not flap:\n" + a.output());
 
         // b dies: the group follows VI_1 (master down) and a takes both.
         long t0 = System.nanoTime();
         b.kill9();
-        long both = Math.max(awaitAddress(lab, lab.a(), VIP_1, t0, 2_000), awaitAddress(lab, lab.a(), VIP_2, t0,
-                2_000));
-        a.awaitLog("vrrp sync group G: VI_2 follows VI_1 to MASTER", ofMillis(1_000));
+        long both = Math.max(awaitAddress(lab, lab.a(), VIP_1, t0, 10_000), awaitAddress(lab, lab.a(), VIP_2, t0,
+                10_000));
+        a.awaitLog("vrrp sync group G: VI_2 follows VI_1 to MASTER", ofMillis(10_000));
         System.out.println("sync group: kill -9 of b -> a holds both VIPs (ms): " + both + ", bound "
                 + FAILOVER_BOUND_MS);
         assertTrue(both <= FAILOVER_BOUND_MS, "takeover " + both + " ms > " + FAILOVER_BOUND_MS + " ms\n"
@@ -199,13 +198,5 @@ class VrrpActiveActiveLabTest {
         Files.writeString(healthy, "ok");
         a.awaitLog("vrrp VI_1: FAULT -> BACKUP (fault cleared)", ofMillis(5_000));
         awaitHolders("a[.100 .101] b[]", 5_000, a);
-    }
-
-    private static int count(String text, String needle) {
-        int n = 0;
-        for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {
-            n++;
-        }
-        return n;
     }
 }

@@ -1,5 +1,6 @@
 package io.tandem.core.health;
 
+import io.netty.channel.SingleThreadEventLoop;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.tandem.core.balance.Server;
 import io.tandem.core.net.EventLoops;
@@ -31,8 +32,9 @@ public final class HealthChecks implements AutoCloseable {
     /** Starts checking {@code targets}; each server's checks run on one event loop of {@code loops}. */
     public void start(EventLoops loops, Collection<CheckTarget> targets) {
         for (CheckTarget target : targets) {
-            HealthCheck check = new HealthCheck(target, loops.group().next(), loops.socketChannelClass(), resolver,
-                    listeners);
+            // Every loop of EventLoops is a single-thread one; the check needs that type's after-iteration hook.
+            HealthCheck check = new HealthCheck(target, (SingleThreadEventLoop) loops.group().next(),
+                    loops.socketChannelClass(), resolver, listeners);
             if (checks.putIfAbsent(target.server(), check) != null) {
                 throw new IllegalArgumentException(target.server() + " is checked twice");
             }

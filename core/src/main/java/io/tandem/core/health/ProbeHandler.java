@@ -15,12 +15,15 @@ import java.util.function.Consumer;
  */
 final class ProbeHandler extends ChannelInboundHandlerAdapter {
     private final Probe probe;
+    private final Runnable onSent;
     private final Consumer<Probe.Verdict> onVerdict;
     private final StringBuilder received = new StringBuilder();
     private boolean done;
 
-    ProbeHandler(Probe probe, Consumer<Probe.Verdict> onVerdict) {
+    /** {@code onSent} runs once the request is handed to the socket, when the wait for the reply starts. */
+    ProbeHandler(Probe probe, Runnable onSent, Consumer<Probe.Verdict> onVerdict) {
         this.probe = probe;
+        this.onSent = onSent;
         this.onVerdict = onVerdict;
     }
 
@@ -31,6 +34,7 @@ final class ProbeHandler extends ChannelInboundHandlerAdapter {
             ByteBuf bytes = Unpooled.copiedBuffer(request, StandardCharsets.ISO_8859_1);
             ctx.writeAndFlush(bytes).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
         }
+        onSent.run();
         judge(ctx, false);
     }
 

@@ -5,20 +5,34 @@ import io.tandem.core.config.CheckConfig;
 import io.tandem.core.config.CheckConfig.Kind;
 import io.tandem.core.config.SourcePos;
 import io.tandem.core.net.EventLoops;
+import io.tandem.core.testing.Await;
 import io.tandem.core.testing.TestHttpBackend;
 import io.tandem.core.testing.TestLineServer;
 import io.tandem.core.testing.TestPorts;
 import io.tandem.core.testing.TestServers;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -79,9 +93,15 @@ class HealthChecksTest {
     }
 
     private String nextEvent() throws InterruptedException {
-        String event = events.poll(5, TimeUnit.SECONDS);
-        assertNotNull(event, "no state change within 5s");
+        String event = events.poll(Await.PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+        assertNotNull(event, "no state change within " + Await.PATIENCE);
         return event;
+    }
+
+    /** A result of {@code server}'s check (the first or a later one), waiting for one. */
+    private CheckResult resultOf(Server server) throws InterruptedException {
+        Await.until("a result of " + server.qualifiedName() + "'s check", () -> checks.check(server).lastResult() != null);
+        return checks.check(server).lastResult();
     }
 
     /** Several more intervals pass without another transition. */
@@ -93,7 +113,7 @@ class HealthChecksTest {
     void http503TakesServerDownAfterFallFailuresAndRiseSuccessesBringItBack() throws Exception {
         try (TestHttpBackend backend = TestHttpBackend.start("api-02")) {
             Server server = check(backend.port(), http("/api/health", 0, null, 2, 3, STEADY));
-            Thread.sleep(STEADY.toMillis() * 2);
+            Await.until("two checks", () -> backend.requests() >= 2);
             assertTrue(server.isUp());
             assertTrue(events.isEmpty(), "a healthy server starts UP and stays UP silently");
 
@@ -115,10 +135,7 @@ class HealthChecksTest {
             CheckConfig config = new CheckConfig(Kind.HTTP, "HEAD", "/healthz", "solvethenetwork.com", null, 200, null,
                     INTER, 2, 2, POS);
             check(backend.port(), config);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (backend.requests() == 0 && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+            Await.until("a check", () -> backend.requests() > 0);
             assertEquals("HEAD /healthz", backend.lastRequestLine());
             assertEquals("solvethenetwork.com", backend.lastRequestHeader("Host"));
             assertEquals("tandem-check", backend.lastRequestHeader("User-Agent"));
@@ -158,8 +175,9 @@ class HealthChecksTest {
     void expectedStringMustAppearInTheBody() throws Exception {
         try (TestHttpBackend backend = TestHttpBackend.start("api-02")) {
             Server server = check(backend.port(), http("/", 0, "api-02", 1, 1, STEADY));
-            assertNoMoreEvents(STEADY);
-            assertTrue(checks.check(server).lastResult().passed());
+            CheckResult result = resultOf(server);
+            assertTrue(result.passed(), result.toString());
+            assertTrue(events.isEmpty(), events.toString());
             checks.close();
         }
         try (TestHttpBackend other = TestHttpBackend.start("api-03")) {
@@ -175,9 +193,9 @@ class HealthChecksTest {
     void tcpCheckSendsAndExpectsReply() throws Exception {
         try (TestLineServer redis = TestLineServer.start(line -> line.equals("PING") ? "+PONG" : "-ERR")) {
             Server server = check(redis.port(), tcp("PING\r\n", "+PONG", 1, 1, STEADY));
-            assertNoMoreEvents(STEADY);
-            CheckResult last = checks.check(server).lastResult();
-            assertTrue(last.passed(), last.toString());
+            CheckResult result = resultOf(server);
+            assertTrue(result.passed(), result.toString());
+            assertTrue(events.isEmpty(), events.toString());
         }
     }
 
@@ -201,23 +219,100 @@ class HealthChecksTest {
         Server server;
         try (TestLineServer listener = TestLineServer.start(line -> null)) {
             server = check(listener.port(), tcp(null, null, 2, 2, STEADY));
-            assertNoMoreEvents(STEADY);
-            assertEquals("TCP connect ok", checks.check(server).lastResult().detail());
+            assertEquals("TCP connect ok", resultOf(server).detail());
+            assertTrue(events.isEmpty(), events.toString());
         }
         assertEquals("DOWN: connection refused, 2/2 checks failed", nextEvent());
+    }
+
+    @Test
+    void firstSendExpectChecksOfAFreshProcessPassHealthyServers() throws Exception {
+        // The first check in a process pays for setting up buffers and classes; that must not count as the server's.
+        List<Process> runs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            runs.add(new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Dio.netty.leakDetection.level=paranoid", "-cp", System.getProperty("java.class.path"),
+                    FirstCheckMain.class.getName()).redirectErrorStream(true).start());
+        }
+        for (Process run : runs) {
+            String output = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(run.waitFor(60, TimeUnit.SECONDS), output);
+            assertEquals(0, run.exitValue(), output);
+            // The same run shows that a timeout is reported when it happens: the silent server goes DOWN.
+            assertTrue(output.contains("DOWN svc/silent: timeout after 100ms, 1/1 checks failed"), output);
+            assertFalse(output.contains("DOWN svc/a") || output.contains("DOWN svc/b"), output);
+        }
+    }
+
+    @Test
+    void replyThatArrivesWhileTheLoopIsBusyPastTheDeadlineStillPasses() throws Exception {
+        CountDownLatch asked = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
+        AtomicLong busyUntil = new AtomicLong();
+        CountDownLatch busy = new CountDownLatch(1);
+        try (TestLineServer redis = TestLineServer.start(line -> {
+                 asked.countDown();
+                 awaitQuietly(answer);
+                 return "+PONG";
+             });
+             ServerSocket hogPeer = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            // Another channel on the check's (only) event loop whose read handler keeps the loop busy.
+            Channel hog = new Bootstrap().group(loops.group()).channel(loops.socketChannelClass())
+                    .handler(new ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                            ReferenceCountUtil.release(msg);
+                            busy.countDown();
+                            while (System.nanoTime() < busyUntil.get()) {
+                                Thread.onSpinWait();
+                            }
+                        }
+                    }).connect(hogPeer.getLocalSocketAddress()).sync().channel();
+            try (Socket hogSide = hogPeer.accept()) {
+                Server server = check(redis.port(), tcp("PING\r\n", "+PONG", 1, 1, STEADY));
+                assertTrue(asked.await(5, TimeUnit.SECONDS));
+                // The request was sent before this: its deadline is due within STEADY from now; stay busy well past it.
+                busyUntil.set(System.nanoTime() + STEADY.toNanos() * 2);
+                hogSide.getOutputStream().write(1);
+                assertTrue(busy.await(5, TimeUnit.SECONDS));
+                // The reply reaches the socket while the loop is busy, before the deadline.
+                answer.countDown();
+                Await.until("a result of " + server.qualifiedName() + "'s check", () -> checks.check(server).lastResult() != null);
+                CheckResult result = checks.check(server).lastResult();
+                assertTrue(result.passed(), result.toString());
+                // A timeout verdict would have taken the server DOWN (fall 1) before the result was published.
+                assertTrue(events.isEmpty(), events.toString());
+                assertTrue(server.isUp());
+            } finally {
+                hog.close().sync();
+            }
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test
     void closeStopsEveryCheck() throws Exception {
         try (TestHttpBackend backend = TestHttpBackend.start("api-02")) {
             check(backend.port(), http("/", 0, null, 2, 2));
-            Thread.sleep(INTER.toMillis() * 4);
-            assertTrue(backend.requests() >= 2, "checks ran: " + backend.requests());
+            // Checks run every interval: here is the traffic that must stop.
+            long started = System.nanoTime();
+            Await.until("three checks", () -> backend.requests() >= 3);
+            long threeChecksMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
             checks.close();
-            Thread.sleep(INTER.toMillis());
-            int after = backend.requests();
-            Thread.sleep(INTER.toMillis() * 4);
-            assertEquals(after, backend.requests());
+            // Once the loop has run the close, no probe is scheduled and none can be sent.
+            loops.group().next().submit(() -> { }).sync();
+            int atClose = backend.requests();
+            // At least as long as three checks took while running.
+            Thread.sleep(Math.max(INTER.toMillis() * 5, threeChecksMillis));
+            // A request sent just before the close may reach the backend after it: one at most.
+            assertTrue(backend.requests() <= atClose + 1, atClose + " at close, then " + backend.requests());
         }
     }
 }

@@ -51,6 +51,15 @@ public final class Lab implements AutoCloseable {
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(10);
 
     /** One node: its name ("a"), namespace, address on eth0, and the bridge port its cable plugs into. */
+    /** How many times {@code needle} occurs in {@code text}, e.g. a transition in a daemon's log. */
+    public static int count(String text, String needle) {
+        int n = 0;
+        for (int at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + needle.length())) {
+            n++;
+        }
+        return n;
+    }
+
     public record Node(String name, String ns, String ip, String bridgePort) {
         @Override
         public String toString() {
@@ -396,18 +405,26 @@ public final class Lab implements AutoCloseable {
 
         /** Waits until the output contains {@code text}; fails with the output if the process exits or time is up. */
         public void awaitLog(String text, Duration timeout) throws InterruptedException {
+            awaitLog(text, 1, timeout);
+        }
+
+        /** Waits until the output contains {@code text} {@code times} times (the n-th such event), as above. */
+        public void awaitLog(String text, int times, Duration timeout) throws InterruptedException {
             long deadline = System.nanoTime() + timeout.toNanos();
-            while (!output().contains(text)) {
+            while (count(output(), text) < times) {
                 if (!process.isAlive()) {
-                    fail(command + " exited (" + process.exitValue() + ") before logging '" + text + "':\n"
-                            + output());
+                    fail(command + " exited (" + process.exitValue() + ") before logging '" + text + "' " + times
+                            + " time(s):\n" + output());
                 }
                 if (System.nanoTime() - deadline > 0) {
-                    fail(command + " did not log '" + text + "' within " + timeout.toMillis() + " ms:\n" + output());
+                    fail(command + " did not log '" + text + "' " + times + " time(s) within " + timeout.toMillis()
+                            + " ms:\n" + output());
                 }
                 Thread.sleep(20);
             }
         }
+
+
 
         /** SIGKILL to the process and its descendants (children first), not waiting: a hard failure. */
         public void kill9() {
