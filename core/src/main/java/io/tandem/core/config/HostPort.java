@@ -44,14 +44,11 @@ public record HostPort(String host, int port) {
                 throw badAddress(text);
             }
         }
-        if (!PORT.matcher(port).matches()) {
-            throw badAddress(text);
+        // Whatever is wrong with the port (-1, 65536, 99999999999, http), the answer is the same.
+        if (!PORT.matcher(port).matches() || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+            throw new IllegalArgumentException("bad address '" + text + "' (the port must be a number in 1..65535)");
         }
-        int number = Integer.parseInt(port);
-        if (number < 1 || number > 65535) {
-            throw new IllegalArgumentException("bad address '" + text + "' (port must be 1..65535)");
-        }
-        return new HostPort(host, number);
+        return new HostPort(host, Integer.parseInt(port));
     }
 
     private static IllegalArgumentException badAddress(String text) {
