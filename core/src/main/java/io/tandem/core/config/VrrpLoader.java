@@ -195,7 +195,7 @@ final class VrrpLoader {
                 continue;
             }
             if (!seen.add(address.address())) {
-                reader.error(text.pos(), "duplicate virtual address " + address.address().getHostAddress());
+                reader.error(text.pos(), "duplicate virtual address " + HostPort.text(address.address()));
                 continue;
             }
             addresses.add(address);

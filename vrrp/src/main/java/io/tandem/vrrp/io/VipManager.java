@@ -2,6 +2,8 @@ package io.tandem.vrrp.io;
 
 import static io.tandem.vrrp.io.Libc.C;
 
+import io.tandem.core.config.HostPort;
+
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -76,7 +78,7 @@ public final class VipManager implements AutoCloseable {
 
         @Override
         public String toString() {
-            String ip = address.getHostAddress();
+            String ip = HostPort.text(address);
             int percent = ip.indexOf('%');
             return (percent < 0 ? ip : ip.substring(0, percent)) + "/" + prefixLength;
         }

@@ -1,5 +1,6 @@
 package io.tandem.vrrp.runtime;
 
+import io.tandem.core.config.HostPort;
 import io.tandem.core.config.VirtualAddress;
 import io.tandem.core.config.VrrpInstanceConfig;
 import io.tandem.core.config.VrrpInstanceConfig.TrackItem;
@@ -245,8 +246,8 @@ public final class VrrpInstance {
         return "vrrp " + config.name() + " on " + config.interfaceName() + ": vrid " + config.vrid() + ", priority "
                 + config.priority() + ", v" + config.version() + " advert " + config.advertInterval().toMillis()
                 + "ms, VIPs " + addresses + ", " + (config.unicast() == null ? "multicast"
-                : "unicast from " + localAddress.getHostAddress() + " to " + destinations.stream()
-                .map(InetAddress::getHostAddress).collect(Collectors.joining(", ")))
+                : "unicast from " + HostPort.text(localAddress) + " to " + destinations.stream()
+                .map(HostPort::text).collect(Collectors.joining(", ")))
                 + (config.preempt() ? "" : ", no preempt")
                 + (config.preemptDelay().isZero() ? "" : ", preempt-delay " + config.preemptDelay().toMillis() + "ms");
     }
@@ -267,7 +268,7 @@ public final class VrrpInstance {
             if (d.reason().isError()) {
                 LOG.log(d.accepted() ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG, "vrrp "
                         + config.name() + ": " + (d.accepted() ? "accepted with warning " : "dropped ")
-                        + d.reason() + " from " + packet.source().getHostAddress() + ": " + d.detail());
+                        + d.reason() + " from " + HostPort.text(packet.source()) + ": " + d.detail());
             }
         }
         if (!d.accepted()) {
