@@ -3,6 +3,7 @@ package io.tandem.appliance;
 import io.tandem.core.config.ConfigError;
 import io.tandem.core.config.ConfigLoader;
 import io.tandem.core.config.LoadResult;
+import io.tandem.core.config.SourcePos;
 import io.tandem.core.config.TandemConfig;
 import io.tandem.core.config.VrrpInstanceConfig;
 import io.tandem.l4.L4Services;
@@ -25,14 +26,21 @@ record CheckedConfig(TandemConfig config, L7Snapshot snapshot, L4Snapshot l4, Li
         List<ConfigError> errors = new ArrayList<>(loaded.errors());
         L7Snapshot snapshot = null;
         L4Snapshot l4 = null;
-        if (loaded.config() != null) {
-            snapshot = L7Compiler.compile(loaded.config(), errors);
-            l4 = L4Services.compile(loaded.config().l4(), errors);
+        TandemConfig config = loaded.config();
+        if (config != null) {
+            snapshot = L7Compiler.compile(config, errors);
+            l4 = L4Services.compile(config.l4(), errors);
+            // With other errors, a listener may be missing only because its lines are wrong: those errors say so.
+            if (errors.isEmpty() && config.l7().frontends().isEmpty() && config.l4().services().isEmpty()
+                    && config.vrrp().instances().isEmpty()) {
+                errors.add(new ConfigError(new SourcePos(config.source(), 1, 1), "no listener: the config has no l7"
+                        + " frontend, l4 service or vrrp instance, so tandem run would serve nothing"));
+            }
         }
         errors.sort(Comparator.comparing((ConfigError e) -> e.pos().file())
                 .thenComparingInt(e -> e.pos().line())
                 .thenComparingInt(e -> e.pos().column()));
-        return new CheckedConfig(loaded.config(), snapshot, l4, List.copyOf(errors));
+        return new CheckedConfig(config, snapshot, l4, List.copyOf(errors));
     }
 
     static CheckedConfig load(java.nio.file.Path file) {

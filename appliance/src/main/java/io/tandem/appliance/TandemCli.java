@@ -70,8 +70,8 @@ public final class TandemCli implements Runnable {
 
     /** {@code tandem check}: validates a config like {@code haproxy -c}. */
     @Command(name = "check", mixinStandardHelpOptions = true,
-            description = "Check a config file: exit 0 with a one-line summary, or 1 with every error as "
-                    + "FILE:LINE:COL: message.")
+            description = "Check a config file: exit 0 with a one-line summary, 1 with every error as "
+                    + "FILE:LINE:COL: message, 2 for a usage error.")
     static final class Check implements Callable<Integer> {
         @CommandLine.Mixin
         ConfigFileOption file;

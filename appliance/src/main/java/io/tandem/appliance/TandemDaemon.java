@@ -2,6 +2,7 @@ package io.tandem.appliance;
 
 import io.tandem.core.config.TandemConfig;
 import io.tandem.core.health.HealthChecks;
+import io.tandem.core.net.Deadline;
 import io.tandem.core.net.EventLoops;
 import io.tandem.l4.L4Services;
 import io.tandem.l4.L4Snapshot;
@@ -116,6 +117,17 @@ final class TandemDaemon implements AutoCloseable {
      * requests finish up to {@code hard-stop-after}.
      */
     void stop() {
+        try {
+            drainAndClose();
+        } catch (RuntimeException e) {
+            // Without this a failed stop would leave the process up with its listeners closed, for kill -9 to end.
+            LOG.log(System.Logger.Level.ERROR, "stop failed (" + e + "); exiting without finishing the drain");
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    private void drainAndClose() {
         if (!vrrp.instances().isEmpty()) {
             LOG.log(System.Logger.Level.INFO, "stopping: VRRP sends priority 0 and releases its addresses");
             vrrp.stop();
@@ -123,10 +135,10 @@ final class TandemDaemon implements AutoCloseable {
         Duration grace = config.global().hardStopAfter();
         LOG.log(System.Logger.Level.INFO, "stopping: listeners closed, draining " + (proxy.activeConnections()
                 + l4.activeConnections()) + " connection(s) for up to " + grace.toMillis() + "ms");
-        long deadline = System.nanoTime() + grace.toNanos();
+        Deadline deadline = Deadline.after(grace);
         // The front tier drains first, then the L7 tier behind it finishes what L4 passed on.
         int left = l4.drain(grace);
-        left += proxy.drain(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        left += proxy.drain(deadline.remaining());
         if (left > 0) {
             LOG.log(System.Logger.Level.WARNING, "hard-stop-after reached: closing " + left
                     + " connection(s) still open");
@@ -135,7 +147,6 @@ final class TandemDaemon implements AutoCloseable {
         healthChecks.close();
         closeQuietly(accessLog);
         LOG.log(System.Logger.Level.INFO, "stopped");
-        stopped.countDown();
     }
 
     @Override

@@ -9,8 +9,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code tandem check} behaves like {@code haproxy -c}: a summary and 0, or every error with its position and 1. */
@@ -145,6 +147,92 @@ class TandemCheckTest {
         assertEquals(1, outcome.exitCode());
         assertTrue(outcome.err().contains("absent.yaml"), outcome.err());
         assertTrue(!outcome.err().contains("Exception"), outcome.err());
+    }
+
+    @Test
+    void emptyBlankOrCommentOnlyFileHasNoListenerAndExitsOne() throws IOException {
+        for (String text : new String[] {"", "  \n\n", "# only a comment\n", "l7:\n  backends:\n"
+                + "    app: { servers: { a: 127.0.0.1:9002 } }\n"}) {
+            Path file = write(text);
+            Outcome outcome = run("check", "-c", file.toString());
+            assertEquals(1, outcome.exitCode(), outcome.out());
+            assertEquals(file + ":1:1: no listener: the config has no l7 frontend, l4 service or vrrp instance, so"
+                    + " tandem run would serve nothing", outcome.err().strip());
+            assertEquals(1, run("run", "-c", file.toString()).exitCode());
+        }
+    }
+
+    @Test
+    void valuesRunCouldNotSurviveAreErrorsAtTheirPosition() throws IOException {
+        Path file = write("""
+                global: { workers: 100000, hard-stop-after: 200000d }
+                l4:
+                  services:
+                    loop: { listen: 127.0.0.1:18090, servers: { self: 127.0.0.1:18090 } }
+                """);
+        Outcome outcome = run("check", "-c", file.toString());
+        assertEquals(1, outcome.exitCode());
+        assertEquals(String.join("\n",
+                file + ":1:20: 'workers' must be an integer in 0..256, got 100000",
+                file + ":1:45: duration '200000d' is too long (at most 24d)",
+                file + ":4:49: server self 127.0.0.1:18090 is service loop's own listen 127.0.0.1:18090: each"
+                        + " connection would loop back until maxconn"), outcome.err().strip());
+    }
+
+    @Test
+    void endlessOrOversizedInputFailsAtOnceWithExitOne() throws Exception {
+        Path sparse = dir.resolve("50mb.yaml");
+        try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(sparse.toFile(), "rw")) {
+            file.setLength(50L << 20);
+        }
+        Path fifo = fifo("endless.fifo");
+        Thread writer = new Thread(() -> {
+            byte[] line = "a: b\n".repeat(1000).getBytes(StandardCharsets.UTF_8);
+            try (java.io.OutputStream out = Files.newOutputStream(fifo)) {
+                while (true) {
+                    out.write(line);
+                }
+            } catch (IOException readerClosed) {
+                // The check stopped reading: what the test waits for.
+            }
+        });
+        writer.start();
+        for (Path input : List.of(Path.of("/dev/zero"), fifo, sparse)) {
+            long start = System.nanoTime();
+            Outcome outcome = run("check", "-c", input.toString());
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertEquals(1, outcome.exitCode(), outcome.err());
+            assertEquals(input + ":1:1: config file is larger than the limit of 1 MiB (1048576 bytes)",
+                    outcome.err().strip());
+            assertTrue(millis < 5_000, input + " took " + millis + " ms");
+        }
+        writer.join(10_000);
+        assertFalse(writer.isAlive());
+    }
+
+    @Test
+    void configWrittenIntoAFifoIsChecked() throws Exception {
+        Path fifo = fifo("config.fifo");
+        Thread writer = new Thread(() -> {
+            try {
+                Files.writeString(fifo, "l7:\n  frontends: { web: { bind: 127.0.0.1:18080, default-backend: app } }\n"
+                        + "  backends: { app: { servers: { a: 127.0.0.1:9002 } } }\n");
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        writer.start();
+        Outcome outcome = run("check", "-c", fifo.toString());
+        writer.join(10_000);
+        assertEquals(0, outcome.exitCode(), outcome.err());
+        assertTrue(outcome.out().contains("is valid: 1 frontend(s)"), outcome.out());
+    }
+
+    private Path fifo(String name) throws Exception {
+        Path fifo = dir.resolve(name);
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+        assertEquals(0, mkfifo.waitFor());
+        return fifo;
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.tandem.core.config.ServerConfig;
 import io.tandem.core.config.ServiceConfig;
 import io.tandem.core.health.CheckTarget;
 import io.tandem.core.health.ServerStateListener;
+import io.tandem.core.net.Deadline;
 import io.tandem.core.net.EventLoops;
 
 import java.io.IOException;
@@ -129,8 +130,8 @@ public final class L4Services implements AutoCloseable {
      */
     public int drain(Duration grace) {
         running.values().forEach(RunningService::stopAccepting);
-        long deadline = System.nanoTime() + grace.toNanos();
-        while (activeConnections() > 0 && System.nanoTime() - deadline < 0) {
+        Deadline deadline = Deadline.after(grace);
+        while (activeConnections() > 0 && !deadline.passed()) {
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {

@@ -2,6 +2,7 @@ package io.tandem.l4;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.tandem.core.config.HostPort;
 
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -43,7 +44,7 @@ final class ProxyHeaders {
     }
 
     private static String literal(InetAddress address, boolean v4) {
-        String text = address.getHostAddress();
+        String text = HostPort.text(address);
         if (!v4 && address instanceof Inet4Address) {
             return "::ffff:" + text;
         }

@@ -9,6 +9,7 @@ import io.netty.channel.epoll.LinuxSocket;
 import io.netty.channel.unix.Errors;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.NativeInetAddress;
+import io.tandem.core.config.HostPort;
 import io.tandem.core.net.EventLoops;
 
 import java.io.IOException;
@@ -125,7 +126,7 @@ final class TcpService implements RunningService {
     }
 
     void warnBadProxyHeader(SocketAddress peer) {
-        LOG.log(System.Logger.Level.WARNING, "service " + service.name() + ": closed connection from " + peer
+        LOG.log(System.Logger.Level.WARNING, "service " + service.name() + ": closed connection from " + HostPort.text(peer)
                 + ": missing or malformed PROXY header on an accept-proxy listen");
     }
 

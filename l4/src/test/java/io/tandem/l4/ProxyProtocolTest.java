@@ -89,6 +89,23 @@ class ProxyProtocolTest {
         }
     }
 
+    @Test
+    void proxyV1HeaderWritesAnIpv6ClientCompressed() throws Exception {
+        try (RawServer server = RawServer.start(socket -> {
+                 try (socket) {
+                     return new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                 }
+             });
+             TestServices.Running service = TestServices.tcp().listenHost("::1").sendProxy(1).server("s", server.port())
+                     .start(loops);
+             Socket client = new Socket()) {
+            client.connect(service.address());
+            client.shutdownOutput();
+            assertEquals("PROXY TCP6 ::1 ::1 " + client.getLocalPort() + " " + service.address().getPort() + "\r\n",
+                    server.nextResult(5));
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {1, 2})
     void haproxyAcceptProxySeesTheRealClient(int version) throws Exception {

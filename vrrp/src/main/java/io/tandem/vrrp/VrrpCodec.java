@@ -1,5 +1,6 @@
 package io.tandem.vrrp;
 
+import io.tandem.core.config.HostPort;
 import io.tandem.core.config.VirtualAddress;
 import io.tandem.core.config.VrrpInstanceConfig;
 
@@ -203,7 +204,7 @@ public final class VrrpCodec {
             return Decoded.drop(DropReason.WRONG_VRID, "vrid " + vrid);
         }
         if (expected.localOwner()) {
-            return Decoded.drop(DropReason.LOCAL_OWNER, "advert from " + source.getHostAddress());
+            return Decoded.drop(DropReason.LOCAL_OWNER, "advert from " + HostPort.text(source));
         }
         String authPass = null;
         if (version == 2) {
@@ -238,7 +239,7 @@ public final class VrrpCodec {
         DropReason warning = null;
         String detail = null;
         if (!new HashSet<>(addresses).equals(expected.addresses()) || addresses.size() != expected.addresses().size()) {
-            detail = "advertised " + addresses.stream().map(InetAddress::getHostAddress).toList();
+            detail = "advertised " + addresses.stream().map(HostPort::text).toList();
             if (priority != VrrpPacket.OWNER_PRIORITY) {
                 return Decoded.drop(DropReason.ADDRESS_LIST_MISMATCH, detail);
             }

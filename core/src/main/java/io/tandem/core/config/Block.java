@@ -60,8 +60,13 @@ final class Block {
     }
 
     Located<String> located(String key) {
+        return located(key, "a string");
+    }
+
+    /** As {@link #located(String)}; {@code expected} names what belongs there when the value is no scalar. */
+    Located<String> located(String key, String expected) {
         Node value = value(key);
-        return value == null ? null : reader.located(value, quote(key));
+        return value == null ? null : reader.located(value, quote(key), expected);
     }
 
     int integer(String key, int min, int max, int fallback) {
@@ -76,10 +81,26 @@ final class Block {
         return flag == null ? fallback : flag;
     }
 
+    /** A duration in 0..24d. */
     Duration duration(String key, Duration fallback) {
+        return duration(key, fallback, false);
+    }
+
+    /** A duration in 0..24d that must be more than 0 (an interval). */
+    Duration positiveDuration(String key, Duration fallback) {
+        return duration(key, fallback, true);
+    }
+
+    private Duration duration(String key, Duration fallback, boolean positive) {
         Node value = value(key);
-        Duration duration = value == null ? null : reader.duration(value, quote(key));
+        Duration duration = value == null ? null : reader.duration(value, quote(key), positive);
         return duration == null ? fallback : duration;
+    }
+
+    /** A count with an optional k/m/g suffix in {@code min..max}, or null when absent or bad. */
+    Long size(String key, long min, long max) {
+        Node value = value(key);
+        return value == null ? null : reader.size(value, quote(key), min, max);
     }
 
     /** A nested block with a fixed set of keys, or null when absent or not a mapping. */

@@ -59,6 +59,6 @@ public record Cidr(InetAddress network, int prefixLength) {
 
     @Override
     public String toString() {
-        return network.getHostAddress() + "/" + prefixLength;
+        return HostPort.text(network) + "/" + prefixLength;
     }
 }

@@ -36,13 +36,20 @@ final class CommonBlocks {
     static final Pattern WORD = Pattern.compile("\\S+");
     static final List<String> HASH_TYPES = List.of("map-based", "consistent");
 
+    private static final List<String> BIND_OPTIONS_NOT_YET = List.of("tls", "ssl", "crt", "alpn");
     private static final List<String> BIND_OPTIONS = List.of("accept-proxy", "tls", "ssl", "crt", "alpn");
-    private static final Set<String> BIND_OPTIONS_NOT_YET = Set.of("tls", "ssl", "crt", "alpn");
     private static final Set<String> BIND_OPTIONS_WITH_ARGUMENT = Set.of("crt", "alpn");
     private static final List<String> BALANCE_NAMES = List.of("roundrobin", "leastconn", "source", "uri", "random",
             "maglev", "hdr(NAME)");
     private static final List<String> BALANCE_NAMES_WITHOUT_HTTP = List.of("roundrobin", "leastconn", "source",
             "random", "maglev");
+
+    /** The most connections any {@code maxconn} allows: each takes two descriptors, far below Linux's nr_open. */
+    static final int MAX_CONNECTIONS = 10_000_000;
+    /** The most consecutive results a {@code fall} or {@code rise} may wait for. */
+    static final int MAX_FALL_RISE = 1000;
+    /** The most entries a stick table may hold. */
+    static final long MAX_STICK_TABLE_SIZE = 1_000_000_000L;
 
     private static final Pattern HTTP_METHOD = Pattern.compile("[A-Z]+");
     private static final Duration DEFAULT_INTER = Duration.ofSeconds(2);
@@ -114,8 +121,10 @@ final class CommonBlocks {
                     word.find();
                 }
             } else {
-                reader.error(optionPos, "unknown " + keyword + " option '" + option + "'"
-                        + Suggestions.hint(option, BIND_OPTIONS, "valid options"));
+                String hint = Suggestions.didYouMean(option, BIND_OPTIONS);
+                reader.error(optionPos, "unknown " + keyword + " option '" + option + "'" + (hint.isEmpty()
+                        ? "; the valid option is accept-proxy (" + String.join(", ", BIND_OPTIONS_NOT_YET)
+                        + " are not supported yet)" : hint));
                 usable = false;
             }
         }
@@ -215,13 +224,9 @@ final class CommonBlocks {
                     : "check needs 'http: METHOD PATH' or 'tcp: true'");
             return null;
         }
-        Duration inter = c.duration("inter", DEFAULT_INTER);
-        if (inter.isZero()) {
-            reader.error(c.value("inter"), "check 'inter' must be longer than 0");
-            inter = DEFAULT_INTER;
-        }
-        int fall = c.integer("fall", 1, Integer.MAX_VALUE, DEFAULT_FALL);
-        int rise = c.integer("rise", 1, Integer.MAX_VALUE, DEFAULT_RISE);
+        Duration inter = c.positiveDuration("inter", DEFAULT_INTER);
+        int fall = c.integer("fall", 1, MAX_FALL_RISE, DEFAULT_FALL);
+        int rise = c.integer("rise", 1, MAX_FALL_RISE, DEFAULT_RISE);
         return http ? httpCheck(c, inter, fall, rise) : tcpCheck(c, inter, fall, rise);
     }
 
@@ -325,7 +330,7 @@ final class CommonBlocks {
         }
         int weight = s.integer("weight", 0, 256, 1);
         boolean backup = s.bool("backup", false);
-        int maxconn = s.integer("maxconn", 0, Integer.MAX_VALUE, 0);
+        int maxconn = s.integer("maxconn", 0, MAX_CONNECTIONS, 0);
         String cookie = s.string("cookie");
         if (cookie != null && !http) {
             reader.error(s.keyPos("cookie"), "cookie needs HTTP: use it in an l7 backend");
@@ -343,7 +348,7 @@ final class CommonBlocks {
     }
 
     private HostPort serverAddress(Node node, String what) {
-        String text = reader.text(node, what);
+        String text = reader.text(node, what, "an address (host:port)");
         if (text == null) {
             return null;
         }
@@ -374,20 +379,9 @@ final class CommonBlocks {
                     + Suggestions.hint(type, STICK_TABLE_TYPES, "valid types"));
             type = null;
         }
-        Long size = null;
-        String sizeText = t.string("size");
-        if (sizeText == null && !t.has("size")) {
+        Long size = t.size("size", 1, MAX_STICK_TABLE_SIZE);
+        if (!t.has("size")) {
             reader.error(t.pos(), "stick-table needs 'size' (e.g. 100k)");
-        } else if (sizeText != null) {
-            try {
-                size = ConfigValues.parseSize(sizeText);
-                if (size == 0) {
-                    reader.error(t.value("size"), "stick-table 'size' must be at least 1");
-                    size = null;
-                }
-            } catch (IllegalArgumentException e) {
-                reader.error(t.value("size"), e.getMessage());
-            }
         }
         Duration expire = t.duration("expire", null);
         List<Located<String>> store = t.locatedList("store");

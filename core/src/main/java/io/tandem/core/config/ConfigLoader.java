@@ -1,14 +1,17 @@
 package io.tandem.core.config;
 
 import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.composer.Composer;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.parser.Parser;
+import org.yaml.snakeyaml.parser.ParserImpl;
+import org.yaml.snakeyaml.reader.StreamReader;
+import org.yaml.snakeyaml.resolver.Resolver;
 
 import java.io.IOException;
-import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,6 +35,10 @@ public final class ConfigLoader {
     private static final List<String> GLOBAL_KEYS = List.of("name", "workers", "maxconn", "log", "hard-stop-after");
     private static final List<String> DEFAULTS_KEYS = List.of("timeout", "forwardfor", "retries");
     private static final int DEFAULT_MAXCONN = 4096;
+    /** Event loops: more than a large server's cores, far fewer than the threads and buffers a JVM can hold. */
+    private static final int MAX_WORKERS = 256;
+    /** Connect attempts beyond the first: more only repeats a failure that many times. */
+    static final int MAX_RETRIES = 100;
     private static final int DEFAULT_RETRIES = 3;
     private static final String DEFAULT_LOG = "stdout";
     private static final Duration DEFAULT_HARD_STOP_AFTER = Duration.ofSeconds(30);
@@ -48,11 +55,14 @@ public final class ConfigLoader {
     public static LoadResult load(Path file, Map<String, String> env) {
         String text;
         try {
-            text = Files.readString(file);
+            text = SourceText.read(file);
         } catch (IOException e) {
             ConfigError error = new ConfigError(new SourcePos(file.toString(), 1, 1),
                     "cannot read config (" + NodeReader.reason(e) + ")");
             return new LoadResult(null, List.of(error));
+        } catch (SourceText.Refused e) {
+            return new LoadResult(null, List.of(new ConfigError(e.pos(file.toString()), "config file is "
+                    + e.getMessage())));
         }
         return parse(file.toString(), text, env);
     }
@@ -67,8 +77,10 @@ public final class ConfigLoader {
         NodeReader reader = new NodeReader(sourceName, env);
         Node root;
         try {
-            // compose() builds the node tree only: no objects are constructed, and marks keep every position.
-            root = new Yaml(new LoaderOptions()).compose(new StringReader(yamlText));
+            // Composing builds the node tree only: no objects are constructed, and marks keep every position.
+            LoaderOptions options = new LoaderOptions();
+            Parser parser = new AliasExpandingParser(new ParserImpl(new StreamReader(yamlText), options));
+            root = new Composer(parser, new Resolver(), options).getSingleNode();
         } catch (MarkedYAMLException e) {
             Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
             SourcePos pos = mark != null ? reader.pos(mark) : new SourcePos(sourceName, 1, 1);
@@ -93,6 +105,7 @@ public final class ConfigLoader {
         L7Config l7 = new L7Loader(reader, defaults).load(section(reader, top, "l7", L7Loader.L7_KEYS));
         L4Config l4 = new L4Loader(reader, defaults).load(section(reader, top, "l4", L4Loader.L4_KEYS));
         BindConflicts.check(reader, l7, l4);
+        ServerLoops.check(reader, l7, l4);
         VrrpConfig vrrp = new VrrpLoader(reader).load(section(reader, top, "vrrp", VrrpLoader.VRRP_KEYS), l7, l4);
         return new LoadResult(new TandemConfig(sourceName, global, defaults, l7, l4, vrrp), reader.errors());
     }
@@ -106,8 +119,8 @@ public final class ConfigLoader {
     private static GlobalConfig global(Block g) {
         String name = g.string("name");
         return new GlobalConfig(name != null ? name : localHostname(),
-                g.integer("workers", 0, Integer.MAX_VALUE, 0),
-                g.integer("maxconn", 1, Integer.MAX_VALUE, DEFAULT_MAXCONN),
+                g.integer("workers", 0, MAX_WORKERS, 0),
+                g.integer("maxconn", 1, CommonBlocks.MAX_CONNECTIONS, DEFAULT_MAXCONN),
                 log(g), g.duration("hard-stop-after", DEFAULT_HARD_STOP_AFTER));
     }
 
@@ -142,7 +155,7 @@ public final class ConfigLoader {
     private static DefaultsConfig defaults(NodeReader reader, Block d) {
         CommonBlocks common = new CommonBlocks(reader);
         return new DefaultsConfig(common.timeouts(d).orElse(Timeouts.BUILT_IN),
-                common.forwardFor(d, ForwardFor.DISABLED), d.integer("retries", 0, Integer.MAX_VALUE, DEFAULT_RETRIES));
+                common.forwardFor(d, ForwardFor.DISABLED), d.integer("retries", 0, MAX_RETRIES, DEFAULT_RETRIES));
     }
 
     /**

@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * user-facing error.
  */
 public final class ConfigValues {
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,18})(ms|s|m|h|d)?");
+    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)?");
     private static final Pattern SIZE = Pattern.compile("(\\d{1,18})([kmg])?");
     private static final Pattern IPV4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
     private static final Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:.]+");
@@ -21,27 +21,34 @@ public final class ConfigValues {
     }
 
     /**
-     * A duration: {@code 100ms 5s 1m 1h 1d}; a bare integer is milliseconds, as in HAProxy, so that a value
-     * copied from haproxy.cfg keeps its meaning.
+     * The longest duration any key accepts: 24 days, below HAProxy's limit of 2^31 - 1 ms (24.8 days), so a
+     * value copied from haproxy.cfg fits, and far from where nanosecond arithmetic on it could overflow.
+     */
+    public static final Duration MAX_DURATION = Duration.ofDays(24);
+
+    /**
+     * A duration: {@code 100ms 5s 1m 1h 1d}, at most {@link #MAX_DURATION}; a bare integer is milliseconds, as in
+     * HAProxy, so that a value copied from haproxy.cfg keeps its meaning.
      */
     public static Duration parseDuration(String text) {
         Matcher m = DURATION.matcher(text);
         if (!m.matches()) {
             throw new IllegalArgumentException("bad duration '" + text + "' (use e.g. 100ms, 5s, 1m)");
         }
-        long amount = Long.parseLong(m.group(1));
         String unit = m.group(2) == null ? "ms" : m.group(2);
-        try {
-            return switch (unit) {
-                case "ms" -> Duration.ofMillis(amount);
-                case "s" -> Duration.ofSeconds(amount);
-                case "m" -> Duration.ofMinutes(amount);
-                case "h" -> Duration.ofHours(amount);
-                default -> Duration.ofDays(amount);
-            };
-        } catch (ArithmeticException tooLong) {
-            throw new IllegalArgumentException("bad duration '" + text + "' (use e.g. 100ms, 5s, 1m)");
+        long perUnit = switch (unit) {
+            case "ms" -> 1;
+            case "s" -> 1_000;
+            case "m" -> 60_000;
+            case "h" -> 3_600_000;
+            default -> 86_400_000;
+        };
+        // More digits than any duration within the limit needs: too long, without parsing a number that overflows.
+        boolean tooLong = m.group(1).replaceFirst("^0+(?=.)", "").length() > 10;
+        if (tooLong || Long.parseLong(m.group(1)) * perUnit > MAX_DURATION.toMillis()) {
+            throw new IllegalArgumentException("duration '" + text + "' is too long (at most 24d)");
         }
+        return Duration.ofMillis(Long.parseLong(m.group(1)) * perUnit);
     }
 
     /**
@@ -64,6 +71,18 @@ public final class ConfigValues {
         } catch (ArithmeticException tooLarge) {
             throw new IllegalArgumentException("bad size '" + text + "' (use e.g. 100k, 1m or a plain number)");
         }
+    }
+
+    /** {@code size} as written in the config: with the largest {@code k}, {@code m} or {@code g} suffix that is exact. */
+    public static String formatSize(long size) {
+        String[] suffixes = {"g", "m", "k"};
+        long[] units = {1_000_000_000L, 1_000_000L, 1_000L};
+        for (int i = 0; i < units.length; i++) {
+            if (size >= units[i] && size % units[i] == 0) {
+                return size / units[i] + suffixes[i];
+            }
+        }
+        return Long.toString(size);
     }
 
     /**

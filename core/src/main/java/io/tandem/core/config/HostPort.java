@@ -1,7 +1,11 @@
 package io.tandem.core.config;
 
+import io.netty.util.NetUtil;
+
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.UnknownHostException;
 import java.util.regex.Pattern;
 
@@ -44,14 +48,11 @@ public record HostPort(String host, int port) {
                 throw badAddress(text);
             }
         }
-        if (!PORT.matcher(port).matches()) {
-            throw badAddress(text);
+        // Whatever is wrong with the port (-1, 65536, 99999999999, http), the answer is the same.
+        if (!PORT.matcher(port).matches() || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+            throw new IllegalArgumentException("bad address '" + text + "' (the port must be a number in 1..65535)");
         }
-        int number = Integer.parseInt(port);
-        if (number < 1 || number > 65535) {
-            throw new IllegalArgumentException("bad address '" + text + "' (port must be 1..65535)");
-        }
-        return new HostPort(host, number);
+        return new HostPort(host, Integer.parseInt(port));
     }
 
     private static IllegalArgumentException badAddress(String text) {
@@ -76,6 +77,36 @@ public record HostPort(String host, int port) {
             return new InetSocketAddress(IPV6_ANY, port);
         }
         return new InetSocketAddress(host, port);
+    }
+
+    /**
+     * An address as operators read it everywhere Tandem prints one (errors, logs, headers): IPv6 compressed as in
+     * RFC 5952 ({@code ::1}, {@code fd00::1}) with its zone when it has one ({@code fe80::1%eth0}), IPv4 dotted.
+     */
+    public static String text(InetAddress address) {
+        String text = NetUtil.toAddressString(address);
+        if (address instanceof Inet6Address v6 && v6.getScopedInterface() != null) {
+            return text + "%" + v6.getScopedInterface().getName();
+        }
+        if (address instanceof Inet6Address v6 && v6.getScopeId() != 0) {
+            return text + "%" + v6.getScopeId();
+        }
+        return text;
+    }
+
+    /**
+     * A socket address as {@code 10.0.0.1:80} or {@code [::1]:80} (an unresolved one by its name); any other kind of
+     * address (a unix socket, none) as its own text.
+     */
+    public static String text(SocketAddress address) {
+        if (!(address instanceof InetSocketAddress inet)) {
+            return String.valueOf(address);
+        }
+        if (inet.getAddress() == null) {
+            return new HostPort(inet.getHostString(), inet.getPort()).toString();
+        }
+        String host = text(inet.getAddress());
+        return (inet.getAddress() instanceof Inet6Address ? "[" + host + "]" : host) + ":" + inet.getPort();
     }
 
     @Override

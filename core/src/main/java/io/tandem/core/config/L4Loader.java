@@ -50,7 +50,7 @@ final class L4Loader {
         dataplane(s);
         ServiceConfig service = new ServiceConfig(name, listen, protocol, common.balance(s, false), sendProxy,
                 splice, common.check(s), common.servers(s, what, false), common.timeouts(s).orElse(defaults.timeout()),
-                s.integer("maxconn", 0, Integer.MAX_VALUE, 0), s.pos());
+                s.integer("maxconn", 0, CommonBlocks.MAX_CONNECTIONS, 0), s.pos());
         return listen == null ? null : service;
     }
 

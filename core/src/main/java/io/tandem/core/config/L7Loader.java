@@ -80,7 +80,7 @@ final class L7Loader {
         return new BackendConfig(name, common.balance(b, true), cookie(b.located("cookie")), common.check(b), servers, acls(b),
                 b.locatedList("http-request"), b.locatedList("http-response"),
                 common.timeouts(b).orElse(defaults.timeout()),
-                b.integer("retries", 0, Integer.MAX_VALUE, defaults.retries()), common.stickTable(b), stickOn,
+                b.integer("retries", 0, ConfigLoader.MAX_RETRIES, defaults.retries()), common.stickTable(b), stickOn,
                 b.pos());
     }
 

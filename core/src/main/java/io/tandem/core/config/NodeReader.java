@@ -11,7 +11,6 @@ import org.yaml.snakeyaml.nodes.Tag;
 
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -45,8 +44,15 @@ final class NodeReader {
         return errors;
     }
 
+    /**
+     * Records an error once: a value reached twice (an alias used in two places checked against one listener,
+     * say) would otherwise repeat the same message at the same place.
+     */
     void error(SourcePos pos, String message) {
-        errors.add(new ConfigError(pos, message));
+        ConfigError error = new ConfigError(pos, message);
+        if (!errors.contains(error)) {
+            errors.add(error);
+        }
     }
 
     void error(Node node, String message) {
@@ -136,27 +142,38 @@ final class NodeReader {
 
     /** A scalar's text with {@code ${NAME}} expanded and a whole-value {@code file:/path} replaced by the file. */
     String text(Node node, String what) {
-        String value = textWithoutFiles(node, what);
+        return text(node, what, "a string");
+    }
+
+    /** As {@link #text(Node, String)}; {@code expected} names what belongs there when the node is no scalar. */
+    String text(Node node, String what, String expected) {
+        String value = textWithoutFiles(node, what, expected);
         if (value == null || !value.startsWith(FILE_PREFIX)) {
             return value;
         }
         String file = value.substring(FILE_PREFIX.length());
         try {
-            String content = Files.readString(Path.of(file));
+            String content = SourceText.read(Path.of(file));
             if (content.endsWith("\n")) {
                 content = content.substring(0, content.length() - (content.endsWith("\r\n") ? 2 : 1));
             }
             return content;
         } catch (IOException | InvalidPathException e) {
             error(node, "cannot read '" + file + "' for " + what + " (" + reason(e) + ")");
-            return null;
+        } catch (SourceText.Refused e) {
+            error(node, "cannot read '" + file + "' for " + what + ": it is " + e.getMessage());
         }
+        return null;
     }
 
     /** A scalar's text with {@code ${NAME}} expanded, where {@code file:} is part of the value itself. */
     String textWithoutFiles(Node node, String what) {
+        return textWithoutFiles(node, what, "a string");
+    }
+
+    private String textWithoutFiles(Node node, String what, String expected) {
         if (!(node instanceof ScalarNode scalar)) {
-            error(node, "expected a string for " + what + ", got " + describe(node));
+            error(node, "expected " + expected + " for " + what + ", got " + describe(node));
             return null;
         }
         if (Tag.NULL.equals(scalar.getTag()) && scalar.getScalarStyle() == ScalarStyle.PLAIN) {
@@ -172,31 +189,55 @@ final class NodeReader {
     }
 
     Located<String> located(Node node, String what) {
-        String value = text(node, what);
+        return located(node, what, "a string");
+    }
+
+    Located<String> located(Node node, String what, String expected) {
+        String value = text(node, what, expected);
         return value == null ? null : new Located<>(value, pos(node));
     }
 
     Integer integer(Node node, String what, int min, int max) {
-        String value = text(node, what);
+        String range = "an integer in " + min + ".." + max;
+        String value = text(node, what, range);
         if (value == null) {
             return null;
         }
-        String range = max == Integer.MAX_VALUE ? " >= " + min : " in " + min + ".." + max;
         if (!INTEGER.matcher(value).matches()) {
-            error(node, "expected an integer" + range + " for " + what + ", got '" + value + "'");
+            error(node, "expected " + range + " for " + what + ", got '" + value + "'");
             return null;
         }
         long number = Long.parseLong(value);
         if (number < min || number > max) {
-            error(node, what + " must be an integer" + range + ", got " + value);
+            error(node, what + " must be " + range + ", got " + value);
             return null;
         }
         return (int) number;
     }
 
+    /** A count with an optional {@code k}, {@code m} or {@code g} suffix ({@link ConfigValues#parseSize}). */
+    Long size(Node node, String what, long min, long max) {
+        String range = "a size in " + min + ".." + ConfigValues.formatSize(max);
+        String value = text(node, what, range + " (e.g. 100k)");
+        if (value == null) {
+            return null;
+        }
+        try {
+            long size = ConfigValues.parseSize(value);
+            if (size >= min && size <= max) {
+                return size;
+            }
+        } catch (IllegalArgumentException e) {
+            error(node, e.getMessage());
+            return null;
+        }
+        error(node, what + " must be " + range + ", got " + value);
+        return null;
+    }
+
     /** Strictly {@code true} or {@code false}: YAML 1.1's yes/no/on/off are too easy to write by accident. */
     Boolean bool(Node node, String what) {
-        String value = text(node, what);
+        String value = text(node, what, "true or false");
         if (value == null) {
             return null;
         }
@@ -207,13 +248,19 @@ final class NodeReader {
         return null;
     }
 
-    Duration duration(Node node, String what) {
-        String value = text(node, what);
+    /** A duration in {@code 0..}{@link ConfigValues#MAX_DURATION}, more than zero when {@code positive}. */
+    Duration duration(Node node, String what, boolean positive) {
+        String value = text(node, what, "a duration (e.g. 100ms, 5s, 1m)");
         if (value == null) {
             return null;
         }
         try {
-            return ConfigValues.parseDuration(value);
+            Duration duration = ConfigValues.parseDuration(value);
+            if (positive && duration.isZero()) {
+                error(node, what + " must be longer than 0");
+                return null;
+            }
+            return duration;
         } catch (IllegalArgumentException e) {
             error(node, e.getMessage());
             return null;

@@ -35,6 +35,6 @@ public record VirtualAddress(InetAddress address, int prefixLength) {
 
     @Override
     public String toString() {
-        return address.getHostAddress() + "/" + prefixLength;
+        return HostPort.text(address) + "/" + prefixLength;
     }
 }

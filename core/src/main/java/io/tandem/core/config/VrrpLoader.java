@@ -136,7 +136,7 @@ final class VrrpLoader {
         if (value == null) {
             return DEFAULT_VERSION;
         }
-        String text = reader.text(value, "'version'");
+        String text = reader.text(value, "'version'", "2 or 3");
         if (text == null) {
             return DEFAULT_VERSION;
         }
@@ -195,7 +195,7 @@ final class VrrpLoader {
                 continue;
             }
             if (!seen.add(address.address())) {
-                reader.error(text.pos(), "duplicate virtual address " + address.address().getHostAddress());
+                reader.error(text.pos(), "duplicate virtual address " + HostPort.text(address.address()));
                 continue;
             }
             addresses.add(address);
@@ -314,15 +314,11 @@ final class VrrpLoader {
             if (!s.has("script")) {
                 reader.error(pos, "a tracked script needs 'script'");
             }
-            Duration interval = s.duration("interval", DEFAULT_SCRIPT_INTERVAL);
-            if (interval.isZero()) {
-                reader.error(s.value("interval"), "script 'interval' must be longer than 0");
-                interval = DEFAULT_SCRIPT_INTERVAL;
-            }
+            Duration interval = s.positiveDuration("interval", DEFAULT_SCRIPT_INTERVAL);
             Duration timeout = s.duration("timeout", interval);
             int weight = s.integer("weight", -MAX_WEIGHT, MAX_WEIGHT, 0);
-            int fall = s.integer("fall", 1, Integer.MAX_VALUE, 1);
-            int rise = s.integer("rise", 1, Integer.MAX_VALUE, 1);
+            int fall = s.integer("fall", 1, CommonBlocks.MAX_FALL_RISE, 1);
+            int rise = s.integer("rise", 1, CommonBlocks.MAX_FALL_RISE, 1);
             if (command != null) {
                 scripts.add(new TrackScript(command.value(), interval, timeout, weight, fall, rise, pos));
             }

@@ -68,15 +68,15 @@ class ConfigErrorsTest {
         assertErrors(L7_HEAD + "    other:\n      servers: 10.0.0.2:80\n",
                 "10:16: expected a mapping for 'servers', got a string");
         assertErrors("global:\n  maxconn: [1]\n",
-                "2:12: expected a string for 'maxconn', got a list");
+                "2:12: expected an integer in 1..10000000 for 'maxconn', got a list");
     }
 
     @Test
     void badNumbersAndRangesAreReportedAndDefaulted() {
         LoadResult result = parse("global:\n  workers: -1\n  maxconn: lots\n");
         assertEquals(List.of(
-                "2:12: 'workers' must be an integer >= 0, got -1",
-                "3:12: expected an integer >= 1 for 'maxconn', got 'lots'"), errors(result));
+                "2:12: 'workers' must be an integer in 0..256, got -1",
+                "3:12: expected an integer in 1..10000000 for 'maxconn', got 'lots'"), errors(result));
         assertEquals(0, result.config().global().workers());
         assertEquals(4096, result.config().global().maxconn());
     }
@@ -100,7 +100,7 @@ class ConfigErrorsTest {
                 "{ a: 10.0.0.1:80, b: 10.0.0.1, c: '[::1]:99999', d: '::1:80', e: 10.0.0.300:80 }"));
         assertEquals(List.of(
                 "8:37: bad address '10.0.0.1' (use host:port, [::1]:port)",
-                "8:51: bad address '[::1]:99999' (port must be 1..65535)",
+                "8:51: bad address '[::1]:99999' (the port must be a number in 1..65535)",
                 "8:69: bad address '::1:80' (use host:port, [::1]:port)",
                 "8:81: bad address '10.0.0.300:80' (use host:port, [::1]:port)"), errors(result));
         assertEquals(List.of("a"), result.config().l7().backends().get("app").servers().stream()
@@ -172,6 +172,141 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void unknownBindOptionFarFromAnyListsWhatWorksAndWhatIsComing() {
+        assertErrors(L7_HEAD.replace("bind: 127.0.0.1:8080", "bind: 127.0.0.1:8080 transparent"),
+                "4:28: unknown bind option 'transparent'; the valid option is accept-proxy (tls, ssl, crt, alpn are"
+                        + " not supported yet)");
+    }
+
+    @Test
+    void everyWrongPortGetsTheSameRangeMessage() {
+        for (String port : new String[] {"-1", "0", "65536", "99999999999", "http"}) {
+            assertErrors(L7_HEAD.replace("bind: 127.0.0.1:8080", "bind: 127.0.0.1:" + port),
+                    "4:13: bad address '127.0.0.1:" + port + "' (the port must be a number in 1..65535)");
+        }
+    }
+
+    @Test
+    void everyCountHasARangeAndOneLineError() {
+        assertErrors("""
+                global: { workers: 100000, maxconn: 10000001 }
+                defaults: { retries: 101 }
+                l7:
+                  frontends:
+                    web: { bind: 127.0.0.1:8080, default-backend: app }
+                  backends:
+                    app:
+                      check: { tcp: true, fall: 1001, rise: 0 }
+                      stick-table: { type: ip, size: 2g }
+                      servers: { a: { address: 10.0.0.1:80, weight: 257, maxconn: 99999999 } }
+                """,
+                "1:20: 'workers' must be an integer in 0..256, got 100000",
+                "1:37: 'maxconn' must be an integer in 1..10000000, got 10000001",
+                "2:22: 'retries' must be an integer in 0..100, got 101",
+                "8:33: 'fall' must be an integer in 1..1000, got 1001",
+                "8:45: 'rise' must be an integer in 1..1000, got 0",
+                "9:38: 'size' must be a size in 1..1g, got 2g",
+                "10:53: 'weight' must be an integer in 0..256, got 257",
+                "10:67: 'maxconn' must be an integer in 0..10000000, got 99999999");
+    }
+
+    @Test
+    void durationsLongerThanTheLimitAreErrorsAtTheirValue() {
+        assertErrors("global:\n  hard-stop-after: 200000d\ndefaults:\n  timeout: { tunnel: 99999999999d }\n",
+                "2:20: duration '200000d' is too long (at most 24d)",
+                "4:22: duration '99999999999d' is too long (at most 24d)");
+    }
+
+    @Test
+    void typeErrorsNameTheTypeTheKeyWants() {
+        assertErrors("""
+                global: { maxconn: [1, 2], hard-stop-after: { a: 1 } }
+                l7:
+                  frontends:
+                    web: { bind: 127.0.0.1:8080, default-backend: app }
+                  backends:
+                    app: { servers: { a: { address: [10.0.0.1, 80], backup: [yes] } } }
+                """,
+                "1:20: expected an integer in 1..10000000 for 'maxconn', got a list",
+                "1:45: expected a duration (e.g. 100ms, 5s, 1m) for 'hard-stop-after', got a mapping",
+                "6:37: expected an address (host:port) for 'address', got a list",
+                "6:61: expected true or false for 'backup', got a list");
+    }
+
+    @Test
+    void anAliasedValueIsReportedOnceWhereTheAliasStands() {
+        assertErrors("""
+                l7:
+                  frontends:
+                    web: { bind: *binds, default-backend: app }
+                  backends:
+                    app: { servers: { a: 10.0.0.1:80 } }
+                """.replace("*binds", "[*one, *one]").replace("l7:", "x: &one [x, x, x, x, x, x, x, x, x]\nl7:"),
+                "1:1: unknown key 'x' at the top level; did you mean 'l7'?",
+                "4:19: expected a string in 'bind', got a list (quote the text if it contains ': ')",
+                "4:25: expected a string in 'bind', got a list (quote the text if it contains ': ')");
+        assertErrors("""
+                shared: &limits { maxconn: lots }
+                global: *limits
+                """,
+                "1:1: unknown key 'shared' at the top level; valid keys: global, defaults, l7, l4, vrrp, cluster, admin",
+                "2:9: expected an integer in 1..10000000 for 'maxconn', got 'lots'");
+    }
+
+    @Test
+    void aServerThatIsItsOwnServicesListenIsALoop() {
+        assertErrors("""
+                l4:
+                  services:
+                    self: { listen: 127.0.0.1:9000, servers: { me: 127.0.0.1:9000 } }
+                    any: { listen: "*:9001", servers: { me: localhost:9001 } }
+                    dns: { listen: 127.0.0.1:53, protocol: udp, servers: { me: 127.0.0.1:53 } }
+                """,
+                "3:48: server me 127.0.0.1:9000 is service self's own listen 127.0.0.1:9000: each connection would"
+                        + " loop back until maxconn",
+                "4:41: server me localhost:9001 is service any's own listen *:9001: each connection would loop back"
+                        + " until maxconn",
+                "5:60: server me 127.0.0.1:53 is service dns's own listen 127.0.0.1:53: each connection would loop"
+                        + " back until maxconn");
+    }
+
+    @Test
+    void aFrontendWhoseBackendLeadsBackToItIsALoopThroughAnyTier() {
+        assertErrors("""
+                l7:
+                  frontends:
+                    web: { bind: "[::]:8080", default-backend: app }
+                    api: { bind: "127.0.0.1:8081", default-backend: edge }
+                  backends:
+                    app: { servers: { a: 127.0.0.1:8080 } }
+                    edge: { servers: { a: 127.0.0.2:7000 } }
+                l4:
+                  services:
+                    front: { listen: 127.0.0.2:7000, servers: { l7: 127.0.0.1:8081 } }
+                """,
+                "6:23: server a 127.0.0.1:8080 is frontend web's own bind [::]:8080: each connection would loop back"
+                        + " until maxconn",
+                "7:24: server a 127.0.0.2:7000 is listen 127.0.0.2:7000 of service front at 10:22, which leads back"
+                        + " to frontend api: each connection would loop back until maxconn",
+                "10:49: server l7 127.0.0.1:8081 is bind 127.0.0.1:8081 of frontend api at 4:19, which leads back to"
+                        + " service front: each connection would loop back until maxconn");
+    }
+
+    @Test
+    void twoTiersAndOtherFamiliesAreNotLoops() {
+        assertErrors("""
+                l7:
+                  frontends:
+                    web: { bind: "*:8080 accept-proxy", default-backend: app }
+                  backends:
+                    app: { servers: { a: "[::1]:8080", b: 127.0.0.1:8081 } }
+                l4:
+                  services:
+                    front: { listen: 127.0.0.2:80, servers: { l7: 127.0.0.1:8080 } }
+                """);
+    }
+
+    @Test
     void balanceAndCookieWordsAreChecked() {
         assertErrors(L7_HEAD + """
                     b1: { balance: magleve, servers: { a: 10.0.0.1:80 } }
@@ -215,7 +350,7 @@ class ConfigErrorsTest {
                 "9:11: check needs 'http: METHOD PATH' or 'tcp: true'",
                 "10:11: check takes 'http' or 'tcp', not both",
                 "11:26: bad http check '/health' (use METHOD PATH, e.g. GET /healthz)",
-                "11:61: 'fall' must be an integer >= 1, got 0",
+                "11:61: 'fall' must be an integer in 1..1000, got 0",
                 "12:41: bad expect 'status 700' for an http check (use 'status 200' or 'string TEXT')",
                 "12:53: 'send' applies to tcp checks only",
                 "13:25: 'tcp' must be true (leave 'check' out to disable health checks)");
@@ -267,7 +402,7 @@ class ConfigErrorsTest {
                 "4:16: unknown balance 'roundrobbin'; did you mean 'roundrobin'?",
                 "5:21: bad address '10.0.0.1' (use host:port, [::1]:port)",
                 "9:24: unknown backend 'ap' in default-backend; did you mean 'app'?",
-                "11:12: expected an integer >= 0 for 'workers', got 'many'"), errors(result));
+                "11:12: expected an integer in 0..256 for 'workers', got 'many'"), errors(result));
         assertNotNull(result.config());
         assertFalse(result.ok());
     }

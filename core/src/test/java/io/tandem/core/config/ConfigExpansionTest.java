@@ -71,6 +71,38 @@ class ConfigExpansionTest {
     }
 
     @Test
+    void endlessFileValueIsRefusedAtItsLimit() {
+        assertEquals(List.of("2:9: cannot read '/dev/zero' for 'name': it is larger than the limit of 1 MiB"
+                + " (1048576 bytes)"), errors(parse("global:\n  name: file:/dev/zero\n")));
+    }
+
+    @Test
+    void oversizedAndEndlessConfigsAreRefusedBeforeParsing() throws IOException {
+        Path big = dir.resolve("big.yaml");
+        try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+            file.setLength(50L << 20);
+        }
+        Path justOver = dir.resolve("over.yaml");
+        Files.writeString(justOver, "global:\n  name: " + "a".repeat(SourceText.MAX_BYTES) + "\n");
+        for (Path input : List.of(Path.of("/dev/zero"), big, justOver)) {
+            LoadResult result = ConfigLoader.load(input);
+            assertNull(result.config());
+            assertEquals(List.of(input + ":1:1: config file is larger than the limit of 1 MiB (1048576 bytes)"),
+                    result.errors().stream().map(ConfigError::toString).toList());
+        }
+    }
+
+    @Test
+    void bytesThatAreNotUtf8AreNamedAtTheirLineAndColumn() throws IOException {
+        Path file = dir.resolve("latin1.yaml");
+        Files.write(file, "global:\n  name: caf\u00e9\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertEquals(List.of(file + ":2:12: config file is not UTF-8 (byte 0xe9); save the file as UTF-8"),
+                ConfigLoader.load(file).errors().stream().map(ConfigError::toString).toList());
+        Files.write(file, "\uFEFFglobal:\n  name: caf\u00e9\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals("caf\u00e9", ConfigLoader.load(file).config().global().name());
+    }
+
+    @Test
     void fileLogIsADestinationNotAFileToRead() {
         LoadResult result = parse("global:\n  log: file:/var/log/tandem/access.log\n");
         assertEquals(List.of(), errors(result));
@@ -174,8 +206,8 @@ class ConfigExpansionTest {
     void laterStageErrorsMergeInPositionOrder() {
         LoadResult result = parse("global:\n  workers: x\n  maxconn: y\n");
         LoadResult merged = result.withErrors(List.of(new ConfigError(new SourcePos("t.yaml", 2, 20), "later")));
-        assertEquals(List.of("2:12: expected an integer >= 0 for 'workers', got 'x'", "2:20: later",
-                "3:12: expected an integer >= 1 for 'maxconn', got 'y'"), errors(merged));
+        assertEquals(List.of("2:12: expected an integer in 0..256 for 'workers', got 'x'", "2:20: later",
+                "3:12: expected an integer in 1..10000000 for 'maxconn', got 'y'"), errors(merged));
         assertTrue(merged.config() == result.config());
     }
 }

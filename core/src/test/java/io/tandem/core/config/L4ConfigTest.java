@@ -161,7 +161,7 @@ class L4ConfigTest {
         assertErrors(L4_HEAD + "    dns: 10.0.0.1:53\n",
                 "6:10: expected a mapping for service 'dns', got a string");
         assertErrors(L4_HEAD + "      maxconn: lots\n      timeout: { connect: soon }\n",
-                "6:16: expected an integer >= 0 for 'maxconn', got 'lots'",
+                "6:16: expected an integer in 0..10000000 for 'maxconn', got 'lots'",
                 "7:27: bad duration 'soon' (use e.g. 100ms, 5s, 1m)");
     }
 

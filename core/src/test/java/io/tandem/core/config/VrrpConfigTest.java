@@ -204,7 +204,7 @@ class VrrpConfigTest {
                       virtual-addresses: [10.0.0.1/24, '2001:db8::1/64']
                       unicast: { source: '2001:db8::2', peers: [10.0.0.3] }
                 """,
-                "6:41: virtual address 2001:db8:0:0:0:0:0:1/64 is IPv6 but 10.0.0.1/24 is IPv4"
+                "6:41: virtual address 2001:db8::1/64 is IPv6 but 10.0.0.1/24 is IPv4"
                         + " (one address family per instance)",
                 "7:27: unicast source 2001:db8::2 is IPv6 but the virtual addresses are IPv4");
     }
@@ -213,7 +213,7 @@ class VrrpConfigTest {
     void version2IsIpv4OnlyAndAuthPassIsVersion2Only() {
         assertErrors(instance("version: 2\nvirtual-addresses: ['2001:db8::1/64']\n").replace(
                         "      virtual-addresses: [10.10.10.100/24]\n", ""),
-                "7:28: VRRPv2 is IPv4 only (RFC 3768); use version: 3 for 2001:db8:0:0:0:0:0:1/64");
+                "7:28: VRRPv2 is IPv4 only (RFC 3768); use version: 3 for 2001:db8::1/64");
         assertErrors(instance("auth-pass: secret\n"),
                 "7:7: 'auth-pass' applies to VRRPv2 only (RFC 5798 has no authentication); add version: 2");
         assertErrors(instance("version: 2\nauth-pass: toolongpass\n"),

@@ -1,6 +1,7 @@
 package io.tandem.l7.acl;
 
 import io.tandem.core.config.ConfigError;
+import io.tandem.core.config.HostPort;
 import io.tandem.core.config.SourcePos;
 import io.tandem.core.stick.StickKeyType;
 
@@ -128,7 +129,7 @@ public final class Sample {
 
         @Override
         public boolean address(InetAddress v) {
-            value = v.getHostAddress();
+            value = HostPort.text(v);
             return false;
         }
     }

@@ -1,5 +1,7 @@
 package io.tandem.l7.acl;
 
+import io.tandem.core.config.HostPort;
+
 import java.net.InetAddress;
 
 /**
@@ -24,7 +26,7 @@ interface SampleTest {
 
         @Override
         default boolean address(InetAddress value) {
-            return string(value.getHostAddress());
+            return string(HostPort.text(value));
         }
     }
 }

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.ReferenceCountUtil;
+import io.tandem.core.config.HostPort;
 import io.tandem.core.net.InactivityTimer;
 import io.tandem.core.net.EpollInterestPin;
 import io.tandem.l7.http.Http1RequestDecoder;
@@ -321,7 +322,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
                 && cause.getCause() instanceof io.netty.handler.codec.haproxy.HAProxyProtocolException
                 || cause instanceof io.netty.handler.codec.haproxy.HAProxyProtocolException) {
             LOG.log(System.Logger.Level.WARNING, "frontend " + frontend.name() + ": closed connection from "
-                    + ctx.channel().remoteAddress() + ": missing or malformed PROXY header on an accept-proxy bind");
+                    + HostPort.text(ctx.channel().remoteAddress()) + ": missing or malformed PROXY header on an accept-proxy bind");
         }
         // Resets and broken pipes are a client's normal way to leave; the exchange logs the abort.
         ctx.close();

@@ -16,6 +16,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.tandem.core.balance.Server;
 import io.tandem.core.balance.ServerPool;
 import io.tandem.core.config.ForwardFor;
+import io.tandem.core.config.HostPort;
 import io.tandem.core.config.Timeouts;
 import io.tandem.core.net.InactivityTimer;
 import io.tandem.l7.rules.RuleResult;
@@ -184,7 +185,7 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         if (forwardFor.enabled()) {
             InetAddress source = connection.peer().getAddress();
             if (!forwardFor.trusts(source)) {
-                headers.set("X-Forwarded-For", source.getHostAddress());
+                headers.set("X-Forwarded-For", HostPort.text(source));
                 headers.set("X-Forwarded-Proto", "http");
             } else if (!headers.contains("X-Forwarded-Proto")) {
                 headers.set("X-Forwarded-Proto", "http");

@@ -1,5 +1,7 @@
 package io.tandem.l7.proxy;
 
+import io.tandem.core.config.HostPort;
+
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -75,8 +77,7 @@ final class ExchangeLog {
     String render(InetSocketAddress client, String frontend) {
         long end = System.nanoTime();
         StringBuilder line = new StringBuilder(160);
-        line.append(client.getAddress() != null ? client.getAddress().getHostAddress() : client.getHostString())
-                .append(':').append(client.getPort())
+        line.append(HostPort.text(client))
                 .append(" [").append(SECOND.get().format(acceptMillis / 1000)).append('.');
         long millis = acceptMillis % 1000;
         line.append((char) ('0' + millis / 100)).append((char) ('0' + millis / 10 % 10)).append((char) ('0' + millis % 10))

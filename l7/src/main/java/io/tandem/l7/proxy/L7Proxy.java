@@ -11,6 +11,7 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.tandem.core.config.BindConfig;
 import io.tandem.core.config.HostPort;
+import io.tandem.core.net.Deadline;
 import io.tandem.core.net.EventLoops;
 import io.tandem.l7.http.Http1RequestDecoder;
 
@@ -101,8 +102,8 @@ public final class L7Proxy implements AutoCloseable {
     public int drain(Duration grace) {
         closeListeners();
         context.startDrain();
-        long deadline = System.nanoTime() + grace.toNanos();
-        while (context.activeConnections() > 0 && System.nanoTime() < deadline) {
+        Deadline deadline = Deadline.after(grace);
+        while (context.activeConnections() > 0 && !deadline.passed()) {
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {

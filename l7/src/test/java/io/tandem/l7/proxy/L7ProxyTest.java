@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.security.MessageDigest;
 import java.util.HashMap;
@@ -457,6 +458,21 @@ class L7ProxyTest {
             String line = awaitLog(proxy);
             assertTrue(line.matches("127\\.0\\.0\\.1:\\d+ \\[[^]]+] web pool/s1 \\d+/\\d+/\\d+/\\d+/\\d+ 200 \\d+ - - "
                     + "---- 0 \"GET /logged\\?x=1 HTTP/1.1\""), line);
+        }
+    }
+
+    @Test
+    void anIpv6ClientIsWrittenCompressedInBracketsInTheLogAndCompressedInForwardedFor() throws Exception {
+        try (EchoBackend echo = new EchoBackend();
+             ProxyHarness proxy = ProxyHarness.start(singleBackend(echo.address(), "", "  forwardfor: true")
+                     .replace("bind: 127.0.0.1:${PORT}", "bind: \"[::1]:${PORT}\""), Map.of());
+             Socket socket = new Socket(InetAddress.getByName("::1"), proxy.port)) {
+            socket.setSoTimeout(5000);
+            ProxyHarness.send(socket, "GET /headers HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            String seen = RawResponse.read(socket.getInputStream()).bodyText();
+            assertTrue(seen.contains("x-forwarded-for: ::1\n"), seen);
+            String line = awaitLog(proxy);
+            assertTrue(line.matches("\\[::1]:\\d+ \\[.*"), line);
         }
     }
 

@@ -2,6 +2,8 @@ package io.tandem.vrrp.io;
 
 import static io.tandem.vrrp.io.Libc.C;
 
+import io.tandem.core.config.HostPort;
+
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.nio.ByteBuffer;
@@ -76,7 +78,7 @@ public final class GratuitousArp implements AutoCloseable {
         } while (n < 0 && Libc.errno() == Libc.EINTR);
         if (n < 0) {
             int errno = Libc.errno();
-            throw Libc.failure("gratuitous ARP for " + vip.getHostAddress() + " on " + interfaceName
+            throw Libc.failure("gratuitous ARP for " + HostPort.text(vip) + " on " + interfaceName
                     + (errno == Libc.ENETDOWN ? " (interface down)" : ""), errno);
         }
     }

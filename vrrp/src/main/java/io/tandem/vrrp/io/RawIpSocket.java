@@ -2,6 +2,8 @@ package io.tandem.vrrp.io;
 
 import static io.tandem.vrrp.io.Libc.C;
 
+import io.tandem.core.config.HostPort;
+
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -57,7 +59,7 @@ public final class RawIpSocket implements AutoCloseable {
     public record Received(InetAddress source, InetAddress destination, int ttl, byte[] payload) {
         @Override
         public String toString() {
-            return "Received[" + source.getHostAddress() + " -> " + destination.getHostAddress() + " ttl " + ttl + ", "
+            return "Received[" + HostPort.text(source) + " -> " + HostPort.text(destination) + " ttl " + ttl + ", "
                     + payload.length + " bytes]";
         }
     }
@@ -104,7 +106,7 @@ public final class RawIpSocket implements AutoCloseable {
             throw new IllegalArgumentException("IP protocol must be 1..255: " + protocol);
         }
         if (source != null && Family.of(source) != family) {
-            throw new IllegalArgumentException("source " + source.getHostAddress() + " is not " + family);
+            throw new IllegalArgumentException("source " + HostPort.text(source) + " is not " + family);
         }
         byte[] devname = Libc.ifname(interfaceName);
         String where = "raw socket (protocol " + protocol + ", " + family + ") on " + interfaceName;
@@ -137,7 +139,7 @@ public final class RawIpSocket implements AutoCloseable {
                         : Libc.sockaddrIn6(source.getAddress(), source.isLinkLocalAddress() ? ifindex : 0);
                 if (C.bind(fd, sa, sa.length) != 0) {
                     int errno = Libc.errno();
-                    throw Libc.failure("bind " + where + " to " + source.getHostAddress()
+                    throw Libc.failure("bind " + where + " to " + HostPort.text(source)
                             + (errno == Libc.EADDRNOTAVAIL ? " (not an address of this host)" : ""), errno);
                 }
             }
@@ -156,9 +158,9 @@ public final class RawIpSocket implements AutoCloseable {
     /** Joins {@code group} (224.0.0.18 or ff02::12 for VRRP) on this socket's interface. */
     public void joinMulticast(InetAddress group) throws IOException {
         if (!group.isMulticastAddress() || Family.of(group) != family) {
-            throw new IllegalArgumentException("not an " + family + " multicast group: " + group.getHostAddress());
+            throw new IllegalArgumentException("not an " + family + " multicast group: " + HostPort.text(group));
         }
-        String what = "join " + group.getHostAddress() + " on " + interfaceName;
+        String what = "join " + HostPort.text(group) + " on " + interfaceName;
         lock.readLock().lock();
         try {
             ensureOpen();
@@ -179,7 +181,7 @@ public final class RawIpSocket implements AutoCloseable {
     /** Sends {@code payload} (a whole VRRP packet) to {@code destination}; the kernel adds the IP header. */
     public void send(byte[] payload, InetAddress destination) throws IOException {
         if (Family.of(destination) != family) {
-            throw new IllegalArgumentException(destination.getHostAddress() + " is not " + family);
+            throw new IllegalArgumentException(HostPort.text(destination) + " is not " + family);
         }
         byte[] sa = family == Family.V4 ? Libc.sockaddrIn(destination.getAddress())
                 : Libc.sockaddrIn6(destination.getAddress(), needsScope(destination) ? ifindex : 0);
@@ -192,7 +194,7 @@ public final class RawIpSocket implements AutoCloseable {
             } while (n < 0 && Libc.errno() == Libc.EINTR);
             if (n < 0) {
                 throw Libc.failure("send " + payload.length + " bytes (protocol " + protocol + ") to "
-                        + destination.getHostAddress() + " on " + interfaceName, Libc.errno());
+                        + HostPort.text(destination) + " on " + interfaceName, Libc.errno());
             }
         } finally {
             lock.readLock().unlock();
