@@ -119,6 +119,9 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
     private int contentLengthCount;
     private String contentLength;
     private String transferEncoding;
+    private boolean connectionUpgrade;
+    private boolean upgradeWebsocket;
+    private boolean websocketKey;
 
     // Body progress.
     private long remaining;
@@ -402,7 +405,7 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
         // Latin-1 maps every byte to one char, so obs-text survives unchanged to the encoder.
         String value = valueEnd == valueStart ? "" : latin1(line, valueStart, valueEnd - valueStart);
         if (head) {
-            recordFramingField(name, value);
+            recordField(name, value);
         } else if (isFramingField(name)) {
             return "framing field in trailer";
         }
@@ -410,8 +413,19 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
         return null;
     }
 
-    private void recordFramingField(String name, String value) {
+    /** Notes what the cross-field rules of {@link #finishHead} read: framing, Host and the WebSocket handshake. */
+    private void recordField(String name, String value) {
         switch (name.length()) {
+            case 7 -> {
+                if ("Upgrade".equalsIgnoreCase(name)) {
+                    upgradeWebsocket |= TokenList.contains(value, "websocket");
+                }
+            }
+            case 10 -> {
+                if ("Connection".equalsIgnoreCase(name)) {
+                    connectionUpgrade |= TokenList.contains(value, "upgrade");
+                }
+            }
             case 4 -> {
                 if ("Host".equalsIgnoreCase(name)) {
                     hostCount++;
@@ -428,6 +442,9 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
                 if ("Transfer-Encoding".equalsIgnoreCase(name)) {
                     // Repeated fields are one comma-separated list (RFC 9110 §5.3).
                     transferEncoding = transferEncoding == null ? value : transferEncoding + "," + value;
+                } else if ("Sec-WebSocket-Key".equalsIgnoreCase(name)) {
+                    // The base64 of a 16-byte nonce is 24 characters; HAProxy checks the length, not the alphabet.
+                    websocketKey |= value.length() == 24;
                 }
             }
             default -> { }
@@ -475,6 +492,11 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
             if (length < 0) {
                 return reject(in, out, 400, "invalid Content-Length");
             }
+        }
+        if (connectionUpgrade && upgradeWebsocket && !chunked && length == 0 && !websocketKey) {
+            // RFC 6455 §4.2.1: a handshake without its key must not be answered. A request with a body cannot
+            // switch protocols at all: its Upgrade is dropped later instead, as HAProxy does.
+            return reject(in, out, 400, "WebSocket handshake without a valid Sec-WebSocket-Key");
         }
 
         DefaultHttpRequest request = new DefaultHttpRequest(version, method, uri, fields, false);
@@ -576,6 +598,9 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
         contentLengthCount = 0;
         contentLength = null;
         transferEncoding = null;
+        connectionUpgrade = false;
+        upgradeWebsocket = false;
+        websocketKey = false;
     }
 
     // ---------------------------------------------------------------- body

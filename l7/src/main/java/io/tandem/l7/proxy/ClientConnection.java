@@ -22,9 +22,10 @@ import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 
 /**
- * One client connection of a frontend: takes decoded requests one at a time, hands each to an {@link Exchange},
- * holds pipelined requests until the previous response is done, and runs the connection-level timers
- * ({@code http-request} for a request head, {@code http-keep-alive} between requests).
+ * One HTTP/1 client connection of a frontend: takes decoded requests one at a time, hands each to an
+ * {@link Exchange} with the connection's {@link Http1Downstream}, holds pipelined requests until the previous
+ * response is done, and runs the connection-level timers ({@code http-request} for a request head,
+ * {@code http-keep-alive} between requests).
  */
 final class ClientConnection extends ChannelInboundHandlerAdapter {
     private static final System.Logger LOG = System.getLogger(ClientConnection.class.getName());
@@ -33,7 +34,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private final ProxyContext proxy;
     private final FrontendRuntime frontend;
     private final ArrayDeque<HttpObject> pipelined = new ArrayDeque<>();
-    private final ProxyResponseEncoder encoder;
+    private final Http1Downstream downstream;
     private ChannelHandlerContext ctx;
     private InetSocketAddress peer;
     private Exchange exchange;
@@ -50,7 +51,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     ClientConnection(ProxyContext proxy, FrontendRuntime frontend, ProxyResponseEncoder encoder) {
         this.proxy = proxy;
         this.frontend = frontend;
-        this.encoder = encoder;
+        this.downstream = new Http1Downstream(this, encoder);
     }
 
     /** {@code timeout client} of the current exchange: inactivity while its request body arrives. */
@@ -61,10 +62,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     /** {@code timeout server} of the current exchange: inactivity while the server owes a response. */
     InactivityTimer serverTimer() {
         return serverTimer;
-    }
-
-    ProxyResponseEncoder encoder() {
-        return encoder;
     }
 
     FrontendRuntime frontend() {
@@ -172,7 +169,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
                 return;
             }
             requests++;
-            exchange = new Exchange(this, request);
+            downstream.begin(request);
+            exchange = new Exchange(downstream, proxy.upstreams(), request);
             exchange.start();
             if (object instanceof HttpContent content) {
                 exchange.onRequestContent(content);

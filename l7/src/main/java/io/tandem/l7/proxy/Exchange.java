@@ -1,16 +1,11 @@
 package io.tandem.l7.proxy;
 
-import io.netty.channel.Channel;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.tandem.core.balance.Server;
@@ -27,18 +22,18 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * One request and its response: rules, routing, server choice (cookie, stick-on, balancer, queue), the upstream
- * connection (with retries), streaming both bodies with back-pressure, timeouts, and the access-log line.
- * Runs entirely on the client's event loop.
+ * One request and its response, whatever protocol carries them: rules, routing, server choice (cookie, stick-on,
+ * balancer, queue), the server connection (with retries), streaming both bodies with back-pressure, timeouts, and
+ * the access-log record. The client side is a {@link Downstream}, the server side an {@link UpstreamConnector}; what
+ * is particular to a protocol (keep-alive, hop-by-hop headers, framing) is theirs. Runs entirely on the
+ * downstream's event loop.
  */
 final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
-    private final ClientConnection connection;
-    private final Channel client;
+    private final Downstream downstream;
+    private final UpstreamConnector connector;
     private final HttpRequest request;
     private final HttpRequestFacts facts;
     private final ExchangeLog log;
-    private final boolean head;
-    private final boolean clientHttp11;
     /** Body bytes held while the server connection is being made; more pauses reading from the client. */
     private static final int MAX_PENDING_BODY_BYTES = 64 * 1024;
 
@@ -48,11 +43,8 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
     private Server server;
     private Set<Server> excluded;
     private ServerPool.Waiting waiting;
-    private Channel upstream;
+    private UpstreamConnection upstream;
     private boolean reusedUpstream;
-    private boolean clientKeepAlive;
-    private boolean upstreamKeepAlive;
-    private boolean requestHasBody;
     private boolean requestComplete;
     private boolean replaying;
     private boolean answeredLocally;
@@ -65,15 +57,13 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
     private InactivityTimer serverTimer;
     private InactivityTimer clientTimer;
 
-    Exchange(ClientConnection connection, HttpRequest request) {
-        this.connection = connection;
-        this.client = connection.channel();
+    Exchange(Downstream downstream, UpstreamConnector connector, HttpRequest request) {
+        this.downstream = downstream;
+        this.connector = connector;
         this.request = request;
-        this.facts = new HttpRequestFacts(request, connection.peer().getAddress(), connection.requests() == 1);
+        this.facts = new HttpRequestFacts(request, downstream.peer().getAddress(), downstream.firstRequest());
         this.log = new ExchangeLog(request.method().name() + ' ' + request.uri() + ' '
                 + request.protocolVersion().text());
-        this.head = HttpMethod.HEAD.equals(request.method());
-        this.clientHttp11 = HttpVersion.HTTP_1_1.equals(request.protocolVersion());
     }
 
     boolean requestComplete() {
@@ -82,13 +72,7 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
 
     void start() {
         log.requestDoneNanos = System.nanoTime();
-        clientKeepAlive = HttpUtil.isKeepAlive(request);
-        requestHasBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
-        if (requestHasBody && HopByHop.connectionHas(request.headers(), "upgrade")) {
-            // A request with a payload cannot switch protocols; HAProxy drops its Upgrade before any rule sees it.
-            request.headers().remove(HttpHeaderNames.UPGRADE);
-        }
-        FrontendRuntime frontend = connection.frontend();
+        FrontendRuntime frontend = downstream.frontend();
         if (answeredByRules(frontend.requestRules().apply(facts, request.headers()))) {
             return;
         }
@@ -109,9 +93,9 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         }
         prepareUpstreamRequest();
         Timeouts timeouts = backend.timeouts();
-        clientTimer = connection.clientTimer();
+        clientTimer = downstream.clientTimer();
         clientTimer.start(timeouts.client().toMillis());
-        serverTimer = connection.serverTimer();
+        serverTimer = downstream.serverTimer();
         chooseServer();
     }
 
@@ -133,57 +117,33 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
     }
 
     /**
-     * A response the proxy makes itself (deny, redirect). The connection stays open only when no request body
-     * is on its way, since the body would otherwise have to be read and thrown away.
+     * A response the proxy makes itself (deny, redirect, return). The downstream either keeps the exchange until the
+     * request has been read to its end or ends it at once; in the second case it must find the exchange finished.
      */
     private void answerLocally(FullHttpResponse response) {
         log.status = response.status().code();
-        if (requestHasBody || !clientKeepAlive) {
-            finished = true;
-            connection.respondAndClose(withConnectionClose(response), log);
-            return;
+        finished = true;
+        if (downstream.respond(response, log)) {
+            finished = false;
+            answeredLocally = true;
+            if (requestComplete) {
+                finishLocalAnswer();
+            }
         }
-        answeredLocally = true;
-        log.bytesToClient = response.content().readableBytes();
-        connection.encoder().answeringHead(false);
-        client.write(response);
-        if (requestComplete) {
-            finishLocalAnswer();
-        }
-    }
-
-    private static FullHttpResponse withConnectionClose(FullHttpResponse response) {
-        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        return response;
     }
 
     private void finishLocalAnswer() {
         finished = true;
-        connection.proxy().accessLog(log, connection);
-        client.flush();
-        connection.exchangeFinished(true);
+        downstream.finish(log, true);
     }
 
     private void prepareUpstreamRequest() {
         HttpHeaders headers = request.headers();
-        upgradeProtocol = HopByHop.requestedUpgrade(request);
-        HopByHop.strip(headers);
-        if (upgradeProtocol != null) {
-            // The one hop-by-hop exchange a proxy passes on: the server may switch protocols (WebSocket).
-            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
-            headers.set(HttpHeaderNames.UPGRADE, upgradeProtocol);
-        }
-        if (request.protocolVersion() != HttpVersion.HTTP_1_1) {
-            // Servers get HTTP/1.1 so their connections can be pooled whatever the client speaks.
-            request.setProtocolVersion(HttpVersion.HTTP_1_1);
-            if (!headers.contains(HttpHeaderNames.HOST)) {
-                headers.set(HttpHeaderNames.HOST, backend.servers().isEmpty() ? "localhost"
-                        : backend.servers().get(0).config().address().toString());
-            }
-        }
-        ForwardFor forwardFor = connection.frontend().config().forwardfor();
+        upgradeProtocol = downstream.takeConnectionHeaders(request);
+        connector.adaptRequest(request, upgradeProtocol, backend);
+        ForwardFor forwardFor = downstream.frontend().config().forwardfor();
         if (forwardFor.enabled()) {
-            InetAddress source = connection.peer().getAddress();
+            InetAddress source = downstream.peer().getAddress();
             if (!forwardFor.trusts(source)) {
                 headers.set("X-Forwarded-For", HostPort.text(source));
                 headers.set("X-Forwarded-Proto", "http");
@@ -217,7 +177,7 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         }
         Timeouts timeouts = backend.timeouts();
         waiting = backend.pool().acquire(backend.hashKey(facts), excluded == null ? Set.of() : excluded,
-                client.eventLoop(), timeouts.queue(), this);
+                downstream.eventLoop(), timeouts.queue(), this);
     }
 
     @Override
@@ -255,36 +215,36 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
 
     private void connect(boolean mayReuse) {
         int connectTimeout = (int) Math.min(Integer.MAX_VALUE, backend.timeouts().connect().toMillis());
-        connection.proxy().upstreams().acquire(client.eventLoop(), server, connectTimeout, mayReuse, this);
+        connector.acquire(downstream.eventLoop(), server, connectTimeout, mayReuse, this);
     }
 
     @Override
-    public void onUpstreamReady(Channel channel, boolean reused) {
+    public void onUpstreamReady(UpstreamConnection connection, boolean reused) {
         if (finished) {
-            connection.proxy().upstreams().discard(channel);
+            connection.discard();
             return;
         }
-        upstream = channel;
+        upstream = connection;
         reusedUpstream = reused;
         log.connectedNanos = System.nanoTime();
         if (stickKey != null) {
             // stick store-request, once the server took the connection: a failed server is never stored.
             backend.stick(stickKey, server);
         }
-        upstream.write(request);
+        upstream.send(request);
         if (replaying) {
             // A replayed request has no body (see onUpstreamClosed): only its end is left to send.
-            upstream.write(LastHttpContent.EMPTY_LAST_CONTENT);
+            upstream.send(LastHttpContent.EMPTY_LAST_CONTENT);
         }
         HttpContent content;
         while ((content = pendingBody.poll()) != null) {
-            upstream.write(content);
+            upstream.send(content);
         }
         upstream.flush();
         if (requestComplete) {
             serverTimer.start(backend.timeouts().server().toMillis());
         } else if (upstream.isWritable()) {
-            client.config().setAutoRead(true);
+            downstream.readRequestBody(true);
         }
     }
 
@@ -330,12 +290,12 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
             pendingBytes += content.content().readableBytes();
             if (pendingBytes > MAX_PENDING_BODY_BYTES) {
                 // No server connection yet: buffer a little of the body, then stop reading until it is there.
-                client.config().setAutoRead(false);
+                downstream.readRequestBody(false);
             }
         } else {
-            upstream.write(content);
+            upstream.send(content);
             if (!upstream.isWritable()) {
-                client.config().setAutoRead(false);
+                downstream.readRequestBody(false);
             }
         }
         if (last) {
@@ -358,14 +318,14 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
 
     void onClientWritabilityChanged(boolean writable) {
         if (upstream != null && !finished) {
-            upstream.config().setAutoRead(writable);
+            upstream.readFromServer(writable);
         }
     }
 
     @Override
     public void onUpstreamWritabilityChanged(boolean writable) {
         if (!finished && !requestComplete) {
-            client.config().setAutoRead(writable);
+            downstream.readRequestBody(writable);
         }
     }
 
@@ -403,54 +363,23 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
             responseStarted = true;
             log.responseHeadNanos = System.nanoTime();
             log.status = status;
-            String protocol = response.headers().get(HttpHeaderNames.UPGRADE, upgradeProtocol);
-            HopByHop.strip(response.headers());
-            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
-            response.headers().set(HttpHeaderNames.UPGRADE, protocol);
-            connection.encoder().answeringHead(false);
-            client.write(response);
-            client.write(LastHttpContent.EMPTY_LAST_CONTENT);
-            // Tunnel at once: what follows the 101 head is the new protocol, whatever the codec would make of it.
-            startTunnel();
+            startTunnel(response);
             return true;
         }
         if (status < 200) {
             informational = true;
-            HopByHop.strip(response.headers());
-            client.write(response);
+            downstream.sendInterim(response);
             return true;
         }
         responseStarted = true;
         log.responseHeadNanos = System.nanoTime();
         log.status = status;
         facts.countStatus(status);
-        upstreamKeepAlive = HttpUtil.isKeepAlive(response);
         HttpHeaders headers = response.headers();
-        HopByHop.strip(headers);
         backend.responseRules().apply(facts, headers);
-        connection.frontend().responseRules().apply(facts, headers);
+        downstream.frontend().responseRules().apply(facts, headers);
         insertPersistenceCookie(headers);
-        boolean bodyAllowed = !head && status != 204 && status != 304;
-        if (bodyAllowed && !HttpUtil.isContentLengthSet(response) && !HttpUtil.isTransferEncodingChunked(response)) {
-            // A close-delimited body: HTTP/1.1 clients get it chunked and keep their connection.
-            if (clientHttp11) {
-                HttpUtil.setTransferEncodingChunked(response, true);
-            } else {
-                clientKeepAlive = false;
-            }
-        }
-        if (!requestComplete) {
-            // The server answered before the request body ended: the client's framing is lost after this.
-            clientKeepAlive = false;
-        }
-        if (!clientKeepAlive || connection.proxy().draining()) {
-            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        } else if (!clientHttp11) {
-            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-        }
-        response.setProtocolVersion(HttpVersion.HTTP_1_1);
-        connection.encoder().answeringHead(head);
-        client.write(response);
+        downstream.sendHead(response, requestComplete);
         return true;
     }
 
@@ -483,36 +412,34 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
     private void onResponseContent(HttpContent content) {
         boolean last = content instanceof LastHttpContent;
         if (informational) {
-            client.write(content);
+            downstream.sendInterim(content);
             informational = !last;
             return;
         }
         log.bytesToClient += content.content().readableBytes();
-        client.write(content);
-        if (!client.isWritable()) {
-            upstream.config().setAutoRead(false);
+        downstream.sendContent(content);
+        if (!downstream.isWritable()) {
+            upstream.readFromServer(false);
         }
         if (last) {
             finish();
         }
     }
 
-    /** The 101 is on its way to the client: both connections now carry the new protocol's raw bytes. */
-    private void startTunnel() {
+    /** The server switched protocols: the tunnel that follows holds the server until it closes. */
+    private void startTunnel(HttpResponse response) {
         finished = true;
         cancelTimers();
-        Tunnel tunnel = new Tunnel(connection, upstream, backend.pool(), server, log,
-                backend.timeouts().tunnel().toMillis());
+        Server held = server;
         server = null;
-        client.flush();
-        connection.proxy().upstreams().convertToTunnel(upstream, tunnel);
-        connection.enterTunnel(tunnel);
+        downstream.switchProtocols(response, upstream, backend.pool(), held, log,
+                backend.timeouts().tunnel().toMillis());
     }
 
     @Override
     public void onUpstreamReadComplete() {
         if (!finished) {
-            client.flush();
+            downstream.flush();
         }
     }
 
@@ -520,14 +447,8 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         finished = true;
         cancelTimers();
         releaseServer();
-        if (requestComplete && upstreamKeepAlive && upstream.isActive()) {
-            connection.proxy().upstreams().release(upstream);
-        } else {
-            connection.proxy().upstreams().discard(upstream);
-        }
-        connection.proxy().accessLog(log, connection);
-        client.flush();
-        connection.exchangeFinished(clientKeepAlive && requestComplete);
+        upstream.release(requestComplete);
+        downstream.finish(log, requestComplete);
     }
 
     @Override
@@ -536,7 +457,7 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
             return;
         }
         if (!responseStarted) {
-            if (reusedUpstream && !requestHasBody && requestComplete) {
+            if (reusedUpstream && !downstream.requestHasBody() && requestComplete) {
                 // The server closed an idle connection as we reused it: the request never reached it.
                 upstream = null;
                 reusedUpstream = false;
@@ -588,7 +509,7 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         log.status = status;
         facts.countStatus(status);
         endAbruptly(cause, phase);
-        connection.respondAndClose(ErrorResponses.of(status, true), log);
+        downstream.fail(status, log);
     }
 
     /**
@@ -601,8 +522,7 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
             return;
         }
         endAbruptly(cause, phase);
-        connection.proxy().accessLog(log, connection);
-        client.close();
+        downstream.abort(log);
     }
 
     /** Lets go of everything the exchange holds; neither connection is reused. */
@@ -638,7 +558,7 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
 
     private void discardUpstream() {
         if (upstream != null) {
-            connection.proxy().upstreams().discard(upstream);
+            upstream.discard();
             upstream = null;
         }
     }

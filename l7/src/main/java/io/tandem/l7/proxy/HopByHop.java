@@ -2,6 +2,7 @@ package io.tandem.l7.proxy;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.tandem.l7.http.TokenList;
 
 import java.util.List;
 
@@ -35,10 +36,8 @@ final class HopByHop {
     /** True when a {@code Connection} header lists {@code token} (case-insensitive). */
     static boolean connectionHas(HttpHeaders headers, String token) {
         for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
-            for (String listed : value.split(",")) {
-                if (listed.trim().equalsIgnoreCase(token)) {
-                    return true;
-                }
+            if (TokenList.contains(value, token)) {
+                return true;
             }
         }
         return false;

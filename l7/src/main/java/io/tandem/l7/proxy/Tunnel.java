@@ -18,14 +18,14 @@ import io.tandem.core.net.InactivityTimer;
 final class Tunnel implements UpstreamListener {
     private final ClientConnection connection;
     private final Channel client;
-    private final Channel upstream;
+    private final UpstreamConnection upstream;
     private final ServerPool pool;
     private final Server server;
     private final ExchangeLog log;
     private final InactivityTimer idle;
     private boolean closed;
 
-    Tunnel(ClientConnection connection, Channel upstream, ServerPool pool, Server server, ExchangeLog log,
+    Tunnel(ClientConnection connection, UpstreamConnection upstream, ServerPool pool, Server server, ExchangeLog log,
            long timeoutMillis) {
         this.connection = connection;
         this.client = connection.channel();
@@ -43,7 +43,7 @@ final class Tunnel implements UpstreamListener {
             return;
         }
         idle.touch();
-        upstream.write(msg);
+        upstream.send(msg);
         if (!upstream.isWritable()) {
             client.config().setAutoRead(false);
         }
@@ -54,7 +54,7 @@ final class Tunnel implements UpstreamListener {
     }
 
     void onClientWritabilityChanged(boolean writable) {
-        upstream.config().setAutoRead(writable);
+        upstream.readFromServer(writable);
     }
 
     void onClientClosed() {
@@ -74,7 +74,7 @@ final class Tunnel implements UpstreamListener {
         log.bytesToClient += bytes.readableBytes();
         client.write(bytes);
         if (!client.isWritable()) {
-            upstream.config().setAutoRead(false);
+            upstream.readFromServer(false);
         }
     }
 
@@ -94,7 +94,7 @@ final class Tunnel implements UpstreamListener {
     }
 
     @Override
-    public void onUpstreamReady(Channel channel, boolean reused) {
+    public void onUpstreamReady(UpstreamConnection connection, boolean reused) {
         throw new IllegalStateException("a tunnel never asks for a connection");
     }
 
@@ -114,7 +114,7 @@ final class Tunnel implements UpstreamListener {
         if (cause != ExchangeLog.Cause.NORMAL) {
             log.terminate(cause, ExchangeLog.Phase.DATA);
         }
-        upstream.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        upstream.closeAfterFlush();
         client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         connection.proxy().accessLog(log, connection);
     }

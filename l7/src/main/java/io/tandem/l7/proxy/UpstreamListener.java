@@ -1,12 +1,10 @@
 package io.tandem.l7.proxy;
 
-import io.netty.channel.Channel;
-
 /** What an exchange hears from its server connection: the connection itself, then the response and its end. */
 interface UpstreamListener {
 
     /** A connection is ready; {@code reused} when it came from the idle pool and may have been closed meanwhile. */
-    void onUpstreamReady(Channel upstream, boolean reused);
+    void onUpstreamReady(UpstreamConnection upstream, boolean reused);
 
     void onUpstreamConnectFailed(Throwable cause);
 

@@ -1,8 +1,10 @@
 package io.tandem.l7.proxy;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -10,6 +12,13 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.tandem.core.balance.Server;
@@ -24,11 +33,13 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Connections to servers. A connection is opened on the client's event loop (so both sides of an exchange run
- * on one thread, without locks) and, once its response is complete, parked in that loop's idle pool for the
- * next request to the same server.
+ * HTTP/1.1 connections to servers. A connection is opened on the client's event loop (so both sides of an exchange
+ * run on one thread, without locks) and, once its response is complete, parked in that loop's idle pool for the
+ * next request to the same server. What HTTP/1.1 asks of the server side is here: requests go out as HTTP/1.1
+ * (so connections pool whatever the client speaks), an upgrade is asked with {@code Connection: upgrade}, and a
+ * response's hop-by-hop headers and keep-alive stay with its connection.
  */
-final class Upstreams {
+final class Upstreams implements UpstreamConnector {
     private static final int MAX_IDLE_PER_SERVER = 128;
     private static final long SWEEP_INTERVAL_MILLIS = 1000;
 
@@ -41,17 +52,33 @@ final class Upstreams {
         this.idleTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMillis);
     }
 
-    /**
-     * Hands {@code listener} a connection to {@code server}: an idle one from this loop's pool if there is one
-     * and {@code mayReuse}, else a new one. Must be called on {@code loop}.
-     */
-    void acquire(EventLoop loop, Server server, int connectTimeoutMillis, boolean mayReuse,
-                 UpstreamListener listener) {
+    @Override
+    public void adaptRequest(HttpRequest request, String upgrade, BackendRuntime backend) {
+        HttpHeaders headers = request.headers();
+        if (upgrade != null) {
+            // The one hop-by-hop exchange a proxy passes on: the server may switch protocols (WebSocket).
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+            headers.set(HttpHeaderNames.UPGRADE, upgrade);
+        }
+        if (request.protocolVersion() != HttpVersion.HTTP_1_1) {
+            request.setProtocolVersion(HttpVersion.HTTP_1_1);
+            if (!headers.contains(HttpHeaderNames.HOST)) {
+                headers.set(HttpHeaderNames.HOST, backend.servers().isEmpty() ? "localhost"
+                        : backend.servers().get(0).config().address().toString());
+            }
+        }
+    }
+
+    /** Hands out an idle connection from this loop's pool when there is one and {@code mayReuse}. */
+    @Override
+    public void acquire(EventLoop loop, Server server, int connectTimeoutMillis, boolean mayReuse,
+                        UpstreamListener listener) {
         IdlePool pool = pool(loop);
         Channel idle = mayReuse ? pool.poll(server) : null;
         if (idle != null) {
-            handler(idle).attach(listener);
-            listener.onUpstreamReady(idle, true);
+            UpstreamHandler handler = handler(idle);
+            handler.attach(listener);
+            listener.onUpstreamReady(handler, true);
             return;
         }
         InetSocketAddress address = server.socketAddress();
@@ -91,45 +118,6 @@ final class Upstreams {
                 handler.connectFailed(f.cause());
             }
         });
-    }
-
-    /** Gives back a connection whose exchange ended cleanly; it waits in the pool for the next request. */
-    void release(Channel upstream) {
-        UpstreamHandler handler = handler(upstream);
-        handler.attach(null);
-        if (!upstream.isActive()) {
-            return;
-        }
-        if (upstream instanceof DuplexChannel duplex && duplex.isOutputShutdown()
-                || UpstreamCodec.hasUnreadBytes(upstream)) {
-            // A write failed during the exchange (AUTO_CLOSE is off), or the server sent more than its response:
-            // the connection is out of step and carries no further request.
-            upstream.close();
-            return;
-        }
-        upstream.config().setAutoRead(true);
-        handler.pool.offer(handler.server, upstream);
-    }
-
-    /**
-     * Hands a connection whose server switched protocols to {@code tunnel}: the HTTP codec leaves the pipeline
-     * and any bytes it had already read past the 101 response reach the tunnel first.
-     */
-    void convertToTunnel(Channel upstream, UpstreamListener tunnel) {
-        handler(upstream).attach(tunnel);
-        // Not from inside the codec's own decode loop (the 101 is being delivered from it): on the next turn.
-        upstream.eventLoop().execute(() -> {
-            UpstreamCodec.remove(upstream);
-        });
-    }
-
-    /** Closes a connection whose exchange ended badly (or never needed it); it is not reused. */
-    void discard(Channel upstream) {
-        UpstreamHandler handler = handler(upstream);
-        if (handler != null) {
-            handler.attach(null);
-        }
-        upstream.close();
     }
 
     private static UpstreamHandler handler(Channel upstream) {
@@ -201,11 +189,17 @@ final class Upstreams {
     private record IdleEntry(Channel channel, long since) {
     }
 
-    /** Routes a server connection's events to the exchange that holds it, or keeps it quiet while idle. */
-    private static final class UpstreamHandler extends ChannelInboundHandlerAdapter {
+    /**
+     * One server connection: routes its events to the exchange that holds it, or keeps it quiet while idle, and
+     * is what that exchange sends through.
+     */
+    private static final class UpstreamHandler extends ChannelInboundHandlerAdapter implements UpstreamConnection {
         private final IdlePool pool;
         private final Server server;
+        private Channel channel;
         private UpstreamListener owner;
+        /** Whether the server keeps the connection open after its latest final response. */
+        private boolean keepAlive;
 
         UpstreamHandler(IdlePool pool, Server server) {
             this.pool = pool;
@@ -216,11 +210,83 @@ final class Upstreams {
             this.owner = listener;
         }
 
-        void connected(Channel channel) {
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            channel = ctx.channel();
+        }
+
+        void connected(Channel connected) {
             if (owner != null) {
-                owner.onUpstreamReady(channel, false);
+                owner.onUpstreamReady(this, false);
             } else {
+                connected.close();
+            }
+        }
+
+        @Override
+        public void send(Object message) {
+            channel.write(message);
+        }
+
+        @Override
+        public void flush() {
+            channel.flush();
+        }
+
+        @Override
+        public boolean isWritable() {
+            return channel.isWritable();
+        }
+
+        @Override
+        public void readFromServer(boolean read) {
+            channel.config().setAutoRead(read);
+        }
+
+        @Override
+        public void release(boolean requestComplete) {
+            owner = null;
+            if (!requestComplete || !keepAlive || !channel.isActive()
+                    || channel instanceof DuplexChannel duplex && duplex.isOutputShutdown()
+                    || UpstreamCodec.hasUnreadBytes(channel)) {
+                // Also when a write failed during the exchange (AUTO_CLOSE is off), or the server sent more than
+                // its response: the connection is out of step and carries no further request.
                 channel.close();
+                return;
+            }
+            channel.config().setAutoRead(true);
+            pool.offer(server, channel);
+        }
+
+        @Override
+        public void discard() {
+            owner = null;
+            channel.close();
+        }
+
+        @Override
+        public void toTunnel(UpstreamListener tunnel) {
+            owner = tunnel;
+            // Not from inside the codec's own decode loop (the 101 is being delivered from it): on the next turn.
+            channel.eventLoop().execute(() -> UpstreamCodec.remove(channel));
+        }
+
+        @Override
+        public void closeAfterFlush() {
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+
+        /** Keeps a response's connection-level headers here: only a 101 names the protocol it switches to. */
+        private void readHead(HttpResponse response) {
+            HttpHeaders headers = response.headers();
+            int status = response.status().code();
+            if (status >= 200) {
+                keepAlive = HttpUtil.isKeepAlive(response);
+            }
+            String upgrade = status == 101 ? headers.get(HttpHeaderNames.UPGRADE) : null;
+            HopByHop.strip(headers);
+            if (upgrade != null) {
+                headers.set(HttpHeaderNames.UPGRADE, upgrade);
             }
         }
 
@@ -235,6 +301,9 @@ final class Upstreams {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (owner != null) {
+                if (msg instanceof HttpResponse response && response.decoderResult().isSuccess()) {
+                    readHead(response);
+                }
                 owner.onUpstreamMessage(msg);
             } else {
                 // A server speaking on an idle connection is out of step with us: never reuse it.

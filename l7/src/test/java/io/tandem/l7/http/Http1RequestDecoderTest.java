@@ -588,6 +588,58 @@ class Http1RequestDecoderTest {
         assertRejected("POST / HTTP/1.1\r\n" + HOST + "X: y\rTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400);
     }
 
+    // ------------------------------------------------------------------ WebSocket handshake (RFC 6455 §4.2.1)
+
+    private static final String KEY = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+
+    private static String handshake(String upgrade, String connection, String rest) {
+        return "GET /chat HTTP/1.1\r\n" + HOST + "Upgrade: " + upgrade + "\r\nConnection: " + connection + "\r\n"
+                + rest + "Sec-WebSocket-Version: 13\r\n\r\n";
+    }
+
+    @Test
+    void websocketHandshakeWithItsKeyIsAccepted() {
+        decodeOne(handshake("websocket", "Upgrade", KEY));
+        decodeOne(handshake("WebSocket", "keep-alive, Upgrade", KEY));
+    }
+
+    @Test
+    void websocketHandshakeWithoutKeyIsRejectedWith400() {
+        assertRejected(handshake("websocket", "Upgrade", ""), 400);
+        assertRejected(handshake("websocket", "upgrade", "Sec-WebSocket-Key:\r\n"), 400);
+    }
+
+    @Test
+    void websocketKeyThatIsNotTwentyFourCharactersIsRejectedWith400() {
+        assertRejected(handshake("websocket", "Upgrade", "Sec-WebSocket-Key: dGhl\r\n"), 400);
+        assertRejected(handshake("websocket", "Upgrade", "Sec-WebSocket-Key: " + "A".repeat(27) + "=\r\n"), 400);
+        assertRejected(handshake("websocket", "Upgrade", "Sec-WebSocket-Key: " + "dGhlIHNhbXBsZSBub25jZQ==, ".repeat(2) + "\r\n"), 400);
+    }
+
+    @Test
+    void websocketIsFoundInUpgradeAndConnectionListsAcrossFields() {
+        assertRejected(handshake("h2c, websocket", "Upgrade", ""), 400);
+        assertRejected("GET / HTTP/1.1\r\n" + HOST + "Upgrade: h2c\r\nUpgrade: websocket\r\nConnection: close\r\n"
+                + "Connection: upgrade\r\n\r\n", 400);
+    }
+
+    @Test
+    void keylessRequestThatIsNotAWebsocketHandshakeIsAccepted() {
+        decodeOne(handshake("websocket", "keep-alive", ""));
+        decodeOne(handshake("websocketx", "Upgrade", ""));
+        decodeOne(handshake("h2c", "Upgrade", ""));
+        decodeOne(handshake("websocket", "upgradex", ""));
+    }
+
+    @Test
+    void keylessWebsocketRequestWithABodyIsLeftToLoseItsUpgrade() {
+        Exchange e = decodeOne("GET /chat HTTP/1.1\r\n" + HOST + "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Content-Length: 3\r\n\r\nabc");
+        assertEquals("abc", e.body.toString());
+        assertRejected("GET /chat HTTP/1.1\r\n" + HOST + "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Content-Length: 0\r\n\r\n", 400);
+    }
+
     @Test
     void nothingIsDecodedAfterARejection() {
         EmbeddedChannel ch = new EmbeddedChannel(new Http1RequestDecoder());

@@ -49,8 +49,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * <p>What the comparison leaves out, and why: the exact server of roundrobin/leastconn picks (each proxy keeps its
  * own rotation); the Upgrade header the server sees (HAProxy forwards it, Tandem strips it); and Cache-Control on
  * responses that insert a cookie (HAProxy's {@code nocache} adds {@code private} only to responses it deems
- * cacheable, which the test backends' answers are not, while Tandem always adds it). WebSocket requests carry a
- * Sec-WebSocket-Key, since HAProxy rejects a handshake without one with 400 before routing.
+ * cacheable, which the test backends' answers are not, while Tandem always adds it). Some WebSocket handshakes
+ * lack their Sec-WebSocket-Key, which both answer with 400 before routing.
  *
  * <p>Two disagreements are known and kept in the corpus (see {@link #knownCause}): absolute-form targets whose
  * authority differs from Host, and {@code Connection: upgrade} + {@code Upgrade: websocket} requests with a body.
@@ -141,7 +141,7 @@ class HaproxyDifferentialTest {
         }
         // The corpus is only worth something if HAProxy took every path through the config with it.
         List<String> wanted = new ArrayList<>(List.of("200 api_cluster", "200 app_cluster", "200 ws_cluster",
-                "200 static_cluster", "301 -", "403 -"));
+                "200 static_cluster", "301 -", "403 -", "400 -"));
         if (admin == AdminSource.LOOPBACK_ALLOWED) {
             wanted.add("200 admin_cluster");
         }
@@ -154,7 +154,7 @@ class HaproxyDifferentialTest {
 
     @Test
     void insertedCookieNamesAnAppServerWithTheSameAttributesAsHaproxy() throws Exception {
-        Probe first = new Probe("GET", "/", "www.solvethenetwork.com", null, false, null);
+        Probe first = new Probe("GET", "/", "www.solvethenetwork.com", null, false, null, true);
         try (Haproxy haproxy = Haproxy.start(haproxyConfig(AdminSource.LOOPBACK_DENIED));
              ProxyHarness tandem = ProxyHarness.start(tandemConfig(AdminSource.LOOPBACK_DENIED), Map.of())) {
             SetCookie fromHaproxy = firstAppCookie("haproxy", haproxy.port, first);
@@ -323,20 +323,21 @@ class HaproxyDifferentialTest {
     private static List<Probe> corpus() {
         List<Probe> probes = new ArrayList<>();
         for (String path : PATHS) {
-            probes.add(new Probe("GET", path, "www.solvethenetwork.com", null, false, null));
+            probes.add(new Probe("GET", path, "www.solvethenetwork.com", null, false, null, true));
         }
         for (String cookie : List.of("SRVID=s01", "SRVID=s02", "SRVID=s01", "SRVID=s02")) {
-            probes.add(new Probe("GET", "/", "www.solvethenetwork.com", null, false, cookie));
+            probes.add(new Probe("GET", "/", "www.solvethenetwork.com", null, false, cookie, true));
         }
-        probes.add(new Probe("GET", "/", "admin.solvethenetwork.com", null, false, null));
-        probes.add(new Probe("GET", "/", "www.solvethenetwork.com", "websocket", true, null));
+        probes.add(new Probe("GET", "/", "admin.solvethenetwork.com", null, false, null, true));
+        probes.add(new Probe("GET", "/", "www.solvethenetwork.com", "websocket", true, null, true));
+        probes.add(new Probe("GET", "/", "www.solvethenetwork.com", "websocket", true, null, false));
         probes.add(new Probe("GET", "http://www.solvethenetwork.com/api/absolute", "admin.solvethenetwork.com",
-                null, false, null));
-        probes.add(new Probe("POST", "/api/users", "www.solvethenetwork.com", "websocket", true, null));
+                null, false, null, true));
+        probes.add(new Probe("POST", "/api/users", "www.solvethenetwork.com", "websocket", true, null, true));
         Random random = new Random(SEED);
         for (int i = 0; i < RANDOM_REQUESTS; i++) {
             probes.add(new Probe(pick(random, METHODS), pick(random, PATHS), pick(random, HOSTS),
-                    pick(random, UPGRADES), random.nextBoolean(), pick(random, COOKIES)));
+                    pick(random, UPGRADES), random.nextBoolean(), pick(random, COOKIES), random.nextInt(4) > 0));
         }
         return probes;
     }
@@ -345,9 +346,12 @@ class HaproxyDifferentialTest {
         return values.get(random.nextInt(values.size()));
     }
 
-    /** One request of the corpus; {@code null} fields are headers the request does not carry. */
+    /**
+     * One request of the corpus; {@code null} fields are headers the request does not carry. {@code websocketKey}:
+     * a websocket upgrade carries its Sec-WebSocket-Key and Sec-WebSocket-Version.
+     */
     record Probe(String method, String target, String host, String upgrade, boolean connectionUpgrade,
-                 String cookie) {
+                 String cookie, boolean websocketKey) {
         boolean hasBody() {
             return method.equals("POST");
         }
@@ -363,9 +367,7 @@ class HaproxyDifferentialTest {
                     request.append("Connection: Upgrade\r\n");
                 }
                 request.append("Upgrade: ").append(upgrade).append("\r\n");
-                if (upgrade.toLowerCase(Locale.ROOT).contains("websocket")) {
-                    // A complete handshake: HAProxy answers 400 to "Connection: upgrade" + "Upgrade: websocket"
-                    // without a key (its H1 parser validates the handshake), which says nothing about routing.
+                if (websocketKey && upgrade.toLowerCase(Locale.ROOT).contains("websocket")) {
                     request.append("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n");
                 }
             }
@@ -397,7 +399,8 @@ class HaproxyDifferentialTest {
         @Override
         public String toString() {
             return method + " " + target + " [Host: " + host + "] [Upgrade: " + upgrade
-                    + (upgrade != null && connectionUpgrade ? " + Connection: Upgrade" : "") + "] [Cookie: " + (cookie == null ? null : cookie.replace("\r\n", "\\r\\n")) + "]";
+                    + (upgrade != null && connectionUpgrade ? " + Connection: Upgrade" : "")
+                    + (upgrade != null && !websocketKey ? ", no key" : "") + "] [Cookie: " + (cookie == null ? null : cookie.replace("\r\n", "\\r\\n")) + "]";
         }
     }
 

@@ -139,7 +139,7 @@ class L7ProxyTest {
             RawResponse response = proxy.exchange(get("/"));
             assertEquals(503, response.status());
             assertTrue(response.bodyText().startsWith("503 Service Unavailable"), response.bodyText());
-            String log = awaitLog(proxy);
+            String log = proxy.nextLogLine();
             assertTrue(log.contains(" 503 ") && log.contains(" SC"), log);
         }
     }
@@ -455,7 +455,7 @@ class L7ProxyTest {
         try (TestHttpBackend app = TestHttpBackend.start("app");
              ProxyHarness proxy = ProxyHarness.start(singleBackend(app.hostPort().toString(), "", ""), Map.of())) {
             proxy.exchange(get("/logged?x=1"));
-            String line = awaitLog(proxy);
+            String line = proxy.nextLogLine();
             assertTrue(line.matches("127\\.0\\.0\\.1:\\d+ \\[[^]]+] web pool/s1 \\d+/\\d+/\\d+/\\d+/\\d+ 200 \\d+ - - "
                     + "---- 0 \"GET /logged\\?x=1 HTTP/1.1\""), line);
         }
@@ -471,19 +471,9 @@ class L7ProxyTest {
             ProxyHarness.send(socket, "GET /headers HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
             String seen = RawResponse.read(socket.getInputStream()).bodyText();
             assertTrue(seen.contains("x-forwarded-for: ::1\n"), seen);
-            String line = awaitLog(proxy);
+            String line = proxy.nextLogLine();
             assertTrue(line.matches("\\[::1]:\\d+ \\[.*"), line);
         }
-    }
-
-    private static String awaitLog(ProxyHarness proxy) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        while (proxy.accessLog.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        String line = proxy.accessLog.poll();
-        assertNotNull(line, "no access-log line");
-        return line;
     }
 
     @Test
@@ -538,7 +528,7 @@ class L7ProxyTest {
             String seen = proxy.exchange("PROXY TCP4 198.18.0.5 127.0.0.1 5555 80\r\n"
                     + "GET /headers HTTP/1.1\r\nHost: x\r\n\r\n").bodyText();
             assertTrue(seen.contains("x-forwarded-for: 198.18.0.5\n"), seen);
-            String log = awaitLog(proxy);
+            String log = proxy.nextLogLine();
             assertTrue(log.startsWith("198.18.0.5:5555 "), log);
             try (Socket bad = proxy.connect()) {
                 ProxyHarness.send(bad, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
