@@ -9,6 +9,7 @@ import io.tandem.core.config.Located;
 import io.tandem.core.config.ServerConfig;
 import io.tandem.core.config.StickTableConfig;
 import io.tandem.core.config.TandemConfig;
+import io.tandem.core.stick.StickSchema;
 import io.tandem.core.stick.StickTable;
 import io.tandem.l7.acl.AclSet;
 import io.tandem.l7.acl.StickScope;
@@ -81,7 +82,7 @@ public final class L7Compiler {
     private static void addTable(Map<String, StickTable> tables, String name, StickTableConfig config,
                                  List<ConfigError> errors) {
         if (config != null) {
-            tables.put(name, StickTable.create(name, config, errors));
+            tables.put(name, StickTable.create(name, config, StickSchema.parse(config.store(), errors)));
         }
     }
 
