@@ -5,7 +5,8 @@ import io.tandem.core.config.ConfigLoader;
 import io.tandem.core.config.LoadResult;
 import io.tandem.core.config.TandemConfig;
 import io.tandem.core.config.VrrpInstanceConfig;
-import io.tandem.l4.L4Services;
+import io.tandem.core.state.Recompile;
+import io.tandem.l4.L4Compiler;
 import io.tandem.l4.L4Snapshot;
 import io.tandem.l7.L7Compiler;
 import io.tandem.l7.proxy.L7Snapshot;
@@ -22,17 +23,29 @@ import java.util.List;
 record CheckedConfig(TandemConfig config, L7Snapshot snapshot, L4Snapshot l4, List<ConfigError> errors) {
 
     static CheckedConfig of(LoadResult loaded) {
-        List<ConfigError> errors = new ArrayList<>(loaded.errors());
-        L7Snapshot snapshot = null;
-        L4Snapshot l4 = null;
-        if (loaded.config() != null) {
-            snapshot = L7Compiler.compile(loaded.config(), errors);
-            l4 = L4Services.compile(loaded.config().l4(), errors);
+        if (loaded.config() == null) {
+            return sorted(null, null, null, new ArrayList<>(loaded.errors()));
         }
+        return compile(loaded.config(), new ArrayList<>(loaded.errors()), Recompile.standalone());
+    }
+
+    /** The same config compiled against {@code state}, the compile of a runtime state, for running it. */
+    CheckedConfig against(Recompile state) {
+        return compile(config, new ArrayList<>(), state);
+    }
+
+    private static CheckedConfig compile(TandemConfig config, List<ConfigError> errors, Recompile state) {
+        L7Snapshot snapshot = L7Compiler.compile(config, errors, state);
+        L4Snapshot l4 = L4Compiler.compile(config.l4(), errors, state);
+        return sorted(config, snapshot, l4, errors);
+    }
+
+    private static CheckedConfig sorted(TandemConfig config, L7Snapshot snapshot, L4Snapshot l4,
+                                        List<ConfigError> errors) {
         errors.sort(Comparator.comparing((ConfigError e) -> e.pos().file())
                 .thenComparingInt(e -> e.pos().line())
                 .thenComparingInt(e -> e.pos().column()));
-        return new CheckedConfig(loaded.config(), snapshot, l4, List.copyOf(errors));
+        return new CheckedConfig(config, snapshot, l4, List.copyOf(errors));
     }
 
     static CheckedConfig load(java.nio.file.Path file) {
