@@ -41,13 +41,13 @@ public final class ServerChoice implements ServerPool.AcquireCallback {
     }
 
     /**
-     * The first attempt: the first of {@code preferred} (usable servers of the pool, or nulls) that takes a slot,
+     * The first attempt: the first of {@code preferred} (servers of the pool, or nulls) that is usable and takes a slot,
      * else the balancer with {@code hashKey} (null when the algorithm does not hash, or the request has no key).
      */
     public void start(String hashKey, Server... preferred) {
         this.hashKey = hashKey;
         for (Server server : preferred) {
-            if (server != null && server.tryAcquire()) {
+            if (server != null && server.isUsable() && server.tryAcquire()) {
                 persisted = true;
                 callback.onAcquired(server);
                 return;
