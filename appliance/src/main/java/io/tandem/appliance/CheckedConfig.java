@@ -6,7 +6,8 @@ import io.tandem.core.config.LoadResult;
 import io.tandem.core.config.SourcePos;
 import io.tandem.core.config.TandemConfig;
 import io.tandem.core.config.VrrpInstanceConfig;
-import io.tandem.l4.L4Services;
+import io.tandem.core.state.Recompile;
+import io.tandem.l4.L4Compiler;
 import io.tandem.l4.L4Snapshot;
 import io.tandem.l7.L7Compiler;
 import io.tandem.l7.proxy.L7Snapshot;
@@ -23,20 +24,31 @@ import java.util.List;
 record CheckedConfig(TandemConfig config, L7Snapshot snapshot, L4Snapshot l4, List<ConfigError> errors) {
 
     static CheckedConfig of(LoadResult loaded) {
-        List<ConfigError> errors = new ArrayList<>(loaded.errors());
-        L7Snapshot snapshot = null;
-        L4Snapshot l4 = null;
-        TandemConfig config = loaded.config();
-        if (config != null) {
-            snapshot = L7Compiler.compile(config, errors);
-            l4 = L4Services.compile(config.l4(), errors);
-            // With other errors, a listener may be missing only because its lines are wrong: those errors say so.
-            if (errors.isEmpty() && config.l7().frontends().isEmpty() && config.l4().services().isEmpty()
-                    && config.vrrp().instances().isEmpty()) {
-                errors.add(new ConfigError(new SourcePos(config.source(), 1, 1), "no listener: the config has no l7"
-                        + " frontend, l4 service or vrrp instance, so tandem run would serve nothing"));
-            }
+        if (loaded.config() == null) {
+            return sorted(null, null, null, new ArrayList<>(loaded.errors()));
         }
+        return compile(loaded.config(), new ArrayList<>(loaded.errors()), Recompile.standalone());
+    }
+
+    /** The same config compiled against {@code state}, the compile of a runtime state, for running it. */
+    CheckedConfig against(Recompile state) {
+        return compile(config, new ArrayList<>(), state);
+    }
+
+    private static CheckedConfig compile(TandemConfig config, List<ConfigError> errors, Recompile state) {
+        L7Snapshot snapshot = L7Compiler.compile(config, errors, state);
+        L4Snapshot l4 = L4Compiler.compile(config.l4(), errors, state);
+        // With other errors, a listener may be missing only because its lines are wrong: those errors say so.
+        if (errors.isEmpty() && config.l7().frontends().isEmpty() && config.l4().services().isEmpty()
+                && config.vrrp().instances().isEmpty()) {
+            errors.add(new ConfigError(new SourcePos(config.source(), 1, 1), "no listener: the config has no l7"
+                    + " frontend, l4 service or vrrp instance, so tandem run would serve nothing"));
+        }
+        return sorted(config, snapshot, l4, errors);
+    }
+
+    private static CheckedConfig sorted(TandemConfig config, L7Snapshot snapshot, L4Snapshot l4,
+                                        List<ConfigError> errors) {
         errors.sort(Comparator.comparing((ConfigError e) -> e.pos().file())
                 .thenComparingInt(e -> e.pos().line())
                 .thenComparingInt(e -> e.pos().column()));

@@ -4,6 +4,8 @@ import io.tandem.core.config.TandemConfig;
 import io.tandem.core.health.HealthChecks;
 import io.tandem.core.net.Deadline;
 import io.tandem.core.net.EventLoops;
+import io.tandem.core.state.Recompile;
+import io.tandem.core.state.RuntimeState;
 import io.tandem.l4.L4Services;
 import io.tandem.l4.L4Snapshot;
 import io.tandem.l7.proxy.AccessLog;
@@ -29,20 +31,20 @@ final class TandemDaemon implements AutoCloseable {
     private final TandemConfig config;
     private final EventLoops loops;
     private final AsyncAccessLog accessLog;
-    private final HealthChecks healthChecks;
+    private final RuntimeState state;
     private final L7Proxy proxy;
     private final L4Services l4;
     private final VrrpService vrrp;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    private TandemDaemon(TandemConfig config, EventLoops loops, AsyncAccessLog accessLog, HealthChecks healthChecks,
+    private TandemDaemon(TandemConfig config, EventLoops loops, AsyncAccessLog accessLog, RuntimeState state,
                          L7Proxy proxy, L4Services l4, VrrpService vrrp) {
         this.config = config;
         this.l4 = l4;
         this.vrrp = vrrp;
         this.loops = loops;
         this.accessLog = accessLog;
-        this.healthChecks = healthChecks;
+        this.state = state;
         this.proxy = proxy;
     }
 
@@ -52,15 +54,19 @@ final class TandemDaemon implements AutoCloseable {
      */
     static TandemDaemon start(CheckedConfig checked, EventLoops loops) throws IOException {
         TandemConfig config = checked.config();
-        L7Snapshot snapshot = checked.snapshot();
+        RuntimeState state = new RuntimeState(loops);
+        Recompile compile = state.recompile();
+        CheckedConfig running = checked.against(compile);
+        if (!running.ok()) {
+            // The same compile as the check that passed: only a bug gets here.
+            throw new IllegalStateException("the checked config does not compile again: " + running.errors());
+        }
+        L7Snapshot snapshot = running.snapshot();
+        L4Snapshot l4Snapshot = running.l4();
         warnWhenDescriptorsAreShort(config.global().maxconn());
         AsyncAccessLog accessLog = AsyncAccessLog.open(config.global().log(), config.global().name());
-        L4Snapshot l4Snapshot = checked.l4();
-        HealthChecks healthChecks = new HealthChecks();
-        healthChecks.addListener(snapshot.poolNotifier());
-        healthChecks.addListener(l4Snapshot.poolNotifier());
-        healthChecks.start(loops, snapshot.checkTargets());
-        healthChecks.start(loops, l4Snapshot.checkTargets());
+        // Health checks start with the commit.
+        compile.commit();
         L7Proxy proxy = new L7Proxy(loops, accessLog != null ? accessLog : AccessLog.NONE, config.global().maxconn(),
                 Duration.ofSeconds(30));
         // The L7 tier first: L4 services may send their connections to its binds.
@@ -73,7 +79,7 @@ final class TandemDaemon implements AutoCloseable {
         } catch (IOException e) {
             l4.close();
             proxy.drain(Duration.ZERO);
-            healthChecks.close();
+            state.close();
             closeQuietly(accessLog);
             throw e;
         }
@@ -81,7 +87,12 @@ final class TandemDaemon implements AutoCloseable {
                 + " from " + config.source() + ": " + snapshot.frontends().size() + " frontend(s), "
                 + snapshot.backends().size() + " backend(s), " + l4Snapshot.services().size() + " L4 service(s), "
                 + vrrp.instances().size() + " VRRP instance(s), transport " + loops.transportName());
-        return new TandemDaemon(config, loops, accessLog, healthChecks, proxy, l4, vrrp);
+        return new TandemDaemon(config, loops, accessLog, state, proxy, l4, vrrp);
+    }
+
+    /** The live state: servers, pools, tables and health checks. */
+    RuntimeState state() {
+        return state;
     }
 
     /**
@@ -144,7 +155,7 @@ final class TandemDaemon implements AutoCloseable {
                     + " connection(s) still open");
         }
         l4.close();
-        healthChecks.close();
+        state.close();
         closeQuietly(accessLog);
         LOG.log(System.Logger.Level.INFO, "stopped");
     }

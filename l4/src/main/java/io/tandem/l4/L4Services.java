@@ -1,10 +1,5 @@
 package io.tandem.l4;
 
-import io.tandem.core.balance.Server;
-import io.tandem.core.config.BalanceConfig;
-import io.tandem.core.config.ConfigError;
-import io.tandem.core.config.L4Config;
-import io.tandem.core.config.ServerConfig;
 import io.tandem.core.config.ServiceConfig;
 import io.tandem.core.health.CheckTarget;
 import io.tandem.core.health.ServerStateListener;
@@ -14,29 +9,22 @@ import io.tandem.core.net.EventLoops;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.function.Supplier;
 
 /**
- * The L4 tier at run time: every service of one {@link L4Snapshot} listening on the shared event loops, TCP
- * services relaying connections and UDP services relaying flows to the servers their balancers pick.
+ * The L4 tier at run time: every service of an {@link L4Snapshot} (see {@link L4Compiler}) listening on the shared
+ * event loops, TCP services relaying connections and UDP services relaying flows to the servers their balancers
+ * pick. Each connection and flow runs on the snapshot that was current when it began, read once from the one
+ * reference {@link #update} replaces.
  *
- * <p>Wiring: {@link #compile} the config (errors at their positions), construct, {@link #start}; give
- * {@link #checkTargets} to the health checks and add {@link #poolNotifier} as their listener; on shutdown
- * {@link #drain}, then {@link #close}. Servers that are down (or weight 0) get no new connections; the ones they
- * carry go on until they end.
+ * <p>Wiring: compile against the runtime state and commit (which runs the health checks), construct,
+ * {@link #start}; on shutdown {@link #drain}, then {@link #close}. Servers that are down (or weight 0) get no new
+ * connections; the ones they carry go on until they end.
  */
 public final class L4Services implements AutoCloseable {
-    private static final Set<BalanceConfig.Algorithm> L4_ALGORITHMS = EnumSet.of(BalanceConfig.Algorithm.ROUNDROBIN,
-            BalanceConfig.Algorithm.LEASTCONN, BalanceConfig.Algorithm.SOURCE, BalanceConfig.Algorithm.MAGLEV,
-            BalanceConfig.Algorithm.RANDOM);
-
-    private final L4Snapshot snapshot;
+    private volatile L4Snapshot snapshot;
     private final Map<String, RunningService> running = new LinkedHashMap<>();
 
     /**
@@ -46,49 +34,38 @@ public final class L4Services implements AutoCloseable {
     public L4Services(L4Snapshot snapshot, int globalMaxconn, EventLoops loops) {
         this.snapshot = snapshot;
         for (ServiceRuntime service : snapshot.services().values()) {
+            String name = service.name();
+            Supplier<ServiceRuntime> current = () -> this.snapshot.service(name);
             int limit = service.maxConnections(globalMaxconn);
-            running.put(service.name(), service.config().protocol() == ServiceConfig.Protocol.UDP
-                    ? new UdpService(service, loops, limit) : new TcpService(service, loops, limit));
+            running.put(name, service.config().protocol() == ServiceConfig.Protocol.UDP
+                    ? new UdpService(current, loops, limit) : new TcpService(current, loops, limit));
         }
+    }
+
+    /** The snapshot new connections and flows start on. */
+    public L4Snapshot snapshot() {
+        return snapshot;
     }
 
     /**
-     * Compiles the {@code l4} block: one {@link Server} per server (its address resolved here, on the control
-     * path), one pool per service. Every problem is added to {@code errors} at its position; a snapshot compiled
-     * with errors must not be run.
+     * Makes {@code next} the snapshot that connections and flows started from now on run on; those open finish on
+     * theirs. {@code next} must have the same services, listening where they listen now with the same protocol,
+     * since the sockets stay as they are (changing them is for a reload, which is not supported yet).
      */
-    public static L4Snapshot compile(L4Config config, List<ConfigError> errors) {
-        Map<String, ServiceRuntime> services = new LinkedHashMap<>();
-        for (ServiceConfig service : config.services().values()) {
-            if (!L4_ALGORITHMS.contains(service.balance().algorithm())) {
-                errors.add(new ConfigError(service.pos(), "service " + service.name() + ": balance "
-                        + service.balance().algorithm().configName() + " needs HTTP; an L4 service balances with "
-                        + "roundrobin, leastconn, source, maglev or random"));
-            }
-            if (service.protocol() == ServiceConfig.Protocol.UDP && service.sendProxy() > 0) {
-                errors.add(new ConfigError(service.pos(), "service " + service.name()
-                        + ": send-proxy is for TCP services only"));
-            }
-            if (service.protocol() == ServiceConfig.Protocol.UDP && service.listen().acceptProxy()) {
-                errors.add(new ConfigError(service.listen().pos(), "service " + service.name()
-                        + ": accept-proxy is for TCP services only"));
-            }
-            List<Server> servers = new ArrayList<>();
-            for (ServerConfig serverConfig : service.servers()) {
-                Server server = new Server(service.name(), serverConfig);
-                if (server.socketAddress().isUnresolved()) {
-                    errors.add(new ConfigError(serverConfig.pos(), "server " + service.name() + "/"
-                            + serverConfig.name() + ": cannot resolve host '" + serverConfig.address().host() + "'"));
-                }
-                servers.add(server);
-            }
-            services.put(service.name(), new ServiceRuntime(service, servers));
+    public void update(L4Snapshot next) {
+        L4Snapshot current = snapshot;
+        if (!next.services().keySet().equals(current.services().keySet())) {
+            throw new IllegalArgumentException("the new config has other L4 services than the running one");
         }
-        return new L4Snapshot(Collections.unmodifiableMap(services));
-    }
-
-    public L4Snapshot snapshot() {
-        return snapshot;
+        for (ServiceRuntime service : current.services().values()) {
+            ServiceConfig now = service.config();
+            ServiceConfig then = next.service(service.name()).config();
+            if (now.protocol() != then.protocol() || !now.listen().address().equals(then.listen().address())
+                    || now.listen().acceptProxy() != then.listen().acceptProxy()) {
+                throw new IllegalArgumentException("service " + service.name() + " listens otherwise now");
+            }
+        }
+        snapshot = next;
     }
 
     /** Opens every service's socket; on a failure the ones already open are closed again and it is thrown. */
@@ -107,16 +84,6 @@ public final class L4Services implements AutoCloseable {
     public InetSocketAddress localAddress(String name) {
         RunningService service = running.get(name);
         return service == null ? null : service.localAddress();
-    }
-
-    /** See {@link L4Snapshot#checkTargets}. */
-    public List<CheckTarget> checkTargets() {
-        return snapshot.checkTargets();
-    }
-
-    /** See {@link L4Snapshot#poolNotifier}. */
-    public ServerStateListener poolNotifier() {
-        return snapshot.poolNotifier();
     }
 
     /** Connections (TCP) and flows (UDP) open now, over every service. */

@@ -7,14 +7,13 @@ import io.tandem.core.config.ServiceConfig;
 import io.tandem.core.config.Timeouts;
 
 import java.net.InetSocketAddress;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * One compiled L4 service: its config, its timeouts with the built-in values filled in, its server pool and the
- * traffic counters of the service and of each of its servers. Immutable apart from the live state it holds
- * (servers, pool queue, counters), which is thread-safe.
+ * One compiled L4 service: its config, its timeouts with the built-in values filled in, and the live state it uses
+ * from the runtime state: its server pool and the traffic counters of the service and of each of its servers
+ * (thread-safe, and kept across recompiles).
  */
 public final class ServiceRuntime {
     /** Flows of a UDP service when neither the service nor {@code global.maxconn} limit them. */
@@ -23,19 +22,16 @@ public final class ServiceRuntime {
     private final ServiceConfig config;
     private final Timeouts timeouts;
     private final ServerPool pool;
-    private final L4Counters counters = new L4Counters();
+    private final L4Counters counters;
     private final Map<Server, L4Counters> serverCounters;
     private final ConnectFailureLog connectFailures;
 
-    ServiceRuntime(ServiceConfig config, List<Server> servers) {
+    ServiceRuntime(ServiceConfig config, ServerPool pool, L4Counters counters, Map<Server, L4Counters> serverCounters) {
         this.config = config;
         this.timeouts = (config.timeout() == null ? Timeouts.UNSET : config.timeout()).orElse(Timeouts.BUILT_IN);
-        this.pool = ServerPool.create(config.balance(), servers);
-        Map<Server, L4Counters> perServer = new IdentityHashMap<>();
-        for (Server s : servers) {
-            perServer.put(s, new L4Counters());
-        }
-        this.serverCounters = perServer;
+        this.pool = pool;
+        this.counters = counters;
+        this.serverCounters = serverCounters;
         this.connectFailures = new ConnectFailureLog(config.name());
     }
 

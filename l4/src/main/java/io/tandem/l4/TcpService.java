@@ -18,6 +18,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -41,7 +42,8 @@ final class TcpService implements RunningService {
     private static final int SOL_IP = 0;
     private static final int IP_FREEBIND = 15;
 
-    private final ServiceRuntime service;
+    /** The service as the current snapshot has it; a connection or flow reads it once, when it starts. */
+    private final Supplier<ServiceRuntime> current;
     private final EventLoops loops;
     private final int maxConnections;
     private final Set<TcpSession> sessions = ConcurrentHashMap.newKeySet();
@@ -49,27 +51,28 @@ final class TcpService implements RunningService {
     private volatile Listener listener;
     private volatile boolean closed;
 
-    TcpService(ServiceRuntime service, EventLoops loops, int maxConnections) {
-        this.service = service;
+    TcpService(Supplier<ServiceRuntime> current, EventLoops loops, int maxConnections) {
+        this.current = current;
         this.loops = loops;
         this.maxConnections = maxConnections;
     }
 
+    /** The service as the current snapshot has it. */
     ServiceRuntime service() {
-        return service;
+        return current.get();
     }
 
     boolean acceptProxy() {
-        return service.config().listen().acceptProxy();
+        return service().config().listen().acceptProxy();
     }
 
     @Override
     public void start() throws IOException {
         if (!loops.isEpoll()) {
-            throw new IOException("service " + service.name() + ": TCP services need Linux's native epoll transport, "
+            throw new IOException("service " + service().name() + ": TCP services need Linux's native epoll transport, "
                     + "which did not load (" + Epoll.unavailabilityCause() + ")");
         }
-        InetSocketAddress bindAddress = RunningService.socketAddress(service);
+        InetSocketAddress bindAddress = RunningService.socketAddress(service());
         IoEventLoop loop = (IoEventLoop) loops.group().next();
         LinuxSocket socket = LinuxSocket.newSocketStream(bindAddress.getAddress() instanceof Inet6Address);
         try {
@@ -82,7 +85,7 @@ final class TcpService implements RunningService {
             socket.listen(BACKLOG);
         } catch (IOException e) {
             socket.close();
-            throw RunningService.cannotListen(service, e);
+            throw RunningService.cannotListen(service(), e);
         }
         Listener started = new Listener(loop, socket, bindAddress.getAddress().isAnyLocalAddress());
         try {
@@ -90,11 +93,11 @@ final class TcpService implements RunningService {
             started.registration.submit(EpollIoOps.EPOLLIN);
         } catch (RuntimeException e) {
             socket.close();
-            throw RunningService.cannotListen(service, e);
+            throw RunningService.cannotListen(service(), e);
         }
         listener = started;
-        LOG.log(System.Logger.Level.INFO, "service " + service.name() + " listening on tcp "
-                + service.config().listen().address() + (acceptProxy() ? " (accept-proxy)" : ""));
+        LOG.log(System.Logger.Level.INFO, "service " + service().name() + " listening on tcp "
+                + service().config().listen().address() + (acceptProxy() ? " (accept-proxy)" : ""));
     }
 
     private void startSession(IoEventLoop loop, LinuxSocket socket, InetSocketAddress client,
@@ -116,7 +119,7 @@ final class TcpService implements RunningService {
     }
 
     private void endConnection() {
-        service.counters().closed();
+        service().counters().closed();
         if (active.decrementAndGet() < maxConnections) {
             Listener current = listener;
             if (current != null && current.paused) {
@@ -126,7 +129,7 @@ final class TcpService implements RunningService {
     }
 
     void warnBadProxyHeader(SocketAddress peer) {
-        LOG.log(System.Logger.Level.WARNING, "service " + service.name() + ": closed connection from " + HostPort.text(peer)
+        LOG.log(System.Logger.Level.WARNING, "service " + service().name() + ": closed connection from " + HostPort.text(peer)
                 + ": missing or malformed PROXY header on an accept-proxy listen");
     }
 
@@ -214,7 +217,7 @@ final class TcpService implements RunningService {
             LinuxSocket client = LinuxSocket.newSocket(fd);
             InetSocketAddress peer = NativeInetAddress.address(acceptedAddress, 1, acceptedAddress[0]);
             active.incrementAndGet();
-            service.counters().opened();
+            service().counters().opened();
             IoEventLoop target = (IoEventLoop) loops.group().next();
             if (target.inEventLoop()) {
                 startSession(target, client, peer, fixedDestination);
@@ -229,7 +232,7 @@ final class TcpService implements RunningService {
                 long now = System.nanoTime();
                 if (now - lastOutOfResourcesLogNanos > TimeUnit.MINUTES.toNanos(1)) {
                     lastOutOfResourcesLogNanos = now;
-                    LOG.log(System.Logger.Level.WARNING, "service " + service.name() + ": cannot accept ("
+                    LOG.log(System.Logger.Level.WARNING, "service " + service().name() + ": cannot accept ("
                             + e.getMessage() + "), pausing " + OUT_OF_RESOURCES_PAUSE_MILLIS + "ms with " + active.get()
                             + " connections open: lower maxconn or raise the open-files limit (LimitNOFILE)");
                 }
@@ -268,7 +271,7 @@ final class TcpService implements RunningService {
             try {
                 close();
             } catch (IOException e) {
-                LOG.log(System.Logger.Level.DEBUG, "closing the listener of service " + service.name(), e);
+                LOG.log(System.Logger.Level.DEBUG, "closing the listener of service " + service().name(), e);
             }
         }
     }

@@ -15,6 +15,7 @@ import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.util.concurrent.Future;
 import io.tandem.core.balance.Server;
+import io.tandem.core.balance.ServerChoice;
 import io.tandem.core.balance.ServerPool;
 import io.tandem.core.config.Timeouts;
 import io.tandem.core.net.InactivityTimer;
@@ -24,8 +25,6 @@ import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.NotYetConnectedException;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -34,7 +33,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Life of a session: (accept-proxy: read the PROXY header, within {@code timeout client}) → take a server slot
  * ({@code timeout queue} when every server is at its {@code maxconn}) → connect ({@code timeout connect}; on
- * failure up to {@value #RETRIES} more attempts, each on a server not tried yet) → send the PROXY header if the
+ * failure up to {@code retries} more attempts, chosen as L7 chooses them: {@link ServerChoice}) → send the PROXY header if the
  * service has {@code send-proxy} → relay. A side's end of input (its FIN) shuts down the other side's output once
  * what came before it is written (half-close); the session ends when both directions are done or either side
  * fails. The inactivity limit while relaying is {@code timeout tunnel} over both directions (HAProxy's rule once a
@@ -51,11 +50,6 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class TcpSession implements ServerPool.AcquireCallback {
     private static final System.Logger LOG = System.getLogger(TcpSession.class.getName());
-    /**
-     * Connect attempts after the first one, each to a server not tried yet (services have no {@code retries} key;
-     * 3 is HAProxy's and Tandem's {@code defaults.retries} default).
-     */
-    static final int RETRIES = 3;
     /**
      * Bytes held aside (written to no socket yet) over all sessions, beyond which reads shrink to
      * {@value #SMALL_READ} bytes: a crowd of clients that do not read then holds at most that much each, instead of
@@ -91,9 +85,7 @@ final class TcpSession implements ServerPool.AcquireCallback {
     private ProxyHeaderReader headerReader;
     /** Client bytes that came after the PROXY header, sent once the server is connected. */
     private ByteBuf early;
-    /** Servers whose connect failed; allocated on the first failure (null: none). */
-    private Set<Server> tried;
-    private ServerPool.Waiting waiting = ServerPool.Waiting.DONE;
+    private final ServerChoice choice;
     private Server server;
     private L4Counters serverCounters;
     private Side upstream;
@@ -112,6 +104,8 @@ final class TcpSession implements ServerPool.AcquireCallback {
         this.clientAddress = clientAddress;
         this.destination = destination;
         this.idle = new InactivityTimer(loop, this::onInactive);
+        this.choice = new ServerChoice(service.pool(), service.config().retries(), loop, service.timeouts().queue(),
+                this);
     }
 
     IoEventLoop loop() {
@@ -215,13 +209,11 @@ final class TcpSession implements ServerPool.AcquireCallback {
         if (closing) {
             return;
         }
-        waiting = service.pool().acquire(service.hashKey(clientAddress), tried, loop, service.timeouts().queue(),
-                this);
+        choice.start(service.hashKey(clientAddress));
     }
 
     @Override
     public void onAcquired(Server acquired) {
-        waiting = ServerPool.Waiting.DONE;
         if (closing) {
             service.pool().release(acquired);
             return;
@@ -233,13 +225,11 @@ final class TcpSession implements ServerPool.AcquireCallback {
 
     @Override
     public void onQueueTimeout() {
-        waiting = ServerPool.Waiting.DONE;
         close();
     }
 
     @Override
     public void onNoServer() {
-        waiting = ServerPool.Waiting.DONE;
         close();
     }
 
@@ -298,14 +288,10 @@ final class TcpSession implements ServerPool.AcquireCallback {
             return;
         }
         idle.cancel();
-        if (tried == null) {
-            tried = new HashSet<>();
-        }
-        tried.add(target);
-        if (tried.size() > RETRIES) {
-            close();
+        if (choice.canRetry()) {
+            choice.retry(target);
         } else {
-            pickServer();
+            close();
         }
     }
 
@@ -659,7 +645,7 @@ final class TcpSession implements ServerPool.AcquireCallback {
             return;
         }
         closing = true;
-        waiting.cancel();
+        choice.cancel();
         if (headerReader != null) {
             headerReader.discard();
             headerReader = null;

@@ -15,10 +15,10 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * A UDP service: one datagram socket on the listen address, and a flow per client address. A flow is a connected
@@ -34,7 +34,8 @@ final class UdpService implements RunningService {
     /** Datagrams kept for a flow while its socket connects (normally none: a UDP connect completes at once). */
     private static final int MAX_PENDING = 64;
 
-    private final ServiceRuntime service;
+    /** The service as the current snapshot has it; a connection or flow reads it once, when it starts. */
+    private final Supplier<ServiceRuntime> current;
     private final EventLoops loops;
     private final int maxFlows;
     private final EventLoop loop;
@@ -44,11 +45,16 @@ final class UdpService implements RunningService {
     private volatile boolean accepting = true;
     private volatile Channel socket;
 
-    UdpService(ServiceRuntime service, EventLoops loops, int maxFlows) {
-        this.service = service;
+    UdpService(Supplier<ServiceRuntime> current, EventLoops loops, int maxFlows) {
+        this.current = current;
         this.loops = loops;
         this.maxFlows = maxFlows;
         this.loop = loops.group().next();
+    }
+
+    /** The service as the current snapshot has it. */
+    private ServiceRuntime service() {
+        return current.get();
     }
 
     @Override
@@ -59,9 +65,9 @@ final class UdpService implements RunningService {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.SO_RCVBUF, 4 * 1024 * 1024)
                 .handler(new FromClients());
-        socket = RunningService.bind(service, () -> bootstrap.bind(RunningService.socketAddress(service)));
-        LOG.log(System.Logger.Level.INFO, "service " + service.name() + " listening on udp "
-                + service.config().listen().address());
+        socket = RunningService.bind(service(), () -> bootstrap.bind(RunningService.socketAddress(service())));
+        LOG.log(System.Logger.Level.INFO, "service " + service().name() + " listening on udp "
+                + service().config().listen().address());
     }
 
     @Override
@@ -102,7 +108,7 @@ final class UdpService implements RunningService {
         if (flow == null) {
             flow = startFlow(client);
             if (flow == null) {
-                service.counters().droppedDatagram();
+                service().counters().droppedDatagram();
                 return;
             }
         }
@@ -114,33 +120,19 @@ final class UdpService implements RunningService {
         if (!accepting || flows.size() >= maxFlows) {
             return null;
         }
-        Server server = pick(service.hashKey(client));
+        ServiceRuntime service = service();
+        // A usable server with room (its maxconn counts flows), its slot taken; a flow never queues.
+        Server server = service.pool().tryAcquire(service.hashKey(client), Set.of());
         if (server == null) {
             return null;
         }
-        Flow flow = new Flow(client, server);
+        Flow flow = new Flow(service, client, server);
         flows.put(client, flow);
         active.incrementAndGet();
         service.counters().opened();
         service.counters(server).opened();
         flow.connect();
         return flow;
-    }
-
-    /** A usable server with room (its {@code maxconn} counts flows), its slot taken; null when there is none. */
-    private Server pick(String hashKey) {
-        Set<Server> full = new HashSet<>();
-        for (int attempt = 0; attempt <= service.servers().size(); attempt++) {
-            Server s = service.pool().balancer().select(hashKey, full);
-            if (s == null) {
-                return null;
-            }
-            if (s.tryAcquire()) {
-                return s;
-            }
-            full.add(s);
-        }
-        return null;
     }
 
     /** The service socket's handler: every datagram from a client. */
@@ -153,12 +145,14 @@ final class UdpService implements RunningService {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             // An ICMP error for an earlier reply; the socket itself stays usable.
-            LOG.log(System.Logger.Level.DEBUG, "service " + service.name() + ": " + cause);
+            LOG.log(System.Logger.Level.DEBUG, "service " + service().name() + ": " + cause);
         }
     }
 
     /** One client's flow to its server. */
     private final class Flow extends SimpleChannelInboundHandler<DatagramPacket> {
+        /** The service as the snapshot had it when the flow began. */
+        private final ServiceRuntime service;
         private final InetSocketAddress client;
         private final Server server;
         private final L4Counters serverCounters;
@@ -168,7 +162,8 @@ final class UdpService implements RunningService {
         private boolean connected;
         private boolean closed;
 
-        Flow(InetSocketAddress client, Server server) {
+        Flow(ServiceRuntime service, InetSocketAddress client, Server server) {
+            this.service = service;
             this.client = client;
             this.server = server;
             this.serverCounters = service.counters(server);

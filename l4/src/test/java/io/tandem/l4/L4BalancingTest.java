@@ -106,7 +106,7 @@ class L4BalancingTest {
                      .server("a", a.port()).server("b", b.port()).server("c", c.port()).start(loops)) {
             Server down = service.runtime().servers().get(1);
             down.setUp(false);
-            service.services().poolNotifier().onStateChange(down, false, "test");
+            service.runtime().pool().serverStateChanged(down);
             Set<String> seen = new HashSet<>();
             for (int i = 0; i < 30; i++) {
                 seen.add(TcpRelayTest.nameVia(service.address(), 0));
@@ -162,13 +162,11 @@ class L4BalancingTest {
     private static void assertCheckMovesTraffic(CheckConfig check, int portA, int portB, Runnable breakB, String aMark,
                                                 String bMark, String ask) throws Exception {
         ServiceConfig config = TestServices.tcp().check(check).server("a", portA).server("b", portB).config();
-        try (TestServices.Running service = TestServices.start(loops, config);
-             HealthChecks checks = new HealthChecks()) {
-            checks.addListener(service.services().poolNotifier());
-            checks.start(loops, service.services().checkTargets());
+        try (TestServices.Running service = TestServices.start(loops, config)) {
+            HealthChecks checks = service.state().healthChecks();
             Server a = service.runtime().servers().get(0);
             Server b = service.runtime().servers().get(1);
-            assertEquals(2, service.services().checkTargets().size());
+            assertEquals(2, checks.checks().size());
             Await.until("a and b pass a check", () -> passed(checks, a) && passed(checks, b));
             assertTrue(a.isUp() && b.isUp(), "a and b pass their first checks");
             breakB.run();
@@ -192,7 +190,7 @@ class L4BalancingTest {
     void unresolvableServerIsAConfigErrorAtItsPosition() {
         ServiceConfig config = TestServices.tcp().server("ghost", "no-such-host.invalid", 80, 0).config();
         List<ConfigError> errors = new ArrayList<>();
-        L4Services.compile(new L4Config(Map.of(config.name(), config)), errors);
+        L4Compiler.compile(new L4Config(Map.of(config.name(), config)), errors);
         assertEquals(1, errors.size(), errors.toString());
         assertEquals(TestServices.POS, errors.get(0).pos());
         assertTrue(errors.get(0).message().contains("svc/ghost") && errors.get(0).message().contains("no-such-host.invalid"),
@@ -205,9 +203,9 @@ class L4BalancingTest {
             ServiceConfig base = TestServices.tcp().name("web").server("s", 1).config();
             ServiceConfig config = new ServiceConfig(base.name(), new io.tandem.core.config.BindConfig(
                     new HostPort("127.0.0.1", taken.getLocalPort()), false, TestServices.POS), base.protocol(),
-                    base.balance(), 0, false, null, base.servers(), base.timeout(), 0, TestServices.POS);
+                    base.balance(), 0, false, null, base.servers(), base.timeout(), 0, 3, TestServices.POS);
             List<ConfigError> errors = new ArrayList<>();
-            L4Services services = new L4Services(L4Services.compile(new L4Config(Map.of("web", config)), errors), 0,
+            L4Services services = new L4Services(L4Compiler.compile(new L4Config(Map.of("web", config)), errors), 0,
                     loops);
             IOException e = assertThrows(IOException.class, services::start);
             assertTrue(e.getMessage().startsWith("service web: cannot listen on tcp 127.0.0.1:" + taken.getLocalPort()),

@@ -188,6 +188,29 @@ class TcpRelayTest {
     }
 
     @Test
+    void retriesBoundTheConnectAttemptsAndGoBackToFailedServersOnceAllFailed() throws Exception {
+        int deadA = TestPorts.closedPort();
+        int deadB = TestPorts.closedPort();
+        for (int retries : new int[] {0, 5}) {
+            try (TestServices.Running service = TestServices.tcp().retries(retries).server("a", deadA)
+                    .server("b", deadB).start(loops)) {
+                try (Socket client = new Socket()) {
+                    client.setSoTimeout(5000);
+                    client.connect(service.address());
+                    assertEquals(-1, client.getInputStream().read(), "closed once the attempts are used up");
+                }
+                ServiceRuntime runtime = service.runtime();
+                // One attempt, then one per retry: with 5 retries over 2 servers, each failed one is tried again.
+                Await.until("every attempt made", () -> runtime.counters().connectErrors() == retries + 1);
+                assertEquals(retries == 0 ? 1 : 6, runtime.counters(runtime.servers().get(0)).connectErrors()
+                        + runtime.counters(runtime.servers().get(1)).connectErrors());
+                assertTrue(retries == 0 || runtime.counters(runtime.servers().get(0)).connectErrors() >= 2,
+                        "a failed server is tried again once both failed: " + runtime.counters());
+            }
+        }
+    }
+
+    @Test
     void connectTimeoutMovesToTheNextServer() throws Exception {
         try (Blackhole hole = new Blackhole(); RawServer good = RawServer.named("good");
              TestServices.Running service = TestServices.tcp()

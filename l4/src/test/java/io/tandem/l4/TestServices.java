@@ -11,6 +11,8 @@ import io.tandem.core.config.ServiceConfig;
 import io.tandem.core.config.SourcePos;
 import io.tandem.core.config.Timeouts;
 import io.tandem.core.net.EventLoops;
+import io.tandem.core.state.Recompile;
+import io.tandem.core.state.RuntimeState;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -40,6 +42,7 @@ final class TestServices {
     private final List<ServerConfig> servers = new ArrayList<>();
     private Timeouts timeouts = Timeouts.UNSET;
     private int maxconn;
+    private int retries = 3;
 
     static TestServices tcp() {
         return new TestServices();
@@ -105,9 +108,14 @@ final class TestServices {
         return this;
     }
 
+    TestServices retries(int value) {
+        retries = value;
+        return this;
+    }
+
     ServiceConfig config() {
         return new ServiceConfig(name, new BindConfig(new HostPort(listenHost, 0), acceptProxy, POS), protocol,
-                new BalanceConfig(balance, null, false), sendProxy, splice, check, List.copyOf(servers), timeouts, maxconn, POS);
+                new BalanceConfig(balance, null, false), sendProxy, splice, check, List.copyOf(servers), timeouts, maxconn, retries, POS);
     }
 
     /** Compiles and starts this one service (no errors allowed). */
@@ -121,11 +129,19 @@ final class TestServices {
             map.put(c.name(), c);
         }
         List<ConfigError> errors = new ArrayList<>();
-        L4Snapshot snapshot = L4Services.compile(new L4Config(map), errors);
+        RuntimeState state = new RuntimeState(loops);
+        Recompile compile = state.recompile();
+        L4Snapshot snapshot = L4Compiler.compile(new L4Config(map), errors, compile);
         assertEquals(List.of(), errors);
+        compile.commit();
         L4Services services = new L4Services(snapshot, 0, loops);
-        services.start();
-        return new Running(services, configs[0].name());
+        try {
+            services.start();
+        } catch (IOException | RuntimeException e) {
+            state.close();
+            throw e;
+        }
+        return new Running(state, services, configs[0].name());
     }
 
     /** Timeouts with the given values set, the rest inherited from the built-in ones. */
@@ -133,8 +149,8 @@ final class TestServices {
         return new Timeouts(connect, client, null, null, null, tunnel, queue);
     }
 
-    /** A started service and its runtime. */
-    record Running(L4Services services, String name) implements AutoCloseable {
+    /** A started service, its runtime and the runtime state it was compiled against (health checks running). */
+    record Running(RuntimeState state, L4Services services, String name) implements AutoCloseable {
         InetSocketAddress address() {
             return services.localAddress(name);
         }
@@ -146,6 +162,7 @@ final class TestServices {
         @Override
         public void close() {
             services.close();
+            state.close();
         }
     }
 }

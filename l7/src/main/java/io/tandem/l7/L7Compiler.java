@@ -1,7 +1,6 @@
 package io.tandem.l7;
 
 import io.tandem.core.balance.Server;
-import io.tandem.core.balance.ServerPool;
 import io.tandem.core.config.BackendConfig;
 import io.tandem.core.config.ConfigError;
 import io.tandem.core.config.FrontendConfig;
@@ -9,6 +8,8 @@ import io.tandem.core.config.Located;
 import io.tandem.core.config.ServerConfig;
 import io.tandem.core.config.StickTableConfig;
 import io.tandem.core.config.TandemConfig;
+import io.tandem.core.state.Recompile;
+import io.tandem.core.state.Tier;
 import io.tandem.core.stick.StickTable;
 import io.tandem.l7.acl.AclSet;
 import io.tandem.l7.acl.StickScope;
@@ -28,9 +29,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Turns a loaded config into the immutable snapshot the data path runs on: resolves server addresses, builds
- * pools and balancers, creates stick tables, compiles ACLs, rules and {@code stick-on}. Every problem is added
- * to the error list at its position; a snapshot compiled with errors must not be run.
+ * Turns a loaded config into the immutable snapshot the data path runs on: compiles ACLs, rules, routing and
+ * {@code stick-on}, and takes the servers (addresses resolved), pools and stick tables they use from a
+ * {@link Recompile} of the runtime state, so what the config still names keeps its live state. Every problem is
+ * added to the error list at its position; a snapshot compiled with errors must not be run (nor its compile
+ * committed).
  */
 public final class L7Compiler {
     private L7Compiler() {
@@ -45,11 +48,17 @@ public final class L7Compiler {
         }
     }
 
+    /** Compiles {@code config} on its own, to check it: nothing is kept and nothing can run. */
     public static L7Snapshot compile(TandemConfig config, List<ConfigError> errors) {
-        Tables tables = stickTables(config, errors);
+        return compile(config, errors, Recompile.standalone());
+    }
+
+    /** Compiles the {@code l7} block of {@code config} against the runtime state {@code state} is a compile of. */
+    public static L7Snapshot compile(TandemConfig config, List<ConfigError> errors, Recompile state) {
+        Tables tables = stickTables(config, errors, state);
         Map<String, BackendRuntime> backends = new LinkedHashMap<>();
         for (BackendConfig backend : config.l7().backends().values()) {
-            backends.put(backend.name(), compileBackend(backend, tables, errors));
+            backends.put(backend.name(), compileBackend(backend, tables, errors, state));
         }
         Map<String, FrontendRuntime> frontends = new LinkedHashMap<>();
         for (FrontendConfig frontend : config.l7().frontends().values()) {
@@ -59,14 +68,14 @@ public final class L7Compiler {
     }
 
     /** Creates the tables first, so that any section's rules may name any table. */
-    private static Tables stickTables(TandemConfig config, List<ConfigError> errors) {
+    private static Tables stickTables(TandemConfig config, List<ConfigError> errors, Recompile state) {
         Map<String, StickTable> frontends = new LinkedHashMap<>();
         Map<String, StickTable> backends = new LinkedHashMap<>();
         for (FrontendConfig frontend : config.l7().frontends().values()) {
-            addTable(frontends, frontend.name(), frontend.stickTable(), errors);
+            addTable(frontends, "frontend", frontend.name(), frontend.stickTable(), errors, state);
         }
         for (BackendConfig backend : config.l7().backends().values()) {
-            addTable(backends, backend.name(), backend.stickTable(), errors);
+            addTable(backends, "backend", backend.name(), backend.stickTable(), errors, state);
         }
         Map<String, StickTable> named = new LinkedHashMap<>(frontends);
         Set<String> ambiguous = new HashSet<>();
@@ -78,22 +87,27 @@ public final class L7Compiler {
         return new Tables(frontends, backends, named, ambiguous);
     }
 
-    private static void addTable(Map<String, StickTable> tables, String name, StickTableConfig config,
-                                 List<ConfigError> errors) {
+    /** The section's table, filed in the runtime state as {@code frontend/NAME} or {@code backend/NAME}. */
+    private static void addTable(Map<String, StickTable> tables, String kind, String name, StickTableConfig config,
+                                 List<ConfigError> errors, Recompile state) {
         if (config != null) {
-            tables.put(name, StickTable.create(name, config, errors));
+            tables.put(name, state.table(Tier.L7, L7Snapshot.tableKey(kind, name), name, config, errors));
         }
     }
 
-    private static BackendRuntime compileBackend(BackendConfig backend, Tables tables, List<ConfigError> errors) {
+    private static BackendRuntime compileBackend(BackendConfig backend, Tables tables, List<ConfigError> errors,
+                                                 Recompile state) {
         List<Server> servers = new ArrayList<>();
         for (ServerConfig serverConfig : backend.servers()) {
-            Server server = new Server(backend.name(), serverConfig);
+            Server server = state.server(Tier.L7, backend.name(), serverConfig);
             if (server.socketAddress().isUnresolved()) {
                 errors.add(new ConfigError(serverConfig.pos(), "server " + backend.name() + "/" + serverConfig.name()
                         + ": cannot resolve host '" + serverConfig.address().host() + "'"));
             }
             servers.add(server);
+            if (backend.check() != null) {
+                state.check(server, backend.check(), backend.timeout().connect());
+            }
         }
         StickTable table = tables.backends().get(backend.name());
         StickScope stick = tables.scope("backend '" + backend.name() + "'", table);
@@ -102,8 +116,8 @@ public final class L7Compiler {
         ResponseRules responseRules = ResponseRules.compile(backend.httpResponse(), acls, errors);
         StickOn stickOn = backend.stickOn() == null ? null : StickOn.compile(backend.stickOn(), acls, errors);
         stick.check(errors);
-        return new BackendRuntime(backend, ServerPool.create(backend.balance(), servers), requestRules, responseRules,
-                table, stickOn);
+        return new BackendRuntime(backend, state.pool(Tier.L7, backend.name(), backend.balance(), servers),
+                requestRules, responseRules, table, stickOn);
     }
 
     private static FrontendRuntime compileFrontend(FrontendConfig frontend, Map<String, BackendRuntime> backends,

@@ -8,7 +8,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A server's live state, shared by its balancer, its health checker and the data path: whether it is up,
- * whether it is drained, how many connections it carries now, and its configured limits.
+ * whether an operator is draining it, how many connections it carries now, and its configured limits. It outlives
+ * a recompile that leaves its settings as they are (see {@code io.tandem.core.state.RuntimeState}).
  */
 public final class Server {
     private final String backend;
@@ -41,6 +42,21 @@ public final class Server {
 
     public ServerConfig config() {
         return config;
+    }
+
+    /** True when {@code other} configures this server as it is: the same settings, wherever they are written. */
+    public boolean hasSettings(ServerConfig other) {
+        return config.equals(new ServerConfig(other.name(), other.address(), other.weight(), other.backup(),
+                other.maxconn(), other.cookie(), config.pos()));
+    }
+
+    /**
+     * Takes over the health and admin state of {@code previous}, the server of the same name that this one replaces
+     * in a recompile (its settings changed). Connections {@code previous} carries stay counted there.
+     */
+    public void inherit(Server previous) {
+        this.up = previous.up;
+        this.draining = previous.draining;
     }
 
     public int weight() {

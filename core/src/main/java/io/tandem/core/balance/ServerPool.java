@@ -7,6 +7,7 @@ import io.tandem.core.config.BalanceConfig;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -25,22 +26,38 @@ import java.util.concurrent.TimeUnit;
  * in the serving tier (actives, or backups when no active is usable) and not in the waiter's excluded set (a
  * waiting request's hash key no longer binds it: every server was full when it queued). The
  * waiter then holds a slot taken with {@link Server#tryAcquire} and must give it back with {@link #release}.
+ *
+ * <p>A recompile that changes the servers or the balancer builds a new pool and {@link #retireInto retires} this
+ * one into it: the waiters move over, and slots given back here later (by connections that started on the old
+ * snapshot) are offered to the new pool's waiters too.
  */
 public final class ServerPool {
     private final List<Server> servers;
+    private final Set<Server> members;
     private final ServerTiers tiers;
     private final Balancer balancer;
+    private final BalanceConfig balance;
     private final Map<String, Server> byCookie;
     // FIFO of waiters; insertion order is arrival order and removal of a timed-out waiter is O(1). Guarded by this.
     private final LinkedHashSet<Waiter> queue = new LinkedHashSet<>();
     // Read without the lock by the fast path; written under it.
     private volatile int queueLength;
+    /** The pool this one was retired into, or null while it is current. */
+    private volatile ServerPool successor;
 
     /** A pool of {@code servers} picked by {@code balancer}. */
     public ServerPool(List<Server> servers, Balancer balancer) {
+        this(servers, balancer, null);
+    }
+
+    private ServerPool(List<Server> servers, Balancer balancer, BalanceConfig balance) {
         this.servers = List.copyOf(servers);
+        Set<Server> identity = Collections.newSetFromMap(new IdentityHashMap<>());
+        identity.addAll(this.servers);
+        this.members = Collections.unmodifiableSet(identity);
         this.tiers = new ServerTiers(this.servers);
         this.balancer = balancer;
+        this.balance = balance;
         Map<String, Server> cookies = new HashMap<>();
         for (Server s : this.servers) {
             if (s.config().cookie() != null) {
@@ -52,7 +69,25 @@ public final class ServerPool {
 
     /** A pool of {@code servers} with the balancer {@code config} names. */
     public static ServerPool create(BalanceConfig config, List<Server> servers) {
-        return new ServerPool(servers, Balancers.create(config, servers));
+        return new ServerPool(servers, Balancers.create(config, servers), config);
+    }
+
+    /** True when a recompile naming {@code servers} (these very objects, in this order) and {@code config} keeps this pool. */
+    public boolean sameAs(BalanceConfig config, List<Server> servers) {
+        if (!config.equals(balance) || servers.size() != this.servers.size()) {
+            return false;
+        }
+        for (int i = 0; i < servers.size(); i++) {
+            if (servers.get(i) != this.servers.get(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** True when {@code server} (this very object) belongs to the pool. */
+    public boolean contains(Server server) {
+        return members.contains(server);
     }
 
     /** Every server, actives and backups, in config order. */
@@ -123,7 +158,7 @@ public final class ServerPool {
             }
             return Waiting.DONE;
         }
-        Waiter waiter = new Waiter(tried, executor, callback);
+        Waiter waiter = new Waiter(this, tried, executor, callback);
         synchronized (this) {
             queue.add(waiter);
             queueLength = queue.size();
@@ -142,10 +177,50 @@ public final class ServerPool {
         return () -> withdraw(waiter);
     }
 
+    /**
+     * A server with a slot taken at once, for a caller that never queues (a UDP flow): null when no usable
+     * server outside {@code excluded} has room.
+     */
+    public Server tryAcquire(String hashKey, Set<Server> excluded) {
+        return selectAndTake(hashKey, excluded);
+    }
+
     /** Gives back a slot taken by {@link #acquire} and hands it to the oldest waiter that may use the server. */
     public void release(Server server) {
         server.release();
         handOff(server);
+        for (ServerPool next = successor; next != null; next = next.successor) {
+            if (next.contains(server)) {
+                next.handOff(server);
+            }
+        }
+    }
+
+    /**
+     * Retires this pool in favour of {@code next}, which a recompile built for the same backend or service: the
+     * waiters move to {@code next} in their order (keeping their deadlines), and from now on a slot given back here
+     * is offered to {@code next}'s waiters as well. Requests already holding a slot here keep it.
+     */
+    public void retireInto(ServerPool next) {
+        // Both locks, this pool's first: the only place two are held, so the order cannot deadlock. A waiter moves
+        // while neither queue can be seen without it, so its timer or its cancel always finds it.
+        synchronized (this) {
+            synchronized (next) {
+                for (Waiter w : queue) {
+                    w.owner = next;
+                    next.queue.add(w);
+                }
+                queue.clear();
+                queueLength = 0;
+                next.queueLength = next.queue.size();
+                successor = next;
+            }
+        }
+        for (Server s : next.servers) {
+            if (s.hasCapacity()) {
+                next.handOff(s);
+            }
+        }
     }
 
     /**
@@ -217,10 +292,18 @@ public final class ServerPool {
         }
     }
 
-    private synchronized boolean withdraw(Waiter waiter) {
-        boolean removed = queue.remove(waiter);
-        queueLength = queue.size();
-        return removed;
+    /** Takes {@code waiter} out of the queue it is in now (another pool's, once this one was retired). */
+    private static boolean withdraw(Waiter waiter) {
+        while (true) {
+            ServerPool pool = waiter.owner;
+            synchronized (pool) {
+                if (waiter.owner == pool) {
+                    boolean removed = pool.queue.remove(waiter);
+                    pool.queueLength = pool.queue.size();
+                    return removed;
+                }
+            }
+        }
     }
 
     /** Receives the outcome of {@link #acquire}, always on the executor passed to it. */
@@ -249,6 +332,8 @@ public final class ServerPool {
     }
 
     private static final class Waiter {
+        /** The pool whose queue holds the waiter; changes, under both pools' locks, when its pool retires. */
+        volatile ServerPool owner;
         final Set<Server> excluded;
         final EventExecutor executor;
         final AcquireCallback callback;
@@ -262,7 +347,8 @@ public final class ServerPool {
             }
         }
 
-        Waiter(Set<Server> excluded, EventExecutor executor, AcquireCallback callback) {
+        Waiter(ServerPool owner, Set<Server> excluded, EventExecutor executor, AcquireCallback callback) {
+            this.owner = owner;
             this.excluded = excluded;
             this.executor = executor;
             this.callback = callback;

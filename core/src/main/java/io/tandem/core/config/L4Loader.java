@@ -10,7 +10,7 @@ import java.util.List;
 final class L4Loader {
     static final List<String> L4_KEYS = List.of("services");
     static final List<String> SERVICE_KEYS = List.of("listen", "protocol", "balance", "hash-type", "send-proxy",
-            "splice", "check", "servers", "timeout", "maxconn", "dataplane");
+            "splice", "check", "servers", "timeout", "maxconn", "retries", "dataplane");
 
     private static final List<String> PROTOCOLS = List.of("tcp", "udp");
     private static final List<String> SEND_PROXY_VALUES = List.of("v1", "v2", "none");
@@ -50,7 +50,8 @@ final class L4Loader {
         dataplane(s);
         ServiceConfig service = new ServiceConfig(name, listen, protocol, common.balance(s, false), sendProxy,
                 splice, common.check(s), common.servers(s, what, false), common.timeouts(s).orElse(defaults.timeout()),
-                s.integer("maxconn", 0, CommonBlocks.MAX_CONNECTIONS, 0), s.pos());
+                s.integer("maxconn", 0, CommonBlocks.MAX_CONNECTIONS, 0), s.integer("retries", 0, ConfigLoader.MAX_RETRIES,
+                defaults.retries()), s.pos());
         return listen == null ? null : service;
     }
 

@@ -15,6 +15,7 @@ import io.tandem.core.config.CheckConfig;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -34,6 +35,7 @@ public final class HealthCheck {
 
     private final Server server;
     private final CheckConfig config;
+    private final Duration connectTimeout;
     private final Probe probe;
     private final long interMillis;
     private final long connectTimeoutMillis;
@@ -59,6 +61,7 @@ public final class HealthCheck {
                 Executor resolver, List<ServerStateListener> listeners) {
         this.server = target.server();
         this.config = target.check();
+        this.connectTimeout = target.connectTimeout();
         this.probe = Probe.of(config, server.config().address().toString());
         this.interMillis = Math.max(1, config.inter().toMillis());
         this.connectTimeoutMillis = Math.min(interMillis, Math.max(1, target.connectTimeout().toMillis()));
@@ -70,6 +73,14 @@ public final class HealthCheck {
 
     public Server server() {
         return server;
+    }
+
+    /** True when this check does what {@code target} asks: the same server, check settings and connect timeout. */
+    boolean checks(CheckTarget target) {
+        CheckConfig c = target.check();
+        return target.server() == server && connectTimeout.equals(target.connectTimeout())
+                && config.equals(new CheckConfig(c.kind(), c.method(), c.path(), c.host(), c.send(), c.expectStatus(),
+                c.expectString(), c.inter(), c.fall(), c.rise(), config.pos()));
     }
 
     /** The latest probe's outcome, null before the first one finished. */

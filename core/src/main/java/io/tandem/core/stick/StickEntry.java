@@ -15,6 +15,9 @@ public final class StickEntry {
     private volatile String serverId;
     /** Written under the table's lock; read without it by lookups. */
     volatile long expiresAt;
+    /** When listeners last heard of this entry; {@link #NEVER} before the first report. */
+    volatile long reportedAt = NEVER;
+    private static final long NEVER = Long.MIN_VALUE;
     /** The recency list, guarded by the table's lock: {@code older} is towards eviction. */
     StickEntry older;
     StickEntry newer;
@@ -66,6 +69,12 @@ public final class StickEntry {
                 }
             }
         };
+    }
+
+    /** True when the entry was never reported, or last reported at least {@code interval} ago. */
+    boolean reportDue(long now, long interval) {
+        long last = reportedAt;
+        return last == NEVER || interval != Long.MAX_VALUE && now - last >= interval;
     }
 
     boolean expired(long now) {

@@ -98,6 +98,17 @@ public final class StickSchema {
         return stored.keySet();
     }
 
+    /** Equal when both store the same data, rates over the same periods. */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof StickSchema that && stored.equals(that.stored);
+    }
+
+    @Override
+    public int hashCode() {
+        return stored.hashCode();
+    }
+
     /** The store list as HAProxy prints it, e.g. {@code server_id,http_req_rate(10000)}. */
     @Override
     public String toString() {

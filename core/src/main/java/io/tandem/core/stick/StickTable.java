@@ -1,6 +1,5 @@
 package io.tandem.core.stick;
 
-import io.tandem.core.config.ConfigError;
 import io.tandem.core.config.StickTableConfig;
 
 import java.time.Duration;
@@ -17,16 +16,25 @@ import java.util.function.LongSupplier;
  * are dropped as new ones arrive (and by {@link #purgeExpired}), so memory never grows past {@code size}.
  * Lookups are lock-free; a touch (create or refresh) takes one short lock to keep the recency order exact.
  *
- * <p>For copies on other nodes: {@link #addListener} reports local changes, {@link #snapshot} captures an entry
- * and {@link #apply} installs a peer's copy.
+ * <p>For copies on other nodes: {@link #addListener} reports every local change a peer must see (an entry created, its
+ * server or counters changed, its expiry refreshed, an entry removed, the table cleared), {@link #snapshot}
+ * captures an entry and {@link #apply} installs a peer's copy. A touch that only refreshes an entry's expiry is
+ * reported at most once per {@link #refreshReportMillis} for that entry: a peer's copy then never expires more than
+ * that much before the original, and a busy key does not cost a message per request. Entries that expire or are
+ * evicted are not reported: each node expires and evicts on its own.
+ *
+ * <p>{@link #reconfigure} changes {@code size} and {@code expire} in place, so a recompile keeps the entries.
  */
 public final class StickTable {
     private static final StickTableListener[] NO_LISTENERS = new StickTableListener[0];
+    /** The longest a refreshed entry waits to be reported again. */
+    private static final long REFRESH_REPORT_MILLIS = 1000;
 
     private final String name;
     private final StickKeyType type;
-    private final long capacity;
-    private final long expireMillis;
+    /** Both written under {@link #lock} by {@link #reconfigure}; read without it by the getters. */
+    private volatile long capacity;
+    private volatile long expireMillis;
     private final StickSchema schema;
     private final LongSupplier clock;
     private final ConcurrentHashMap<String, StickEntry> entries = new ConcurrentHashMap<>();
@@ -43,25 +51,26 @@ public final class StickTable {
      */
     public StickTable(String name, StickKeyType type, long size, Duration expire, StickSchema schema,
                       LongSupplier clockMillis) {
-        if (size < 1) {
-            throw new IllegalArgumentException("stick-table size must be at least 1");
-        }
         this.name = name;
         this.type = type;
-        this.capacity = size;
-        this.expireMillis = expire == null || expire.isZero() ? Long.MAX_VALUE : expire.toMillis();
+        this.capacity = checkedSize(size);
+        this.expireMillis = expireMillis(expire);
         this.schema = schema;
         this.clock = clockMillis;
     }
 
     /**
-     * The table a {@code stick-table} block describes, named after its frontend or backend, on the monotonic
-     * system clock. Bad {@code store} items are reported; the table stores the others.
+     * The table a {@code stick-table} block describes with its parsed {@code schema}, named after its frontend or
+     * backend, on the monotonic system clock.
      */
-    public static StickTable create(String name, StickTableConfig config, List<ConfigError> errors) {
-        StickSchema schema = StickSchema.parse(config.store(), errors);
+    public static StickTable create(String name, StickTableConfig config, StickSchema schema) {
         return new StickTable(name, StickKeyType.named(config.type()), config.size(), config.expire(), schema,
                 () -> System.nanoTime() / 1_000_000);
+    }
+
+    /** True when a recompiled {@code config} with {@code schema} keeps this table: the same key type and store. */
+    public boolean sameKind(StickTableConfig config, StickSchema schema) {
+        return type == StickKeyType.named(config.type()) && this.schema.equals(schema);
     }
 
     public String name() {
@@ -70,6 +79,17 @@ public final class StickTable {
 
     public StickKeyType type() {
         return type;
+    }
+
+    private static long checkedSize(long size) {
+        if (size < 1) {
+            throw new IllegalArgumentException("stick-table size must be at least 1");
+        }
+        return size;
+    }
+
+    private static long expireMillis(Duration expire) {
+        return expire == null || expire.isZero() ? Long.MAX_VALUE : expire.toMillis();
     }
 
     /** The most entries the table holds ({@code size}). */
@@ -84,6 +104,16 @@ public final class StickTable {
 
     public StickSchema schema() {
         return schema;
+    }
+
+    /**
+     * The least time between two reports of one entry whose expiry a touch only refreshed: a tenth of
+     * {@code expire}, at most a second; {@link Long#MAX_VALUE} when entries never expire (a refresh changes
+     * nothing a peer keeps).
+     */
+    public long refreshReportMillis() {
+        long expire = expireMillis;
+        return expire == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(1, Math.min(REFRESH_REPORT_MILLIS, expire / 10));
     }
 
     /** True when entries keep {@code data}. */
@@ -113,10 +143,19 @@ public final class StickTable {
 
     /**
      * The entry for {@code key}, created when absent or expired, its expiry refreshed and made the most recently
-     * used. Creating an entry in a full table evicts the least recently touched one.
+     * used. Creating an entry in a full table evicts the least recently touched one. Listeners hear of a created
+     * entry, and of a refreshed one when its last report is {@link #refreshReportMillis} old.
      */
     public StickEntry touch(String key) {
         long now = now();
+        StickEntry entry = touch(key, now);
+        if (entry.reportDue(now, refreshReportMillis())) {
+            fire(entry, now);
+        }
+        return entry;
+    }
+
+    private StickEntry touch(String key, long now) {
         synchronized (lock) {
             StickEntry entry = entries.get(key);
             if (entry != null && entry.expired(now)) {
@@ -142,23 +181,87 @@ public final class StickTable {
 
     /** Counts {@code event} in {@code entry} (its counter and rate, where stored) and tells the listeners. */
     public void count(StickEntry entry, StickEvent event) {
-        if (entry.count(event, now())) {
-            fire(entry);
+        long now = now();
+        if (entry.count(event, now)) {
+            fire(entry, now);
         }
     }
 
     /** Makes {@code entry} stick to {@code server}; the listeners hear of it when the server changed. */
     public void setServerId(StickEntry entry, String server) {
         if (entry.setServerId(server)) {
-            fire(entry);
+            fire(entry, now());
         }
     }
 
-    /** HAProxy's {@code stick store}: touches {@code key} and makes it stick to {@code server}. */
+    /**
+     * HAProxy's {@code stick store}: touches {@code key} and makes it stick to {@code server}, with one report
+     * when the entry is new, its server changed or its refresh is due.
+     */
     public StickEntry stick(String key, String server) {
-        StickEntry entry = touch(key);
-        setServerId(entry, server);
+        long now = now();
+        StickEntry entry = touch(key, now);
+        boolean changed = entry.setServerId(server);
+        if (changed || entry.reportDue(now, refreshReportMillis())) {
+            fire(entry, now);
+        }
         return entry;
+    }
+
+    /** Removes {@code key}'s entry; true (and the listeners told) when there was a live one. */
+    public boolean remove(String key) {
+        long now = now();
+        boolean removed;
+        synchronized (lock) {
+            StickEntry entry = entries.get(key);
+            removed = entry != null && !entry.expired(now);
+            if (entry != null) {
+                remove(entry);
+            }
+        }
+        if (removed) {
+            for (StickTableListener listener : listeners) {
+                listener.entryRemoved(this, key);
+            }
+        }
+        return removed;
+    }
+
+    /** Removes every entry and tells the listeners once. */
+    public void clear() {
+        synchronized (lock) {
+            entries.clear();
+            oldest = null;
+            newest = null;
+            size = 0;
+        }
+        for (StickTableListener listener : listeners) {
+            listener.cleared(this);
+        }
+    }
+
+    /**
+     * Takes a recompiled {@code stick-table}'s {@code size} and {@code expire} (null: never) while keeping the
+     * entries: a smaller table evicts its least recently touched entries, a shorter expiry shortens the entries'
+     * lives to at most the new one from now. Not reported: each node applies its own config.
+     */
+    public void reconfigure(long newSize, Duration expire) {
+        long newCapacity = checkedSize(newSize);
+        long newExpire = expireMillis(expire);
+        long now = now();
+        synchronized (lock) {
+            capacity = newCapacity;
+            expireMillis = newExpire;
+            while (size > capacity) {
+                remove(oldest);
+            }
+            if (newExpire != Long.MAX_VALUE) {
+                long latest = now + newExpire;
+                for (StickEntry entry : entries.values()) {
+                    entry.expiresAt = Math.min(entry.expiresAt, latest);
+                }
+            }
+        }
     }
 
     /** Drops every expired entry; inserts do this too, so calling it only frees memory sooner. */
@@ -209,7 +312,7 @@ public final class StickTable {
      */
     public void apply(StickUpdate update) {
         long now = now();
-        StickEntry entry = touch(update.key());
+        StickEntry entry = touch(update.key(), now);
         entry.apply(update, now);
         long expiresIn = Math.min(update.expiresInMillis(), expireMillis);
         synchronized (lock) {
@@ -219,7 +322,8 @@ public final class StickTable {
         }
     }
 
-    private void fire(StickEntry entry) {
+    private void fire(StickEntry entry, long now) {
+        entry.reportedAt = now;
         for (StickTableListener listener : listeners) {
             listener.entryUpdated(this, entry);
         }

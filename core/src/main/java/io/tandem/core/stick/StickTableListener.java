@@ -6,9 +6,17 @@ package io.tandem.core.stick;
  * records that the entry is dirty (and reads {@link StickTable#snapshot} off the data path), it never blocks.
  * Changes made by {@link StickTable#apply} are not reported, so replicated updates do not echo back.
  */
-@FunctionalInterface
 public interface StickTableListener {
 
-    /** {@code entry} changed: its {@code server_id} was set to a new value, or one of its counters counted. */
+    /**
+     * {@code entry} was created, its {@code server_id} set to a new value, one of its counters counted, or its
+     * expiry refreshed (see {@link StickTable#refreshReportMillis}).
+     */
     void entryUpdated(StickTable table, StickEntry entry);
+
+    /** The entry of {@code key} was removed ({@link StickTable#remove}). */
+    void entryRemoved(StickTable table, String key);
+
+    /** Every entry was removed ({@link StickTable#clear}). */
+    void cleared(StickTable table);
 }

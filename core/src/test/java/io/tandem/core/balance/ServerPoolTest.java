@@ -267,4 +267,54 @@ class ServerPoolTest {
         assertEquals(0, a.activeConnections() + b.activeConnections());
         assertEquals(0, pool.queueLength());
     }
+
+    @Test
+    void aRetiredPoolHandsItsWaitersToItsSuccessorAndOffersItSlotsFreedLater() throws Exception {
+        Server a = limited("a", 1);
+        ServerPool old = ServerPool.create(ROUND_ROBIN, List.of(a));
+        assertTrue(a.tryAcquire(), "a request on the old snapshot holds a's only slot");
+        Outcome first = acquire(old, LONG);
+        Outcome second = acquire(old, LONG);
+        assertEquals(2, old.queueLength());
+        Server b = limited("b", 1);
+        assertTrue(b.tryAcquire());
+        ServerPool next = ServerPool.create(ROUND_ROBIN, List.of(a, b));
+        old.retireInto(next);
+        assertEquals(0, old.queueLength());
+        assertEquals(2, next.queueLength(), "the waiters moved, none was served or dropped");
+        old.release(a);
+        assertEquals("acquired a", first.await(), "a slot freed through the old pool reaches the oldest waiter");
+        next.release(b);
+        assertEquals("acquired b", second.await());
+        assertEquals(1, first.calls);
+    }
+
+    @Test
+    void aMovedWaiterStillTimesOutAndCanBeCancelled() throws Exception {
+        Server a = limited("a", 1);
+        ServerPool old = ServerPool.create(ROUND_ROBIN, List.of(a));
+        assertTrue(a.tryAcquire());
+        Outcome timesOut = acquire(old, Duration.ofMillis(200));
+        Outcome cancelled = new Outcome();
+        ServerPool.Waiting waiting = old.acquire(null, Set.of(), executor, LONG, cancelled);
+        ServerPool next = ServerPool.create(ROUND_ROBIN, List.of(a));
+        old.retireInto(next);
+        assertTrue(waiting.cancel(), "the handle finds its waiter in the successor's queue");
+        assertEquals("queue timeout", timesOut.await(), "the deadline set in the old pool holds in the new one");
+        assertEquals(0, next.queueLength());
+        assertEquals(0, cancelled.calls);
+    }
+
+    @Test
+    void sameAsComparesTheServerObjectsAndTheBalance() {
+        Server a = server("a");
+        Server b = server("b");
+        ServerPool pool = ServerPool.create(ROUND_ROBIN, List.of(a, b));
+        assertTrue(pool.sameAs(ROUND_ROBIN, List.of(a, b)));
+        assertFalse(pool.sameAs(ROUND_ROBIN, List.of(b, a)), "another order balances otherwise");
+        assertFalse(pool.sameAs(ROUND_ROBIN, List.of(a, server("b"))), "another server of the same name");
+        assertFalse(pool.sameAs(new BalanceConfig(Algorithm.LEASTCONN, null, false), List.of(a, b)));
+        assertTrue(pool.contains(a));
+        assertFalse(pool.contains(server("a")));
+    }
 }

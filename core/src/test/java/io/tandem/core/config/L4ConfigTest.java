@@ -72,7 +72,7 @@ class L4ConfigTest {
                                 at(12, 43))),
                 new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(30),
                         Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofHours(1), Duration.ofSeconds(30)),
-                10000, at(5, 5)), web);
+                10000, 3, at(5, 5)), web);
 
         ServiceConfig dns = config.l4().services().get("dns");
         assertEquals(new BindConfig(new HostPort("::", 53), false, at(17, 16)), dns.listen());
@@ -96,7 +96,23 @@ class L4ConfigTest {
         assertNull(web.check());
         assertEquals(Timeouts.BUILT_IN, web.timeout());
         assertEquals(0, web.maxconn());
+        assertEquals(3, web.retries(), "HAProxy's and defaults' 3");
         assertFalse(web.listen().acceptProxy());
+    }
+
+    @Test
+    void retriesComeFromTheServiceElseFromDefaults() throws ConfigException {
+        String yaml = """
+                defaults: { retries: 1 }
+                l4:
+                  services:
+                    web: { listen: 127.0.0.1:80, servers: { a: 127.0.0.1:81 } }
+                    db: { listen: 127.0.0.1:5432, retries: 0, servers: { a: 127.0.0.1:5433 } }
+                """;
+        TandemConfig config = parse(yaml).orThrow();
+        assertEquals(1, config.l4().services().get("web").retries());
+        assertEquals(0, config.l4().services().get("db").retries());
+        assertErrors(L4_HEAD + "      retries: -1\n", "6:16: 'retries' must be an integer >= 0, got -1");
     }
 
     @Test
@@ -151,7 +167,7 @@ class L4ConfigTest {
         assertErrors(L4_HEAD + "      protocl: udp\n      colour: blue\n",
                 "6:7: unknown key 'protocl' in service 'web'; did you mean 'protocol'?",
                 "7:7: unknown key 'colour' in service 'web'; valid keys: listen, protocol, balance, hash-type,"
-                        + " send-proxy, splice, check, servers, timeout, maxconn, dataplane");
+                        + " send-proxy, splice, check, servers, timeout, maxconn, retries, dataplane");
     }
 
     @Test

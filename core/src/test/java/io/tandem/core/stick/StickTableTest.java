@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -151,7 +152,7 @@ class StickTableTest {
     void stickRemembersTheServerAndListenersHearOnlyLocalChanges() {
         StickTable table = table(10, Duration.ofMinutes(30), Map.of(StickData.HTTP_REQ_CNT, Duration.ZERO));
         List<String> heard = new ArrayList<>();
-        table.addListener((t, e) -> heard.add(e.key() + "=" + e.serverId() + "/" + e.read(StickData.HTTP_REQ_CNT)));
+        table.addListener(new Heard(heard));
         StickEntry e = table.stick("10.0.0.1", "ws-01");
         table.stick("10.0.0.1", "ws-01"); // unchanged: nothing to replicate
         table.count(e, StickEvent.HTTP_REQUEST);
@@ -160,6 +161,80 @@ class StickTableTest {
         table.apply(new StickUpdate("10.0.0.2", "ws-03", 1000, List.of()));
         assertEquals(List.of("10.0.0.1=ws-01/0", "10.0.0.1=ws-01/1", "10.0.0.1=ws-02/1"), heard);
         assertEquals("ws-03", table.lookup("10.0.0.2").serverId());
+    }
+
+    @Test
+    void aRefreshIsReportedAtMostOncePerIntervalPerEntry() {
+        StickTable table = table(10, Duration.ofMinutes(5), Map.of());
+        assertEquals(1000, table.refreshReportMillis(), "a tenth of 5m is more than the one-second cap");
+        List<String> heard = new ArrayList<>();
+        table.addListener(new Heard(heard));
+        table.touch("10.0.0.1");
+        table.touch("10.0.0.2");
+        assertEquals(List.of("10.0.0.1=null/0", "10.0.0.2=null/0"), heard, "a new entry is reported at once");
+        heard.clear();
+        advance(999);
+        table.touch("10.0.0.1");
+        assertEquals(List.of(), heard, "a refresh within the interval stays quiet");
+        advance(1);
+        table.touch("10.0.0.1");
+        table.touch("10.0.0.1");
+        advance(500);
+        table.touch("10.0.0.2");
+        assertEquals(List.of("10.0.0.1=null/0", "10.0.0.2=null/0"), heard, "each entry's refresh is reported once");
+    }
+
+    @Test
+    void aShortExpiryReportsRefreshesEveryTenthOfIt() {
+        StickTable table = table(10, Duration.ofMillis(200), Map.of());
+        assertEquals(20, table.refreshReportMillis());
+        List<String> heard = new ArrayList<>();
+        table.addListener(new Heard(heard));
+        table.touch("10.0.0.1");
+        advance(19);
+        table.touch("10.0.0.1");
+        advance(1);
+        table.touch("10.0.0.1");
+        assertEquals(2, heard.size(), heard.toString());
+        assertEquals(Long.MAX_VALUE, table(10, null, Map.of()).refreshReportMillis(),
+                "entries that never expire have no refresh to report");
+    }
+
+    @Test
+    void removeAndClearDropEntriesAndTellTheListeners() {
+        StickTable table = table(10, Duration.ofMinutes(5), Map.of());
+        List<String> heard = new ArrayList<>();
+        table.stick("10.0.0.1", "a");
+        table.stick("10.0.0.2", "b");
+        table.stick("10.0.0.3", "c");
+        table.addListener(new Heard(heard));
+        assertTrue(table.remove("10.0.0.1"));
+        assertNull(table.lookup("10.0.0.1"));
+        assertEquals(2, table.size());
+        assertFalse(table.remove("10.0.0.1"), "nothing left to remove");
+        table.clear();
+        assertEquals(0, table.size());
+        assertNull(table.lookup("10.0.0.2"));
+        assertEquals(List.of("removed 10.0.0.1", "cleared"), heard);
+        table.touch("10.0.0.4");
+        assertEquals(1, table.size(), "a cleared table takes new entries");
+    }
+
+    @Test
+    void reconfigureKeepsEntriesShrinksAndShortensTheirLives() {
+        StickTable table = table(4, Duration.ofMinutes(30), Map.of());
+        for (int i = 1; i <= 4; i++) {
+            table.stick("10.0.0." + i, "s" + i);
+            advance(1);
+        }
+        table.reconfigure(2, Duration.ofMinutes(1));
+        assertEquals(2, table.capacity());
+        assertEquals(Duration.ofMinutes(1), table.expire());
+        assertNull(table.lookup("10.0.0.1"), "the least recently touched entries make room");
+        assertNull(table.lookup("10.0.0.2"));
+        assertEquals("s4", table.lookup("10.0.0.4").serverId(), "the others keep their server");
+        advance(Duration.ofMinutes(1).toMillis());
+        assertNull(table.lookup("10.0.0.4"), "the new, shorter expiry applies to the entries kept");
     }
 
     @Test
@@ -253,5 +328,23 @@ class StickTableTest {
                 errors.stream().map(ConfigError::toString).toList());
         assertEquals("server_id,conn_cnt,http_req_rate(10000)", schema.toString());
         assertEquals(Duration.ofSeconds(10), schema.period(StickData.HTTP_REQ_RATE));
+    }
+
+    /** Records what listeners hear as text: an update as {@code key=server/http_req_cnt}. */
+    private record Heard(List<String> heard) implements StickTableListener {
+        @Override
+        public void entryUpdated(StickTable table, StickEntry entry) {
+            heard.add(entry.key() + "=" + entry.serverId() + "/" + entry.read(StickData.HTTP_REQ_CNT));
+        }
+
+        @Override
+        public void entryRemoved(StickTable table, String key) {
+            heard.add("removed " + key);
+        }
+
+        @Override
+        public void cleared(StickTable table) {
+            heard.add("cleared");
+        }
     }
 }

@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.tandem.core.balance.Server;
+import io.tandem.core.balance.ServerChoice;
 import io.tandem.core.balance.ServerPool;
 import io.tandem.core.config.ForwardFor;
 import io.tandem.core.config.HostPort;
@@ -18,8 +19,6 @@ import io.tandem.l7.rules.RuleResult;
 
 import java.net.InetAddress;
 import java.util.ArrayDeque;
-import java.util.HashSet;
-import java.util.Set;
 
 /**
  * One request and its response, whatever protocol carries them: rules, routing, server choice (cookie, stick-on,
@@ -41,8 +40,8 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
     private int pendingBytes;
     private BackendRuntime backend;
     private Server server;
-    private Set<Server> excluded;
-    private ServerPool.Waiting waiting;
+    private ServerChoice choice;
+    private Server cookieServer;
     private UpstreamConnection upstream;
     private boolean reusedUpstream;
     private boolean requestComplete;
@@ -96,6 +95,7 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         clientTimer = downstream.clientTimer();
         clientTimer.start(timeouts.client().toMillis());
         serverTimer = downstream.serverTimer();
+        choice = new ServerChoice(backend.pool(), backend.retries(), downstream.eventLoop(), timeouts.queue(), this);
         chooseServer();
     }
 
@@ -156,28 +156,17 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         }
     }
 
+    /** Persistence first (the cookie's server, then the stick-on entry's), else the balancer: see ServerChoice. */
     private void chooseServer() {
-        if (requestCookie != null && excluded == null) {
-            Server pinned = backend.pool().byCookie(requestCookie);
-            if (pinned == null) {
+        if (requestCookie != null) {
+            cookieServer = backend.pool().byCookie(requestCookie);
+            if (cookieServer == null) {
                 log.cookieRequest = backend.pool().hasCookie(requestCookie) ? 'D' : 'I';
-            } else if (pinned.tryAcquire()) {
-                log.cookieRequest = 'V';
-                onAcquired(pinned);
-                return;
             }
         }
-        if (stickKey != null && excluded == null) {
-            // stick match: the server this key stuck to, when it is usable and has room; else balance and re-stick.
-            Server stuck = backend.stuckServer(stickKey);
-            if (stuck != null && stuck.tryAcquire()) {
-                onAcquired(stuck);
-                return;
-            }
-        }
-        Timeouts timeouts = backend.timeouts();
-        waiting = backend.pool().acquire(backend.hashKey(facts), excluded == null ? Set.of() : excluded,
-                downstream.eventLoop(), timeouts.queue(), this);
+        // stick match: the server this key stuck to, when it is usable and has room; else balance and re-stick.
+        Server stuck = stickKey == null ? null : backend.stuckServer(stickKey);
+        choice.start(backend.hashKey(facts), cookieServer, stuck);
     }
 
     @Override
@@ -187,6 +176,9 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
             return;
         }
         server = chosen;
+        if (chosen == cookieServer && choice.persisted()) {
+            log.cookieRequest = 'V';
+        }
         log.queueDoneNanos = System.nanoTime();
         log.server = chosen.name();
         connect(true);
@@ -202,12 +194,6 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
     @Override
     public void onNoServer() {
         if (finished) {
-            return;
-        }
-        if (excluded != null && !excluded.isEmpty()) {
-            // Every other server was tried: the retry goes back to one that failed before, as HAProxy does.
-            excluded.clear();
-            chooseServer();
             return;
         }
         fail(503, ExchangeLog.Cause.SERVER_ABORT, ExchangeLog.Phase.CONNECT);
@@ -253,15 +239,11 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         if (finished) {
             return;
         }
-        backend.pool().release(server);
-        if (excluded == null) {
-            excluded = new HashSet<>();
-        }
-        excluded.add(server);
-        server = null;
-        if (log.retries < backend.retries()) {
+        if (choice.canRetry()) {
+            Server failed = server;
+            releaseServer();
             log.retries++;
-            chooseServer();
+            choice.retry(failed);
         } else {
             fail(503, ExchangeLog.Cause.SERVER_ABORT, ExchangeLog.Phase.CONNECT);
         }
@@ -536,10 +518,9 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
     }
 
     private void cancelTimers() {
-        if (waiting != null) {
+        if (choice != null) {
             // Still queued: leave the queue. Already served: onAcquired sees the exchange finished and releases.
-            waiting.cancel();
-            waiting = null;
+            choice.cancel();
         }
         if (serverTimer != null) {
             serverTimer.cancel();

@@ -22,7 +22,8 @@ import java.util.List;
 
 /**
  * The HTTP/1.1 reverse proxy: one listener per frontend bind on the shared event loops, each accepted
- * connection served by a {@link ClientConnection} bound to the snapshot that was current when it arrived.
+ * connection served by a {@link ClientConnection} bound to the snapshot that was current when it arrived (read
+ * once, from the one reference {@link #update} replaces).
  */
 public final class L7Proxy implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(L7Proxy.class.getName());
@@ -40,6 +41,7 @@ public final class L7Proxy implements AutoCloseable {
 
     /** Opens every bind of every frontend; on a bind failure the ones already open are closed again. */
     public void start(L7Snapshot snapshot) throws java.io.IOException {
+        context.snapshot(snapshot);
         try {
             for (FrontendRuntime frontend : snapshot.frontends().values()) {
                 for (BindConfig bind : frontend.config().binds()) {
@@ -72,7 +74,9 @@ public final class L7Proxy implements AutoCloseable {
                             pipeline.addLast(new HAProxyMessageDecoder());
                         }
                         ProxyResponseEncoder encoder = new ProxyResponseEncoder();
-                        ClientConnection connection = new ClientConnection(context, frontend, encoder);
+                        // The snapshot current now serves the whole connection; update() keeps every frontend.
+                        FrontendRuntime current = context.snapshot().frontends().get(frontend.name());
+                        ClientConnection connection = new ClientConnection(context, current, encoder);
                         pipeline.addLast(new RawReadObserver(connection), new Http1RequestDecoder(), encoder,
                                 connection);
                     }
@@ -87,6 +91,29 @@ public final class L7Proxy implements AutoCloseable {
             throw new java.io.IOException("frontend " + frontend.name() + ": cannot listen on " + address + ": "
                     + e.getMessage() + " (is another process using the port, or is the address not local?)", e);
         }
+    }
+
+    /**
+     * Makes {@code next} the snapshot that connections accepted from now on run on; open connections finish on
+     * theirs. {@code next} must have the same frontends with the same binds, since the listeners stay as they
+     * are (changing them is for a reload, which is not supported yet).
+     */
+    public void update(L7Snapshot next) {
+        L7Snapshot current = context.snapshot();
+        if (!next.frontends().keySet().equals(current.frontends().keySet())) {
+            throw new IllegalArgumentException("the new config has other frontends than the running one");
+        }
+        for (FrontendRuntime frontend : current.frontends().values()) {
+            if (!binds(frontend).equals(binds(next.frontends().get(frontend.name())))) {
+                throw new IllegalArgumentException("frontend " + frontend.name() + " binds other addresses now");
+            }
+        }
+        context.snapshot(next);
+    }
+
+    private static List<String> binds(FrontendRuntime frontend) {
+        return frontend.config().binds().stream().map(b -> b.address() + (b.acceptProxy() ? " accept-proxy" : ""))
+                .toList();
     }
 
     /** Number of client connections open now. */

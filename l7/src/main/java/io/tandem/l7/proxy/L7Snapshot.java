@@ -1,51 +1,33 @@
 package io.tandem.l7.proxy;
 
-import io.tandem.core.balance.Server;
-import io.tandem.core.health.CheckTarget;
-import io.tandem.core.health.ServerStateListener;
 import io.tandem.core.stick.StickTable;
 
-import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
-/** An immutable, compiled L7 configuration: what the data path reads. Frontends and backends by name. */
+/**
+ * A compiled L7 configuration, what the data path reads: frontends and backends by name, with their routes, rules,
+ * ACLs, balancing and timeouts. Immutable; the servers, pools and stick tables it points at belong to the
+ * {@link io.tandem.core.state.RuntimeState} it was compiled against and outlive it.
+ */
 public record L7Snapshot(Map<String, FrontendRuntime> frontends, Map<String, BackendRuntime> backends) {
 
-    /** Every server of a backend that has a {@code check}, with how to check it. */
-    public List<CheckTarget> checkTargets() {
-        List<CheckTarget> targets = new ArrayList<>();
-        for (BackendRuntime backend : backends.values()) {
-            if (backend.config().check() != null) {
-                for (Server server : backend.servers()) {
-                    targets.add(new CheckTarget(server, backend.config().check(), backend.config().timeout().connect()));
-                }
-            }
-        }
-        return targets;
+    /** The runtime-state name of a section's stick table: {@code frontend/NAME} or {@code backend/NAME}. */
+    public static String tableKey(String kind, String section) {
+        return kind + "/" + section;
     }
 
     /**
-     * Every stick table, frontends' then backends', each under its section's name with {@code frontend/} or
-     * {@code backend/} before it, so that a frontend and a backend of the same name keep their tables apart.
+     * Every stick table, frontends' then backends', each under its runtime-state name ({@link #tableKey}): what
+     * the cluster replicates and the runtime API shows.
      */
     public Map<String, StickTable> stickTables() {
         Map<String, StickTable> tables = new LinkedHashMap<>();
-        frontends.values().stream().filter(f -> f.stickTable() != null).sorted(java.util.Comparator.comparing(FrontendRuntime::name))
-                .forEach(f -> tables.put("frontend/" + f.name(), f.stickTable()));
-        backends.values().stream().filter(b -> b.stickTable() != null).sorted(java.util.Comparator.comparing(BackendRuntime::name))
-                .forEach(b -> tables.put("backend/" + b.name(), b.stickTable()));
+        frontends.values().stream().filter(f -> f.stickTable() != null).sorted(Comparator.comparing(FrontendRuntime::name))
+                .forEach(f -> tables.put(tableKey("frontend", f.name()), f.stickTable()));
+        backends.values().stream().filter(b -> b.stickTable() != null).sorted(Comparator.comparing(BackendRuntime::name))
+                .forEach(b -> tables.put(tableKey("backend", b.name()), b.stickTable()));
         return tables;
-    }
-
-    /** Tells a server's pool about its health transitions, so queued requests move at once. */
-    public ServerStateListener poolNotifier() {
-        return (server, up, reason) -> {
-            BackendRuntime backend = backends.get(server.backend());
-            if (backend != null) {
-                backend.pool().serverStateChanged(server);
-            }
-        };
     }
 }

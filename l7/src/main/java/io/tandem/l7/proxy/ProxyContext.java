@@ -7,7 +7,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** What every connection of the proxy shares: upstream connections, the access log, counters, drain state. */
+/**
+ * What every connection of the proxy shares: the current snapshot, upstream connections, the access log,
+ * counters, drain state.
+ */
 final class ProxyContext {
     private final Upstreams upstreams;
     private final AccessLog accessLog;
@@ -16,6 +19,7 @@ final class ProxyContext {
     private final AtomicLong totalConnections = new AtomicLong();
     private final Set<Channel> listeners = ConcurrentHashMap.newKeySet();
     private final int maxConnections;
+    private volatile L7Snapshot snapshot;
     private volatile boolean draining;
     private volatile boolean acceptPaused;
 
@@ -23,6 +27,15 @@ final class ProxyContext {
         this.upstreams = upstreams;
         this.accessLog = accessLog;
         this.maxConnections = maxConnections;
+    }
+
+    /** The snapshot a connection accepted now runs on. */
+    L7Snapshot snapshot() {
+        return snapshot;
+    }
+
+    void snapshot(L7Snapshot next) {
+        snapshot = next;
     }
 
     Upstreams upstreams() {

@@ -3,8 +3,9 @@ package io.tandem.l7.proxy;
 import io.tandem.core.config.ConfigError;
 import io.tandem.core.config.ConfigLoader;
 import io.tandem.core.config.LoadResult;
-import io.tandem.core.health.HealthChecks;
 import io.tandem.core.net.EventLoops;
+import io.tandem.core.state.Recompile;
+import io.tandem.core.state.RuntimeState;
 import io.tandem.l7.L7Compiler;
 
 import java.io.IOException;
@@ -29,13 +30,24 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 final class ProxyHarness implements AutoCloseable {
     final EventLoops loops;
     final L7Proxy proxy;
-    final HealthChecks healthChecks;
+    final RuntimeState state;
     final L7Snapshot snapshot;
     final int port;
+    private final Map<String, String> env;
     final ConcurrentLinkedQueue<String> accessLog = new ConcurrentLinkedQueue<>();
 
     private ProxyHarness(String yaml, Map<String, String> env) throws IOException {
         this.port = freePort();
+        this.env = env;
+        loops = EventLoops.start(1);
+        state = new RuntimeState(loops);
+        snapshot = compile(yaml);
+        proxy = new L7Proxy(loops, accessLog::add, 1000, Duration.ofSeconds(30));
+        proxy.start(snapshot);
+    }
+
+    /** Compiles {@code yaml} (same variables) against the harness's runtime state and commits it. */
+    L7Snapshot compile(String yaml) {
         Map<String, String> vars = new java.util.HashMap<>(env);
         vars.put("PORT", String.valueOf(port));
         LoadResult loaded = ConfigLoader.parse("test.yaml", yaml, vars);
@@ -43,16 +55,13 @@ final class ProxyHarness implements AutoCloseable {
         if (loaded.config() == null) {
             throw new IllegalArgumentException("config does not load: " + errors);
         }
-        snapshot = L7Compiler.compile(loaded.config(), errors);
+        Recompile compile = state.recompile();
+        L7Snapshot compiled = L7Compiler.compile(loaded.config(), errors, compile);
         if (!errors.isEmpty()) {
             throw new IllegalArgumentException("config has errors: " + errors);
         }
-        loops = EventLoops.start(1);
-        healthChecks = new HealthChecks();
-        healthChecks.addListener(snapshot.poolNotifier());
-        healthChecks.start(loops, snapshot.checkTargets());
-        proxy = new L7Proxy(loops, accessLog::add, 1000, Duration.ofSeconds(30));
-        proxy.start(snapshot);
+        compile.commit();
+        return compiled;
     }
 
     static ProxyHarness start(String yaml, Map<String, String> env) throws IOException {
@@ -114,7 +123,7 @@ final class ProxyHarness implements AutoCloseable {
     @Override
     public void close() {
         proxy.drain(Duration.ofMillis(200));
-        healthChecks.close();
+        state.close();
         loops.close();
     }
 }

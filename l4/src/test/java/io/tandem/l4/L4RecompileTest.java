@@ -1,0 +1,96 @@
+package io.tandem.l4;
+
+import io.tandem.core.testing.Await;
+import io.tandem.core.balance.Server;
+import io.tandem.core.config.ConfigError;
+import io.tandem.core.config.L4Config;
+import io.tandem.core.config.ServiceConfig;
+import io.tandem.core.net.EventLoops;
+import io.tandem.core.state.Recompile;
+import io.tandem.core.state.RuntimeState;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** L4 compiles apart from running: a recompile against the runtime state keeps what the config still names. */
+class L4RecompileTest {
+    private static EventLoops loops;
+
+    @BeforeAll
+    static void startLoops() {
+        loops = EventLoops.start(1);
+    }
+
+    @AfterAll
+    static void stopLoops() {
+        loops.close();
+    }
+
+    private static L4Snapshot compileAndCommit(RuntimeState state, ServiceConfig service) {
+        List<ConfigError> errors = new ArrayList<>();
+        Recompile compile = state.recompile();
+        L4Snapshot snapshot = L4Compiler.compile(new L4Config(Map.of(service.name(), service)), errors, compile);
+        assertEquals(List.of(), errors);
+        compile.commit();
+        return snapshot;
+    }
+
+    @Test
+    void recompilingTheSameServiceReusesItsServersPoolAndCounters() {
+        try (RuntimeState state = new RuntimeState(loops)) {
+            ServiceConfig config = TestServices.tcp().server("a", 1).server("b", 2).config();
+            ServiceRuntime first = compileAndCommit(state, config).service("svc");
+            ServiceRuntime second = compileAndCommit(state, config).service("svc");
+            assertNotSame(first, second);
+            assertSame(first.pool(), second.pool());
+            assertSame(first.counters(), second.counters());
+            for (int i = 0; i < 2; i++) {
+                Server server = first.servers().get(i);
+                assertSame(server, second.servers().get(i));
+                assertSame(first.counters(server), second.counters(server));
+            }
+        }
+    }
+
+    @Test
+    void aChangedServerListKeepsTheCountersAndHealthOfTheServersThatStayed() throws Exception {
+        try (RawServer a = RawServer.named("a"); RawServer b = RawServer.named("b");
+             TestServices.Running running = TestServices.tcp().server("a", a.port()).start(loops)) {
+            assertEquals("a", TcpRelayTest.nameVia(running.address(), 0));
+            ServiceRuntime before = running.runtime();
+            Server serverA = before.servers().get(0);
+            Await.until("no active connection", () -> before.counters(serverA).activeConnections() == 0);
+            ServiceRuntime after = compileAndCommit(running.state(),
+                    TestServices.tcp().server("a", a.port()).server("b", b.port()).config()).service("svc");
+            assertSame(serverA, after.servers().get(0));
+            assertEquals(1, after.counters(serverA).totalConnections(), "a's counters carried over");
+            assertSame(before.counters(), after.counters());
+            assertNotSame(before.pool(), after.pool(), "another server list: another pool");
+            serverA.setUp(false);
+            running.services().update(new L4Snapshot(Map.of("svc", after)));
+            assertEquals("b", TcpRelayTest.nameVia(running.address(), 0), "a new connection runs on the new snapshot");
+            assertFalse(after.servers().get(0).isUp());
+        }
+    }
+
+    @Test
+    void anUpdateThatMovesAListenerIsRefused() throws Exception {
+        try (RawServer a = RawServer.named("a");
+             TestServices.Running running = TestServices.tcp().server("a", a.port()).start(loops)) {
+            L4Snapshot moved = compileAndCommit(running.state(),
+                    TestServices.tcp().listenHost("127.0.0.2").server("a", a.port()).config());
+            assertThrows(IllegalArgumentException.class, () -> running.services().update(moved));
+            assertEquals("a", TcpRelayTest.nameVia(running.address(), 0));
+        }
+    }
+}
