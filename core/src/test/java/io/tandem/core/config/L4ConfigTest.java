@@ -112,7 +112,7 @@ class L4ConfigTest {
         TandemConfig config = parse(yaml).orThrow();
         assertEquals(1, config.l4().services().get("web").retries());
         assertEquals(0, config.l4().services().get("db").retries());
-        assertErrors(L4_HEAD + "      retries: -1\n", "6:16: 'retries' must be an integer >= 0, got -1");
+        assertErrors(L4_HEAD + "      retries: -1\n", "6:16: 'retries' must be an integer in 0..100, got -1");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.tandem.vrrp.io;
 
+import io.tandem.core.config.HostPort;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -43,7 +44,7 @@ public record Vip(InetAddress address, int prefixLength) {
 
     @Override
     public String toString() {
-        String ip = address.getHostAddress();
+        String ip = HostPort.text(address);
         int percent = ip.indexOf('%');
         return (percent < 0 ? ip : ip.substring(0, percent)) + "/" + prefixLength;
     }

@@ -1,5 +1,6 @@
 package io.tandem.vrrp.runtime;
 
+import io.tandem.core.config.HostPort;
 import io.tandem.core.config.VirtualAddress;
 import io.tandem.core.config.VrrpInstanceConfig;
 import io.tandem.vrrp.VrrpCodec;
@@ -110,7 +111,7 @@ final class AdvertChannel implements AutoCloseable {
             if (d.reason().isError()) {
                 LOG.log(d.accepted() ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG, "vrrp "
                         + config.name() + ": " + (d.accepted() ? "accepted with warning " : "dropped ")
-                        + d.reason() + " from " + packet.source().getHostAddress() + ": " + d.detail());
+                        + d.reason() + " from " + HostPort.text(packet.source()) + ": " + d.detail());
             }
         }
         if (d.accepted()) {

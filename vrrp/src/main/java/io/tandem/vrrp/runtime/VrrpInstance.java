@@ -1,5 +1,6 @@
 package io.tandem.vrrp.runtime;
 
+import io.tandem.core.config.HostPort;
 import io.tandem.core.config.VirtualAddress;
 import io.tandem.core.config.VrrpInstanceConfig;
 import io.tandem.core.config.VrrpInstanceConfig.TrackItem;
@@ -176,8 +177,8 @@ public final class VrrpInstance {
         return "vrrp " + config.name() + " on " + config.interfaceName() + ": vrid " + config.vrid() + ", priority "
                 + config.priority() + ", v" + config.version() + " advert " + config.advertInterval().toMillis()
                 + "ms, VIPs [" + ownership.text() + "], " + (config.unicast() == null ? "multicast"
-                : "unicast from " + channel.localAddress().getHostAddress() + " to " + channel.destinations().stream()
-                .map(InetAddress::getHostAddress).collect(Collectors.joining(", ")))
+                : "unicast from " + HostPort.text(channel.localAddress()) + " to " + channel.destinations().stream()
+                .map(HostPort::text).collect(Collectors.joining(", ")))
                 + (config.preempt() ? "" : ", no preempt")
                 + (config.preemptDelay().isZero() ? "" : ", preempt-delay " + config.preemptDelay().toMillis() + "ms");
     }
