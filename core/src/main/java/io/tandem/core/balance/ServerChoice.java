@@ -40,20 +40,31 @@ public final class ServerChoice implements ServerPool.AcquireCallback {
         this.callback = callback;
     }
 
+    /** The first attempt without persistence: the balancer with {@code hashKey} (see the other {@code start}). */
+    public void start(String hashKey) {
+        start(hashKey, null, null);
+    }
+
     /**
-     * The first attempt: the first of {@code preferred} (servers of the pool, or nulls) that is usable and takes a slot,
-     * else the balancer with {@code hashKey} (null when the algorithm does not hash, or the request has no key).
+     * The first attempt: {@code first}, else {@code second} (servers of the pool that persistence names, or null),
+     * when usable and it takes a slot; else the balancer with {@code hashKey} (null when the algorithm does not hash,
+     * or the request has no key). Two parameters rather than varargs: no array per request.
      */
-    public void start(String hashKey, Server... preferred) {
+    public void start(String hashKey, Server first, Server second) {
         this.hashKey = hashKey;
-        for (Server server : preferred) {
-            if (server != null && server.isUsable() && server.tryAcquire()) {
-                persisted = true;
-                callback.onAcquired(server);
-                return;
-            }
+        if (takes(first) || takes(second)) {
+            return;
         }
         acquire();
+    }
+
+    private boolean takes(Server server) {
+        if (server != null && server.isUsable() && server.tryAcquire()) {
+            persisted = true;
+            callback.onAcquired(server);
+            return true;
+        }
+        return false;
     }
 
     /** True when another attempt is allowed after a failed connect. */

@@ -11,6 +11,12 @@ import java.time.Duration;
 public record CheckConfig(Kind kind, String method, String path, String host, String send, int expectStatus,
                           String expectString, Duration inter, int fall, int rise, SourcePos pos) {
 
+    /** True when {@code other} checks the same way, wherever in the file it is written. */
+    public boolean sameSettings(CheckConfig other) {
+        return equals(new CheckConfig(other.kind, other.method, other.path, other.host, other.send,
+                other.expectStatus, other.expectString, other.inter, other.fall, other.rise, pos));
+    }
+
     /** The check protocols. */
     public enum Kind { HTTP, TCP }
 }

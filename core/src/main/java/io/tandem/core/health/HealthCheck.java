@@ -77,10 +77,8 @@ public final class HealthCheck {
 
     /** True when this check does what {@code target} asks: the same server, check settings and connect timeout. */
     boolean checks(CheckTarget target) {
-        CheckConfig c = target.check();
         return target.server() == server && connectTimeout.equals(target.connectTimeout())
-                && config.equals(new CheckConfig(c.kind(), c.method(), c.path(), c.host(), c.send(), c.expectStatus(),
-                c.expectString(), c.inter(), c.fall(), c.rise(), config.pos()));
+                && config.sameSettings(target.check());
     }
 
     /** The latest probe's outcome, null before the first one finished. */

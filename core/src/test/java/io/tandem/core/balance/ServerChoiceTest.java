@@ -68,7 +68,7 @@ class ServerChoiceTest {
         b.setUp(false);
         ServerChoice balanced = choice(pool, 3);
         // A cookie or table naming a server that went down: the balancer picks instead.
-        onLoop(() -> balanced.start(null, b));
+        onLoop(() -> balanced.start(null, b, null));
         assertEquals(List.of("b", "a"), outcomes);
         assertFalse(balanced.persisted());
     }
