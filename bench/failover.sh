@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # VRRP failover benchmark: a Tandem pair against a keepalived pair, same advert interval, same run.
 #
-#   bench/failover.sh                 # 20 hard failovers per pair, VRRPv3 every 100 ms
-#   ROUNDS=10 ADVERT=200 bench/failover.sh
+#   bench/failover.sh                 # 30 failovers per pair, VRRPv3 every 100 ms
+#   ROUNDS=10 ADVERT=200 MODES="stop" bench/failover.sh
 #
 # Environment:
-#   ROUNDS      hard failovers per pair (default 20); they alternate kill -9 of the master's VRRP daemon and
-#               cutting the master's link, then restarting / restoring it and waiting for a stable master
+#   ROUNDS      failovers per pair (default 30); they cycle through MODES, then restart / restore the failed
+#               node and wait for a stable master
+#   MODES       failures to cycle through (default "kill cut stop"): kill = kill -9 of the master's VRRP daemon,
+#               cut = the master's link down (hard failovers, Master_Down_Interval), stop = SIGTERM of the
+#               master's daemon (graceful: it sends a priority-0 advert, the backup takes over after its skew time)
 #   ADVERT      advert interval in ms, VRRPv3 (default 100)
 #   BLOCK       rounds in a row per pair before switching to the other pair (default 5): the pairs alternate
 #               in blocks so that both see the same machine load
@@ -23,16 +26,19 @@
 # Also reported: the time from the last advert of the failed master that the new master received (kernel receive
 # time on a raw socket in its namespace) to the VIP, i.e. Master_Down_Interval plus the implementation's own delay,
 # without the random phase of the failure within an advert interval (which spreads the first figure over ADVERT ms).
+# For a stop, that advert is the priority-0 one: the figure is the skew time plus the implementation's own delay.
 #
 # Failed requests: non-200 answers and timeouts among the requests started from 0.5 s before each failure until
 # the master is stable again; outage: from the first failed request to the next successful one.
 #
 # Targets (printed PASS/FAIL; the exit status is 0 unless the setup itself failed):
-#   Tandem median takeover <= keepalived median; Tandem worst <= 3 x ADVERT + skew(priority 100) + 50 ms.
+#   Tandem median takeover <= keepalived median; Tandem worst hard takeover <= 3 x ADVERT + skew(priority 100)
+#   + 50 ms; Tandem worst graceful takeover <= skew(priority 100) + 50 ms.
 # Every process started here is stopped by PID on exit; the namespaces and the work directory are removed.
 set -euo pipefail
 
-ROUNDS=${ROUNDS:-20}
+ROUNDS=${ROUNDS:-30}
+MODES=${MODES:-kill cut stop}
 ADVERT=${ADVERT:-100}
 BLOCK=${BLOCK:-5}
 STABLE=${STABLE:-1000}
@@ -51,6 +57,11 @@ case $ROUNDS$ADVERT$BLOCK$STABLE in *[!0-9]*) die "ROUNDS, ADVERT, BLOCK and STA
 [ "$ROUNDS" -ge 1 ] && [ "$BLOCK" -ge 1 ] || die "ROUNDS and BLOCK must be >= 1"
 [ "$ADVERT" -ge 10 ] && [ $((ADVERT % 10)) -eq 0 ] || die "ADVERT is in ms, a multiple of 10 (centiseconds), >= 10"
 [ "$(id -u)" = 0 ] || die "needs root (network namespaces)"
+read -r -a modes <<<"$MODES"
+[ ${#modes[@]} -ge 1 ] || die "MODES is empty"
+for m in "${modes[@]}"; do
+    case $m in kill | cut | stop) ;; *) die "MODES: '$m' is not kill, cut or stop" ;; esac
+done
 
 id=$(printf '%06x' $((RANDOM * 32768 + RANDOM)))
 ns_br=tdmfo-$id-br
@@ -249,7 +260,7 @@ stop_pair() {
     flush_vip b
 }
 
-# One hard failover: $1 kind, $2 round number, $3 kill|cut. Appends to rounds.tsv:
+# One failover: $1 kind, $2 round number, $3 kill|cut|stop. Appends to rounds.tsv:
 # kind round mode from to t_fail(s) t_poll(s) t_stable(s)
 failover_round() {
     local kind=$1 round=$2 mode=$3 from to t_fail t_seen="" deadline pattern before t_stable
@@ -259,11 +270,11 @@ failover_round() {
     pattern=$(backup_pattern "$kind")
     before=$(grep -c -- "$pattern" "${daemon_log[$from]}" || true)
     t_fail=$EPOCHREALTIME
-    if [ "$mode" = kill ]; then
-        kill9_daemon "$from"
-    else
-        ip -n "$ns_br" link set "port-$from" down
-    fi
+    case $mode in
+        kill) kill9_daemon "$from" ;;
+        stop) kill "${daemon_pid[$from]}" 2>/dev/null || true ;; # SIGTERM: a graceful stop, priority-0 advert
+        cut) ip -n "$ns_br" link set "port-$from" down ;;
+    esac
     deadline=$(($(now_ms) + 10000))
     while [ "$(now_ms)" -lt "$deadline" ]; do
         if holds_vip "$to"; then
@@ -276,6 +287,10 @@ failover_round() {
     if [ "$mode" = kill ]; then
         # The killed daemon left its address behind: take it away as a reboot would, then restart the daemon.
         flush_vip "$from"
+        start_daemon "$kind" "$from"
+        before=0
+    elif [ "$mode" = stop ]; then
+        stop_daemon "$from" # waits for the exit (SIGKILL after 5 s)
         start_daemon "$kind" "$from"
         before=0
     else
@@ -300,7 +315,8 @@ while True:
     for level, kind, value in anc:
         if level == socket.SOL_SOCKET and kind == 35:
             sec, nsec = struct.unpack("qq", value[:16])
-            print(f"{sec}.{nsec:09d} {socket.inet_ntoa(data[12:16])}")
+            vrrp = (data[0] & 0x0F) * 4  # after the IP header: version/type, VRID, priority
+            print(f"{sec}.{nsec:09d} {socket.inet_ntoa(data[12:16])} {data[vrrp + 2]}")
 '
 
 # ---- setup -------------------------------------------------------------------------------------------------
@@ -325,8 +341,10 @@ launch "$work/client.log" ip netns exec "$ns_c" bash -c \
 
 skew=$(((256 - PRIORITY) * (ADVERT / 10) / 256 * 10))
 bound=$((3 * ADVERT + skew + 50))
-echo "failover.sh: $ROUNDS hard failovers per pair, VRRPv3 advert ${ADVERT} ms, priority $PRIORITY both nodes;"
-echo "  Master_Down_Interval $((3 * ADVERT + skew)) ms (3 x $ADVERT + skew $skew); worst-case target $bound ms"
+graceful_bound=$((skew + 50))
+echo "failover.sh: $ROUNDS failovers per pair ($MODES), VRRPv3 advert ${ADVERT} ms, priority $PRIORITY both nodes;"
+echo "  Master_Down_Interval $((3 * ADVERT + skew)) ms (3 x $ADVERT + skew $skew); worst-case target $bound ms;"
+echo "  graceful (stop) target: skew + 50 = $graceful_bound ms"
 echo "  Tandem $("$TANDEM" version 2>/dev/null | head -1); $("$KEEPALIVED" --version 2>&1 | head -1)"
 
 # ---- rounds: blocks of BLOCK rounds, alternating Tandem and keepalived -------------------------------------
@@ -338,7 +356,7 @@ while [ "${done_rounds[tandem]}" -lt "$ROUNDS" ] || [ "${done_rounds[keepalived]
         start_pair "$kind"
         for ((k = 0; k < BLOCK && ${done_rounds[$kind]} < ROUNDS; k++)); do
             r=$((done_rounds[$kind] + 1))
-            mode=$([ $((r % 2)) = 1 ] && echo kill || echo cut)
+            mode=${modes[$(((r - 1) % ${#modes[@]}))]}
             if ! failover_round "$kind" "$r" "$mode"; then
                 broken[$kind]=1
                 done_rounds[$kind]=$ROUNDS
@@ -352,10 +370,11 @@ while [ "${done_rounds[tandem]}" -lt "$ROUNDS" ] || [ "${done_rounds[keepalived]
 done
 
 # ---- report ------------------------------------------------------------------------------------------------
-python3 - "$work" "$ROUNDS" "$ADVERT" "$bound" "$VIP" "${broken[tandem]}" "${broken[keepalived]}" <<'EOF'
+python3 - "$work" "$ROUNDS" "$ADVERT" "$bound" "$VIP" "${broken[tandem]}" "${broken[keepalived]}" "$graceful_bound" <<'EOF'
 import datetime, math, statistics, sys
 work, rounds_wanted, advert, bound, vip = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 broken = {"tandem": sys.argv[6] == "1", "keepalived": sys.argv[7] == "1"}
+graceful_bound = int(sys.argv[8])
 
 def adds(node):  # times (epoch s) at which the VIP was added on the node, from `ip -ts monitor address`
     out = []
@@ -366,7 +385,8 @@ def adds(node):  # times (epoch s) at which the VIP was added on the node, from 
 
 vip_added = {n: adds(n) for n in "ab"}
 node_ip = {"a": "198.18.0.11", "b": "198.18.0.12"}
-adverts = {n: [(float(t), src) for t, src in (l.split() for l in open(f"{work}/adverts-{n}.log") if len(l.split()) == 2)]
+adverts = {n: [(float(t), src, int(prio)) for t, src, prio in
+               (l.split() for l in open(f"{work}/adverts-{n}.log") if len(l.split()) == 3)]
            for n in "ab"}
 requests = []
 for line in open(f"{work}/client.log"):
@@ -387,7 +407,11 @@ for line in open(f"{work}/rounds.tsv"):
         ms = math.inf
     # From the last advert of the failed master that the new one received to the VIP on the new one: the
     # Master_Down_Interval plus the implementation's own delay, without the random phase of the failure.
-    heard = [t for t, ip in adverts[dst] if ip == node_ip[src] and t <= t_fail + 0.002]
+    # For a stop: the failed master's priority-0 advert, sent after the signal.
+    if mode == "stop":
+        heard = [t for t, ip, prio in adverts[dst] if ip == node_ip[src] and prio == 0 and t >= t_fail][:1]
+    else:
+        heard = [t for t, ip, prio in adverts[dst] if ip == node_ip[src] and t <= t_fail + 0.002]
     if later and heard:
         after_advert = (later[0] - heard[-1]) * 1000
     else:
@@ -417,7 +441,7 @@ print(f"takeover (ms, failure -> VIP on the other node) and failed HTTP requests
 print(f"{'pair':<11} {'mode':<5} {'n':>3} {'min':>5} {'median':>6} {'p90':>5} {'max':>5}   {'failed':>6} {'sent':>5}"
       f" {'max outage':>10}   {'advert median':>13} {'advert max':>10}")
 for kind in ("tandem", "keepalived"):
-    for mode in ("all", "kill", "cut"):
+    for mode in ("all", "kill", "cut", "stop"):
         sel = [r for r in rows[kind] if mode == "all" or r["mode"] == mode]
         if not sel:
             continue
@@ -427,8 +451,7 @@ for kind in ("tandem", "keepalived"):
                  outage=max(r["outage"] for r in sel),
                  adv_median=statistics.median(r["after_advert"] for r in sel),
                  adv_max=max(r["after_advert"] for r in sel))
-        if mode == "all":
-            summary[kind] = s
+        summary[(kind, mode)] = s
         print(f"{kind:<11} {mode:<5} {s['n']:>3} {fmt(s['min']):>5} {fmt(s['median']):>6} {fmt(s['p90']):>5} "
               f"{fmt(s['max']):>5}   {s['failed']:>6} {s['sent']:>5} {fmt(s['outage']):>10}   "
               f"{fmt(s['adv_median']):>13} {fmt(s['adv_max']):>10}")
@@ -438,22 +461,31 @@ for kind in ("tandem", "keepalived"):
     print("  " + ", ".join(f"{r['round']} {r['mode']}: {fmt(r['ms'])}/{r['failed']} of {r['sent']}" for r in rows[kind]))
 print("(failed: non-200 or no answer within 0.5 s, among the requests started from 0.5 s before the failure until a")
 print(" stable master; outage: first failed request -> next successful one, ms; advert: from the last advert of the")
-print(" failed master received by the new one to the VIP on the new one, ms: Master_Down_Interval + own delay)")
+print(" failed master received by the new one to the VIP on the new one, ms: Master_Down_Interval + own delay;")
+print(" for stop, from its priority-0 advert: skew time + own delay)")
 print()
-if "tandem" in summary and "keepalived" in summary:
-    t, k = summary["tandem"], summary["keepalived"]
+if ("tandem", "all") in summary and ("keepalived", "all") in summary:
+    t, k = summary[("tandem", "all")], summary[("keepalived", "all")]
     ratio = lambda a, b: f"{a / b:.2f}" if b and math.isfinite(a) and math.isfinite(b) else "n/a"
     print(f"ratios tandem/keepalived: median {ratio(t['median'], k['median'])}, p90 {ratio(t['p90'], k['p90'])}, "
           f"max {ratio(t['max'], k['max'])}, failed requests {t['failed']}/{k['failed']}, "
           f"from the last advert: median {ratio(t['adv_median'], k['adv_median'])}, "
           f"max {ratio(t['adv_max'], k['adv_max'])}")
+    complete = t["n"] == rounds_wanted and not broken["tandem"]
+    short = "" if complete else f" (only {t['n']} rounds done)"
     ok1 = t["median"] <= k["median"]
-    ok2 = t["max"] <= bound and t["n"] == rounds_wanted and not broken["tandem"]
-    short = "" if t["n"] == rounds_wanted else f" (only {t['n']} rounds done)"
     print(f"target: Tandem median {fmt(t['median'])} ms <= keepalived median {fmt(k['median'])} ms: "
           f"{'PASS' if ok1 else 'FAIL'}")
-    print(f"target: Tandem worst {fmt(t['max'])} ms <= 3 x {advert} + skew + 50 = {bound} ms"
-          f"{short}: {'PASS' if ok2 else 'FAIL'}")
+    hard = [r["ms"] for r in rows["tandem"] if r["mode"] != "stop"]
+    if hard:
+        ok2 = max(hard) <= bound and complete
+        print(f"target: Tandem worst hard takeover {fmt(max(hard))} ms <= 3 x {advert} + skew + 50 = {bound} ms"
+              f"{short}: {'PASS' if ok2 else 'FAIL'}")
+    graceful = [r["ms"] for r in rows["tandem"] if r["mode"] == "stop"]
+    if graceful:
+        ok3 = max(graceful) <= graceful_bound and complete
+        print(f"target: Tandem worst graceful takeover {fmt(max(graceful))} ms <= skew + 50 = {graceful_bound} ms"
+              f"{short}: {'PASS' if ok3 else 'FAIL'}")
 else:
     print("target: FAIL (a pair completed no round)")
 EOF

@@ -20,6 +20,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -104,7 +105,9 @@ class DistributionIT {
     @Test
     void sigtermLetsTheInFlightRequestFinishThenExitsZero() throws Exception {
         HttpServer slowBackend = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
+        CountDownLatch arrived = new CountDownLatch(1);
         slowBackend.createContext("/", exchange -> {
+            arrived.countDown();
             try {
                 Thread.sleep(1500);
             } catch (InterruptedException e) {
@@ -132,7 +135,7 @@ class DistributionIT {
             CompletableFuture<HttpResponse<String>> inFlight = client.sendAsync(
                     HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).build(),
                     HttpResponse.BodyHandlers.ofString());
-            Thread.sleep(500);
+            assertTrue(arrived.await(20, TimeUnit.SECONDS), "the request never reached the backend");
             tandem.destroy(); // SIGTERM
             HttpResponse<String> response = inFlight.get(10, TimeUnit.SECONDS);
             assertEquals(200, response.statusCode());

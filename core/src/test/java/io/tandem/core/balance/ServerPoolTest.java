@@ -119,6 +119,11 @@ class ServerPoolTest {
         assertFalse(newcomer.result.isDone());
     }
 
+    /** Hand-offs run on the executor: once a task queued after them has run, every earlier one has too. */
+    private void settle() throws InterruptedException {
+        executor.submit(() -> { }).sync();
+    }
+
     @Test
     void queueTimeoutFiresWhenNoSlotFrees() throws Exception {
         Server a = limited("a", 1);
@@ -131,7 +136,7 @@ class ServerPoolTest {
         assertEquals(0, pool.queueLength());
         pool.release(a);
         assertEquals(0, a.activeConnections(), "a timed-out waiter is not handed the slot");
-        Thread.sleep(50);
+        settle();
         assertEquals(1, waiting.calls);
     }
 
@@ -145,7 +150,7 @@ class ServerPoolTest {
         Outcome retry = new Outcome();
         pool.acquire(null, Set.of(a), executor, LONG, retry);
         pool.release(a);
-        Thread.sleep(50);
+        settle();
         assertFalse(retry.result.isDone());
         pool.release(b);
         assertEquals("acquired b", retry.await());

@@ -3,6 +3,7 @@ package io.tandem.core.testing;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -21,10 +22,20 @@ public final class Await {
 
     /** Returns once {@code condition} holds; fails with {@code what} after {@code timeout}. */
     public static void until(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        until(() -> what, timeout, condition);
+    }
+
+    /** As {@link #until(String, BooleanSupplier)}, the failure message made when it fails (it shows the state then). */
+    public static void until(Supplier<String> what, BooleanSupplier condition) throws InterruptedException {
+        until(what, PATIENCE, condition);
+    }
+
+    private static void until(Supplier<String> what, Duration timeout, BooleanSupplier condition)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) {
-                fail(what + ": not within " + timeout.toMillis() + " ms");
+                fail(what.get() + ": not within " + timeout.toMillis() + " ms");
             }
             TimeUnit.MILLISECONDS.sleep(5);
         }

@@ -1,5 +1,6 @@
 package io.tandem.l7.proxy;
 
+import io.tandem.core.testing.Await;
 import io.tandem.core.testing.TestHttpBackend;
 import io.tandem.core.testing.TestPorts;
 import org.junit.jupiter.api.Test;
@@ -416,7 +417,7 @@ class L7ProxyTest {
                      """, Map.of("SLOW", slow.hostPort().toString()));
              Socket first = proxy.connect()) {
             ProxyHarness.send(first, get("/hold"));
-            Thread.sleep(200);
+            Await.until("the first request holds the only slot", () -> slow.requests() == 1);
             long start = System.nanoTime();
             RawResponse queued = proxy.exchange(get("/queued"));
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
@@ -436,14 +437,11 @@ class L7ProxyTest {
                          web: { bind: "127.0.0.1:${PORT}", default-backend: pool }
                        backends:
                          pool:
-                           check: { http: GET /health, inter: 50ms, fall: 2, rise: 2 }
+                           check: { http: GET /health, inter: 200ms, fall: 2, rise: 2 }
                            servers: { good: "${GOOD}", bad: "${BAD}" }
                      """, Map.of("GOOD", good.hostPort().toString(), "BAD", bad.hostPort().toString()))) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-            while (proxy.snapshot.backends().get("pool").servers().stream().anyMatch(s -> s.name().equals("bad")
-                    && s.isUp()) && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
+            Await.until("bad DOWN", () -> proxy.snapshot.backends().get("pool").servers().stream()
+                    .noneMatch(s -> s.name().equals("bad") && s.isUp()));
             for (int i = 0; i < 6; i++) {
                 assertEquals("good", proxy.exchange(get("/")).bodyText().trim());
             }

@@ -109,15 +109,8 @@ final class ProxyHarness implements AutoCloseable {
 
     /** Takes the oldest access-log line, waiting for one a few seconds. */
     String nextLogLine() throws InterruptedException {
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
-        while (accessLog.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        String line = accessLog.poll();
-        if (line == null) {
-            throw new AssertionError("no access-log line");
-        }
-        return line;
+        io.tandem.core.testing.Await.until("an access-log line", () -> !accessLog.isEmpty());
+        return accessLog.poll();
     }
 
     @Override
