@@ -6,6 +6,7 @@ import io.tandem.core.config.ConfigError;
 import io.tandem.core.config.L4Config;
 import io.tandem.core.config.ServerConfig;
 import io.tandem.core.config.ServiceConfig;
+import io.tandem.core.metrics.CounterKeys;
 import io.tandem.core.state.Recompile;
 import io.tandem.core.state.Tier;
 
@@ -51,12 +52,12 @@ public final class L4Compiler {
                             + serverConfig.name() + ": cannot resolve host '" + serverConfig.address().host() + "'"));
                 }
                 servers.add(server);
-                serverCounters.put(server, state.shared(Tier.L4, "server " + server.qualifiedName(),
+                serverCounters.put(server, state.shared(Tier.L4, CounterKeys.server(server.qualifiedName()),
                         L4Counters.class, L4Counters::new));
             }
             ServiceRuntime runtime = new ServiceRuntime(service,
                     state.pool(Tier.L4, service.name(), service.balance(), servers),
-                    state.shared(Tier.L4, "service " + service.name(), L4Counters.class, L4Counters::new),
+                    state.shared(Tier.L4, CounterKeys.service(service.name()), L4Counters.class, L4Counters::new),
                     serverCounters);
             if (service.check() != null) {
                 // TCP or UDP service alike: the check is TCP or HTTP on the server's address.

@@ -289,6 +289,8 @@ final class TcpSession implements ServerPool.AcquireCallback {
         }
         idle.cancel();
         if (choice.canRetry()) {
+            service.counters().retry();
+            serverCounters.retry();
             choice.retry(target);
         } else {
             close();

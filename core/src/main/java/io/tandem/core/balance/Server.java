@@ -17,8 +17,11 @@ public final class Server {
     private final InetSocketAddress socketAddress;
     private final AtomicInteger active = new AtomicInteger();
     private final AtomicLong totalConnections = new AtomicLong();
+    private final AtomicLong checkFailures = new AtomicLong();
+    private final AtomicLong downTransitions = new AtomicLong();
     private volatile boolean up = true;
     private volatile boolean draining;
+    private volatile long lastChangeMillis = System.currentTimeMillis();
 
     public Server(String backend, ServerConfig config) {
         this.backend = backend;
@@ -57,6 +60,9 @@ public final class Server {
     public void inherit(Server previous) {
         this.up = previous.up;
         this.draining = previous.draining;
+        this.lastChangeMillis = previous.lastChangeMillis;
+        this.checkFailures.set(previous.checkFailures.get());
+        this.downTransitions.set(previous.downTransitions.get());
     }
 
     public int weight() {
@@ -76,9 +82,35 @@ public final class Server {
         return up;
     }
 
-    /** Set by health checks; balancers read it on every pick. */
+    /** Set by health checks; balancers read it on every pick. A change is counted (see {@link #lastChangeMillis}). */
     public void setUp(boolean up) {
+        if (this.up != up) {
+            lastChangeMillis = System.currentTimeMillis();
+            if (!up) {
+                downTransitions.incrementAndGet();
+            }
+        }
         this.up = up;
+    }
+
+    /** A health-check probe of this server failed (whether or not the server went down for it). */
+    public void checkFailed() {
+        checkFailures.incrementAndGet();
+    }
+
+    /** Failed health-check probes since start (HAProxy's {@code chkfail}). */
+    public long checkFailures() {
+        return checkFailures.get();
+    }
+
+    /** Times the server went from UP to DOWN (HAProxy's {@code chkdown}). */
+    public long downTransitions() {
+        return downTransitions.get();
+    }
+
+    /** When the server last went UP or DOWN (epoch milliseconds; its creation if never). */
+    public long lastChangeMillis() {
+        return lastChangeMillis;
     }
 
     /** True while the server is drained (HAProxy's {@code set server ... state drain}). */

@@ -203,6 +203,9 @@ public final class HealthCheck {
     }
 
     private void count(Probe.Verdict verdict) {
+        if (!verdict.passed()) {
+            server.checkFailed();
+        }
         boolean up = server.isUp();
         if (verdict.passed() == up) {
             // Agrees with the current state: a streak towards the other state is broken.

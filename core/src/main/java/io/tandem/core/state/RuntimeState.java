@@ -85,6 +85,15 @@ public final class RuntimeState implements AutoCloseable {
         return (StickTable) installed.objects().get(new StateKey(StateKey.Kind.TABLE, tier, name));
     }
 
+    /**
+     * The committed counters (or other live data) of {@code type} filed under {@code key} in {@code tier} (names
+     * from {@code io.tandem.core.metrics.CounterKeys}), or null.
+     */
+    public <T> T shared(Tier tier, String key, Class<T> type) {
+        Object value = installed.objects().get(new StateKey(StateKey.Kind.SHARED, tier, key));
+        return type.isInstance(value) ? type.cast(value) : null;
+    }
+
     /** Stops every health check. */
     @Override
     public void close() {

@@ -69,6 +69,8 @@ public final class VrrpInstance {
     private SyncGroup group;
     private volatile VrrpState state = VrrpState.INITIALIZE;
     private volatile int priority;
+    private volatile PeerAdvert lastAdvert;
+    private final AtomicLong transitions = new AtomicLong();
     // Scheduler-thread state.
     private ScheduledFuture<?> timer;
     private ScheduledFuture<?> garpRefresh;
@@ -187,6 +189,7 @@ public final class VrrpInstance {
 
     /** An accepted advertisement, from the receiver's thread. */
     private void received(VrrpPacket packet, InetAddress source, long receivedAt) {
+        lastAdvert = new PeerAdvert(source, packet.priority(), packet.intervalCentis(), System.currentTimeMillis());
         post(() -> {
             if (!stopped) {
                 apply(machine.advertReceived(packet, source, receivedAt), null);
@@ -286,6 +289,7 @@ public final class VrrpInstance {
         if (step.state() != before) {
             List<VrrpTransition> history = machine.history();
             transition = history.get(history.size() - 1);
+            transitions.incrementAndGet();
             transitioned(transition, cause);
         }
         schedule(step.nextDeadline());
@@ -437,6 +441,16 @@ public final class VrrpInstance {
     /** Received packets dropped (or accepted with a warning), by reason. */
     public Map<VrrpCodec.DropReason, Long> drops() {
         return channel.drops();
+    }
+
+    /** State changes since start (the first, INITIALIZE to BACKUP or MASTER, included). */
+    public long transitions() {
+        return transitions.get();
+    }
+
+    /** The last advertisement accepted from a peer, or null when none was heard. */
+    public PeerAdvert lastAdvert() {
+        return lastAdvert;
     }
 
     public long advertsSent() {

@@ -1,0 +1,98 @@
+package io.tandem.core.metrics;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Request durations in fixed buckets (1 ms to 10 s, then +Inf), Prometheus-style: {@link #record} finds the bucket
+ * with a scan over a preallocated array and increments one adder; nothing is allocated per request. Written by every
+ * event loop at once; {@link #snapshot} reads the buckets and derives the count from them, so a scrape never shows a
+ * count that disagrees with its buckets.
+ */
+public final class LatencyHistogram {
+    /** Upper bounds of the finite buckets, in seconds (as the exposition writes them). */
+    private static final double[] BOUNDS_SECONDS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+            2.5, 5, 10};
+    private static final long[] BOUNDS_NANOS = new long[BOUNDS_SECONDS.length];
+
+    static {
+        for (int i = 0; i < BOUNDS_SECONDS.length; i++) {
+            BOUNDS_NANOS[i] = Math.round(BOUNDS_SECONDS[i] * 1e9);
+        }
+    }
+
+    /** One adder per finite bucket, then the +Inf bucket; not cumulative. */
+    private final LongAdder[] buckets = new LongAdder[BOUNDS_NANOS.length + 1];
+    private final LongAdder sumNanos = new LongAdder();
+
+    public LatencyHistogram() {
+        for (int i = 0; i < buckets.length; i++) {
+            buckets[i] = new LongAdder();
+        }
+    }
+
+    /** The finite upper bounds, in seconds, in increasing order; a copy. */
+    public static double[] boundsSeconds() {
+        return BOUNDS_SECONDS.clone();
+    }
+
+    /** Counts one observation of {@code nanos} (negative values count as 0). */
+    public void record(long nanos) {
+        long value = Math.max(0, nanos);
+        int i = 0;
+        while (i < BOUNDS_NANOS.length && value > BOUNDS_NANOS[i]) {
+            i++;
+        }
+        buckets[i].increment();
+        sumNanos.add(value);
+    }
+
+    /** The buckets as they are now. */
+    public Snapshot snapshot() {
+        long[] counts = new long[buckets.length];
+        long count = 0;
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] = buckets[i].sum();
+            count += counts[i];
+        }
+        return new Snapshot(counts, count, sumNanos.sum());
+    }
+
+    /**
+     * One reading: {@code counts[i]} observations in bucket i (not cumulative; the last is +Inf), {@code count}
+     * their total, {@code sumNanos} the sum of what was observed.
+     */
+    public record Snapshot(long[] counts, long count, long sumNanos) {
+
+        /** Observations at or below the finite bound {@code i}, plus all before it: Prometheus's {@code le} count. */
+        public long cumulative(int i) {
+            long total = 0;
+            for (int j = 0; j <= i; j++) {
+                total += counts[j];
+            }
+            return total;
+        }
+
+        /**
+         * The {@code q} quantile (0..1) estimated from the buckets, in seconds, interpolating inside the bucket as
+         * Prometheus's {@code histogram_quantile} does; 0 without observations, the last finite bound beyond it.
+         */
+        public double quantileSeconds(double q) {
+            if (count == 0) {
+                return 0;
+            }
+            double rank = q * count;
+            long seen = 0;
+            for (int i = 0; i < counts.length; i++) {
+                if (seen + counts[i] >= rank && counts[i] > 0) {
+                    if (i == BOUNDS_SECONDS.length) {
+                        return BOUNDS_SECONDS[i - 1];
+                    }
+                    double lower = i == 0 ? 0 : BOUNDS_SECONDS[i - 1];
+                    return lower + (BOUNDS_SECONDS[i] - lower) * (rank - seen) / counts[i];
+                }
+                seen += counts[i];
+            }
+            return BOUNDS_SECONDS[BOUNDS_SECONDS.length - 1];
+        }
+    }
+}
