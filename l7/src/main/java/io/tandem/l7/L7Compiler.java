@@ -8,6 +8,8 @@ import io.tandem.core.config.Located;
 import io.tandem.core.config.ServerConfig;
 import io.tandem.core.config.StickTableConfig;
 import io.tandem.core.config.TandemConfig;
+import io.tandem.core.metrics.CounterKeys;
+import io.tandem.core.metrics.HttpCounters;
 import io.tandem.core.state.Recompile;
 import io.tandem.core.state.Tier;
 import io.tandem.core.stick.StickTable;
@@ -23,6 +25,7 @@ import io.tandem.l7.rules.UseBackendRule;
 
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,7 +65,7 @@ public final class L7Compiler {
         }
         Map<String, FrontendRuntime> frontends = new LinkedHashMap<>();
         for (FrontendConfig frontend : config.l7().frontends().values()) {
-            frontends.put(frontend.name(), compileFrontend(frontend, backends, tables, errors));
+            frontends.put(frontend.name(), compileFrontend(frontend, backends, tables, errors, state));
         }
         return new L7Snapshot(Map.copyOf(frontends), Map.copyOf(backends));
     }
@@ -98,6 +101,7 @@ public final class L7Compiler {
     private static BackendRuntime compileBackend(BackendConfig backend, Tables tables, List<ConfigError> errors,
                                                  Recompile state) {
         List<Server> servers = new ArrayList<>();
+        Map<Server, HttpCounters> serverCounters = new IdentityHashMap<>();
         for (ServerConfig serverConfig : backend.servers()) {
             Server server = state.server(Tier.L7, backend.name(), serverConfig);
             if (server.socketAddress().isUnresolved()) {
@@ -105,6 +109,7 @@ public final class L7Compiler {
                         + ": cannot resolve host '" + serverConfig.address().host() + "'"));
             }
             servers.add(server);
+            serverCounters.put(server, counters(state, CounterKeys.server(server.qualifiedName())));
             if (backend.check() != null) {
                 state.check(server, backend.check(), backend.timeout().connect());
             }
@@ -117,11 +122,16 @@ public final class L7Compiler {
         StickOn stickOn = backend.stickOn() == null ? null : StickOn.compile(backend.stickOn(), acls, errors);
         stick.check(errors);
         return new BackendRuntime(backend, state.pool(Tier.L7, backend.name(), backend.balance(), servers),
-                requestRules, responseRules, table, stickOn);
+                requestRules, responseRules, table, stickOn, counters(state, CounterKeys.backend(backend.name())),
+                serverCounters);
+    }
+
+    private static HttpCounters counters(Recompile state, String key) {
+        return state.shared(Tier.L7, key, HttpCounters.class, HttpCounters::new);
     }
 
     private static FrontendRuntime compileFrontend(FrontendConfig frontend, Map<String, BackendRuntime> backends,
-                                                   Tables tables, List<ConfigError> errors) {
+                                                   Tables tables, List<ConfigError> errors, Recompile state) {
         StickTable table = tables.frontends().get(frontend.name());
         StickScope stick = tables.scope("frontend '" + frontend.name() + "'", table);
         AclSet acls = AclSet.compile(frontend.acls(), stick, errors);
@@ -135,6 +145,7 @@ public final class L7Compiler {
             }
         }
         stick.check(errors);
-        return new FrontendRuntime(frontend, requestRules, responseRules, useBackend, backends, table);
+        return new FrontendRuntime(frontend, requestRules, responseRules, useBackend, backends, table,
+                counters(state, CounterKeys.frontend(frontend.name())));
     }
 }

@@ -4,6 +4,8 @@ import io.tandem.core.balance.Server;
 import io.tandem.core.config.ConfigError;
 import io.tandem.core.config.ConfigLoader;
 import io.tandem.core.config.LoadResult;
+import io.tandem.core.metrics.CounterKeys;
+import io.tandem.core.metrics.HttpCounters;
 import io.tandem.core.net.EventLoops;
 import io.tandem.core.state.Recompile;
 import io.tandem.core.state.RuntimeState;
@@ -106,6 +108,27 @@ class L7RecompileTest {
         assertNull(state.server(Tier.L7, "app", "app-3"));
         assertEquals(3, state.healthChecks().checks().size(), "app-3's check stopped, app-4's started");
         assertNotNull(state.healthChecks().check(servers.get(1)));
+    }
+
+    @Test
+    void httpCountersSurviveARecompileEvenOfAServerWhoseSettingsChanged() {
+        L7Snapshot first = compileAndCommit(CONFIG);
+        BackendRuntime app = first.backends().get("app");
+        Server app1 = app.servers().get(0);
+        first.frontends().get("web").counters().request(200, 1_000_000);
+        app.counters().request(200, 1_000_000);
+        app.counters(app1).request(404, 1_000_000);
+        L7Snapshot second = compileAndCommit(CONFIG.replace("app-1: 127.0.0.1:9001",
+                "app-1: { address: 127.0.0.1:9001, weight: 5 }"));
+        BackendRuntime after = second.backends().get("app");
+        Server replaced = after.servers().get(0);
+        assertNotSame(app1, replaced, "a new weight makes a new server");
+        assertSame(app.counters(app1), after.counters(replaced), "its counters are filed by name");
+        assertEquals(1, after.counters(replaced).responses(HttpCounters.classIndex(404)));
+        assertSame(app.counters(), after.counters());
+        assertEquals(1, second.frontends().get("web").counters().requests());
+        assertSame(after.counters(replaced), state.shared(Tier.L7, CounterKeys.server("app/app-1"),
+                HttpCounters.class), "the runtime API finds the same counters");
     }
 
     @Test

@@ -12,6 +12,8 @@ public final class HttpCounters extends TrafficCounters {
     /** The response classes, in the order of {@link #responses(int)}: 1xx to 5xx, then anything else. */
     public static final String[] CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx", "other"};
 
+    private static final int SWITCHING_PROTOCOLS = 101;
+
     private final LongAdder requests = new LongAdder();
     private final LongAdder[] responses = new LongAdder[CLASSES.length];
     private final LatencyHistogram totalTime = new LatencyHistogram();
@@ -24,12 +26,15 @@ public final class HttpCounters extends TrafficCounters {
 
     /**
      * One request ended: its response's {@code status} (no status, or outside 100..599: "other", e.g. a client
-     * that left before the answer) after {@code totalNanos} from its first byte to its end.
+     * that left before the answer) after {@code totalNanos} from its first byte to its end. A tunnel ({@code 101})
+     * is counted but not timed: how long a WebSocket stays open says nothing of how fast requests are answered.
      */
     public void request(int status, long totalNanos) {
         requests.increment();
         responses[classIndex(status)].increment();
-        totalTime.record(totalNanos);
+        if (status != SWITCHING_PROTOCOLS) {
+            totalTime.record(totalNanos);
+        }
     }
 
     /** The index into {@link #CLASSES} of {@code status}. */
@@ -47,7 +52,7 @@ public final class HttpCounters extends TrafficCounters {
         return responses[index].sum();
     }
 
-    /** Requests' total time, from the first byte of the request to the end of the response. */
+    /** Requests' total time, from the request's head to the end of the response; tunnels left out. */
     public LatencyHistogram totalTime() {
         return totalTime;
     }

@@ -36,7 +36,7 @@ class LatencyHistogramTest {
     }
 
     @Test
-    void responsesAreCountedByClassWithOthersApart() {
+    void responsesAreCountedByClassWithOthersApartAndTunnelsUntimed() {
         HttpCounters counters = new HttpCounters();
         counters.request(200, 1);
         counters.request(404, 1);
@@ -50,6 +50,6 @@ class LatencyHistogramTest {
         assertEquals(1, counters.responses(3));
         assertEquals(1, counters.responses(4));
         assertEquals(1, counters.responses(5));
-        assertEquals(5, counters.totalTime().snapshot().count());
+        assertEquals(4, counters.totalTime().snapshot().count(), "a tunnel (101) is not timed");
     }
 }

@@ -8,19 +8,22 @@ import io.tandem.core.config.BalanceConfig;
 import io.tandem.core.config.BackendConfig;
 import io.tandem.core.config.CookieConfig;
 import io.tandem.core.config.Timeouts;
+import io.tandem.core.metrics.HttpCounters;
 import io.tandem.core.stick.StickEntry;
 import io.tandem.core.stick.StickTable;
 import io.tandem.l7.acl.RequestFacts;
 import io.tandem.l7.rules.RequestRules;
 import io.tandem.l7.rules.ResponseRules;
 
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * A compiled backend as the data path reads it: pool, rules, persistence cookie, stick table and {@code stick-on},
- * timeouts and retries.
+ * timeouts and retries, and the counters of the backend and of each server (from the runtime state).
  */
 public final class BackendRuntime {
     private final BackendConfig config;
@@ -30,16 +33,19 @@ public final class BackendRuntime {
     private final StickTable stickTable;
     private final StickOn stickOn;
     private final Map<String, Server> serversByName;
+    private final HttpCounters counters;
+    private final Map<Server, HttpCounters> serverCounters;
 
+    /**
+     * A backend with its own {@code stickTable} and {@code stickOn} rule, each null when it has none, counting into
+     * {@code counters} and, per server of {@code pool}, {@code serverCounters}.
+     */
     public BackendRuntime(BackendConfig config, ServerPool pool, RequestRules requestRules,
-                          ResponseRules responseRules) {
-        this(config, pool, requestRules, responseRules, null, null);
-    }
-
-    /** A backend with its own {@code stickTable} and {@code stickOn} rule, each null when it has none. */
-    public BackendRuntime(BackendConfig config, ServerPool pool, RequestRules requestRules,
-                          ResponseRules responseRules, StickTable stickTable, StickOn stickOn) {
+                          ResponseRules responseRules, StickTable stickTable, StickOn stickOn,
+                          HttpCounters counters, Map<Server, HttpCounters> serverCounters) {
         this.config = config;
+        this.counters = counters;
+        this.serverCounters = Collections.unmodifiableMap(new IdentityHashMap<>(serverCounters));
         this.pool = pool;
         this.requestRules = requestRules;
         this.responseRules = responseRules;
@@ -66,6 +72,16 @@ public final class BackendRuntime {
 
     public List<Server> servers() {
         return pool.servers();
+    }
+
+    /** Every request routed to the backend. */
+    public HttpCounters counters() {
+        return counters;
+    }
+
+    /** The counters of {@code server}, one of this backend's; null for another's. */
+    public HttpCounters counters(Server server) {
+        return serverCounters.get(server);
     }
 
     /** The backend's own stick table, or null. */

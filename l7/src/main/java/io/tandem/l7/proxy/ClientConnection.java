@@ -108,6 +108,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         EpollInterestPin.pin(ctx.channel());
         proxy.connectionOpened(this);
+        frontend.counters().opened();
         headTimer.start(frontend.config().timeout().httpRequest().toMillis());
         ctx.fireChannelActive();
     }
@@ -210,7 +211,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     /** Answers with a response the proxy made itself, then closes: the connection's framing can't be trusted. */
     void respondAndClose(FullHttpResponse response, ExchangeLog log) {
         log.bytesToClient = response.content().readableBytes();
-        proxy.accessLog(log, this);
+        proxy.exchangeEnded(log, this);
         ctx.channel().config().setAutoRead(false);
         releasePipelined();
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
@@ -312,6 +313,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             aborted.onClientClosed();
         }
         proxy.connectionClosed(this);
+        frontend.counters().closed();
     }
 
     @Override

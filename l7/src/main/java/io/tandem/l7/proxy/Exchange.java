@@ -81,6 +81,7 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
             return;
         }
         log.backend = backend.name();
+        log.backendCounters = backend.counters();
         if (answeredByRules(backend.requestRules().apply(facts, request.headers()))) {
             return;
         }
@@ -181,6 +182,7 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         }
         log.queueDoneNanos = System.nanoTime();
         log.server = chosen.name();
+        log.serverCounters = backend.counters(chosen);
         connect(true);
     }
 
@@ -239,10 +241,14 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         if (finished) {
             return;
         }
+        backend.counters().connectError();
+        log.serverCounters.connectError();
         if (choice.canRetry()) {
             Server failed = server;
             releaseServer();
             log.retries++;
+            backend.counters().retry();
+            log.serverCounters.retry();
             choice.retry(failed);
         } else {
             fail(503, ExchangeLog.Cause.SERVER_ABORT, ExchangeLog.Phase.CONNECT);
@@ -267,6 +273,7 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
             }
             return;
         }
+        log.bytesFromClient += content.content().readableBytes();
         if (upstream == null) {
             pendingBody.add(content);
             pendingBytes += content.content().readableBytes();

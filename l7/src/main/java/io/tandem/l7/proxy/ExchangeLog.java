@@ -1,6 +1,7 @@
 package io.tandem.l7.proxy;
 
 import io.tandem.core.config.HostPort;
+import io.tandem.core.metrics.HttpCounters;
 
 import java.net.InetSocketAddress;
 import java.time.Instant;
@@ -9,7 +10,8 @@ import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 
 /**
- * The timings and outcome of one request, rendered as one HAProxy {@code httplog}-style line:
+ * The timings and outcome of one request, counted once it ends ({@link #count}) and rendered as one HAProxy
+ * {@code httplog}-style line:
  * {@code client:port [accept date] frontend backend/server TR/Tw/Tc/Tr/Ta status bytes - - tsc retries "request"}.
  * Timers are milliseconds, -1 for a phase never reached, as operators know them from HAProxy.
  */
@@ -49,6 +51,8 @@ final class ExchangeLog {
     long connectedNanos = -1;
     long responseHeadNanos = -1;
     long bytesToClient;
+    /** Request body bytes (tunnel bytes after a 101) from the client. */
+    long bytesFromClient;
     int status = -1;
     int retries;
     /** HAProxy's cookie flags: '-' without persistence, else N(one) I(nvalid) D(own) V(alid) / N I(nserted). */
@@ -58,6 +62,9 @@ final class ExchangeLog {
     Phase phase = Phase.REQUEST;
     String backend = "<NOSRV>";
     String server = "<NOSRV>";
+    /** The counters of the backend and server the request reached, null until it did. */
+    HttpCounters backendCounters;
+    HttpCounters serverCounters;
     final String requestLine;
 
     ExchangeLog(String requestLine) {
@@ -72,6 +79,24 @@ final class ExchangeLog {
             this.cause = cause;
             this.phase = phase;
         }
+    }
+
+    /** Counts the ended exchange in {@code frontend}'s counters and in those of its backend and server, if any. */
+    void count(HttpCounters frontend) {
+        long total = System.nanoTime() - startNanos;
+        count(frontend, total);
+        if (backendCounters != null) {
+            count(backendCounters, total);
+        }
+        if (serverCounters != null) {
+            count(serverCounters, total);
+        }
+    }
+
+    private void count(HttpCounters counters, long totalNanos) {
+        counters.request(status, totalNanos);
+        counters.addBytesIn(bytesFromClient);
+        counters.addBytesOut(bytesToClient);
     }
 
     String render(InetSocketAddress client, String frontend) {

@@ -1,6 +1,7 @@
 package io.tandem.l7.proxy;
 
 import io.tandem.core.config.FrontendConfig;
+import io.tandem.core.metrics.HttpCounters;
 import io.tandem.core.stick.StickTable;
 import io.tandem.l7.acl.RequestFacts;
 import io.tandem.l7.rules.RequestRules;
@@ -10,7 +11,10 @@ import io.tandem.l7.rules.UseBackendRule;
 import java.util.List;
 import java.util.Map;
 
-/** A compiled frontend: its rules and the ordered {@code use-backend} decisions, ending in the default. */
+/**
+ * A compiled frontend: its rules, the ordered {@code use-backend} decisions ending in the default, and its counters
+ * (from the runtime state, so they outlive the snapshot).
+ */
 public final class FrontendRuntime {
     private final FrontendConfig config;
     private final RequestRules requestRules;
@@ -19,17 +23,14 @@ public final class FrontendRuntime {
     private final Map<String, BackendRuntime> backends;
     private final BackendRuntime defaultBackend;
     private final StickTable stickTable;
-
-    public FrontendRuntime(FrontendConfig config, RequestRules requestRules, ResponseRules responseRules,
-                           List<UseBackendRule> useBackend, Map<String, BackendRuntime> backends) {
-        this(config, requestRules, responseRules, useBackend, backends, null);
-    }
+    private final HttpCounters counters;
 
     /** A frontend with its own {@code stickTable} (null when it has none). */
     public FrontendRuntime(FrontendConfig config, RequestRules requestRules, ResponseRules responseRules,
                            List<UseBackendRule> useBackend, Map<String, BackendRuntime> backends,
-                           StickTable stickTable) {
+                           StickTable stickTable, HttpCounters counters) {
         this.config = config;
+        this.counters = counters;
         this.stickTable = stickTable;
         this.requestRules = requestRules;
         this.responseRules = responseRules;
@@ -45,6 +46,11 @@ public final class FrontendRuntime {
 
     public FrontendConfig config() {
         return config;
+    }
+
+    /** The frontend's traffic: its client connections and every request that came in on it. */
+    public HttpCounters counters() {
+        return counters;
     }
 
     /** The frontend's own stick table, or null. */

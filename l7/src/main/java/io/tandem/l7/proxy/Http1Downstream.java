@@ -184,7 +184,7 @@ final class Http1Downstream implements Downstream {
 
     @Override
     public void finish(ExchangeLog log, boolean requestComplete) {
-        connection.proxy().accessLog(log, connection);
+        connection.proxy().exchangeEnded(log, connection);
         channel().flush();
         connection.exchangeFinished(keepAlive && requestComplete);
     }
@@ -196,7 +196,7 @@ final class Http1Downstream implements Downstream {
 
     @Override
     public void abort(ExchangeLog log) {
-        connection.proxy().accessLog(log, connection);
+        connection.proxy().exchangeEnded(log, connection);
         channel().close();
     }
 

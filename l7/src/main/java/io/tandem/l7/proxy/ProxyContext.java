@@ -42,8 +42,9 @@ final class ProxyContext {
         return upstreams;
     }
 
-    /** Renders and writes the exchange's log line, unless there is no access log. */
-    void accessLog(ExchangeLog log, ClientConnection connection) {
+    /** The exchange ended: counts it, then renders and writes its log line unless there is no access log. */
+    void exchangeEnded(ExchangeLog log, ClientConnection connection) {
+        log.count(connection.frontend().counters());
         if (accessLog != AccessLog.NONE) {
             accessLog.log(log.render(connection.peer(), connection.frontend().name()));
         }

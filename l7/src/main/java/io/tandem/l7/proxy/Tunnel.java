@@ -43,6 +43,7 @@ final class Tunnel implements UpstreamListener {
             return;
         }
         idle.touch();
+        log.bytesFromClient += ((ByteBuf) msg).readableBytes();
         upstream.send(msg);
         if (!upstream.isWritable()) {
             client.config().setAutoRead(false);
@@ -116,6 +117,6 @@ final class Tunnel implements UpstreamListener {
         }
         upstream.closeAfterFlush();
         client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        connection.proxy().accessLog(log, connection);
+        connection.proxy().exchangeEnded(log, connection);
     }
 }
