@@ -46,7 +46,8 @@ public final class TandemCli implements Runnable {
     /** {@code tandem run}: the daemon in the foreground. */
     @Command(name = "run", mixinStandardHelpOptions = true,
             description = "Run the load balancer in the foreground, logging to stdout/stderr. SIGTERM or SIGINT "
-                    + "drains in-flight requests (up to global.hard-stop-after), then exits 0.")
+                    + "drains in-flight requests (up to global.hard-stop-after), then exits 0; a second one stops at once. "
+                    + "SIGHUP never stops it.")
     static final class Run implements Callable<Integer> {
         @CommandLine.Mixin
         ConfigFileOption file;
@@ -163,7 +164,7 @@ public final class TandemCli implements Runnable {
 
     private static int runUntilSignalled(CheckedConfig checked, EventLoops loops, Runnable onStarted,
                                          Runnable afterStop) throws Exception {
-        Signals.Termination termination = Signals.install();
+        Signals signals = Signals.install(false);
         TandemDaemon daemon;
         try {
             daemon = TandemDaemon.start(checked, loops);
@@ -173,7 +174,21 @@ public final class TandemCli implements Runnable {
             loops.close();
             return 1;
         }
-        termination.onSignal(daemon::stop);
+        signals.started(new Signals.Actions() {
+            @Override
+            public void stop() {
+                daemon.stop();
+            }
+
+            @Override
+            public void stopNow() {
+                daemon.stopNow();
+            }
+
+            @Override
+            public void reload() {
+            }
+        });
         onStarted.run();
         daemon.awaitStop();
         afterStop.run();

@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.IntSupplier;
 
 /**
  * The running daemon: event loops, health checks, the L7 proxy, the L4 services, the access log and VRRP, started from a checked
@@ -36,6 +37,8 @@ final class TandemDaemon implements AutoCloseable {
     private final L4Services l4;
     private final VrrpService vrrp;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final Object drainWait = new Object();
+    private volatile boolean stopNow;
 
     private TandemDaemon(TandemConfig config, EventLoops loops, AsyncAccessLog accessLog, RuntimeState state,
                          L7Proxy proxy, L4Services l4, VrrpService vrrp) {
@@ -147,10 +150,14 @@ final class TandemDaemon implements AutoCloseable {
         LOG.log(System.Logger.Level.INFO, "stopping: listeners closed, draining " + (proxy.activeConnections()
                 + l4.activeConnections()) + " connection(s) for up to " + grace.toMillis() + "ms");
         Deadline deadline = Deadline.after(grace);
-        // The front tier drains first, then the L7 tier behind it finishes what L4 passed on.
-        int left = l4.drain(grace);
-        left += proxy.drain(deadline.remaining());
-        if (left > 0) {
+        // The front tier drains first, then the L7 tier behind it finishes what L4 passed on. Each stops accepting
+        // at once; the waiting is here, so that a second signal (stopNow) can end it.
+        l4.drain(Duration.ZERO);
+        awaitDrained(l4::activeConnections, deadline);
+        proxy.drain(Duration.ZERO);
+        awaitDrained(() -> l4.activeConnections() + proxy.activeConnections(), deadline);
+        int left = l4.activeConnections() + proxy.activeConnections();
+        if (left > 0 && !stopNow) {
             LOG.log(System.Logger.Level.WARNING, "hard-stop-after reached: closing " + left
                     + " connection(s) still open");
         }
@@ -158,6 +165,33 @@ final class TandemDaemon implements AutoCloseable {
         state.close();
         closeQuietly(accessLog);
         LOG.log(System.Logger.Level.INFO, "stopped");
+    }
+
+    private void awaitDrained(IntSupplier open, Deadline deadline) {
+        synchronized (drainWait) {
+            while (open.getAsInt() > 0 && !deadline.passed() && !stopNow) {
+                try {
+                    // Polled: connections end on the event loops, which do not call back here.
+                    drainWait.wait(Math.max(1, Math.min(20, deadline.remaining().toMillis())));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /**
+     * Ends the drain of a {@link #stop} at once (a second SIGTERM or SIGINT): the connections still open are
+     * closed. VRRP has already handed over by then, since it stops before the drain begins.
+     */
+    void stopNow() {
+        int open = proxy.activeConnections() + l4.activeConnections();
+        LOG.log(System.Logger.Level.WARNING, "second signal: stopping now, closing " + open + " connection(s)");
+        synchronized (drainWait) {
+            stopNow = true;
+            drainWait.notifyAll();
+        }
     }
 
     @Override
