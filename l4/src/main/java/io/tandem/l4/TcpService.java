@@ -10,6 +10,7 @@ import io.netty.channel.unix.Errors;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.NativeInetAddress;
 import io.tandem.core.config.HostPort;
+import io.tandem.core.log.RateLimitedLog;
 import io.tandem.core.net.EventLoops;
 
 import java.io.IOException;
@@ -48,6 +49,7 @@ final class TcpService implements RunningService {
     private final int maxConnections;
     private final Set<TcpSession> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger active = new AtomicInteger();
+    private final RateLimitedLog badProxyHeaders = new RateLimitedLog(LOG, System.Logger.Level.WARNING);
     private volatile Listener listener;
     private volatile boolean closed;
 
@@ -129,7 +131,7 @@ final class TcpService implements RunningService {
     }
 
     void warnBadProxyHeader(SocketAddress peer) {
-        LOG.log(System.Logger.Level.WARNING, "service " + service().name() + ": closed connection from " + HostPort.text(peer)
+        badProxyHeaders.event(() -> "service " + service().name() + ": closed connection from " + HostPort.text(peer)
                 + ": missing or malformed PROXY header on an accept-proxy listen");
     }
 

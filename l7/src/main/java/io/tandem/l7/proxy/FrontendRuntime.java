@@ -1,6 +1,7 @@
 package io.tandem.l7.proxy;
 
 import io.tandem.core.config.FrontendConfig;
+import io.tandem.core.log.RateLimitedLog;
 import io.tandem.core.stick.StickTable;
 import io.tandem.l7.acl.RequestFacts;
 import io.tandem.l7.rules.RequestRules;
@@ -12,6 +13,7 @@ import java.util.Map;
 
 /** A compiled frontend: its rules and the ordered {@code use-backend} decisions, ending in the default. */
 public final class FrontendRuntime {
+    private static final System.Logger LOG = System.getLogger(FrontendRuntime.class.getName());
     private final FrontendConfig config;
     private final RequestRules requestRules;
     private final ResponseRules responseRules;
@@ -19,6 +21,7 @@ public final class FrontendRuntime {
     private final Map<String, BackendRuntime> backends;
     private final BackendRuntime defaultBackend;
     private final StickTable stickTable;
+    private final RateLimitedLog badProxyHeaders = new RateLimitedLog(LOG, System.Logger.Level.WARNING);
 
     public FrontendRuntime(FrontendConfig config, RequestRules requestRules, ResponseRules responseRules,
                            List<UseBackendRule> useBackend, Map<String, BackendRuntime> backends) {
@@ -45,6 +48,11 @@ public final class FrontendRuntime {
 
     public FrontendConfig config() {
         return config;
+    }
+
+    /** Connections closed for a missing or malformed PROXY header on an accept-proxy bind. */
+    RateLimitedLog badProxyHeaders() {
+        return badProxyHeaders;
     }
 
     /** The frontend's own stick table, or null. */
