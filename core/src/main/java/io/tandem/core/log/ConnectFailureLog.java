@@ -2,6 +2,7 @@ package io.tandem.core.log;
 
 import io.tandem.core.balance.Server;
 import io.tandem.core.health.Failures;
+import io.tandem.core.net.Descriptors;
 
 /**
  * The operator line for failed connects to the servers of one L7 backend or L4 service, as bursts (see
@@ -21,6 +22,7 @@ public final class ConnectFailureLog {
 
     public void failed(Server server, Throwable cause, long connectTimeoutMillis) {
         log.event(() -> owner + ": cannot connect to " + server.qualifiedName() + " at " + server.config().address()
-                + " (" + Failures.describe(cause, connectTimeoutMillis) + ")");
+                + (Descriptors.exhausted(cause) ? ": " + Descriptors.exhaustedPhrase() + "; " + Descriptors.ADVICE
+                        : " (" + Failures.describe(cause, connectTimeoutMillis) + ")"));
     }
 }

@@ -1,11 +1,15 @@
 package io.tandem.core.net;
 
 import java.lang.management.ManagementFactory;
+import java.util.Locale;
 
 /**
- * The process's open-files limit as operators meet it: the startup check that {@code global.maxconn} fits in it.
+ * The process's open-files limit as operators meet it: the startup check that {@code global.maxconn} fits in it,
+ * and what to say when an accept or a connect fails because the process has used it all up.
  */
 public final class Descriptors {
+    /** What an operator does when the process runs out of descriptors. */
+    public static final String ADVICE = "raise LimitNOFILE or lower maxconn";
     /** Descriptors beyond the two per proxied connection: listeners, health checks, logs, the JVM's own jars. */
     public static final long HEADROOM = 256;
     /** Below this, suggesting a lower maxconn would cripple the node: only raising the limit is advised. */
@@ -20,6 +24,27 @@ public final class Descriptors {
             return os.getMaxFileDescriptorCount();
         }
         return -1;
+    }
+
+    /** True when {@code cause} (or one of its causes) is EMFILE: this process is at its open-files limit. */
+    public static boolean exhausted(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            String message = t.getMessage();
+            if (message != null) {
+                String text = message.toLowerCase(Locale.ROOT);
+                // ENFILE ("... in system") is the whole machine's table: a kernel setting, not this process's limit.
+                if (text.contains("too many open files") && !text.contains("in system")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** {@code too many open files (limit 256)}, the phrase for an EMFILE failure. */
+    public static String exhaustedPhrase() {
+        long limit = limit();
+        return "too many open files" + (limit > 0 ? " (limit " + limit + ")" : "");
     }
 
     /**

@@ -2,11 +2,21 @@ package io.tandem.core.net;
 
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class DescriptorsTest {
+
+    @Test
+    void emfileIsFoundInTheCausesAndToldApartFromTheSystemWideTable() {
+        assertTrue(Descriptors.exhausted(new IOException("wrapped",
+                new IOException("accept(..) failed: Too many open files"))));
+        assertFalse(Descriptors.exhausted(new IOException("Too many open files in system")));
+        assertFalse(Descriptors.exhausted(new IOException("Connection refused")));
+    }
 
     @Test
     void aMaxconnThatFitsTheLimitGetsNoWarning() {

@@ -8,6 +8,7 @@ import io.tandem.core.config.BalanceConfig;
 import io.tandem.core.config.BackendConfig;
 import io.tandem.core.config.CookieConfig;
 import io.tandem.core.config.Timeouts;
+import io.tandem.core.log.ConnectFailureLog;
 import io.tandem.core.stick.StickEntry;
 import io.tandem.core.stick.StickTable;
 import io.tandem.l7.acl.RequestFacts;
@@ -30,6 +31,7 @@ public final class BackendRuntime {
     private final StickTable stickTable;
     private final StickOn stickOn;
     private final Map<String, Server> serversByName;
+    private final ConnectFailureLog connectFailures;
 
     public BackendRuntime(BackendConfig config, ServerPool pool, RequestRules requestRules,
                           ResponseRules responseRules) {
@@ -50,6 +52,7 @@ public final class BackendRuntime {
             byName.put(server.name(), server);
         }
         this.serversByName = Map.copyOf(byName);
+        this.connectFailures = new ConnectFailureLog("backend " + config.name());
     }
 
     public String name() {
@@ -66,6 +69,11 @@ public final class BackendRuntime {
 
     public List<Server> servers() {
         return pool.servers();
+    }
+
+    /** Failed connects to this backend's servers, logged as bursts. */
+    ConnectFailureLog connectFailures() {
+        return connectFailures;
     }
 
     /** The backend's own stick table, or null. */

@@ -239,6 +239,7 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         if (finished) {
             return;
         }
+        backend.connectFailures().failed(server, cause, backend.timeouts().connect().toMillis());
         if (choice.canRetry()) {
             Server failed = server;
             releaseServer();
