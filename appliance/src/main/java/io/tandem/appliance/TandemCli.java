@@ -20,7 +20,8 @@ import java.util.concurrent.Callable;
 
 /** The {@code tandem} command: run the daemon, check a config, run the demo, print the version. */
 @Command(name = "tandem", mixinStandardHelpOptions = true, versionProvider = TandemCli.VersionProvider.class,
-        description = "High-availability load balancer: L4 + L7 proxy, health checks, VRRP, state sharing.",
+        description = "Load balancer configured like HAProxy, in one YAML file: an HTTP/1.1 reverse proxy (L7), TCP and "
+                + "UDP proxying (L4), health checks, stick tables, and VRRP failover between two nodes.",
         subcommands = {TandemCli.Run.class, TandemCli.Check.class, TandemCli.Demo.class, TandemCli.VersionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class TandemCli implements Runnable {

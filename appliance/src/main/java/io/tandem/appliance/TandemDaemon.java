@@ -3,6 +3,7 @@ package io.tandem.appliance;
 import io.tandem.core.config.TandemConfig;
 import io.tandem.core.health.HealthChecks;
 import io.tandem.core.net.Deadline;
+import io.tandem.core.net.Descriptors;
 import io.tandem.core.net.EventLoops;
 import io.tandem.core.state.Recompile;
 import io.tandem.core.state.RuntimeState;
@@ -14,7 +15,6 @@ import io.tandem.l7.proxy.L7Snapshot;
 import io.tandem.vrrp.runtime.VrrpService;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.IntSupplier;
@@ -26,8 +26,6 @@ import java.util.function.IntSupplier;
  */
 final class TandemDaemon implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(TandemDaemon.class.getName());
-    /** Descriptors beyond the two per proxied connection: listeners, health checks, logs, the JVM's own. */
-    private static final long DESCRIPTOR_HEADROOM = 256;
 
     private final TandemConfig config;
     private final EventLoops loops;
@@ -103,15 +101,9 @@ final class TandemDaemon implements AutoCloseable {
      * descriptors, say so at startup rather than failing under load.
      */
     private static void warnWhenDescriptorsAreShort(int maxconn) {
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean os) {
-            long limit = os.getMaxFileDescriptorCount();
-            long needed = 2L * maxconn + DESCRIPTOR_HEADROOM;
-            if (limit < needed) {
-                LOG.log(System.Logger.Level.WARNING, "global.maxconn " + maxconn + " needs about " + needed
-                        + " file descriptors but this process may open only " + limit + "; lower maxconn to "
-                        + Math.max(1, (limit - DESCRIPTOR_HEADROOM) / 2) + " or raise the limit (ulimit -n, "
-                        + "LimitNOFILE= in the systemd unit); connections beyond it will be refused");
-            }
+        String warning = Descriptors.shortageWarning(maxconn, Descriptors.limit());
+        if (warning != null) {
+            LOG.log(System.Logger.Level.WARNING, warning);
         }
     }
 

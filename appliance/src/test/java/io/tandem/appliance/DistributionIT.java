@@ -37,7 +37,13 @@ class DistributionIT {
     Path dir;
 
     private static Process start(Path output, String... args) throws IOException {
-        List<String> command = new java.util.ArrayList<>(List.of(LAUNCHER.toString()));
+        return start(List.of(), output, args);
+    }
+
+    /** Runs the launcher behind {@code prefix} (a command such as {@code prlimit --nofile=256:256}). */
+    private static Process start(List<String> prefix, Path output, String... args) throws IOException {
+        List<String> command = new java.util.ArrayList<>(prefix);
+        command.add(LAUNCHER.toString());
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.redirectErrorStream(true).redirectOutput(output.toFile());
@@ -169,6 +175,83 @@ class DistributionIT {
         } finally {
             tandem.destroy();
             tandem.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void outOfDescriptorsTheLogSaysSoPlainlyAndServiceRecoversOnceTheyAreFree() throws Exception {
+        HttpServer backend = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+        backend.createContext("/", exchange -> {
+            byte[] body = "ok\n".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        backend.start();
+        int l7Port = freePort();
+        int l4Port = freePort();
+        Path config = dir.resolve("tandem.yaml");
+        Files.writeString(config, """
+                global: { workers: 1, maxconn: 4096, log: none }
+                defaults: { timeout: { http-request: 2m, client: 2m } }
+                l7:
+                  frontends: { web: { bind: "127.0.0.1:%d", default-backend: app } }
+                  backends: { app: { retries: 0, servers: { a: "127.0.0.1:%d" } } }
+                l4:
+                  services:
+                    front: { listen: "127.0.0.1:%d", servers: { web: "127.0.0.1:%d" } }
+                """.formatted(l7Port, backend.getAddress().getPort(), l4Port, l7Port));
+        Path out = dir.resolve("run.txt");
+        Process tandem = start(List.of("prlimit", "--nofile=256:256"), out, "run", "-c", config.toString());
+        List<Socket> held = new java.util.ArrayList<>();
+        try {
+            awaitListening(l7Port, tandem, out);
+            String startup = read(out);
+            assertTrue(startup.contains("may open only 256; raise the limit (LimitNOFILE="), startup);
+            assertFalse(startup.contains("lower maxconn to"), startup);
+            // Idle connections until the process has no descriptor left: the rest wait in the backlog.
+            for (int i = 0; i < 300; i++) {
+                held.add(new Socket(InetAddress.getLoopbackAddress(), l7Port));
+            }
+            String acceptFailed = "frontend web: accept failed: too many open files (limit 256) with ";
+            awaitLog(out, acceptFailed);
+            assertTrue(read(out).contains("connections open; raise LimitNOFILE or lower maxconn"), read(out));
+            // An accepted connection's request needs a server connection, for which there is no descriptor.
+            Socket first = held.get(0);
+            first.setSoTimeout(20_000);
+            first.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(first.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+            assertEquals("HTTP/1.1 503", answer);
+            awaitLog(out, "backend app: cannot connect to app/a at 127.0.0.1:" + backend.getAddress().getPort()
+                    + ": too many open files (limit 256); raise LimitNOFILE or lower maxconn");
+            held.add(new Socket(InetAddress.getLoopbackAddress(), l4Port));
+            awaitLog(out, "service front: accept failed: too many open files (limit 256) with ");
+            String log = read(out);
+            assertFalse(log.contains("exceptionCaught"), log);
+            assertFalse(log.contains("Too many open files"), log);
+            for (Socket socket : held) {
+                socket.close();
+            }
+            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + l7Port + "/"))
+                    .timeout(Duration.ofSeconds(10)).build();
+            assertEquals(200, client.send(request, HttpResponse.BodyHandlers.ofString()).statusCode());
+        } finally {
+            for (Socket socket : held) {
+                socket.close();
+            }
+            tandem.destroy();
+            tandem.waitFor(10, TimeUnit.SECONDS);
+            tandem.destroyForcibly();
+            backend.stop(0);
+        }
+    }
+
+    private static void awaitLog(Path output, String text) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!read(output).contains(text)) {
+            assertTrue(System.nanoTime() < deadline, () -> "never logged '" + text + "': " + read(output));
+            Thread.sleep(50);
         }
     }
 

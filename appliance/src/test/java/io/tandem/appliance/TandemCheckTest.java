@@ -243,6 +243,16 @@ class TandemCheckTest {
     }
 
     @Test
+    void helpDescribesWhatIsBuiltAndNothingThatIsNot() {
+        Outcome outcome = run("--help");
+        assertEquals(0, outcome.exitCode());
+        String help = outcome.out().replaceAll("\\s+", " ");
+        assertTrue(help.contains("HTTP/1.1 reverse proxy (L7), TCP and UDP proxying (L4)"), help);
+        assertTrue(help.contains("VRRP failover"), help);
+        assertFalse(help.contains("state sharing"), help);
+    }
+
+    @Test
     void versionPrintsTheVersion() {
         Outcome outcome = run("version");
         assertEquals(0, outcome.exitCode());

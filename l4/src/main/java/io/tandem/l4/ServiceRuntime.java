@@ -5,6 +5,7 @@ import io.tandem.core.balance.ServerPool;
 import io.tandem.core.config.BalanceConfig;
 import io.tandem.core.config.ServiceConfig;
 import io.tandem.core.config.Timeouts;
+import io.tandem.core.log.ConnectFailureLog;
 
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -32,7 +33,7 @@ public final class ServiceRuntime {
         this.pool = pool;
         this.counters = counters;
         this.serverCounters = serverCounters;
-        this.connectFailures = new ConnectFailureLog(config.name());
+        this.connectFailures = new ConnectFailureLog("service " + config.name());
     }
 
     public String name() {

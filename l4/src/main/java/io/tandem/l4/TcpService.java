@@ -10,6 +10,8 @@ import io.netty.channel.unix.Errors;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.NativeInetAddress;
 import io.tandem.core.config.HostPort;
+import io.tandem.core.log.AcceptFailureLog;
+import io.tandem.core.log.RateLimitedLog;
 import io.tandem.core.net.EventLoops;
 
 import java.io.IOException;
@@ -48,6 +50,8 @@ final class TcpService implements RunningService {
     private final int maxConnections;
     private final Set<TcpSession> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger active = new AtomicInteger();
+    private final RateLimitedLog badProxyHeaders = new RateLimitedLog(LOG, System.Logger.Level.WARNING);
+    private final AcceptFailureLog acceptFailures;
     private volatile Listener listener;
     private volatile boolean closed;
 
@@ -55,6 +59,7 @@ final class TcpService implements RunningService {
         this.current = current;
         this.loops = loops;
         this.maxConnections = maxConnections;
+        this.acceptFailures = new AcceptFailureLog("service " + current.get().name());
     }
 
     /** The service as the current snapshot has it. */
@@ -129,7 +134,7 @@ final class TcpService implements RunningService {
     }
 
     void warnBadProxyHeader(SocketAddress peer) {
-        LOG.log(System.Logger.Level.WARNING, "service " + service().name() + ": closed connection from " + HostPort.text(peer)
+        badProxyHeaders.event(() -> "service " + service().name() + ": closed connection from " + HostPort.text(peer)
                 + ": missing or malformed PROXY header on an accept-proxy listen");
     }
 
@@ -183,7 +188,6 @@ final class TcpService implements RunningService {
         /** Filled by accept: the length, then the client's address and port. */
         private final byte[] acceptedAddress = new byte[26];
         volatile boolean paused;
-        private long lastOutOfResourcesLogNanos = System.nanoTime() - TimeUnit.MINUTES.toNanos(1);
 
         Listener(IoEventLoop loop, LinuxSocket socket, boolean wildcard) {
             super(socket);
@@ -229,13 +233,7 @@ final class TcpService implements RunningService {
         private void acceptFailed(IOException e) {
             if (e instanceof Errors.NativeIoException nativeError && OUT_OF_RESOURCES.contains(nativeError.expectedErr())) {
                 // The connection stays in the backlog; accepting again at once would spin on it.
-                long now = System.nanoTime();
-                if (now - lastOutOfResourcesLogNanos > TimeUnit.MINUTES.toNanos(1)) {
-                    lastOutOfResourcesLogNanos = now;
-                    LOG.log(System.Logger.Level.WARNING, "service " + service().name() + ": cannot accept ("
-                            + e.getMessage() + "), pausing " + OUT_OF_RESOURCES_PAUSE_MILLIS + "ms with " + active.get()
-                            + " connections open: lower maxconn or raise the open-files limit (LimitNOFILE)");
-                }
+                acceptFailures.failed(e, active.get());
                 setInterest(PAUSED);
                 loop.schedule(() -> setInterest(EpollIoOps.EPOLLIN), OUT_OF_RESOURCES_PAUSE_MILLIS, TimeUnit.MILLISECONDS);
             }

@@ -7,6 +7,8 @@ import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
 import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
 import io.tandem.core.net.EventLoops;
+import io.tandem.core.testing.Await;
+import io.tandem.core.testing.LogLines;
 import io.tandem.core.testing.TestPorts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -193,6 +195,25 @@ class ProxyProtocolTest {
             assertEquals(-1, in.read());
             assertNull(server.nextResult(0), "the server got a connection");
             assertEquals(0, service.runtime().counters(service.runtime().servers().get(0)).totalConnections());
+        }
+    }
+
+    @Test
+    void badProxyHeadersAreLoggedAsOneLineNotOnePerConnection() throws Exception {
+        try (LogLines logs = LogLines.capture();
+             RawServer server = RawServer.named("s");
+             TestServices.Running service = TestServices.tcp().acceptProxy().server("s", server.port()).start(loops)) {
+            for (int i = 0; i < 20; i++) {
+                try (Socket client = new Socket()) {
+                    client.setSoTimeout(5000);
+                    client.connect(service.address());
+                    client.getOutputStream().write("GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    assertEquals(-1, client.getInputStream().read());
+                }
+            }
+            String refused = "missing or malformed PROXY header on an accept-proxy listen";
+            Await.until("every connection ended", () -> service.runtime().counters().activeConnections() == 0);
+            assertEquals(1, logs.containing(refused).size(), () -> logs.all().toString());
         }
     }
 

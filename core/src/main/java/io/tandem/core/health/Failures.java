@@ -1,6 +1,7 @@
 package io.tandem.core.health;
 
 import io.netty.channel.ConnectTimeoutException;
+import io.tandem.core.net.Descriptors;
 
 import java.net.UnknownHostException;
 import java.util.Locale;
@@ -15,6 +16,9 @@ public final class Failures {
         if (cause instanceof ConnectTimeoutException) {
             // Netty's message repeats the address, which the log line names already; the delay is what matters.
             return "connect timeout after " + connectTimeoutMillis + "ms";
+        }
+        if (Descriptors.exhausted(cause)) {
+            return Descriptors.exhaustedPhrase();
         }
         if (cause instanceof UnknownHostException) {
             return "cannot resolve " + cause.getMessage();

@@ -28,7 +28,6 @@ import java.util.ArrayDeque;
  * {@code http-keep-alive} between requests).
  */
 final class ClientConnection extends ChannelInboundHandlerAdapter {
-    private static final System.Logger LOG = System.getLogger(ClientConnection.class.getName());
     /** Decoded objects (heads, body parts) held for requests queued behind the current one. */
     private static final int MAX_PIPELINED = 64;
     private final ProxyContext proxy;
@@ -46,6 +45,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private boolean keepAliveWait;
     private boolean closeWhenIdle;
     private boolean inputShutdown;
+    private boolean proxyHeaderRefused;
     private long requests;
 
     ClientConnection(ProxyContext proxy, FrontendRuntime frontend, ProxyResponseEncoder encoder) {
@@ -318,11 +318,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof io.netty.handler.codec.DecoderException
+        if (!proxyHeaderRefused && (cause instanceof io.netty.handler.codec.DecoderException
                 && cause.getCause() instanceof io.netty.handler.codec.haproxy.HAProxyProtocolException
-                || cause instanceof io.netty.handler.codec.haproxy.HAProxyProtocolException) {
-            LOG.log(System.Logger.Level.WARNING, "frontend " + frontend.name() + ": closed connection from "
-                    + HostPort.text(ctx.channel().remoteAddress()) + ": missing or malformed PROXY header on an accept-proxy bind");
+                || cause instanceof io.netty.handler.codec.haproxy.HAProxyProtocolException)) {
+            // Once per connection: the decoder fails again on the bytes it still holds when the channel closes.
+            proxyHeaderRefused = true;
+            java.net.SocketAddress from = ctx.channel().remoteAddress();
+            frontend.badProxyHeaders().event(() -> "frontend " + frontend.name() + ": closed connection from "
+                    + HostPort.text(from) + ": missing or malformed PROXY header on an accept-proxy bind");
         }
         // Resets and broken pipes are a client's normal way to leave; the exchange logs the abort.
         ctx.close();

@@ -20,6 +20,7 @@ final class ExchangeLog {
             .withZone(ZoneId.systemDefault());
     /** The formatted second, per event loop thread: formatting a date for every request is measurable. */
     private static final ThreadLocal<CachedSecond> SECOND = ThreadLocal.withInitial(CachedSecond::new);
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
     /** Who ended the exchange, HAProxy's first termination character. */
     enum Cause {
@@ -116,8 +117,36 @@ final class ExchangeLog {
                 .append(status).append(' ').append(bytesToClient).append(" - - ")
                 .append(cause.code).append(cause == Cause.NORMAL ? '-' : phase.code)
                 .append(cookieRequest).append(cookieResponse).append(' ')
-                .append(retries).append(" \"").append(requestLine).append('"');
-        return line.toString();
+                .append(retries).append(" \"");
+        appendEscaped(line, requestLine);
+        return line.append('"').toString();
+    }
+
+    /**
+     * Appends {@code text} for a quoted field as HAProxy encodes its request line: {@code "}, {@code #}, control
+     * characters and everything from DEL up become {@code #} and two hex digits ({@code #22}), so a client cannot
+     * end the field, forge a field after it, or put a line break into the log.
+     */
+    static void appendEscaped(StringBuilder out, String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c > 0xFF) {
+                // Not from the wire (the decoder reads bytes as Latin-1, one char per byte): its UTF-8 bytes.
+                int end = Character.isHighSurrogate(c) && i + 1 < text.length() ? i + 2 : i + 1;
+                for (byte b : text.substring(i, end).getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+                    appendByte(out, b & 0xFF);
+                }
+                i = end - 1;
+            } else if (c < 0x20 || c >= 0x7F || c == '"' || c == '#') {
+                appendByte(out, c);
+            } else {
+                out.append(c);
+            }
+        }
+    }
+
+    private static void appendByte(StringBuilder out, int b) {
+        out.append('#').append(HEX[b >> 4]).append(HEX[b & 0xF]);
     }
 
     /** One thread's last formatted second. */

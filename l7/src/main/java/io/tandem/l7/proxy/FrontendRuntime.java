@@ -1,6 +1,7 @@
 package io.tandem.l7.proxy;
 
 import io.tandem.core.config.FrontendConfig;
+import io.tandem.core.log.RateLimitedLog;
 import io.tandem.core.metrics.HttpCounters;
 import io.tandem.core.stick.StickTable;
 import io.tandem.l7.acl.RequestFacts;
@@ -16,6 +17,7 @@ import java.util.Map;
  * (from the runtime state, so they outlive the snapshot).
  */
 public final class FrontendRuntime {
+    private static final System.Logger LOG = System.getLogger(FrontendRuntime.class.getName());
     private final FrontendConfig config;
     private final RequestRules requestRules;
     private final ResponseRules responseRules;
@@ -24,6 +26,7 @@ public final class FrontendRuntime {
     private final BackendRuntime defaultBackend;
     private final StickTable stickTable;
     private final HttpCounters counters;
+    private final RateLimitedLog badProxyHeaders = new RateLimitedLog(LOG, System.Logger.Level.WARNING);
 
     /** A frontend with its own {@code stickTable} (null when it has none). */
     public FrontendRuntime(FrontendConfig config, RequestRules requestRules, ResponseRules responseRules,
@@ -51,6 +54,11 @@ public final class FrontendRuntime {
     /** The frontend's traffic: its client connections and every request that came in on it. */
     public HttpCounters counters() {
         return counters;
+    }
+
+    /** Connections closed for a missing or malformed PROXY header on an accept-proxy bind. */
+    RateLimitedLog badProxyHeaders() {
+        return badProxyHeaders;
     }
 
     /** The frontend's own stick table, or null. */

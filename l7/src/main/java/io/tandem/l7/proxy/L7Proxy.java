@@ -11,6 +11,7 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.tandem.core.config.BindConfig;
 import io.tandem.core.config.HostPort;
+import io.tandem.core.log.AcceptFailureLog;
 import io.tandem.core.net.Deadline;
 import io.tandem.core.net.EventLoops;
 import io.tandem.l7.http.Http1RequestDecoder;
@@ -44,8 +45,9 @@ public final class L7Proxy implements AutoCloseable {
         context.snapshot(snapshot);
         try {
             for (FrontendRuntime frontend : snapshot.frontends().values()) {
+                AcceptFailureLog acceptFailures = new AcceptFailureLog("frontend " + frontend.name());
                 for (BindConfig bind : frontend.config().binds()) {
-                    listeners.add(bind(frontend, bind));
+                    listeners.add(bind(frontend, bind, acceptFailures));
                 }
             }
         } catch (java.io.IOException | RuntimeException e) {
@@ -54,7 +56,8 @@ public final class L7Proxy implements AutoCloseable {
         }
     }
 
-    private Channel bind(FrontendRuntime frontend, BindConfig bind) throws java.io.IOException {
+    private Channel bind(FrontendRuntime frontend, BindConfig bind, AcceptFailureLog acceptFailures)
+            throws java.io.IOException {
         HostPort address = bind.address();
         InetSocketAddress socketAddress = address.bindAddress();
         ServerBootstrap bootstrap = loops.allowNonLocalBind(new ServerBootstrap())
@@ -83,6 +86,8 @@ public final class L7Proxy implements AutoCloseable {
                 });
         try {
             Channel listener = bootstrap.bind(socketAddress).syncUninterruptibly().channel();
+            // Last in the listener's pipeline, behind Netty's acceptor (which pauses accepting for a second).
+            listener.pipeline().addLast(new AcceptFailureHandler(acceptFailures));
             context.addListener(listener);
             LOG.log(System.Logger.Level.INFO, "frontend " + frontend.name() + " listening on " + address
                     + (bind.acceptProxy() ? " (accept-proxy)" : ""));
@@ -151,6 +156,23 @@ public final class L7Proxy implements AutoCloseable {
     @Override
     public void close() {
         closeListeners();
+    }
+
+    /**
+     * Takes the listener's accept failures (out of descriptors, most often), which Netty would otherwise log as an
+     * exception that "reached the tail of the pipeline", and says what they mean.
+     */
+    private final class AcceptFailureHandler extends ChannelInboundHandlerAdapter {
+        private final AcceptFailureLog log;
+
+        AcceptFailureHandler(AcceptFailureLog log) {
+            this.log = log;
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.failed(cause, context.activeConnections());
+        }
     }
 
     /** Tells the connection about raw bytes before the decoder sees them (starts the request-head clock). */

@@ -559,6 +559,58 @@ class HaproxyDifferentialTest {
         }
     }
 
+    /** A quote or a hash in the target (HAProxy needs accept-invalid-http-request to take a quote at all). */
+    @Test
+    void theAccessLogEscapesTheRequestLineAsHaproxyDoes() throws Exception {
+        String request = "GET /a\"b#c%22\\d?q=\"x\" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+        try (Haproxy haproxy = Haproxy.start("""
+                global
+                    log stdout format raw local0
+                defaults
+                    mode http
+                    log global
+                    option httplog
+                    option accept-invalid-http-request
+                    timeout connect 1s
+                    timeout client 5s
+                    timeout server 5s
+                frontend web
+                    bind 127.0.0.1:${PORT}
+                    http-request return status 200 content-type text/plain string ok
+                """);
+             ProxyHarness tandem = ProxyHarness.start("""
+                     l7:
+                       frontends:
+                         web:
+                           bind: 127.0.0.1:${PORT}
+                           http-request: [ "return status 200 content-type text/plain string ok" ]
+                           default-backend: none
+                       backends:
+                         none: { servers: { unused: 127.0.0.1:9 } }
+                     """, Map.of())) {
+            exchangeRaw(haproxy.port, request);
+            exchangeRaw(tandem.port, request);
+            String theirs = haproxy.awaitOutput("\"GET ");
+            String ours = tandem.nextLogLine();
+            assertEquals(quotedRequest(theirs), quotedRequest(ours), ours + "\n" + theirs);
+            assertEquals("\"GET /a#22b#23c%22\\d?q=#22x#22 HTTP/1.1\"", quotedRequest(ours));
+        }
+    }
+
+    private static void exchangeRaw(int port, String request) throws IOException {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertTrue(response.startsWith("HTTP/1.1 200"), response);
+        }
+    }
+
+    /** The last field of an httplog line: the quoted request line. */
+    private static String quotedRequest(String line) {
+        return line.substring(line.indexOf(" \"") + 1).strip();
+    }
+
     // ---- HAProxy ----------------------------------------------------------------------------------------------
 
     /** HAProxy in the foreground ({@code -db}) from a config in a temp dir; {@code ${PORT}} is its free port. */
@@ -581,6 +633,20 @@ class HaproxyDifferentialTest {
 
         static Haproxy start(String config) throws IOException, InterruptedException {
             return new Haproxy(config);
+        }
+
+        /** The first line HAProxy wrote that contains {@code text}, once it is there. */
+        String awaitOutput(String text) throws IOException, InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (System.nanoTime() < deadline) {
+                for (String line : Files.readAllLines(log, StandardCharsets.ISO_8859_1)) {
+                    if (line.contains(text)) {
+                        return line;
+                    }
+                }
+                Thread.sleep(20);
+            }
+            return fail("haproxy never wrote '" + text + "':\n" + Files.readString(log, StandardCharsets.ISO_8859_1));
         }
 
         private void awaitListening() throws IOException, InterruptedException {

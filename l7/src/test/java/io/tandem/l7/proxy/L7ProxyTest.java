@@ -1,6 +1,8 @@
 package io.tandem.l7.proxy;
 
+import io.tandem.core.log.RateLimitedLog;
 import io.tandem.core.testing.Await;
+import io.tandem.core.testing.LogLines;
 import io.tandem.core.testing.TestHttpBackend;
 import io.tandem.core.testing.TestPorts;
 import org.junit.jupiter.api.Test;
@@ -532,6 +534,45 @@ class L7ProxyTest {
                 ProxyHarness.send(bad, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
                 assertTrue(ProxyHarness.closedByPeer(bad), "a connection without a PROXY header is closed");
             }
+        }
+    }
+
+    @Test
+    void aBadProxyHeaderIsLoggedOncePerConnectionAndAtMostOnceEveryTenSeconds() throws Exception {
+        try (LogLines logs = LogLines.capture();
+             ProxyHarness proxy = ProxyHarness.start("""
+                     l7:
+                       frontends:
+                         web: { bind: "127.0.0.1:${PORT} accept-proxy", default-backend: pool }
+                       backends:
+                         pool: { servers: { a: 127.0.0.1:9 } }
+                     """, Map.of())) {
+            String refused = "frontend web: closed connection from 127.0.0.1:";
+            sendWithoutProxyHeader(proxy);
+            Await.until(() -> "the first refusal is logged at once: " + logs.all(),
+                    () -> logs.containing(refused).size() == 1);
+            long quietFrom = System.nanoTime();
+            for (int i = 0; i < 20; i++) {
+                sendWithoutProxyHeader(proxy);
+            }
+            Await.until("every connection closed", () -> proxy.proxy.activeConnections() == 0);
+            assertEquals(1, logs.containing(refused).size(), () -> logs.all().toString());
+            // Once the quiet period is over, the next refusal is logged with the count of those left out.
+            long wait = TimeUnit.SECONDS.toMillis(RateLimitedLog.QUIET_SECONDS)
+                    - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - quietFrom) + 100;
+            Thread.sleep(Math.max(0, wait)); // the quiet period passes
+            sendWithoutProxyHeader(proxy);
+            Await.until(() -> "a second line: " + logs.all(), () -> logs.containing(refused).size() == 2);
+            String second = logs.containing(refused).get(1);
+            assertTrue(second.endsWith("missing or malformed PROXY header on an accept-proxy bind; "
+                    + "20 more since the last report"), second);
+        }
+    }
+
+    private static void sendWithoutProxyHeader(ProxyHarness proxy) throws IOException {
+        try (Socket bad = proxy.connect()) {
+            ProxyHarness.send(bad, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertTrue(ProxyHarness.closedByPeer(bad), "a connection without a PROXY header is closed");
         }
     }
 

@@ -2,6 +2,7 @@ package io.tandem.l7.proxy;
 
 import io.tandem.core.balance.Server;
 import io.tandem.core.testing.Await;
+import io.tandem.core.testing.LogLines;
 import io.tandem.core.testing.NettyLeakCheck;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -529,6 +530,25 @@ class ProxyFailureTest {
             String state = termination(proxy, "GET /hole");
             assertEquals("SC", state.substring(0, 2), state);
             assertHealthy(proxy);
+        }
+    }
+
+    @Test
+    void refusedServerConnectsEndIn503AndTheOperatorLogSaysWhyOnceForTheBurst() throws Exception {
+        int closed = io.tandem.core.testing.TestPorts.closedPort();
+        try (LogLines logs = LogLines.capture();
+             ProxyHarness proxy = ProxyHarness.start("""
+                     defaults: { retries: 1 }
+                     l7:
+                       frontends: { web: { bind: "127.0.0.1:${PORT}", default-backend: dead } }
+                       backends: { dead: { servers: { gone: "127.0.0.1:${CLOSED}" } } }
+                     """, Map.of("CLOSED", String.valueOf(closed)))) {
+            for (int i = 0; i < 5; i++) {
+                assertEquals(503, proxy.exchange(get("/")).status());
+            }
+            List<String> lines = logs.containing("backend dead: cannot connect to dead/gone at 127.0.0.1:" + closed
+                    + " (connection refused)");
+            assertEquals(1, lines.size(), () -> logs.all().toString());
         }
     }
 
