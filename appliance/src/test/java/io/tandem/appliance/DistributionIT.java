@@ -1,6 +1,7 @@
 package io.tandem.appliance;
 
 import com.sun.net.httpserver.HttpServer;
+import io.tandem.core.testing.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -112,10 +113,12 @@ class DistributionIT {
     void sigtermLetsTheInFlightRequestFinishThenExitsZero() throws Exception {
         HttpServer slowBackend = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
         CountDownLatch arrived = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
         slowBackend.createContext("/", exchange -> {
             arrived.countDown();
             try {
-                Thread.sleep(1500);
+                // Answers only once the daemon is draining: the request is in flight across the stop.
+                answer.await(30, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -143,6 +146,10 @@ class DistributionIT {
                     HttpResponse.BodyHandlers.ofString());
             assertTrue(arrived.await(20, TimeUnit.SECONDS), "the request never reached the backend");
             tandem.destroy(); // SIGTERM
+            Await.until(() -> "the daemon never began to drain: " + read(out),
+                    () -> read(out).contains("stopping: listeners closed"));
+            assertFalse(inFlight.isDone(), "the request ended before its server answered");
+            answer.countDown();
             HttpResponse<String> response = inFlight.get(10, TimeUnit.SECONDS);
             assertEquals(200, response.statusCode());
             assertEquals("slow done\n", response.body());

@@ -147,15 +147,8 @@ final class TcpSession implements ServerPool.AcquireCallback {
         ByteBuffer buffer = relay.buffer();
         boolean complete = false;
         while (!complete) {
-            int n;
-            try {
-                n = client.socket.read(buffer, 0, RelayLoop.CHUNK);
-            } catch (IOException e) {
-                abort();
-                return;
-            }
-            if (n == 0) {
-                client.readable = false;
+            int n = read(client, buffer, RelayLoop.CHUNK);
+            if (n == 0 || n == ABORTED) {
                 return;
             }
             if (n < 0) {
@@ -385,15 +378,8 @@ final class TcpSession implements ServerPool.AcquireCallback {
         ByteBuffer buffer = relay.buffer();
         int readSize = HELD.get() < HELD_SOFT_LIMIT ? RelayLoop.CHUNK : SMALL_READ;
         for (int reads = 0; reads < READS_PER_TURN; reads++) {
-            int n;
-            try {
-                n = from.socket.read(buffer, 0, readSize);
-            } catch (IOException e) {
-                abort();
-                return;
-            }
-            if (n == 0) {
-                from.readable = false;
+            int n = read(from, buffer, readSize);
+            if (n == 0 || n == ABORTED) {
                 return;
             }
             if (n < 0) {
@@ -425,6 +411,27 @@ final class TcpSession implements ServerPool.AcquireCallback {
             }
         }
         loop.execute(resume);
+    }
+
+    /** What {@link #read} answers when the read failed and the session was aborted. */
+    private static final int ABORTED = -2;
+
+    /**
+     * Reads up to {@code size} bytes of {@code from} into {@code buffer}: the count, 0 when nothing is there now
+     * (the side is then marked unreadable until its next edge), -1 at its end of input, or {@link #ABORTED} when
+     * the read failed and the session was aborted.
+     */
+    private int read(Side from, ByteBuffer buffer, int size) {
+        try {
+            int n = from.socket.read(buffer, 0, size);
+            if (n == 0) {
+                from.readable = false;
+            }
+            return n;
+        } catch (IOException e) {
+            abort();
+            return ABORTED;
+        }
     }
 
     /** As {@link #relay}, with {@code splice(2)}: socket → the direction's pipe → socket, no copy through the JVM. */

@@ -11,6 +11,7 @@ import io.tandem.core.health.CheckResult;
 import io.tandem.core.health.HealthChecks;
 import io.tandem.core.net.EventLoops;
 import io.tandem.core.testing.Await;
+import io.tandem.core.testing.Prerequisites;
 import io.tandem.core.testing.TestLineServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,7 +24,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -131,8 +131,7 @@ class L4BalancingTest {
     @Test
     void redisThatStopsAnsweringPongIsTakenOutOfRotation() throws Exception {
         Path redis = Path.of("/usr/bin/redis-server");
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(redis),
-                "redis-server not installed (apt-get install redis-server); the TestLineServer variant covers this");
+        Prerequisites.requireExecutable(redis, "redis-server");
         int portA = freePort();
         int portB = freePort();
         Process redisA = startRedis(redis, portA);

@@ -2,6 +2,7 @@ package io.tandem.l4;
 
 import io.tandem.core.testing.Await;
 import io.tandem.core.balance.Server;
+import io.tandem.core.config.CheckConfig;
 import io.tandem.core.config.ConfigError;
 import io.tandem.core.config.L4Config;
 import io.tandem.core.config.ServiceConfig;
@@ -12,15 +13,20 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** L4 compiles apart from running: a recompile against the runtime state keeps what the config still names. */
 class L4RecompileTest {
@@ -91,6 +97,40 @@ class L4RecompileTest {
                     TestServices.tcp().listenHost("127.0.0.2").server("a", a.port()).config());
             assertThrows(IllegalArgumentException.class, () -> running.services().update(moved));
             assertEquals("a", TcpRelayTest.nameVia(running.address(), 0));
+        }
+    }
+
+    @Test
+    void aServerTheRecompileDropsGetsNoNewConnectionsAndItsCheckStops() throws Exception {
+        CheckConfig connect = new CheckConfig(CheckConfig.Kind.TCP, null, null, null, null, 0, null,
+                Duration.ofMillis(100), 1, 1, TestServices.POS);
+        try (RawServer a = RawServer.named("a"); RawServer b = RawServer.named("b");
+             TestServices.Running running = TestServices.tcp().check(connect).server("a", a.port())
+                     .server("b", b.port()).start(loops)) {
+            // Before: both serve and both are checked (connections beyond the relayed ones).
+            Set<String> served = new HashSet<>();
+            for (int i = 0; i < 4; i++) {
+                served.add(TcpRelayTest.nameVia(running.address(), 0));
+            }
+            assertEquals(Set.of("a", "b"), served);
+            Await.until("b checked", () -> b.accepted() >= 2 + 2);
+            Server retired = running.runtime().servers().get(1);
+
+            L4Snapshot next = compileAndCommit(running.state(),
+                    TestServices.tcp().check(connect).server("a", a.port()).config());
+            running.services().update(next);
+            int bAtCommit = b.accepted();
+            assertNull(running.state().healthChecks().check(retired), "b's check stopped");
+            // The window, measured by a's check, which runs on at the same interval: five more of its connects.
+            int aAtCommit = a.accepted();
+            Await.until("five more checks of a", () -> a.accepted() >= aAtCommit + 5);
+            // A connect begun just before the commit may complete after it: one at most.
+            assertTrue(b.accepted() <= bAtCommit + 1, "b checked on: " + (b.accepted() - bAtCommit));
+            int bBefore = b.accepted();
+            for (int i = 0; i < 4; i++) {
+                assertEquals("a", TcpRelayTest.nameVia(running.address(), 0), "only a is left");
+            }
+            assertEquals(bBefore, b.accepted(), "b got a connection after it was retired");
         }
     }
 }

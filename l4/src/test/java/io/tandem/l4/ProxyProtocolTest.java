@@ -1,5 +1,6 @@
 package io.tandem.l4;
 
+import io.tandem.core.testing.Prerequisites;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
@@ -11,7 +12,6 @@ import io.tandem.core.testing.Await;
 import io.tandem.core.testing.LogLines;
 import io.tandem.core.testing.TestPorts;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -111,12 +111,7 @@ class ProxyProtocolTest {
     @ParameterizedTest
     @ValueSource(ints = {1, 2})
     void haproxyAcceptProxySeesTheRealClient(int version) throws Exception {
-        if (!Files.isExecutable(HAPROXY)) {
-            if ("true".equals(System.getenv("CI"))) {
-                fail("haproxy is required in CI and missing at " + HAPROXY + ": apt-get install haproxy");
-            }
-            Assumptions.assumeTrue(false, "haproxy not installed: apt-get install haproxy");
-        }
+        Prerequisites.requireExecutable(HAPROXY, "haproxy");
         int port = TestPorts.closedPort();
         Path dir = Files.createTempDirectory("l4-haproxy");
         Path cfg = dir.resolve("haproxy.cfg");

@@ -8,6 +8,7 @@ import java.net.Socket;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A loopback TCP server for tests that hands each accepted connection to a per-connection script on its own
@@ -23,6 +24,7 @@ final class RawServer implements AutoCloseable {
     private final ServerSocket listener;
     private final Script script;
     private final BlockingQueue<Object> results = new LinkedBlockingQueue<>();
+    private final AtomicInteger accepted = new AtomicInteger();
 
     private RawServer(Script script, int backlog) throws IOException {
         this.listener = new ServerSocket(0, backlog, InetAddress.getLoopbackAddress());
@@ -57,6 +59,11 @@ final class RawServer implements AutoCloseable {
         return listener.getLocalPort();
     }
 
+    /** Connections accepted so far (health checks' included). */
+    int accepted() {
+        return accepted.get();
+    }
+
     /** The next connection's result (or the exception it threw), waiting up to {@code seconds}. */
     Object nextResult(long seconds) throws InterruptedException {
         return results.poll(seconds, TimeUnit.SECONDS);
@@ -66,6 +73,7 @@ final class RawServer implements AutoCloseable {
         while (!listener.isClosed()) {
             try {
                 Socket socket = listener.accept();
+                accepted.incrementAndGet();
                 Thread worker = new Thread(() -> {
                     try {
                         results.add(script.serve(socket));

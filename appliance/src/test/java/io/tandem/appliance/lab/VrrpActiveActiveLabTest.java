@@ -17,6 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import io.tandem.vrrp.lab.AdvertTap;
 import io.tandem.vrrp.lab.Lab;
 import io.tandem.vrrp.lab.Lab.Child;
 import io.tandem.vrrp.lab.Lab.Node;
@@ -34,15 +35,21 @@ class VrrpActiveActiveLabTest {
     static final long FAILOVER_BOUND_MS = VrrpPairLabTest.HARD_BOUND_MS;
 
     private static Lab lab;
+    /** Node c only listens: its adverts count out the windows in which nothing may change. */
+    private static AdvertTap tap;
     private final List<Child> daemons = new ArrayList<>();
 
     @BeforeAll
-    static void createLab() {
-        lab = Lab.create(2);
+    static void createLab() throws Exception {
+        lab = Lab.create(3);
+        tap = AdvertTap.on(lab, lab.c());
     }
 
     @AfterAll
     static void removeLab() {
+        if (tap != null) {
+            tap.close();
+        }
         if (lab != null) {
             lab.close();
         }
@@ -112,6 +119,19 @@ class VrrpActiveActiveLabTest {
         assertEquals(expected, holders(), out.toString());
     }
 
+    /**
+     * The split stays while ten adverts of each master pass (a second), no transition in either log: each node's
+     * backup instance hears the other's master all along, and the takeovers that follow show it could move.
+     */
+    private static void assertSplitHolds(Child a, Child b) throws InterruptedException {
+        int masters = Lab.count(a.output(), "-> MASTER") + Lab.count(b.output(), "-> MASTER");
+        String split = "a[.100] b[.101]";
+        tap.during(lab.a(), 51, 150, 10, "the split", () -> holders().equals(split));
+        tap.during(lab.b(), 52, 150, 10, "the split", () -> holders().equals(split));
+        assertEquals(masters, Lab.count(a.output(), "-> MASTER") + Lab.count(b.output(), "-> MASTER"),
+                "no instance changed hands:\n" + a.output() + "\n" + b.output());
+    }
+
     @Test
     void activeActivePairSplitsTheVipsAndEitherNodeTakesBothOnFailure() throws Exception {
         Child a = start(lab.a(), config("a", 150, 100, ""));
@@ -119,8 +139,7 @@ class VrrpActiveActiveLabTest {
         a.awaitLog("vrrp VI_1: BACKUP -> MASTER", ofMillis(10_000));
         b.awaitLog("vrrp VI_2: BACKUP -> MASTER", ofMillis(10_000));
         awaitHolders("a[.100] b[.101]", 10_000, a, b);
-        Thread.sleep(5 * VrrpPairLabTest.ADVERT_MS);
-        assertEquals("a[.100] b[.101]", holders(), "split holds:\n" + a.output() + "\n" + b.output());
+        assertSplitHolds(a, b);
 
         List<Long> takeovers = new ArrayList<>();
         for (int round = 0; round < 2; round++) {
@@ -134,8 +153,7 @@ class VrrpActiveActiveLabTest {
             a.awaitLog("vrrp VI_1: BACKUP -> MASTER", ofMillis(10_000));
             b.awaitLog("vrrp VI_1: MASTER -> BACKUP (higher-priority master)", round + 1, ofMillis(10_000));
             awaitHolders("a[.100] b[.101]", 10_000, a, b);
-            Thread.sleep(5 * VrrpPairLabTest.ADVERT_MS);
-            assertEquals("a[.100] b[.101]", holders(), "back to the split:\n" + a.output() + "\n" + b.output());
+            assertSplitHolds(a, b);
         }
         System.out.println("active-active: kill -9 of a -> b holds both VIPs (ms): " + takeovers + ", bound "
                 + FAILOVER_BOUND_MS);
@@ -161,8 +179,9 @@ class VrrpActiveActiveLabTest {
         a.awaitLog("vrrp sync group G: VI_2 follows VI_1 to BACKUP", ofMillis(10_000));
         awaitHolders("a[] b[.100 .101]", 10_000, a, b);
         int aMasters = Lab.count(a.output(), "-> MASTER");
-        Thread.sleep(1_500);
-        assertEquals("a[] b[.100 .101]", holders(), "still:\n" + a.output() + "\n" + b.output());
+        // b advertises VI_2 at 50, under a's 100: on its own a's VI_2 would preempt within a master-down interval
+        // (360 ms). Ten of those adverts pass (a second) and a's whole group stays backup.
+        tap.during(lab.b(), 52, 50, 10, "b holding both VIPs", () -> holders().equals("a[] b[.100 .101]"));
         assertEquals(aMasters, Lab.count(a.output(), "-> MASTER"), "a's group does not flap:\n" + a.output());
 
         // b dies: the group follows VI_1 (master down) and a takes both.

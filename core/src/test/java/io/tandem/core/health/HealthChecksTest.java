@@ -104,9 +104,14 @@ class HealthChecksTest {
         return checks.check(server).lastResult();
     }
 
-    /** Several more intervals pass without another transition. */
-    private void assertNoMoreEvents(Duration inter) throws InterruptedException {
-        assertNull(events.poll(inter.toMillis() * 2, TimeUnit.MILLISECONDS));
+    /**
+     * Two more probes of the check pass without another transition: the window is counted in the check's own
+     * requests to {@code backend}, the third one sent only once the second was judged.
+     */
+    private void assertNoMoreEvents(TestHttpBackend backend) throws InterruptedException {
+        int from = backend.requests();
+        Await.until("two more checks", () -> backend.requests() >= from + 3);
+        assertNull(events.peek(), "another transition");
     }
 
     @Test
@@ -120,12 +125,12 @@ class HealthChecksTest {
             backend.respondWith(503);
             assertEquals("DOWN: HTTP 503, 2/2 checks failed", nextEvent());
             assertFalse(server.isUp());
-            assertNoMoreEvents(STEADY);
+            assertNoMoreEvents(backend);
 
             backend.respondWith(200);
             assertEquals("UP: HTTP 200, 3/3 checks passed", nextEvent());
             assertTrue(server.isUp());
-            assertNoMoreEvents(STEADY);
+            assertNoMoreEvents(backend);
         }
     }
 
@@ -302,15 +307,17 @@ class HealthChecksTest {
         try (TestHttpBackend backend = TestHttpBackend.start("api-02")) {
             check(backend.port(), http("/", 0, null, 2, 2));
             // Checks run every interval: here is the traffic that must stop.
-            long started = System.nanoTime();
             Await.until("three checks", () -> backend.requests() >= 3);
-            long threeChecksMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
             checks.close();
             // Once the loop has run the close, no probe is scheduled and none can be sent.
             loops.group().next().submit(() -> { }).sync();
             int atClose = backend.requests();
-            // At least as long as three checks took while running.
-            Thread.sleep(Math.max(INTER.toMillis() * 5, threeChecksMillis));
+            // The window, measured by a check still running on the same loop at the same interval: five of its
+            // probes, more intervals than the three checks above took.
+            try (TestHttpBackend clock = TestHttpBackend.start("clock"); HealthChecks running = new HealthChecks()) {
+                check(running, TestServers.atPort("clock", "clock-01", clock.port()), http("/", 0, null, 2, 2));
+                Await.until("five checks of the running check", () -> clock.requests() >= 5);
+            }
             // A request sent just before the close may reach the backend after it: one at most.
             assertTrue(backend.requests() <= atClose + 1, atClose + " at close, then " + backend.requests());
         }

@@ -9,6 +9,8 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,6 +27,7 @@ public final class TestHttpBackend implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService handlers;
     private final AtomicInteger requests = new AtomicInteger();
+    private final Map<String, AtomicInteger> byPath = new ConcurrentHashMap<>();
     private volatile int status = 200;
     private volatile HttpExchange last;
     // Non-null while hanging; hung requests wait on it until healed or closed.
@@ -72,6 +75,12 @@ public final class TestHttpBackend implements AutoCloseable {
         return requests.get();
     }
 
+    /** Requests received so far for {@code path} (without the query), e.g. a health check's apart from traffic. */
+    public int requests(String path) {
+        AtomicInteger count = byPath.get(path);
+        return count == null ? 0 : count.get();
+    }
+
     /** The latest request's line, e.g. {@code GET /health}, or null before the first. */
     public String lastRequestLine() {
         HttpExchange exchange = last;
@@ -107,6 +116,7 @@ public final class TestHttpBackend implements AutoCloseable {
 
     private void handle(HttpExchange exchange) throws IOException {
         requests.incrementAndGet();
+        byPath.computeIfAbsent(exchange.getRequestURI().getPath(), p -> new AtomicInteger()).incrementAndGet();
         last = exchange;
         try (exchange) {
             exchange.getRequestBody().readAllBytes();

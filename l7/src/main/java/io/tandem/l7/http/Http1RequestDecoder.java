@@ -156,9 +156,9 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
             progressed = switch (state) {
                 case REQUEST_LINE -> readRequestLine(in, out);
                 case HEADERS -> readHeaderLine(in, out);
-                case FIXED_BODY -> readFixedBody(in, out);
+                case FIXED_BODY -> readBodyBytes(in, out, State.REQUEST_LINE);
                 case CHUNK_SIZE -> readChunkSize(in, out);
-                case CHUNK_DATA -> readChunkData(in, out);
+                case CHUNK_DATA -> readBodyBytes(in, out, State.CHUNK_DATA_END);
                 case CHUNK_DATA_END -> readChunkDataEnd(in, out);
                 case TRAILERS -> readTrailerLine(in, out);
                 case BAD -> {
@@ -185,13 +185,8 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
     /** @return true to keep decoding, false when more input is needed or the connection went BAD */
     private boolean readRequestLine(ByteBuf in, List<Object> out) {
         int start = in.readerIndex();
-        int readable = in.readableBytes();
-        int window = Math.min(readable, maxRequestLine + 2);
-        int lf = findLineFeed(in, window);
+        int lf = nextLine(in, out, maxRequestLine + 2, 414, "request line too long");
         if (lf < 0) {
-            if (readable >= maxRequestLine + 2) {
-                return reject(in, out, 414, "request line too long");
-            }
             return false;
         }
         int end = lineEnd(in, start, lf);
@@ -329,26 +324,9 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
         return 0;
     }
 
-    /** What {@link #nextFieldLine} answers when the header or trailer section outgrew its budget. */
-    private static final int SECTION_TOO_LARGE = -2;
-
-    /**
-     * The index of the LF ending the next header or trailer line, searched only within what the section may
-     * still use; -1 when more bytes are needed, {@link #SECTION_TOO_LARGE} when the budget is spent.
-     */
-    private int nextFieldLine(ByteBuf in) {
-        int readable = in.readableBytes();
-        int budget = maxHeaderBytes - fieldBytes;
-        int lf = findLineFeed(in, Math.min(readable, budget));
-        return lf < 0 && readable >= budget ? SECTION_TOO_LARGE : lf;
-    }
-
     private boolean readHeaderLine(ByteBuf in, List<Object> out) {
         int start = in.readerIndex();
-        int lf = nextFieldLine(in);
-        if (lf == SECTION_TOO_LARGE) {
-            return reject(in, out, 431, "header section too large");
-        }
+        int lf = nextLine(in, out, maxHeaderBytes - fieldBytes, 431, "header section too large");
         if (lf < 0) {
             return false;
         }
@@ -605,7 +583,11 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
 
     // ---------------------------------------------------------------- body
 
-    private boolean readFixedBody(ByteBuf in, List<Object> out) {
+    /**
+     * Passes on what is readable of the {@code remaining} bytes of a fixed-length body or a chunk, then moves to
+     * {@code after} once they are all through: the next request (the body is complete) or the chunk's CRLF.
+     */
+    private boolean readBodyBytes(ByteBuf in, List<Object> out, State after) {
         int n = (int) Math.min(remaining, in.readableBytes());
         if (n == 0) {
             return false;
@@ -613,21 +595,18 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
         out.add(new DefaultHttpContent(in.readRetainedSlice(n)));
         remaining -= n;
         if (remaining == 0) {
-            out.add(LastHttpContent.EMPTY_LAST_CONTENT);
-            state = State.REQUEST_LINE;
+            if (after == State.REQUEST_LINE) {
+                out.add(LastHttpContent.EMPTY_LAST_CONTENT);
+            }
+            state = after;
         }
         return true;
     }
 
     private boolean readChunkSize(ByteBuf in, List<Object> out) {
         int start = in.readerIndex();
-        int readable = in.readableBytes();
-        int window = Math.min(readable, MAX_CHUNK_LINE + 2);
-        int lf = findLineFeed(in, window);
+        int lf = nextLine(in, out, MAX_CHUNK_LINE + 2, 400, "chunk size line too long");
         if (lf < 0) {
-            if (readable >= MAX_CHUNK_LINE + 2) {
-                return failBody(in, out, 400, "chunk size line too long");
-            }
             return false;
         }
         if (lf == start || in.getByte(lf - 1) != CR) {
@@ -684,19 +663,6 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
         return bad >= 0 ? -1 : size;
     }
 
-    private boolean readChunkData(ByteBuf in, List<Object> out) {
-        int n = (int) Math.min(remaining, in.readableBytes());
-        if (n == 0) {
-            return false;
-        }
-        out.add(new DefaultHttpContent(in.readRetainedSlice(n)));
-        remaining -= n;
-        if (remaining == 0) {
-            state = State.CHUNK_DATA_END;
-        }
-        return true;
-    }
-
     private boolean readChunkDataEnd(ByteBuf in, List<Object> out) {
         int readable = in.readableBytes();
         if (readable == 0) {
@@ -716,10 +682,7 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
 
     private boolean readTrailerLine(ByteBuf in, List<Object> out) {
         int start = in.readerIndex();
-        int lf = nextFieldLine(in);
-        if (lf == SECTION_TOO_LARGE) {
-            return failBody(in, out, 431, "trailer section too large");
-        }
+        int lf = nextLine(in, out, maxHeaderBytes - fieldBytes, 431, "trailer section too large");
         if (lf < 0) {
             return false;
         }
@@ -779,6 +742,25 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
     }
 
     // ---------------------------------------------------------------- bytes
+
+    /**
+     * The index of the LF ending the next line, searched only within the {@code budget} bytes the line may still
+     * use; -1 when the caller must stop: more bytes are needed, or the budget is spent and the line was answered
+     * {@code status} with {@code tooLong} (the connection is then BAD).
+     */
+    private int nextLine(ByteBuf in, List<Object> out, int budget, int status, String tooLong) {
+        int readable = in.readableBytes();
+        int lf = findLineFeed(in, Math.min(readable, budget));
+        if (lf < 0 && readable >= budget) {
+            if (state == State.REQUEST_LINE || state == State.HEADERS) {
+                reject(in, out, status, tooLong);
+            } else {
+                // The request head is out already: its body fails instead.
+                failBody(in, out, status, tooLong);
+            }
+        }
+        return lf;
+    }
 
     /** Index of the next LF within {@code window} bytes of the reader index, or -1; resumes where it stopped. */
     private int findLineFeed(ByteBuf in, int window) {

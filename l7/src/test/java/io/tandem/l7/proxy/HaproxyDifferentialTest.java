@@ -1,8 +1,8 @@
 package io.tandem.l7.proxy;
 
+import io.tandem.core.testing.Prerequisites;
 import io.tandem.core.testing.TestHttpBackend;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -92,12 +92,7 @@ class HaproxyDifferentialTest {
 
     @BeforeAll
     static void startBackends() {
-        if (!Files.isExecutable(HAPROXY)) {
-            if ("true".equals(System.getenv("CI"))) {
-                fail("haproxy is required in CI and missing at " + HAPROXY + ": apt-get install haproxy");
-            }
-            Assumptions.assumeTrue(false, "haproxy not installed: apt-get install haproxy");
-        }
+        Prerequisites.requireExecutable(HAPROXY, "haproxy");
         // The JDK's HttpServer writes head and body apart with Nagle on; over Tandem's reused upstream connections
         // (in delayed-ACK mode) that costs 40 ms a response and made this test ten times slower. HAProxy opens a
         // new server connection per client connection here, so it never showed. Read once, when HttpServer's

@@ -1,14 +1,22 @@
 package io.tandem.l7.proxy;
 
+import io.tandem.core.balance.Server;
+import io.tandem.core.state.Tier;
+import io.tandem.core.testing.Await;
 import io.tandem.core.testing.TestHttpBackend;
 import org.junit.jupiter.api.Test;
 
 import java.net.Socket;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The data path reads the snapshot once per connection: an update serves new connections, open ones stay. */
 class SnapshotUpdateTest {
@@ -54,6 +62,70 @@ class SnapshotUpdateTest {
             L7Snapshot renamed = proxy.compile(CONFIG.formatted("one").replace("    web:", "    www:"));
             assertThrows(IllegalArgumentException.class, () -> proxy.proxy.update(renamed));
             assertEquals("one\n", proxy.exchange(GET).bodyText());
+        }
+    }
+
+    private static final String RETIRING = """
+            l7:
+              frontends:
+                web:
+                  bind: 127.0.0.1:${PORT}
+                  acl: { to_old: path_beg /old }
+                  use-backend: [ "old if to_old" ]
+                  default-backend: app
+              backends:
+                app:
+                  balance: roundrobin
+                  check: { http: GET /health, inter: 100ms }
+                  servers: { a: "${A}", b: "${B}" }
+                old:
+                  check: { http: GET /health, inter: 100ms }
+                  servers: { c: "${C}" }
+            """;
+
+    @Test
+    void aServerOrBackendTheRecompileDropsGetsNoNewRequestsAndItsChecksStop() throws Exception {
+        try (TestHttpBackend a = TestHttpBackend.start("a");
+             TestHttpBackend b = TestHttpBackend.start("b");
+             TestHttpBackend c = TestHttpBackend.start("c");
+             ProxyHarness proxy = ProxyHarness.start(RETIRING, Map.of("A", a.hostPort().toString(),
+                     "B", b.hostPort().toString(), "C", c.hostPort().toString()))) {
+            // Before: all three are checked and serve.
+            Set<String> served = new HashSet<>();
+            for (int i = 0; i < 4; i++) {
+                served.add(proxy.exchange(GET).bodyText());
+            }
+            assertEquals(Set.of("a\n", "b\n"), served, "round robin over both servers of app");
+            assertEquals("c\n", proxy.exchange(GET.replace("GET /", "GET /old")).bodyText());
+            for (TestHttpBackend server : List.of(a, b, c)) {
+                Await.until(server.name() + " checked", () -> server.requests("/health") >= 2);
+            }
+            Server retiredB = proxy.state.server(Tier.L7, "app", "b");
+            Server retiredC = proxy.state.server(Tier.L7, "old", "c");
+
+            // The recompile drops server b and backend old (and the rule that led there).
+            L7Snapshot next = proxy.compile(RETIRING.replace(", b: \"${B}\"", "")
+                    .replace("      use-backend: [ \"old if to_old\" ]\n", "")
+                    .replaceAll("(?s)\n    old:.*$", "\n"));
+            proxy.proxy.update(next);
+            int bChecks = b.requests("/health");
+            int cChecks = c.requests("/health");
+            assertNull(proxy.state.server(Tier.L7, "app", "b"));
+            assertNull(proxy.state.healthChecks().check(retiredB), "b's check stopped");
+            assertNull(proxy.state.healthChecks().check(retiredC), "c's check stopped");
+            // The window, measured by a's check, which runs on at the same interval: five more of its probes.
+            int aChecks = a.requests("/health");
+            Await.until("five more checks of a", () -> a.requests("/health") >= aChecks + 5);
+            // A probe sent just before the commit may arrive after it: one at most.
+            assertTrue(b.requests("/health") <= bChecks + 1, "b checked on: " + b.requests("/health"));
+            assertTrue(c.requests("/health") <= cChecks + 1, "c checked on: " + c.requests("/health"));
+            int bServed = b.requests("/");
+            for (int i = 0; i < 4; i++) {
+                assertEquals("a\n", proxy.exchange(GET).bodyText(), "only a is left in app");
+            }
+            assertEquals("a\n", proxy.exchange(GET.replace("GET /", "GET /old")).bodyText(), "old is gone: app");
+            assertEquals(bServed, b.requests("/"), "b got a request after it was retired");
+            assertEquals(1, c.requests("/old"), "c got a request after its backend was retired");
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.tandem.l7.proxy;
 
+import io.tandem.core.testing.TestHttpBackend;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -71,6 +72,7 @@ class TunnelTest {
         }
     }
 
+    /** WebSockets to ws_cluster; anything else to {@code plain}, whose server ${PLAIN} may hang. */
     private static String config(String tunnelTimeout) {
         return """
                 defaults:
@@ -81,9 +83,10 @@ class TunnelTest {
                       bind: 127.0.0.1:${PORT}
                       acl: { is_websocket: hdr(Upgrade) -i websocket }
                       use-backend: [ "ws_cluster if is_websocket" ]
-                      default-backend: ws_cluster
+                      default-backend: plain
                   backends:
                     ws_cluster: { servers: { ws-01: "${WS}" } }
+                    plain: { servers: { s1: "${PLAIN}" } }
                 """.formatted(tunnelTimeout);
     }
 
@@ -95,7 +98,8 @@ class TunnelTest {
     @ValueSource(booleans = {true, false})
     void upgradeIsForwardedAndBytesFlowBothWaysLongerThanTheServerTimeout(boolean rfc6455) throws Exception {
         try (UpgradingEchoServer ws = new UpgradingEchoServer(rfc6455);
-             ProxyHarness proxy = ProxyHarness.start(config("5s"), Map.of("WS", ws.address()));
+             TestHttpBackend hung = TestHttpBackend.start("hung").hang();
+             ProxyHarness proxy = ProxyHarness.start(config("5s"), env(ws, hung));
              Socket client = proxy.connect()) {
             ProxyHarness.send(client, HANDSHAKE);
             InputStream in = client.getInputStream();
@@ -105,7 +109,15 @@ class TunnelTest {
             assertEquals("WELCOME", new String(in.readNBytes(7), StandardCharsets.US_ASCII));
             String head = ws.requestHead.toLowerCase(Locale.ROOT);
             assertTrue(head.contains("upgrade: websocket") && head.contains("connection: upgrade"), head);
-            Thread.sleep(400); // past timeout server and client: a tunnel only obeys timeout tunnel
+            // While the tunnel idles, both timeouts end an ordinary exchange: the server one a request the
+            // server never answers, the client one a body the client never finishes. A tunnel only obeys timeout
+            // tunnel, so it outlives both.
+            try (Socket unanswered = proxy.connect(); Socket unfinished = proxy.connect()) {
+                ProxyHarness.send(unanswered, "GET /unanswered HTTP/1.1\r\nHost: x\r\n\r\n");
+                ProxyHarness.send(unfinished, "POST /unfinished HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab");
+                assertEquals(504, RawResponse.read(unanswered.getInputStream()).status(), "timeout server");
+                assertEquals(408, RawResponse.read(unfinished.getInputStream()).status(), "timeout client");
+            }
             ProxyHarness.send(client, "hello tunnel");
             assertEquals("HELLO TUNNEL", new String(in.readNBytes(12), StandardCharsets.US_ASCII), proxy.accessLog::toString);
         }
@@ -114,7 +126,8 @@ class TunnelTest {
     @Test
     void idleTunnelClosesAfterTimeoutTunnel() throws Exception {
         try (UpgradingEchoServer ws = new UpgradingEchoServer(true);
-             ProxyHarness proxy = ProxyHarness.start(config("300ms"), Map.of("WS", ws.address()));
+             TestHttpBackend plain = TestHttpBackend.start("plain");
+             ProxyHarness proxy = ProxyHarness.start(config("300ms"), env(ws, plain));
              Socket client = proxy.connect()) {
             ProxyHarness.send(client, HANDSHAKE);
             InputStream in = client.getInputStream();
@@ -126,6 +139,10 @@ class TunnelTest {
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             assertTrue(millis >= 200 && millis < 3000, "closed after " + millis + "ms");
         }
+    }
+
+    private static Map<String, String> env(UpgradingEchoServer ws, TestHttpBackend plain) {
+        return Map.of("WS", ws.address(), "PLAIN", plain.hostPort().toString());
     }
 
     private static String readHead(InputStream in) throws IOException {

@@ -8,10 +8,7 @@ import java.io.IOException;
 import java.net.Inet4Address;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.time.Duration;
-import java.util.Collection;
 import java.util.HexFormat;
-import java.util.List;
 
 /**
  * Gratuitous ARP for IPv4 virtual addresses: the ARP request form of an announcement (sender = target = VIP,
@@ -22,7 +19,7 @@ import java.util.List;
  * (protocol 0: the kernel delivers it no frames). The MAC is read with SIOCGIFHWADDR when the socket opens, in the
  * network namespace of the opening thread. {@link #announce} sleeps between rounds: call it from a plain thread.
  */
-public final class GratuitousArp implements AutoCloseable {
+public final class GratuitousArp implements Announcement<Inet4Address> {
     private static final byte[] BROADCAST = {-1, -1, -1, -1, -1, -1};
     /** 14-byte Ethernet header + 28-byte ARP, padded to Ethernet's 60-byte minimum (before the FCS). */
     static final int FRAME_LENGTH = 60;
@@ -57,6 +54,7 @@ public final class GratuitousArp implements AutoCloseable {
     }
 
     /** The interface's MAC, the sender hardware address of every frame. */
+    @Override
     public byte[] macAddress() {
         return mac.clone();
     }
@@ -66,6 +64,7 @@ public final class GratuitousArp implements AutoCloseable {
     }
 
     /** Sends one gratuitous ARP for {@code vip}. */
+    @Override
     public synchronized void send(Inet4Address vip) throws IOException {
         if (closed) {
             throw new NativeIoException("gratuitous ARP sender on " + interfaceName + " is closed", 0);
@@ -81,24 +80,6 @@ public final class GratuitousArp implements AutoCloseable {
             throw Libc.failure("gratuitous ARP for " + HostPort.text(vip) + " on " + interfaceName
                     + (errno == Libc.ENETDOWN ? " (interface down)" : ""), errno);
         }
-    }
-
-    /**
-     * Sends {@code repeat} rounds, {@code interval} apart, of one gratuitous ARP per address (keepalived's
-     * garp_master_repeat and the interval between them). Blocks for (repeat - 1) × interval.
-     */
-    public void announce(Collection<Inet4Address> vips, int repeat, Duration interval)
-            throws IOException, InterruptedException {
-        Libc.repeat(repeat, interval, () -> {
-            for (Inet4Address vip : vips) {
-                send(vip);
-            }
-        });
-    }
-
-    /** {@link #announce(Collection, int, Duration)} for one address. */
-    public void announce(Inet4Address vip, int repeat, Duration interval) throws IOException, InterruptedException {
-        announce(List.of(vip), repeat, interval);
     }
 
     /** The Ethernet frame of a gratuitous ARP request for {@code vip} from {@code mac}. */

@@ -1,10 +1,8 @@
 package io.tandem.vrrp.io;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Map;
 
 import jnr.ffi.LastError;
@@ -178,21 +176,6 @@ final class Libc {
             throw failure("open " + what, errno);
         }
         return fd;
-    }
-
-    /** One round of an announcement. */
-    interface Round {
-        void run() throws IOException;
-    }
-
-    /** {@code repeat} rounds, {@code interval} apart (no pause after the last): garp repeat/interval. */
-    static void repeat(int repeat, Duration interval, Round round) throws IOException, InterruptedException {
-        for (int i = 0; i < repeat; i++) {
-            if (i > 0) {
-                Thread.sleep(interval.toMillis());
-            }
-            round.run();
-        }
     }
 
     static byte[] ints(int... values) {

@@ -5,10 +5,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.Arrays;
-import java.util.Collection;
-import java.util.List;
 
 /**
  * Unsolicited neighbour advertisements for IPv6 virtual addresses (RFC 4861 §7.2.6), IPv6's gratuitous ARP: to all
@@ -19,7 +16,7 @@ import java.util.List;
  * address) and computes the checksum, and a filter keeps every incoming ICMPv6 message away from the socket.
  * {@link #announce} sleeps between rounds: call it from a plain thread.
  */
-public final class NeighborAdvertisement implements AutoCloseable {
+public final class NeighborAdvertisement implements Announcement<Inet6Address> {
     private static final int ICMP6_FILTER = 1;
     private static final InetAddress ALL_NODES;
 
@@ -61,23 +58,9 @@ public final class NeighborAdvertisement implements AutoCloseable {
     }
 
     /** Sends one unsolicited advertisement for {@code vip}. */
+    @Override
     public void send(Inet6Address vip) throws IOException {
         socket.send(message(mac, vip), ALL_NODES);
-    }
-
-    /** {@code repeat} rounds, {@code interval} apart, of one advertisement per address. */
-    public void announce(Collection<Inet6Address> vips, int repeat, Duration interval)
-            throws IOException, InterruptedException {
-        Libc.repeat(repeat, interval, () -> {
-            for (Inet6Address vip : vips) {
-                send(vip);
-            }
-        });
-    }
-
-    /** {@link #announce(Collection, int, Duration)} for one address. */
-    public void announce(Inet6Address vip, int repeat, Duration interval) throws IOException, InterruptedException {
-        announce(List.of(vip), repeat, interval);
     }
 
     /** The ICMPv6 message (checksum left 0: the kernel fills it in). */
@@ -90,6 +73,7 @@ public final class NeighborAdvertisement implements AutoCloseable {
                 .array();
     }
 
+    @Override
     public byte[] macAddress() {
         return mac.clone();
     }

@@ -1,5 +1,6 @@
 package io.tandem.vrrp.runtime;
 
+import io.tandem.vrrp.io.Announcement;
 import io.tandem.vrrp.io.GratuitousArp;
 import io.tandem.vrrp.io.NeighborAdvertisement;
 
@@ -18,32 +19,35 @@ final class Announcer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Announcer.class.getName());
 
     private final String instance;
-    private final List<InetAddress> addresses;
-    private final GratuitousArp garp;
-    private final NeighborAdvertisement na;
+    private final Addresses<?> addresses;
 
-    private Announcer(String instance, List<InetAddress> addresses, GratuitousArp garp, NeighborAdvertisement na) {
+    /** The sender and the addresses it announces, of one family. */
+    private record Addresses<A extends InetAddress>(Announcement<A> sender, List<A> list) {
+        static <A extends InetAddress> Addresses<A> of(Announcement<A> sender, List<InetAddress> all, Class<A> family) {
+            return new Addresses<>(sender, all.stream().map(family::cast).toList());
+        }
+
+        void announce(int repeat, Duration interval) throws IOException, InterruptedException {
+            sender.announce(list, repeat, interval);
+        }
+    }
+
+    private Announcer(String instance, Addresses<?> addresses) {
         this.instance = instance;
-        this.addresses = List.copyOf(addresses);
-        this.garp = garp;
-        this.na = na;
+        this.addresses = addresses;
     }
 
     /** Opens the socket for {@code addresses} (all IPv4 or all IPv6) on {@code iface}. */
     static Announcer open(String instance, String iface, boolean ipv4, List<InetAddress> addresses)
             throws IOException {
-        return ipv4 ? new Announcer(instance, addresses, GratuitousArp.open(iface), null)
-                : new Announcer(instance, addresses, null, NeighborAdvertisement.open(iface));
+        return new Announcer(instance, ipv4 ? Addresses.of(GratuitousArp.open(iface), addresses, Inet4Address.class)
+                : Addresses.of(NeighborAdvertisement.open(iface), addresses, Inet6Address.class));
     }
 
     /** Announces every address {@code repeat} times, {@code interval} apart. */
     void announce(int repeat, Duration interval) {
         try {
-            if (garp != null) {
-                garp.announce(addresses.stream().map(a -> (Inet4Address) a).toList(), repeat, interval);
-            } else {
-                na.announce(addresses.stream().map(a -> (Inet6Address) a).toList(), repeat, interval);
-            }
+            addresses.announce(repeat, interval);
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "vrrp " + instance + ": announcement failed: " + e.getMessage());
         } catch (InterruptedException e) {
@@ -53,10 +57,6 @@ final class Announcer implements AutoCloseable {
 
     @Override
     public void close() {
-        if (garp != null) {
-            garp.close();
-        } else {
-            na.close();
-        }
+        addresses.sender().close();
     }
 }

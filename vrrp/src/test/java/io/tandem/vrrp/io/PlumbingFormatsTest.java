@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.tandem.core.testing.Prerequisites;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -68,7 +68,8 @@ class PlumbingFormatsTest {
 
     @Test
     void addressChangesAreTheMessagesIpWouldSend() throws Exception {
-        assumeTrue(ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN, "expected bytes written little-endian");
+        Prerequisites.require(ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN,
+                "a little-endian machine (the expected bytes are written little-endian)");
         byte[] add = AddressMessages.addressRequest(AddressMessages.RTM_NEWADDR, 0x605, 7,
                 Vip.parse("198.18.0.100/24"), 2, "eth0:vip");
         assertEquals("38000000" + "1400" + "0506" + "07000000" + "00000000" // nlmsghdr: 56 bytes, NEWADDR, flags, seq

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -15,6 +16,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
@@ -22,6 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import io.tandem.core.testing.Await;
 import io.tandem.vrrp.io.RawIpSocket.Family;
 import io.tandem.vrrp.io.RawIpSocket.Received;
 import io.tandem.vrrp.lab.Lab;
@@ -155,15 +158,20 @@ class RawIpSocketLabTest {
     @Test
     void closeWakesABlockedReceive() throws Exception {
         RawIpSocket rx = openIn(lab.b(), Family.V4, null);
-        Thread closer = new Thread(() -> {
-            sleep(200);
-            rx.close();
-        });
-        closer.start();
-        long t0 = System.nanoTime();
-        assertNull(rx.receive(10_000));
-        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5), "receive returned when closed");
-        closer.join();
+        CompletableFuture<Received> received = new CompletableFuture<>();
+        Thread receiver = new Thread(() -> {
+            try {
+                received.complete(rx.receive(60_000));
+            } catch (IOException | RuntimeException e) {
+                received.completeExceptionally(e);
+            }
+        }, "blocked-receive");
+        receiver.start();
+        // Closed only once the receive waits in poll(2), so the close is what ends it, not a check before it.
+        Await.until("the receive waits in poll", () -> Arrays.stream(receiver.getStackTrace())
+                .anyMatch(frame -> frame.getMethodName().equals("pollReadable")));
+        rx.close();
+        assertNull(received.get(5, TimeUnit.SECONDS), "receive returned when closed");
     }
 
     @Test
@@ -175,11 +183,4 @@ class RawIpSocketLabTest {
         assertNotNull(e.getMessage());
     }
 
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 }

@@ -1,7 +1,5 @@
 package io.tandem.vrrp.lab;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -10,7 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 
-import org.junit.jupiter.api.Assumptions;
+import io.tandem.core.testing.Prerequisites;
 
 /**
  * keepalived as a peer in a lab: writes its configuration for one node and runs it in the node's namespace in
@@ -48,13 +46,7 @@ public final class Keepalived implements AutoCloseable {
 
     /** Fails (CI=true) or skips the test (no CI) unless keepalived is installed. */
     public static void requireInstalled() {
-        if (!Files.isExecutable(BINARY)) {
-            String reason = "keepalived not installed at " + BINARY + ": apt-get install keepalived";
-            if ("true".equals(System.getenv("CI"))) {
-                fail(reason + ", and CI=true: the keepalived interop tests must run in CI");
-            }
-            Assumptions.assumeTrue(false, reason);
-        }
+        Prerequisites.requireExecutable(BINARY, "keepalived");
     }
 
     /** keepalived.conf for these instances (vrrp_version in each instance, as keepalived 2.x reads it). */
