@@ -32,6 +32,11 @@ record CheckedConfig(TandemConfig config, L7Snapshot snapshot, L4Snapshot l4, Li
 
     /** The same config compiled against {@code state}, the compile of a runtime state, for running it. */
     CheckedConfig against(Recompile state) {
+        return against(config, state);
+    }
+
+    /** {@code config}, checked already, compiled against {@code state} (a reload compiles its config so). */
+    static CheckedConfig against(TandemConfig config, Recompile state) {
         return compile(config, new ArrayList<>(), state);
     }
 

@@ -25,6 +25,7 @@ import java.util.concurrent.Callable;
         subcommands = {TandemCli.Run.class, TandemCli.Check.class, TandemCli.Demo.class, TandemCli.VersionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class TandemCli implements Runnable {
+    private static final System.Logger LOG = System.getLogger(TandemCli.class.getName());
     static final String DEFAULT_CONFIG = "/etc/tandem/tandem.yaml";
 
     @CommandLine.Spec
@@ -48,7 +49,7 @@ public final class TandemCli implements Runnable {
     @Command(name = "run", mixinStandardHelpOptions = true,
             description = "Run the load balancer in the foreground, logging to stdout/stderr. SIGTERM or SIGINT "
                     + "drains in-flight requests (up to global.hard-stop-after), then exits 0; a second one stops at once. "
-                    + "SIGHUP never stops it.")
+                    + "SIGHUP reloads the file without dropping a connection (one that fails the check changes nothing).")
     static final class Run implements Callable<Integer> {
         @CommandLine.Mixin
         ConfigFileOption file;
@@ -59,6 +60,10 @@ public final class TandemCli implements Runnable {
         @Override
         public Integer call() throws Exception {
             OperatorLogFormat.install(verbose);
+            // Before anything else, so that no signal finds the JVM's defaults (SIGHUP would end it with 129).
+            Signals signals = Signals.install(true);
+            LOG.log(System.Logger.Level.INFO, "tandem " + Version.text() + " starting from " + file.config + " (pid "
+                    + ProcessHandle.current().pid() + ")");
             CheckedConfig checked = CheckedConfig.load(file.config);
             if (!checked.ok()) {
                 printErrors(checked.errors());
@@ -66,7 +71,7 @@ public final class TandemCli implements Runnable {
                         + " error(s) above (tandem check -c " + file.config + ")");
                 return 1;
             }
-            return runUntilSignalled(checked, () -> { });
+            return runUntilSignalled(signals, checked, file.config);
         }
     }
 
@@ -100,6 +105,7 @@ public final class TandemCli implements Runnable {
         @Override
         public Integer call() throws Exception {
             OperatorLogFormat.install(false);
+            Signals signals = Signals.install(false);
             EventLoops loops = EventLoops.start(0);
             List<DemoBackend> backends = new ArrayList<>();
             Map<String, String> env = new HashMap<>(System.getenv());
@@ -113,7 +119,7 @@ public final class TandemCli implements Runnable {
                 printErrors(checked.errors());
                 return 1;
             }
-            return runUntilSignalled(checked, loops, () -> {
+            return runUntilSignalled(signals, checked, loops, null, () -> {
                 System.out.println();
                 System.out.println("Tandem demo is running on http://127.0.0.1:8080 (Ctrl-C to stop). Try:");
                 System.out.println("  curl -i http://127.0.0.1:8080/              # roundrobin, sets a SRVID cookie");
@@ -158,23 +164,24 @@ public final class TandemCli implements Runnable {
         }
     }
 
-    private static int runUntilSignalled(CheckedConfig checked, Runnable onStarted) throws Exception {
+    private static int runUntilSignalled(Signals signals, CheckedConfig checked, Path file) throws Exception {
         EventLoops loops = EventLoops.start(checked.config().global().workers());
-        return runUntilSignalled(checked, loops, onStarted, () -> { });
+        return runUntilSignalled(signals, checked, loops, file, () -> { }, () -> { });
     }
 
-    private static int runUntilSignalled(CheckedConfig checked, EventLoops loops, Runnable onStarted,
-                                         Runnable afterStop) throws Exception {
-        Signals signals = Signals.install(false);
+    /** Runs the daemon until a signal stops it; {@code file} is what SIGHUP reloads (null: nothing to reload). */
+    private static int runUntilSignalled(Signals signals, CheckedConfig checked, EventLoops loops, Path file,
+                                         Runnable onStarted, Runnable afterStop) throws Exception {
         TandemDaemon daemon;
         try {
-            daemon = TandemDaemon.start(checked, loops);
+            daemon = TandemDaemon.start(checked, loops, file);
         } catch (IOException e) {
             System.err.println("tandem: not started: " + e.getMessage());
             afterStop.run();
             loops.close();
             return 1;
         }
+        daemon.notifyReady();
         signals.started(new Signals.Actions() {
             @Override
             public void stop() {
@@ -188,6 +195,8 @@ public final class TandemCli implements Runnable {
 
             @Override
             public void reload() {
+                LOG.log(System.Logger.Level.INFO, "SIGHUP: reloading " + file);
+                daemon.reload();
             }
         });
         onStarted.run();

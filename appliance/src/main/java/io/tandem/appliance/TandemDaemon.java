@@ -1,7 +1,6 @@
 package io.tandem.appliance;
 
 import io.tandem.core.config.TandemConfig;
-import io.tandem.core.health.HealthChecks;
 import io.tandem.core.net.Deadline;
 import io.tandem.core.net.Descriptors;
 import io.tandem.core.net.EventLoops;
@@ -12,11 +11,16 @@ import io.tandem.l4.L4Snapshot;
 import io.tandem.l7.proxy.AccessLog;
 import io.tandem.l7.proxy.L7Proxy;
 import io.tandem.l7.proxy.L7Snapshot;
+import io.tandem.vrrp.runtime.TrackedService;
 import io.tandem.vrrp.runtime.VrrpService;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Function;
 import java.util.function.IntSupplier;
 
 /**
@@ -34,12 +38,15 @@ final class TandemDaemon implements AutoCloseable {
     private final L7Proxy proxy;
     private final L4Services l4;
     private final VrrpService vrrp;
+    private final Reloader reloader; // null when there is no file to reload (the demo)
+    private final SystemdNotify systemd = SystemdNotify.fromEnvironment();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Object drainWait = new Object();
     private volatile boolean stopNow;
+    private volatile boolean stopping;
 
     private TandemDaemon(TandemConfig config, EventLoops loops, AsyncAccessLog accessLog, RuntimeState state,
-                         L7Proxy proxy, L4Services l4, VrrpService vrrp) {
+                         L7Proxy proxy, L4Services l4, VrrpService vrrp, Path file) {
         this.config = config;
         this.l4 = l4;
         this.vrrp = vrrp;
@@ -47,13 +54,15 @@ final class TandemDaemon implements AutoCloseable {
         this.accessLog = accessLog;
         this.state = state;
         this.proxy = proxy;
+        this.reloader = file == null ? null : new Reloader(file, config, state, proxy, l4, vrrp, tracking(proxy, l4));
     }
 
     /**
      * Starts everything, or stops what was started and throws when a listener cannot open or a VRRP instance
-     * cannot start (its interface missing, no CAP_NET_RAW/CAP_NET_ADMIN).
+     * cannot start (its interface missing, no CAP_NET_RAW/CAP_NET_ADMIN). {@code file} is what {@link #reload}
+     * reads again, null when there is none.
      */
-    static TandemDaemon start(CheckedConfig checked, EventLoops loops) throws IOException {
+    static TandemDaemon start(CheckedConfig checked, EventLoops loops, Path file) throws IOException {
         TandemConfig config = checked.config();
         RuntimeState state = new RuntimeState(loops);
         Recompile compile = state.recompile();
@@ -76,7 +85,7 @@ final class TandemDaemon implements AutoCloseable {
         try {
             proxy.start(snapshot);
             l4.start();
-            vrrp = VrrpService.start(config.vrrp(), name -> ServiceTracking.of(snapshot, l4Snapshot, name));
+            vrrp = VrrpService.start(config.vrrp(), tracking(proxy, l4));
         } catch (IOException e) {
             l4.close();
             proxy.drain(Duration.ZERO);
@@ -88,7 +97,58 @@ final class TandemDaemon implements AutoCloseable {
                 + " from " + config.source() + ": " + snapshot.frontends().size() + " frontend(s), "
                 + snapshot.backends().size() + " backend(s), " + l4Snapshot.services().size() + " L4 service(s), "
                 + vrrp.instances().size() + " VRRP instance(s), transport " + loops.transportName());
-        return new TandemDaemon(config, loops, accessLog, state, proxy, l4, vrrp);
+        return new TandemDaemon(config, loops, accessLog, state, proxy, l4, vrrp, file);
+    }
+
+    /**
+     * What VRRP's {@code track.services} follow: the frontend or L4 service of the snapshots current at each poll,
+     * so that a reload's servers count; null when the running config has no such service.
+     */
+    private static Function<String, TrackedService> tracking(L7Proxy proxy, L4Services l4) {
+        return name -> {
+            if (ServiceTracking.of(proxy.snapshot(), l4.snapshot(), name) == null) {
+                return null;
+            }
+            return () -> {
+                TrackedService now = ServiceTracking.of(proxy.snapshot(), l4.snapshot(), name);
+                return now != null && now.healthy();
+            };
+        };
+    }
+
+    /**
+     * Re-reads the config file and applies it without dropping a connection (see {@link Reloader}); refused while
+     * the daemon stops, or when it has no file (the demo). Safe to call from any thread; reloads run one at a time.
+     */
+    ReloadResult reload() {
+        if (reloader == null) {
+            return ReloadResult.refused(List.of("this daemon has no config file to reload"));
+        }
+        synchronized (reloader) {
+            if (stopping) {
+                return ReloadResult.refused(List.of("the daemon is stopping"));
+            }
+            systemd.reloading("reloading " + reloader.file());
+            ReloadResult result = reloader.reload();
+            systemd.ready("reload " + result.summary() + "; " + serving());
+            return result;
+        }
+    }
+
+    /** Tells systemd (when it started the daemon as a {@code Type=notify} unit) that the daemon is up. */
+    void notifyReady() {
+        systemd.ready(serving());
+    }
+
+    /** What is running, for {@code systemctl status}. */
+    private String serving() {
+        return "serving " + proxy.snapshot().frontends().size() + " frontend(s), " + l4.snapshot().services().size()
+                + " L4 service(s), " + vrrp.instances().size() + " VRRP instance(s)";
+    }
+
+    /** The file a reload reads, or null. */
+    Path configFile() {
+        return reloader == null ? null : reloader.file();
     }
 
     /** The live state: servers, pools, tables and health checks. */
@@ -123,6 +183,15 @@ final class TandemDaemon implements AutoCloseable {
      * requests finish up to {@code hard-stop-after}.
      */
     void stop() {
+        if (reloader != null) {
+            // A reload in progress finishes first; later ones are refused.
+            synchronized (reloader) {
+                stopping = true;
+            }
+        }
+        stopping = true;
+        systemd.stopping("stopping: draining " + (proxy.activeConnections() + l4.activeConnections())
+                + " connection(s)");
         try {
             drainAndClose();
         } catch (RuntimeException e) {
@@ -138,7 +207,7 @@ final class TandemDaemon implements AutoCloseable {
             LOG.log(System.Logger.Level.INFO, "stopping: VRRP sends priority 0 and releases its addresses");
             vrrp.stop();
         }
-        Duration grace = config.global().hardStopAfter();
+        Duration grace = (reloader == null ? config : reloader.running()).global().hardStopAfter();
         LOG.log(System.Logger.Level.INFO, "stopping: listeners closed, draining " + (proxy.activeConnections()
                 + l4.activeConnections()) + " connection(s) for up to " + grace.toMillis() + "ms");
         Deadline deadline = Deadline.after(grace);

@@ -30,8 +30,17 @@ final class DaemonProcess implements AutoCloseable {
 
     /** Starts {@code tandem run -c config}, logging to {@code log}, with {@code env} added to its environment. */
     static DaemonProcess run(Path config, Path log, Map<String, String> env) throws IOException {
+        return run(config, log, env, "paranoid");
+    }
+
+    /**
+     * As {@link #run(Path, Path, Map)} with Netty's leak detector at {@code leakDetection}: {@code paranoid} for
+     * tests of behaviour, {@code disabled} (as the launcher runs it) for tests that load it at full speed.
+     */
+    static DaemonProcess run(Path config, Path log, Map<String, String> env, String leakDetection)
+            throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-Xmx256m", "-Dio.netty.leakDetection.level=paranoid", "-cp",
+                .toString(), "-Xmx256m", "-Dio.netty.leakDetection.level=" + leakDetection, "-cp",
                 System.getProperty("java.class.path"), TandemCli.class.getName(), "run", "-c", config.toString()));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));

@@ -68,7 +68,7 @@ class DaemonSignalsTest {
     }
 
     @Test
-    void aSecondSignalDuringAStuckDrainStopsAtOnceClosingTheOpenConnections() throws Exception {
+    void aSecondSignalDuringAStuckDrainStopsAtOnceClosingTheOpenConnectionsAndSighupIsIgnored() throws Exception {
         int port = TestPorts.closedPort();
         try (StuckBackend backend = new StuckBackend();
              DaemonProcess daemon = DaemonProcess.run(config(port, backend.port(), "60s"), dir.resolve("log"));
@@ -81,6 +81,8 @@ class DaemonSignalsTest {
             Await.until("the request reached the backend", () -> backend.accepted.size() == 1);
             daemon.signal("INT");
             daemon.awaitLog("stopping: listeners closed, draining 1 connection(s)");
+            daemon.signal("HUP");
+            daemon.awaitLog("SIGHUP: ignored, the daemon is stopping");
             long second = System.nanoTime();
             daemon.signal("TERM");
             assertEquals(0, daemon.awaitExit(Duration.ofSeconds(10)), daemon::log);

@@ -52,7 +52,7 @@ class TwoTierTest {
             CheckedConfig checked = CheckedConfig.of(ConfigLoader.parse("two-tier.yaml", yaml, Map.of()));
             assertTrue(checked.ok(), checked.errors().toString());
             try (EventLoops loops = EventLoops.start(1);
-                 TandemDaemon daemon = TandemDaemon.start(checked, loops);
+                 TandemDaemon daemon = TandemDaemon.start(checked, loops, null);
                  Socket client = new Socket()) {
                 // A client address the L4 tier's own connections never have, so the header is what carries it.
                 client.bind(new InetSocketAddress("127.0.0.2", 0));

@@ -20,6 +20,9 @@ interface RunningService {
     /** The address the service's socket is bound to (the actual port when {@code listen} says 0), null before start. */
     InetSocketAddress localAddress();
 
+    /** Sets the connection (flow) limit: a reload may change {@code maxconn} while the socket stays. */
+    void limit(int maxConnections);
+
     /** Connections (flows) open now. */
     int activeConnections();
 

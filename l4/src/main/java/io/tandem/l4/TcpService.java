@@ -47,7 +47,7 @@ final class TcpService implements RunningService {
     /** The service as the current snapshot has it; a connection or flow reads it once, when it starts. */
     private final Supplier<ServiceRuntime> current;
     private final EventLoops loops;
-    private final int maxConnections;
+    private volatile int maxConnections;
     private final Set<TcpSession> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger active = new AtomicInteger();
     private final RateLimitedLog badProxyHeaders = new RateLimitedLog(LOG, System.Logger.Level.WARNING);
@@ -155,6 +155,15 @@ final class TcpService implements RunningService {
     public InetSocketAddress localAddress() {
         Listener current = listener;
         return current == null ? null : current.address;
+    }
+
+    @Override
+    public void limit(int max) {
+        maxConnections = max;
+        Listener current = listener;
+        if (current != null && current.paused) {
+            current.loop.execute(current::resumeIfBelowLimit);
+        }
     }
 
     @Override

@@ -37,7 +37,7 @@ final class UdpService implements RunningService {
     /** The service as the current snapshot has it; a connection or flow reads it once, when it starts. */
     private final Supplier<ServiceRuntime> current;
     private final EventLoops loops;
-    private final int maxFlows;
+    private volatile int maxFlows;
     private final EventLoop loop;
     // Event-loop confined.
     private final Map<InetSocketAddress, Flow> flows = new HashMap<>();
@@ -79,6 +79,11 @@ final class UdpService implements RunningService {
     public InetSocketAddress localAddress() {
         Channel current = socket;
         return current == null ? null : (InetSocketAddress) current.localAddress();
+    }
+
+    @Override
+    public void limit(int max) {
+        maxFlows = max;
     }
 
     @Override

@@ -14,6 +14,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import io.tandem.core.testing.TestPorts;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -83,20 +88,42 @@ class L4RecompileTest {
             assertSame(before.counters(), after.counters());
             assertNotSame(before.pool(), after.pool(), "another server list: another pool");
             serverA.setUp(false);
-            running.services().update(new L4Snapshot(Map.of("svc", after)));
+            running.services().prepare(new L4Snapshot(Map.of("svc", after))).apply();
             assertEquals("b", TcpRelayTest.nameVia(running.address(), 0), "a new connection runs on the new snapshot");
             assertFalse(after.servers().get(0).isUp());
         }
     }
 
     @Test
-    void anUpdateThatMovesAListenerIsRefused() throws Exception {
+    void aReloadThatMovesAListenerOpensTheNewAddressAndClosesTheOld() throws Exception {
         try (RawServer a = RawServer.named("a");
-             TestServices.Running running = TestServices.tcp().server("a", a.port()).start(loops)) {
+             TestServices.Running running = TestServices.tcp().listenPort(TestPorts.closedPort()).server("a", a.port())
+                     .start(loops)) {
+            InetSocketAddress before = running.address();
+            assertEquals("a", TcpRelayTest.nameVia(before, 0));
             L4Snapshot moved = compileAndCommit(running.state(),
-                    TestServices.tcp().listenHost("127.0.0.2").server("a", a.port()).config());
-            assertThrows(IllegalArgumentException.class, () -> running.services().update(moved));
+                    TestServices.tcp().listenHost("127.0.0.2").listenPort(before.getPort()).server("a", a.port())
+                            .config());
+            List<String> changes = running.services().prepare(moved).apply();
+            assertEquals(2, changes.size(), changes.toString());
             assertEquals("a", TcpRelayTest.nameVia(running.address(), 0));
+            assertEquals("127.0.0.2", running.address().getAddress().getHostAddress());
+            assertThrows(IOException.class, () -> new Socket(before.getAddress(), before.getPort()).close(),
+                    "the old address refuses connections");
+        }
+    }
+
+    @Test
+    void aReloadKeepsTheSocketOfAServiceThatListensWhereItDid() throws Exception {
+        try (RawServer a = RawServer.named("a"); RawServer b = RawServer.named("b");
+             TestServices.Running running = TestServices.tcp().listenPort(TestPorts.closedPort()).server("a", a.port())
+                     .start(loops)) {
+            InetSocketAddress address = running.address();
+            L4Snapshot next = compileAndCommit(running.state(),
+                    TestServices.tcp().listenPort(address.getPort()).server("b", b.port()).config());
+            assertEquals(List.of(), running.services().prepare(next).apply(), "the same listen: no listener change");
+            assertEquals(address, running.address());
+            assertEquals("b", TcpRelayTest.nameVia(address, 0));
         }
     }
 

@@ -38,6 +38,7 @@ final class TestServices {
     private int sendProxy;
     private boolean splice;
     private String listenHost = "127.0.0.1";
+    private int listenPort;
     private CheckConfig check;
     private final List<ServerConfig> servers = new ArrayList<>();
     private Timeouts timeouts = Timeouts.UNSET;
@@ -71,6 +72,12 @@ final class TestServices {
 
     TestServices listenHost(String host) {
         listenHost = host;
+        return this;
+    }
+
+    /** Listens on {@code port} (default 0: any free port). */
+    TestServices listenPort(int port) {
+        listenPort = port;
         return this;
     }
 
@@ -114,7 +121,7 @@ final class TestServices {
     }
 
     ServiceConfig config() {
-        return new ServiceConfig(name, new BindConfig(new HostPort(listenHost, 0), acceptProxy, POS), protocol,
+        return new ServiceConfig(name, new BindConfig(new HostPort(listenHost, listenPort), acceptProxy, POS), protocol,
                 new BalanceConfig(balance, null, false), sendProxy, splice, check, List.copyOf(servers), timeouts, maxconn, retries, POS);
     }
 

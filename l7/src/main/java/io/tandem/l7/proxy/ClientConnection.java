@@ -31,7 +31,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     /** Decoded objects (heads, body parts) held for requests queued behind the current one. */
     private static final int MAX_PIPELINED = 64;
     private final ProxyContext proxy;
-    private final FrontendRuntime frontend;
+    /** The frontend of the current request: the current snapshot's when the request began. */
+    private FrontendRuntime frontend;
     private final ArrayDeque<HttpObject> pipelined = new ArrayDeque<>();
     private final Http1Downstream downstream;
     private ChannelHandlerContext ctx;
@@ -169,6 +170,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
                 rejectMalformed(request);
                 return;
             }
+            if (requests > 0) {
+                followReload();
+            }
             requests++;
             downstream.begin(request);
             exchange = new Exchange(downstream, proxy.upstreams(), request);
@@ -255,7 +259,26 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         ctx.channel().config().setAutoRead(true);
     }
 
-    /** Asks the connection to close once its current exchange ends (shutdown drain). */
+    /**
+     * Between requests, the connection moves to its frontend in the snapshot current now, so that a reload reaches
+     * keep-alive clients too (a request in flight finishes on the frontend it began on). When a reload removed the
+     * frontend, this request is served by the old one and the connection then closes.
+     */
+    private void followReload() {
+        FrontendRuntime current = proxy.snapshot().frontends().get(frontend.name());
+        if (current == null) {
+            closeWhenIdle = true;
+        } else {
+            frontend = current;
+        }
+    }
+
+    /** True when the connection closes after the current response: the daemon drains or a reload removed its bind. */
+    boolean closing() {
+        return closeWhenIdle || proxy.draining();
+    }
+
+    /** Asks the connection to close once its current exchange ends (shutdown drain, or a reload removed its bind). */
     void closeWhenIdle() {
         closeWhenIdle = true;
         if (exchange == null && tunnel == null) {

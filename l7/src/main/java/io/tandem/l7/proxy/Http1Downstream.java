@@ -144,7 +144,7 @@ final class Http1Downstream implements Downstream {
             // The server answered before the request body ended: the client's framing is lost after this.
             keepAlive = false;
         }
-        if (!keepAlive || connection.proxy().draining()) {
+        if (!keepAlive || connection.closing()) {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         } else if (!http11) {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);

@@ -14,17 +14,21 @@ import io.tandem.core.config.HostPort;
 import io.tandem.core.log.AcceptFailureLog;
 import io.tandem.core.net.Deadline;
 import io.tandem.core.net.EventLoops;
+import io.tandem.core.state.ListenerSwap;
 import io.tandem.l7.http.Http1RequestDecoder;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The HTTP/1.1 reverse proxy: one listener per frontend bind on the shared event loops, each accepted
- * connection served by a {@link ClientConnection} bound to the snapshot that was current when it arrived (read
- * once, from the one reference {@link #update} replaces).
+ * connection served by a {@link ClientConnection}, each of its requests by the frontend of the snapshot that was
+ * current when the request began (read from the one reference a reload's {@link #prepare swap} replaces).
  */
 public final class L7Proxy implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(L7Proxy.class.getName());
@@ -32,7 +36,8 @@ public final class L7Proxy implements AutoCloseable {
 
     private final EventLoops loops;
     private final ProxyContext context;
-    private final List<Channel> listeners = new ArrayList<>();
+    /** Open listeners by bind address. Guarded by this. */
+    private final Map<InetSocketAddress, Channel> listeners = new LinkedHashMap<>();
 
     public L7Proxy(EventLoops loops, AccessLog accessLog, int maxConnections, Duration upstreamIdleTimeout) {
         this.loops = loops;
@@ -42,22 +47,88 @@ public final class L7Proxy implements AutoCloseable {
 
     /** Opens every bind of every frontend; on a bind failure the ones already open are closed again. */
     public void start(L7Snapshot snapshot) throws java.io.IOException {
-        context.snapshot(snapshot);
+        prepare(snapshot).apply();
+    }
+
+    /**
+     * Readies the listeners for {@code next} (a reload): binds whose address the running snapshot does not have are
+     * opened now, paused; on a failure the ones opened are closed again and it is thrown, nothing changed. The swap's
+     * {@link ListenerSwap#apply} makes {@code next} the snapshot of new connections and of the next request of open
+     * ones (a request in flight finishes on the snapshot it started on), starts the new listeners, keeps those whose
+     * address stays (the same socket: no connection is refused), and closes the others, whose connections close
+     * once idle. Reloads are serial: one swap is applied or abandoned before the next is prepared.
+     */
+    public synchronized ListenerSwap prepare(L7Snapshot next) throws java.io.IOException {
+        Map<InetSocketAddress, ProxyContext.Bound> wanted = ProxyContext.binds(next);
+        Map<InetSocketAddress, Channel> opened = new LinkedHashMap<>();
         try {
-            for (FrontendRuntime frontend : snapshot.frontends().values()) {
-                AcceptFailureLog acceptFailures = new AcceptFailureLog("frontend " + frontend.name());
+            for (FrontendRuntime frontend : next.frontends().values()) {
                 for (BindConfig bind : frontend.config().binds()) {
-                    listeners.add(bind(frontend, bind, acceptFailures));
+                    InetSocketAddress address = bind.address().bindAddress();
+                    if (!listeners.containsKey(address) && !opened.containsKey(address)) {
+                        opened.put(address, bind(frontend.name(), bind));
+                    }
                 }
             }
         } catch (java.io.IOException | RuntimeException e) {
-            close();
+            closeAll(opened.values());
             throw e;
         }
+        return new ListenerSwap() {
+            @Override
+            public List<String> apply() {
+                return swap(next, wanted, opened);
+            }
+
+            @Override
+            public void abandon() {
+                closeAll(opened.values());
+            }
+        };
     }
 
-    private Channel bind(FrontendRuntime frontend, BindConfig bind, AcceptFailureLog acceptFailures)
-            throws java.io.IOException {
+    private synchronized List<String> swap(L7Snapshot next, Map<InetSocketAddress, ProxyContext.Bound> wanted,
+                                           Map<InetSocketAddress, Channel> opened) {
+        Map<InetSocketAddress, ProxyContext.Bound> before = context.routing().binds();
+        context.snapshot(next);
+        List<String> changes = new ArrayList<>();
+        for (Map.Entry<InetSocketAddress, Channel> entry : opened.entrySet()) {
+            listeners.put(entry.getKey(), entry.getValue());
+            context.addListener(entry.getValue());
+            changes.add("frontend " + describe(wanted.get(entry.getKey())) + ": listening");
+        }
+        for (Map.Entry<InetSocketAddress, ProxyContext.Bound> entry : wanted.entrySet()) {
+            ProxyContext.Bound was = before.get(entry.getKey());
+            if (was != null && !opened.containsKey(entry.getKey()) && (!was.frontend().equals(entry.getValue().frontend())
+                    || was.bind().acceptProxy() != entry.getValue().bind().acceptProxy())) {
+                changes.add("bind " + entry.getValue().bind().address() + " kept open, now frontend "
+                        + describe(entry.getValue()) + " (was " + describe(was) + ")");
+            }
+        }
+        for (Iterator<Map.Entry<InetSocketAddress, Channel>> it = listeners.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<InetSocketAddress, Channel> entry = it.next();
+            if (!wanted.containsKey(entry.getKey())) {
+                it.remove();
+                Channel listener = entry.getValue();
+                context.removeListener(listener);
+                listener.close().syncUninterruptibly();
+                int open = context.closeWhenIdle(listener);
+                String line = "frontend " + describe(before.get(entry.getKey())) + ": stopped listening, "
+                        + open + " connection(s) close after their current request";
+                LOG.log(System.Logger.Level.INFO, line);
+                changes.add(line);
+            }
+        }
+        return changes;
+    }
+
+    private static String describe(ProxyContext.Bound bound) {
+        return bound == null ? "?" : bound.frontend() + " on " + bound.bind().address()
+                + (bound.bind().acceptProxy() ? " (accept-proxy)" : "");
+    }
+
+    /** Opens a listener for {@code bind}, paused until the swap that needs it is applied. */
+    private Channel bind(String frontend, BindConfig bind) throws java.io.IOException {
         HostPort address = bind.address();
         InetSocketAddress socketAddress = address.bindAddress();
         ServerBootstrap bootstrap = loops.allowNonLocalBind(new ServerBootstrap())
@@ -65,6 +136,8 @@ public final class L7Proxy implements AutoCloseable {
                 .channel(loops.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                // Accepting starts when the snapshot that has this bind is current (ProxyContext.addListener).
+                .option(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 // A client that shuts down its sending side after the request still gets its response.
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
@@ -72,13 +145,22 @@ public final class L7Proxy implements AutoCloseable {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        // The routing current now serves the connection; a reload may move the bind to another
+                        // frontend or drop it, so it is looked up here rather than fixed when the socket opened.
+                        ProxyContext.Routing routing = context.routing();
+                        ProxyContext.Bound bound = routing.binds().get(socketAddress);
+                        FrontendRuntime current = bound == null ? null
+                                : routing.snapshot().frontends().get(bound.frontend());
+                        if (current == null) {
+                            // Accepted in the instant between a reload dropping this bind and its socket closing.
+                            ch.close();
+                            return;
+                        }
                         ChannelPipeline pipeline = ch.pipeline();
-                        if (bind.acceptProxy()) {
+                        if (bound.bind().acceptProxy()) {
                             pipeline.addLast(new HAProxyMessageDecoder());
                         }
                         ProxyResponseEncoder encoder = new ProxyResponseEncoder();
-                        // The snapshot current now serves the whole connection; update() keeps every frontend.
-                        FrontendRuntime current = context.snapshot().frontends().get(frontend.name());
                         ClientConnection connection = new ClientConnection(context, current, encoder);
                         pipeline.addLast(new RawReadObserver(connection), new Http1RequestDecoder(), encoder,
                                 connection);
@@ -87,38 +169,25 @@ public final class L7Proxy implements AutoCloseable {
         try {
             Channel listener = bootstrap.bind(socketAddress).syncUninterruptibly().channel();
             // Last in the listener's pipeline, behind Netty's acceptor (which pauses accepting for a second).
-            listener.pipeline().addLast(new AcceptFailureHandler(acceptFailures));
-            context.addListener(listener);
-            LOG.log(System.Logger.Level.INFO, "frontend " + frontend.name() + " listening on " + address
+            listener.pipeline().addLast(new AcceptFailureHandler(new AcceptFailureLog("frontend " + frontend)));
+            LOG.log(System.Logger.Level.INFO, "frontend " + frontend + " listening on " + address
                     + (bind.acceptProxy() ? " (accept-proxy)" : ""));
             return listener;
         } catch (Exception e) {
-            throw new java.io.IOException("frontend " + frontend.name() + ": cannot listen on " + address + ": "
+            throw new java.io.IOException("frontend " + frontend + ": cannot listen on " + address + ": "
                     + e.getMessage() + " (is another process using the port, or is the address not local?)", e);
         }
     }
 
-    /**
-     * Makes {@code next} the snapshot that connections accepted from now on run on; open connections finish on
-     * theirs. {@code next} must have the same frontends with the same binds, since the listeners stay as they
-     * are (changing them is for a reload, which is not supported yet).
-     */
-    public void update(L7Snapshot next) {
-        L7Snapshot current = context.snapshot();
-        if (!next.frontends().keySet().equals(current.frontends().keySet())) {
-            throw new IllegalArgumentException("the new config has other frontends than the running one");
+    private static void closeAll(java.util.Collection<Channel> channels) {
+        for (Channel channel : channels) {
+            channel.close().syncUninterruptibly();
         }
-        for (FrontendRuntime frontend : current.frontends().values()) {
-            if (!binds(frontend).equals(binds(next.frontends().get(frontend.name())))) {
-                throw new IllegalArgumentException("frontend " + frontend.name() + " binds other addresses now");
-            }
-        }
-        context.snapshot(next);
     }
 
-    private static List<String> binds(FrontendRuntime frontend) {
-        return frontend.config().binds().stream().map(b -> b.address() + (b.acceptProxy() ? " accept-proxy" : ""))
-                .toList();
+    /** The snapshot new connections and requests run on. */
+    public L7Snapshot snapshot() {
+        return context.snapshot();
     }
 
     /** Number of client connections open now. */
@@ -146,10 +215,11 @@ public final class L7Proxy implements AutoCloseable {
         return context.activeConnections();
     }
 
-    private void closeListeners() {
-        for (Channel listener : listeners) {
-            listener.close().syncUninterruptibly();
+    private synchronized void closeListeners() {
+        for (Channel listener : listeners.values()) {
+            context.removeListener(listener);
         }
+        closeAll(listeners.values());
         listeners.clear();
     }
 

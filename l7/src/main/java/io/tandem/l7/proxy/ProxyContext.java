@@ -1,7 +1,11 @@
 package io.tandem.l7.proxy;
 
 import io.netty.channel.Channel;
+import io.tandem.core.config.BindConfig;
 
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,7 +23,7 @@ final class ProxyContext {
     private final AtomicLong totalConnections = new AtomicLong();
     private final Set<Channel> listeners = ConcurrentHashMap.newKeySet();
     private final int maxConnections;
-    private volatile L7Snapshot snapshot;
+    private volatile Routing routing = new Routing(new L7Snapshot(Map.of(), Map.of()), Map.of());
     private volatile boolean draining;
     private volatile boolean acceptPaused;
 
@@ -29,13 +33,39 @@ final class ProxyContext {
         this.maxConnections = maxConnections;
     }
 
-    /** The snapshot a connection accepted now runs on. */
+    /**
+     * The current snapshot and, for each bind address, the frontend it serves and its bind: swapped as one, so a
+     * connection accepted during a reload never meets a frontend name of the other snapshot.
+     */
+    record Routing(L7Snapshot snapshot, Map<InetSocketAddress, Bound> binds) {
+    }
+
+    /** What one listener serves: frontend {@code frontend} through {@code bind}. */
+    record Bound(String frontend, BindConfig bind) {
+    }
+
+    /** The bind addresses of {@code snapshot}, each with its frontend and bind. */
+    static Map<InetSocketAddress, Bound> binds(L7Snapshot snapshot) {
+        Map<InetSocketAddress, Bound> binds = new HashMap<>();
+        for (FrontendRuntime frontend : snapshot.frontends().values()) {
+            for (BindConfig bind : frontend.config().binds()) {
+                binds.put(bind.address().bindAddress(), new Bound(frontend.name(), bind));
+            }
+        }
+        return Map.copyOf(binds);
+    }
+
+    Routing routing() {
+        return routing;
+    }
+
+    /** The snapshot a connection accepted now runs on, and the next request of an open one. */
     L7Snapshot snapshot() {
-        return snapshot;
+        return routing.snapshot();
     }
 
     void snapshot(L7Snapshot next) {
-        snapshot = next;
+        routing = new Routing(next, binds(next));
     }
 
     Upstreams upstreams() {
@@ -84,8 +114,29 @@ final class ProxyContext {
         }
     }
 
-    void addListener(Channel listener) {
+    /** A listener opened paused (auto-read off) starts accepting, unless maxconn pauses every listener now. */
+    synchronized void addListener(Channel listener) {
         listeners.add(listener);
+        listener.config().setAutoRead(!acceptPaused);
+    }
+
+    synchronized void removeListener(Channel listener) {
+        listeners.remove(listener);
+    }
+
+    /**
+     * The connections accepted by {@code listener}, a listener a reload removed, close once idle: the current
+     * response of each ends with {@code Connection: close}. Returns how many there were.
+     */
+    int closeWhenIdle(Channel listener) {
+        int n = 0;
+        for (ClientConnection connection : connections) {
+            if (connection.channel().parent() == listener) {
+                connection.channel().eventLoop().execute(connection::closeWhenIdle);
+                n++;
+            }
+        }
+        return n;
     }
 
     Set<Channel> listeners() {

@@ -1,0 +1,184 @@
+package io.tandem.appliance;
+
+import io.tandem.core.config.ConfigError;
+import io.tandem.core.config.GlobalConfig;
+import io.tandem.core.config.SameSettings;
+import io.tandem.core.config.TandemConfig;
+import io.tandem.core.state.ListenerSwap;
+import io.tandem.core.state.Recompile;
+import io.tandem.core.state.RuntimeState;
+import io.tandem.l4.L4Services;
+import io.tandem.l7.proxy.L7Proxy;
+import io.tandem.vrrp.runtime.TrackedService;
+import io.tandem.vrrp.runtime.VrrpService;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
+import java.util.function.Function;
+
+/**
+ * A hitless reload of the config file: the file is checked exactly as {@code tandem check} checks it (and as
+ * {@code tandem run} would: a VRRP interface this host lacks is an error here); with any error nothing changes and
+ * every error is logged in one block. Otherwise the config is compiled against the runtime state (servers, pools,
+ * stick tables, health and counters that it still names carry over), the listeners it adds are opened — a bind
+ * that cannot open refuses the reload, nothing changed — and then the runtime state is committed and both tiers'
+ * snapshots swapped: listeners whose address stays keep their socket, removed ones close once their connections
+ * finish. VRRP instances whose settings are unchanged keep running untouched; changed ones restart. Global settings
+ * that only a restart can apply keep their running value and are reported. Reloads run one at a time.
+ */
+final class Reloader {
+    private static final System.Logger LOG = System.getLogger(Reloader.class.getName());
+
+    private final Path file;
+    private final RuntimeState state;
+    private final L7Proxy proxy;
+    private final L4Services l4;
+    private final VrrpService vrrp;
+    private final Function<String, TrackedService> tracking;
+    private TandemConfig running;
+
+    Reloader(Path file, TandemConfig running, RuntimeState state, L7Proxy proxy, L4Services l4, VrrpService vrrp,
+             Function<String, TrackedService> tracking) {
+        this.file = file;
+        this.running = running;
+        this.state = state;
+        this.proxy = proxy;
+        this.l4 = l4;
+        this.vrrp = vrrp;
+        this.tracking = tracking;
+    }
+
+    /** The file a reload reads. */
+    Path file() {
+        return file;
+    }
+
+    /** The config running now (with the global settings that wait for a restart at their running values). */
+    synchronized TandemConfig running() {
+        return running;
+    }
+
+    /** Reads, checks and applies the file; logs the outcome (every error, or every change) in one block. */
+    synchronized ReloadResult reload() {
+        ReloadResult result = apply();
+        List<String> lines = new ArrayList<>();
+        lines.addAll(result.errors());
+        lines.addAll(result.changes());
+        result.restartNeeded().forEach(line -> lines.add(line + ": needs a restart, the running value is kept"));
+        String block = lines.isEmpty() ? "" : "\n  " + String.join("\n  ", lines);
+        if (result.applied()) {
+            LOG.log(result.errors().isEmpty() ? System.Logger.Level.INFO : System.Logger.Level.WARNING,
+                    "reload of " + file + " " + result.summary() + block);
+        } else {
+            LOG.log(System.Logger.Level.WARNING, "reload of " + file + " " + result.summary()
+                    + " (still running the config loaded before; fix the file and reload again)" + block);
+        }
+        return result;
+    }
+
+    private ReloadResult apply() {
+        CheckedConfig checked = CheckedConfig.load(file);
+        if (!checked.ok()) {
+            return ReloadResult.refused(checked.errors().stream().map(ConfigError::toString).toList());
+        }
+        List<String> hostErrors = checked.hostWarnings().stream().map(w -> w.replace(": warning: ", ": "))
+                .toList();
+        if (!hostErrors.isEmpty()) {
+            return ReloadResult.refused(hostErrors);
+        }
+        List<String> restartNeeded = new ArrayList<>();
+        TandemConfig next = withRunningGlobals(checked.config(), restartNeeded);
+        Recompile compile = state.recompile();
+        CheckedConfig compiled = CheckedConfig.against(next, compile);
+        if (!compiled.ok()) {
+            // The same compile as the check that passed: only a bug gets here.
+            return ReloadResult.refused(compiled.errors().stream().map(ConfigError::toString).toList());
+        }
+        ListenerSwap l7Swap;
+        try {
+            l7Swap = proxy.prepare(compiled.snapshot());
+        } catch (IOException e) {
+            return ReloadResult.refused(List.of(e.getMessage()));
+        }
+        ListenerSwap l4Swap;
+        try {
+            l4Swap = l4.prepare(compiled.l4());
+        } catch (IOException e) {
+            l7Swap.abandon();
+            return ReloadResult.refused(List.of(e.getMessage()));
+        }
+        try {
+            compile.commit();
+        } catch (IllegalStateException e) {
+            l7Swap.abandon();
+            l4Swap.abandon();
+            return ReloadResult.refused(List.of("the runtime state changed while the file was compiled (a server"
+                    + " was added or removed meanwhile): reload again"));
+        }
+        List<String> changes = new ArrayList<>(sections(running, next));
+        changes.addAll(l7Swap.apply());
+        changes.addAll(l4Swap.apply());
+        List<String> errors = new ArrayList<>();
+        try {
+            changes.addAll(vrrp.reload(next.vrrp(), tracking));
+        } catch (IOException e) {
+            errors.add(e.getMessage() + " (the other instances run; fix it and reload again)");
+        }
+        if (!Objects.equals(running.global().hardStopAfter(), next.global().hardStopAfter())) {
+            changes.add("global.hard-stop-after: " + next.global().hardStopAfter().toMillis() + "ms");
+        }
+        running = next;
+        return new ReloadResult(true, errors, changes, restartNeeded);
+    }
+
+    /**
+     * {@code next} with the global settings only a restart can apply (node name, event loops, maxconn, the access
+     * log's destination) at their running values; each one the file changes is added to {@code restartNeeded}.
+     */
+    private TandemConfig withRunningGlobals(TandemConfig next, List<String> restartNeeded) {
+        GlobalConfig now = running.global();
+        GlobalConfig file = next.global();
+        restartIfChanged(restartNeeded, "global.name", now.name(), file.name());
+        restartIfChanged(restartNeeded, "global.workers", now.workers(), file.workers());
+        restartIfChanged(restartNeeded, "global.maxconn", now.maxconn(), file.maxconn());
+        restartIfChanged(restartNeeded, "global.log", now.log(), file.log());
+        GlobalConfig kept = new GlobalConfig(now.name(), now.workers(), now.maxconn(), now.log(), file.hardStopAfter());
+        return new TandemConfig(next.source(), kept, next.defaults(), next.l7(), next.l4(), next.vrrp());
+    }
+
+    private static void restartIfChanged(List<String> restartNeeded, String key, Object now, Object file) {
+        if (!Objects.equals(now, file)) {
+            restartNeeded.add(key + " " + file + " (running: " + now + ")");
+        }
+    }
+
+    /** Frontends, backends and L4 services the new config adds, removes or changes, one line each. */
+    private static List<String> sections(TandemConfig before, TandemConfig after) {
+        List<String> changes = new ArrayList<>();
+        compare(changes, "frontend", before.l7().frontends(), after.l7().frontends());
+        compare(changes, "backend", before.l7().backends(), after.l7().backends());
+        compare(changes, "service", before.l4().services(), after.l4().services());
+        return changes;
+    }
+
+    private static void compare(List<String> changes, String kind, Map<String, ?> before, Map<String, ?> after) {
+        TreeSet<String> names = new TreeSet<>(before.keySet());
+        names.addAll(after.keySet());
+        for (String name : names) {
+            Object was = before.get(name);
+            Object now = after.get(name);
+            if (was == null) {
+                changes.add(kind + " " + name + ": added");
+            } else if (now == null) {
+                changes.add(kind + " " + name + ": removed");
+            } else if (!SameSettings.of(was, now)) {
+                changes.add(kind + " " + name + ": changed");
+            }
+        }
+    }
+}

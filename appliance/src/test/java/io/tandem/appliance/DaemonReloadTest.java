@@ -1,0 +1,256 @@
+package io.tandem.appliance;
+
+import io.tandem.core.testing.Await;
+import io.tandem.core.testing.TestHttpBackend;
+import io.tandem.core.testing.TestPorts;
+import jnr.unixsocket.UnixDatagramChannel;
+import jnr.unixsocket.UnixSocketAddress;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.tandem.appliance.DaemonSignalsTest.get;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A real {@code tandem run} reloaded by SIGHUP: a changed file applied hitlessly, an invalid one refused. */
+class DaemonReloadTest {
+    @TempDir
+    Path dir;
+
+    private Path write(String yaml) throws IOException {
+        Path file = dir.resolve("tandem.yaml");
+        Path next = dir.resolve("tandem.yaml.next");
+        Files.writeString(next, yaml);
+        // Renamed into place, as editors and config managers do: a reload never reads half a file.
+        Files.move(next, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        return file;
+    }
+
+    private static String oneFrontend(int port, TestHttpBackend a) {
+        return """
+                global: { workers: 1 }
+                l7:
+                  frontends:
+                    web: { bind: "127.0.0.1:%d", default-backend: app }
+                  backends:
+                    app: { servers: { a: "127.0.0.1:%d" } }
+                """.formatted(port, a.port());
+    }
+
+    @Test
+    void sighupAppliesAChangedFileWithoutRefusingAConnection() throws Exception {
+        int port = TestPorts.closedPort();
+        int newPort = TestPorts.closedPort();
+        try (TestHttpBackend a = TestHttpBackend.start("a"); TestHttpBackend b = TestHttpBackend.start("b");
+             DaemonProcess daemon = DaemonProcess.run(write(oneFrontend(port, a)), dir.resolve("log"));
+             Prober prober = new Prober(port)) {
+            daemon.awaitListening(port);
+            prober.start();
+            Await.until("the prober got answers", () -> prober.ok.get() > 20);
+            Path file = write("""
+                    global: { workers: 1 }
+                    l7:
+                      frontends:
+                        web: { bind: "127.0.0.1:%d", default-backend: app }
+                        api: { bind: "127.0.0.1:%d", default-backend: api }
+                      backends:
+                        app: { balance: roundrobin, servers: { a: "127.0.0.1:%d", b: "127.0.0.1:%d" } }
+                        api: { servers: { b: "127.0.0.1:%d" } }
+                    """.formatted(port, newPort, a.port(), b.port(), b.port()));
+            daemon.signal("HUP");
+            daemon.awaitLog("reload of " + file + " applied");
+            String log = daemon.log();
+            assertTrue(log.contains("SIGHUP: reloading " + file), log);
+            assertTrue(log.contains("frontend api: added"), log);
+            assertTrue(log.contains("backend api: added"), log);
+            assertTrue(log.contains("backend app: changed"), log);
+            assertTrue(log.contains("frontend api on 127.0.0.1:" + newPort + ": listening"), log);
+            assertEquals("b\n", get(newPort), "the new bind serves the new backend");
+            int viaApi = b.requests();
+            Await.until("the kept frontend balances over the added server b", () -> b.requests() > viaApi + 5);
+
+            write(oneFrontend(port, a));
+            daemon.signal("HUP");
+            daemon.awaitLog("applied", 2);
+            assertTrue(daemon.log().contains("frontend api on 127.0.0.1:" + newPort + ": stopped listening"),
+                    daemon.log());
+            assertThrows(ConnectException.class, () -> get(newPort), "the removed bind refuses connections");
+            int before = prober.ok.get();
+            Await.until("the prober got more answers", () -> prober.ok.get() > before + 20);
+            prober.close();
+            assertEquals(List.of(), List.copyOf(prober.failures), "the kept listener never refused or failed");
+            daemon.signal("TERM");
+            assertEquals(0, daemon.awaitExit(Duration.ofSeconds(20)));
+        }
+    }
+
+    @Test
+    void sighupWithAnInvalidFileChangesNothingAndLogsEveryError() throws Exception {
+        int port = TestPorts.closedPort();
+        try (TestHttpBackend a = TestHttpBackend.start("a");
+             DaemonProcess daemon = DaemonProcess.run(write(oneFrontend(port, a)), dir.resolve("log"))) {
+            daemon.awaitListening(port);
+            Path file = write("""
+                    global: { workers: 1 }
+                    l7:
+                      frontends:
+                        web: { bind: "127.0.0.1:%d", default-backend: nowhere }
+                      backends:
+                        app: { balance: roundrobn, servers: { a: "127.0.0.1:%d" } }
+                    """.formatted(port, a.port()));
+            daemon.signal("HUP");
+            daemon.awaitLog("reload of " + file + " refused: 2 error(s), nothing changed");
+            String log = daemon.log();
+            assertTrue(log.contains(file + ":4:"), log);
+            assertTrue(log.contains(file + ":6:"), log);
+            assertTrue(log.contains("roundrobn"), log);
+            assertEquals("a\n", get(port), "the running config still serves");
+            assertTrue(daemon.alive());
+        }
+    }
+
+    @Test
+    void sighupDuringStartupReloadsOnceStarted() throws Exception {
+        int port = TestPorts.closedPort();
+        Path fifo = dir.resolve("access.fifo");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+        assertEquals(0, mkfifo.waitFor());
+        try (TestHttpBackend a = TestHttpBackend.start("a")) {
+            // Opening the access log (a FIFO with no reader yet) holds the startup where the test wants it.
+            String config = oneFrontend(port, a).replace("global: { workers: 1 }",
+                    "global: { workers: 1, log: \"file:" + fifo + "\" }");
+            try (DaemonProcess daemon = DaemonProcess.run(write(config), dir.resolve("log"))) {
+                daemon.awaitLog("starting from");
+                daemon.signal("HUP");
+                daemon.awaitLog("SIGHUP during startup: reloading once started");
+                Thread reader = new Thread(() -> {
+                    try (InputStream in = Files.newInputStream(fifo)) {
+                        in.transferTo(OutputStream.nullOutputStream());
+                    } catch (IOException ignored) {
+                        // The daemon has gone.
+                    }
+                });
+                reader.setDaemon(true);
+                reader.start();
+                daemon.awaitLog("reload of ");
+                assertTrue(daemon.log().contains("applied: no change"), daemon.log());
+                assertEquals("a\n", get(port));
+                daemon.signal("TERM");
+                assertEquals(0, daemon.awaitExit(Duration.ofSeconds(20)));
+            }
+        }
+    }
+
+    @Test
+    void systemdHearsReadyReloadingAndStopping() throws Exception {
+        int port = TestPorts.closedPort();
+        Path socketPath = dir.resolve("notify.sock");
+        try (TestHttpBackend a = TestHttpBackend.start("a");
+             UnixDatagramChannel systemd = UnixDatagramChannel.open()) {
+            systemd.bind(new UnixSocketAddress(socketPath.toFile()));
+            systemd.configureBlocking(false);
+            try (DaemonProcess daemon = DaemonProcess.run(write(oneFrontend(port, a)), dir.resolve("log"),
+                    Map.of("NOTIFY_SOCKET", socketPath.toString()))) {
+                String ready = receive(systemd);
+                assertTrue(ready.startsWith("READY=1\nSTATUS=serving 1 frontend(s)"), ready);
+                assertEquals("a\n", get(port), "READY=1 came once listening");
+                daemon.signal("HUP");
+                String reloading = receive(systemd);
+                assertTrue(reloading.matches("(?s)RELOADING=1\nMONOTONIC_USEC=\\d+\nSTATUS=reloading .*"), reloading);
+                long usec = Long.parseLong(reloading.split("\n")[1].substring("MONOTONIC_USEC=".length()));
+                assertTrue(Math.abs(usec - System.nanoTime() / 1000) < 60_000_000L, "CLOCK_MONOTONIC: " + usec);
+                String reloaded = receive(systemd);
+                assertTrue(reloaded.startsWith("READY=1\nSTATUS=reload applied"), reloaded);
+                daemon.signal("TERM");
+                String stopping = receive(systemd);
+                assertTrue(stopping.startsWith("STOPPING=1\nSTATUS=stopping"), stopping);
+                assertEquals(0, daemon.awaitExit(Duration.ofSeconds(20)));
+            }
+        }
+    }
+
+    @Test
+    void notificationsReachAnAbstractSocket() throws Exception {
+        String name = "tandem-notify-test-" + ProcessHandle.current().pid();
+        try (UnixDatagramChannel systemd = UnixDatagramChannel.open()) {
+            systemd.bind(new UnixSocketAddress("\0" + name));
+            systemd.configureBlocking(false);
+            SystemdNotify.of("@" + name).ready("serving");
+            assertEquals("READY=1\nSTATUS=serving", receive(systemd));
+        }
+    }
+
+    private static String receive(UnixDatagramChannel channel) throws Exception {
+        ByteBuffer buffer = ByteBuffer.allocate(4096);
+        Await.until("a notification", () -> {
+            try {
+                return channel.receive(buffer) != null || buffer.position() > 0;
+            } catch (IOException nothingYet) {
+                // jnr's non-blocking receive reports an empty queue as EAGAIN.
+                return false;
+            }
+        });
+        buffer.flip();
+        return StandardCharsets.UTF_8.decode(buffer).toString();
+    }
+
+    /** New connections to a port, one after another, each a GET: every refusal or non-200 is recorded. */
+    private static final class Prober implements AutoCloseable {
+        final int port;
+        final AtomicInteger ok = new AtomicInteger();
+        final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+        final AtomicBoolean running = new AtomicBoolean(true);
+        final Thread thread = new Thread(this::run, "prober");
+
+        Prober(int port) {
+            this.port = port;
+        }
+
+        void start() {
+            thread.start();
+        }
+
+        private void run() {
+            while (running.get()) {
+                try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                    socket.setSoTimeout(10_000);
+                    socket.getOutputStream().write("GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
+                    String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+                    if (response.startsWith("HTTP/1.1 200")) {
+                        ok.incrementAndGet();
+                    } else {
+                        failures.add(response.lines().findFirst().orElse("<empty response>"));
+                    }
+                } catch (IOException e) {
+                    failures.add(e.toString());
+                }
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running.set(false);
+            thread.join(20_000);
+        }
+    }
+}
