@@ -145,7 +145,7 @@ class L4RecompileTest {
 
             L4Snapshot next = compileAndCommit(running.state(),
                     TestServices.tcp().check(connect).server("a", a.port()).config());
-            running.services().update(next);
+            running.services().prepare(next).apply();
             int bAtCommit = b.accepted();
             assertNull(running.state().healthChecks().check(retired), "b's check stopped");
             // The window, measured by a's check, which runs on at the same interval: five more of its connects.

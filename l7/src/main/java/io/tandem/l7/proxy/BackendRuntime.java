@@ -8,11 +8,8 @@ import io.tandem.core.config.BalanceConfig;
 import io.tandem.core.config.BackendConfig;
 import io.tandem.core.config.CookieConfig;
 import io.tandem.core.config.Timeouts;
-<<<<<<< HEAD
-import io.tandem.core.metrics.HttpCounters;
-=======
 import io.tandem.core.log.ConnectFailureLog;
->>>>>>> rough
+import io.tandem.core.metrics.HttpCounters;
 import io.tandem.core.stick.StickEntry;
 import io.tandem.core.stick.StickTable;
 import io.tandem.l7.acl.RequestFacts;
@@ -37,12 +34,9 @@ public final class BackendRuntime {
     private final StickTable stickTable;
     private final StickOn stickOn;
     private final Map<String, Server> serversByName;
-<<<<<<< HEAD
     private final HttpCounters counters;
     private final Map<Server, HttpCounters> serverCounters;
-=======
     private final ConnectFailureLog connectFailures;
->>>>>>> rough
 
     /**
      * A backend with its own {@code stickTable} and {@code stickOn} rule, each null when it has none, counting into
@@ -83,7 +77,6 @@ public final class BackendRuntime {
         return pool.servers();
     }
 
-<<<<<<< HEAD
     /** Every request routed to the backend. */
     public HttpCounters counters() {
         return counters;
@@ -92,11 +85,11 @@ public final class BackendRuntime {
     /** The counters of {@code server}, one of this backend's; null for another's. */
     public HttpCounters counters(Server server) {
         return serverCounters.get(server);
-=======
+    }
+
     /** Failed connects to this backend's servers, logged as bursts. */
     ConnectFailureLog connectFailures() {
         return connectFailures;
->>>>>>> rough
     }
 
     /** The backend's own stick table, or null. */

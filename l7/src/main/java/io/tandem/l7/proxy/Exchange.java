@@ -241,12 +241,9 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         if (finished) {
             return;
         }
-<<<<<<< HEAD
         backend.counters().connectError();
         log.serverCounters.connectError();
-=======
         backend.connectFailures().failed(server, cause, backend.timeouts().connect().toMillis());
->>>>>>> rough
         if (choice.canRetry()) {
             Server failed = server;
             releaseServer();

@@ -163,7 +163,7 @@ class SnapshotUpdateTest {
             L7Snapshot next = proxy.compile(RETIRING.replace(", b: \"${B}\"", "")
                     .replace("      use-backend: [ \"old if to_old\" ]\n", "")
                     .replaceAll("(?s)\n    old:.*$", "\n"));
-            proxy.proxy.update(next);
+            proxy.proxy.prepare(next).apply();
             int bChecks = b.requests("/health");
             int cChecks = c.requests("/health");
             assertNull(proxy.state.server(Tier.L7, "app", "b"));
