@@ -6,6 +6,13 @@ import io.tandem.core.net.EventLoops;
 import io.tandem.core.testing.TestLineServer;
 import io.tandem.core.testing.TestServers;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 
@@ -25,6 +32,10 @@ public final class FirstCheckMain {
              TestLineServer b = TestLineServer.start(line -> "+PONG");
              TestLineServer silent = TestLineServer.start(line -> null);
              HealthChecks checks = new HealthChecks()) {
+            // The servers are warm, as a real one is: their own first reply (threads, classes) is not the checker's.
+            for (TestLineServer server : List.of(a, b)) {
+                warm(server.port());
+            }
             checks.addListener((server, up, reason) ->
                     System.out.println((up ? "UP " : "DOWN ") + server.qualifiedName() + ": " + reason));
             List<CheckTarget> targets = List.of(
@@ -39,6 +50,15 @@ public final class FirstCheckMain {
                 }
             }
             // Closing the loops lets a transition that the last result set off finish printing.
+        }
+    }
+
+    private static void warm(int port) {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }
