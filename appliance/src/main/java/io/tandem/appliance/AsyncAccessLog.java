@@ -1,13 +1,13 @@
 package io.tandem.appliance;
 
+import io.tandem.core.config.GlobalConfig;
+import io.tandem.core.log.RateLimitedLog;
 import io.tandem.l7.proxy.AccessLog;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -40,37 +40,45 @@ final class AsyncAccessLog implements AccessLog, AutoCloseable {
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicLong dropped = new AtomicLong();
     private final Sink sink;
+    private final GlobalConfig.LogFormat format;
+    private final RateLimitedLog writeFailures = new RateLimitedLog(LOG, System.Logger.Level.WARNING);
+    private final RateLimitedLog drops = new RateLimitedLog(LOG, System.Logger.Level.WARNING);
     private final Thread writer;
     private volatile boolean running = true;
 
-    private AsyncAccessLog(Sink sink) {
+    private AsyncAccessLog(Sink sink, GlobalConfig.LogFormat format) {
         this.sink = sink;
+        this.format = format;
         this.writer = new Thread(this::drainLoop, "tandem-access-log");
         writer.setDaemon(true);
         writer.start();
     }
 
     /**
-     * Opens the destination named by {@code global.log}: {@code stdout}, {@code file:/path}, {@code syslog://h:p};
-     * null for {@code none}.
+     * Opens the destination {@code global.log} names, lines in {@code global.log-format}: {@code stdout},
+     * {@code file:/path}, {@code syslog://host:port} (RFC 5424 over UDP), {@code syslog:/path} (RFC 5424 to a local
+     * datagram socket); null for {@code none}.
      */
-    static AsyncAccessLog open(String destination, String nodeName) throws IOException {
+    static AsyncAccessLog open(GlobalConfig global) throws IOException {
+        String destination = global.log();
         if (destination.equals("none")) {
             return null;
         }
+        Sink sink;
         if (destination.startsWith("file:")) {
             Path file = Path.of(destination.substring("file:".length()));
-            Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND);
-            return new AsyncAccessLog(new WriterSink(out));
-        }
-        if (destination.startsWith("syslog://")) {
+            sink = new WriterSink(Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND));
+        } else if (destination.startsWith("syslog://")) {
             URI uri = URI.create(destination);
             int port = uri.getPort() > 0 ? uri.getPort() : 514;
-            return new AsyncAccessLog(new SyslogSink(new InetSocketAddress(uri.getHost(), port), nodeName));
+            sink = SyslogSink.udp(new InetSocketAddress(uri.getHost(), port), global.name());
+        } else if (destination.startsWith("syslog:/")) {
+            sink = SyslogSink.local(destination.substring("syslog:".length()), global.name());
+        } else {
+            sink = new WriterSink(new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8)));
         }
-        return new AsyncAccessLog(new WriterSink(new BufferedWriter(
-                new OutputStreamWriter(System.out, StandardCharsets.UTF_8))));
+        return new AsyncAccessLog(sink, global.logFormat());
     }
 
     @Override
@@ -78,9 +86,16 @@ final class AsyncAccessLog implements AccessLog, AutoCloseable {
         if (queued.incrementAndGet() > CAPACITY) {
             queued.decrementAndGet();
             dropped.incrementAndGet();
+            drops.event(() -> "access log: " + CAPACITY + " lines wait to be written, new lines are dropped (the "
+                    + "destination is slower than the traffic; a local file or syslog:/dev/log keeps up best)");
             return;
         }
         queue.offer(line);
+    }
+
+    @Override
+    public GlobalConfig.LogFormat format() {
+        return format;
     }
 
     long droppedLines() {
@@ -102,7 +117,7 @@ final class AsyncAccessLog implements AccessLog, AutoCloseable {
             try {
                 sink.write(batch);
             } catch (IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "access log write failed: " + e.getMessage()
+                writeFailures.event(() -> "access log write failed: " + e.getMessage()
                         + " (lines are dropped until the destination works again)");
             }
             batch.clear();
@@ -123,7 +138,7 @@ final class AsyncAccessLog implements AccessLog, AutoCloseable {
     }
 
     /** Where batches of lines go. */
-    private interface Sink extends AutoCloseable {
+    interface Sink extends AutoCloseable {
         void write(List<String> lines) throws IOException;
 
         @Override
@@ -143,32 +158,6 @@ final class AsyncAccessLog implements AccessLog, AutoCloseable {
         @Override
         public void close() throws IOException {
             out.flush();
-        }
-    }
-
-    /** RFC 3164-style datagrams, facility local0, severity info, as HAProxy sends them. */
-    private static final class SyslogSink implements Sink {
-        private final DatagramSocket socket;
-        private final InetSocketAddress target;
-        private final String prefix;
-
-        SyslogSink(InetSocketAddress target, String nodeName) throws IOException {
-            this.socket = new DatagramSocket();
-            this.target = target;
-            this.prefix = "<134>" + nodeName + " tandem: ";
-        }
-
-        @Override
-        public void write(List<String> lines) throws IOException {
-            for (String line : lines) {
-                byte[] bytes = (prefix + line).getBytes(StandardCharsets.UTF_8);
-                socket.send(new DatagramPacket(bytes, bytes.length, target));
-            }
-        }
-
-        @Override
-        public void close() {
-            socket.close();
         }
     }
 }

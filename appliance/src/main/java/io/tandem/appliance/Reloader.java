@@ -138,7 +138,8 @@ final class Reloader {
 
     /**
      * {@code next} with the global settings only a restart can apply (node name, event loops, maxconn, the access
-     * log's destination) at their running values; each one the file changes is added to {@code restartNeeded}.
+     * log's destination and format) at their running values; each one the file changes is added to
+     * {@code restartNeeded}.
      */
     private TandemConfig withRunningGlobals(TandemConfig next, List<String> restartNeeded) {
         GlobalConfig now = running.global();
@@ -147,7 +148,10 @@ final class Reloader {
         restartIfChanged(restartNeeded, "global.workers", now.workers(), file.workers());
         restartIfChanged(restartNeeded, "global.maxconn", now.maxconn(), file.maxconn());
         restartIfChanged(restartNeeded, "global.log", now.log(), file.log());
-        GlobalConfig kept = new GlobalConfig(now.name(), now.workers(), now.maxconn(), now.log(), file.hardStopAfter());
+        restartIfChanged(restartNeeded, "global.log-format", now.logFormat().name().toLowerCase(java.util.Locale.ROOT),
+                file.logFormat().name().toLowerCase(java.util.Locale.ROOT));
+        GlobalConfig kept = new GlobalConfig(now.name(), now.workers(), now.maxconn(), now.log(), file.hardStopAfter(),
+                now.logFormat());
         return new TandemConfig(next.source(), kept, next.defaults(), next.l7(), next.l4(), next.vrrp());
     }
 

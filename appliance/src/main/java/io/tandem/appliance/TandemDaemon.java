@@ -74,7 +74,7 @@ final class TandemDaemon implements AutoCloseable {
         L7Snapshot snapshot = running.snapshot();
         L4Snapshot l4Snapshot = running.l4();
         warnWhenDescriptorsAreShort(config.global().maxconn());
-        AsyncAccessLog accessLog = AsyncAccessLog.open(config.global().log(), config.global().name());
+        AsyncAccessLog accessLog = AsyncAccessLog.open(config.global());
         // Health checks start with the commit.
         compile.commit();
         L7Proxy proxy = new L7Proxy(loops, accessLog != null ? accessLog : AccessLog.NONE, config.global().maxconn(),

@@ -32,7 +32,9 @@ public final class ConfigLoader {
             "admin");
     /** Sections of the config's design that are not built yet; recognised so users get "not yet", not "unknown". */
     private static final Set<String> NOT_SUPPORTED_YET = Set.of("cluster", "admin");
-    private static final List<String> GLOBAL_KEYS = List.of("name", "workers", "maxconn", "log", "hard-stop-after");
+    private static final List<String> GLOBAL_KEYS = List.of("name", "workers", "maxconn", "log", "log-format",
+            "hard-stop-after");
+    private static final List<String> LOG_FORMATS = List.of("httplog", "json");
     private static final List<String> DEFAULTS_KEYS = List.of("timeout", "forwardfor", "retries");
     private static final int DEFAULT_MAXCONN = 4096;
     /** Event loops: more than a large server's cores, far fewer than the threads and buffers a JVM can hold. */
@@ -121,12 +123,26 @@ public final class ConfigLoader {
         return new GlobalConfig(name != null ? name : localHostname(),
                 g.integer("workers", 0, MAX_WORKERS, 0),
                 g.integer("maxconn", 1, CommonBlocks.MAX_CONNECTIONS, DEFAULT_MAXCONN),
-                log(g), g.duration("hard-stop-after", DEFAULT_HARD_STOP_AFTER));
+                log(g), g.duration("hard-stop-after", DEFAULT_HARD_STOP_AFTER), logFormat(g));
+    }
+
+    private static GlobalConfig.LogFormat logFormat(Block g) {
+        Located<String> format = g.located("log-format");
+        if (format == null) {
+            return GlobalConfig.LogFormat.HTTPLOG;
+        }
+        if (!LOG_FORMATS.contains(format.value())) {
+            g.reader().error(format.pos(), "unknown log-format '" + format.value() + "'"
+                    + Suggestions.hint(format.value(), LOG_FORMATS, "valid formats"));
+            return GlobalConfig.LogFormat.HTTPLOG;
+        }
+        return format.value().equals("json") ? GlobalConfig.LogFormat.JSON : GlobalConfig.LogFormat.HTTPLOG;
     }
 
     /**
-     * {@code stdout}, {@code file:/path}, {@code syslog://host:port} or {@code none} (no access log, as HAProxy
-     * without a {@code log} line); the shape is checked, not the target.
+     * {@code stdout}, {@code file:/path}, {@code syslog://host:port}, {@code syslog:/path} (a local syslog socket such
+     * as /dev/log) or {@code none} (no access log, as HAProxy without a {@code log} line); the shape is checked, not
+     * the target.
      */
     private static String log(Block g) {
         NodeReader reader = g.reader();
@@ -144,9 +160,12 @@ public final class ConfigLoader {
             } catch (IllegalArgumentException e) {
                 valid = false;
             }
+        } else if (log.startsWith("syslog:/")) {
+            valid = log.length() > "syslog:/".length();
         }
         if (!valid) {
-            reader.error(g.value("log"), "bad log '" + log + "' (use stdout, file:/path, syslog://host:port or none)");
+            reader.error(g.value("log"), "bad log '" + log
+                    + "' (use stdout, file:/path, syslog://host:port, syslog:/dev/log or none)");
             return DEFAULT_LOG;
         }
         return log;

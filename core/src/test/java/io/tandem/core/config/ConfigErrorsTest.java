@@ -47,7 +47,7 @@ class ConfigErrorsTest {
     @Test
     void unknownKeyFarFromAnyListsTheValidKeys() {
         assertErrors("global:\n  colour: blue\n",
-                "2:3: unknown key 'colour' in global; valid keys: name, workers, maxconn, log, hard-stop-after");
+                "2:3: unknown key 'colour' in global; valid keys: name, workers, maxconn, log, log-format, hard-stop-after");
     }
 
     @Test
@@ -378,9 +378,20 @@ class ConfigErrorsTest {
     @Test
     void badGlobalLogShapeIsAnError() {
         assertErrors("global:\n  log: syslog://logs\n", "2:8: bad log 'syslog://logs' (use stdout, file:/path,"
-                + " syslog://host:port or none)");
+                + " syslog://host:port, syslog:/dev/log or none)");
+        assertErrors("global:\n  log: syslog:/\n", "2:8: bad log 'syslog:/' (use stdout, file:/path,"
+                + " syslog://host:port, syslog:/dev/log or none)");
         assertTrue(parse("global:\n  log: none\n").ok());
         assertTrue(parse("global:\n  log: file:/does/not/exist.log\n").ok());
+        assertTrue(parse("global:\n  log: syslog:/dev/log\n").ok());
+        assertTrue(parse("global:\n  log: syslog://127.0.0.1:514\n").ok());
+    }
+
+    @Test
+    void logFormatIsHttplogOrJson() {
+        assertEquals(GlobalConfig.LogFormat.JSON, parse("global:\n  log-format: json\n").config().global().logFormat());
+        assertEquals(GlobalConfig.LogFormat.HTTPLOG, parse("global: {}\n").config().global().logFormat());
+        assertErrors("global:\n  log-format: jsno\n", "2:15: unknown log-format 'jsno'; did you mean 'json'?");
     }
 
     @Test

@@ -105,7 +105,7 @@ class ConfigLoaderTest {
         assertEquals(List.of(), errors(result));
         TandemConfig config = result.orThrow();
 
-        assertEquals(new GlobalConfig("lb-a", 0, 50000, "stdout", Duration.ofSeconds(30)), config.global());
+        assertEquals(new GlobalConfig("lb-a", 0, 50000, "stdout", Duration.ofSeconds(30), GlobalConfig.LogFormat.HTTPLOG), config.global());
         assertEquals(3, config.defaults().retries());
         assertEquals(Duration.ofHours(1), config.defaults().timeout().tunnel());
         assertEquals(List.of(Cidr.parse("10.10.0.0/16")), config.defaults().forwardfor().except());

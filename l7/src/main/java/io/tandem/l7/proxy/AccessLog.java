@@ -1,5 +1,7 @@
 package io.tandem.l7.proxy;
 
+import io.tandem.core.config.GlobalConfig;
+
 /**
  * Where finished requests are written, one line each. Implementations must not block the calling event loop
  * (queue the line and write it elsewhere).
@@ -10,4 +12,9 @@ public interface AccessLog {
     AccessLog NONE = line -> { };
 
     void log(String line);
+
+    /** The layout lines are rendered in before {@link #log}: HAProxy's httplog unless the log says otherwise. */
+    default GlobalConfig.LogFormat format() {
+        return GlobalConfig.LogFormat.HTTPLOG;
+    }
 }

@@ -6,12 +6,13 @@ import io.tandem.core.metrics.HttpCounters;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 
 /**
  * The timings and outcome of one request, counted once it ends ({@link #count}) and rendered as one HAProxy
- * {@code httplog}-style line:
+ * {@code httplog}-style line (or as JSON):
  * {@code client:port [accept date] frontend backend/server TR/Tw/Tc/Tr/Ta status bytes - - tsc retries "request"}.
  * Timers are milliseconds, -1 for a phase never reached, as operators know them from HAProxy.
  */
@@ -19,7 +20,10 @@ final class ExchangeLog {
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss", Locale.ROOT)
             .withZone(ZoneId.systemDefault());
     /** The formatted second, per event loop thread: formatting a date for every request is measurable. */
-    private static final ThreadLocal<CachedSecond> SECOND = ThreadLocal.withInitial(CachedSecond::new);
+    private static final ThreadLocal<CachedSecond> SECOND = ThreadLocal.withInitial(() -> new CachedSecond(DATE));
+    private static final DateTimeFormatter UTC_DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss", Locale.ROOT)
+            .withZone(ZoneOffset.UTC);
+    private static final ThreadLocal<CachedSecond> UTC_SECOND = ThreadLocal.withInitial(() -> new CachedSecond(UTC_DATE));
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
     /** Who ended the exchange, HAProxy's first termination character. */
@@ -105,21 +109,72 @@ final class ExchangeLog {
         StringBuilder line = new StringBuilder(160);
         line.append(HostPort.text(client))
                 .append(" [").append(SECOND.get().format(acceptMillis / 1000)).append('.');
-        long millis = acceptMillis % 1000;
-        line.append((char) ('0' + millis / 100)).append((char) ('0' + millis / 10 % 10)).append((char) ('0' + millis % 10))
-                .append("] ")
+        appendMillis(line, acceptMillis % 1000);
+        line.append("] ")
                 .append(frontend).append(' ').append(backend).append('/').append(server).append(' ')
                 .append(millis(startNanos, requestDoneNanos)).append('/')
                 .append(millis(requestDoneNanos, queueDoneNanos)).append('/')
                 .append(millis(queueDoneNanos, connectedNanos)).append('/')
                 .append(millis(connectedNanos, responseHeadNanos)).append('/')
                 .append(millis(startNanos, end)).append(' ')
-                .append(status).append(' ').append(bytesToClient).append(" - - ")
-                .append(cause.code).append(cause == Cause.NORMAL ? '-' : phase.code)
-                .append(cookieRequest).append(cookieResponse).append(' ')
-                .append(retries).append(" \"");
+                .append(status).append(' ').append(bytesToClient).append(" - - ");
+        appendTermination(line);
+        line.append(' ').append(retries).append(" \"");
         appendEscaped(line, requestLine);
         return line.append('"').toString();
+    }
+
+    /**
+     * The same exchange as one JSON object ({@code global.log-format: json}): the httplog fields, the timers under
+     * HAProxy's names (TR, Tw, Tc, Tr, Ta; milliseconds, -1 for a phase never reached), the accept date in UTC, the
+     * request line as received.
+     */
+    String renderJson(InetSocketAddress client, String frontend) {
+        long end = System.nanoTime();
+        StringBuilder line = new StringBuilder(320);
+        line.append("{\"accept_date\":\"").append(UTC_SECOND.get().format(acceptMillis / 1000)).append('.');
+        appendMillis(line, acceptMillis % 1000);
+        line.append("Z\",\"client_ip\":\"").append(HostPort.text(client.getAddress()))
+                .append("\",\"client_port\":").append(client.getPort())
+                .append(",\"frontend\":");
+        appendJsonString(line, frontend);
+        line.append(",\"backend\":");
+        appendJsonString(line, backend);
+        line.append(",\"server\":");
+        appendJsonString(line, server);
+        line.append(",\"TR\":").append(millis(startNanos, requestDoneNanos))
+                .append(",\"Tw\":").append(millis(requestDoneNanos, queueDoneNanos))
+                .append(",\"Tc\":").append(millis(queueDoneNanos, connectedNanos))
+                .append(",\"Tr\":").append(millis(connectedNanos, responseHeadNanos))
+                .append(",\"Ta\":").append(millis(startNanos, end))
+                .append(",\"status\":").append(status)
+                .append(",\"bytes\":").append(bytesToClient)
+                .append(",\"termination_state\":\"");
+        appendTermination(line);
+        line.append("\",\"retries\":").append(retries)
+                .append(",\"request\":");
+        appendJsonString(line, requestLine);
+        return line.append('}').toString();
+    }
+
+    /**
+     * {@code text} as a JSON string, ASCII only: a char of the request is one byte read as Latin-1, so anything
+     * outside printable ASCII is written as {@code \\u00XX}, that byte's value, whatever encoding the client meant.
+     */
+    static void appendJsonString(StringBuilder out, String text) {
+        out.append('"');
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '"' || c == '\\') {
+                out.append('\\').append(c);
+            } else if (c < 0x20 || c >= 0x7F) {
+                out.append("\\u").append(HEX[c >> 12]).append(HEX[c >> 8 & 0xF]).append(HEX[c >> 4 & 0xF])
+                        .append(HEX[c & 0xF]);
+            } else {
+                out.append(c);
+            }
+        }
+        out.append('"');
     }
 
     /**
@@ -145,19 +200,33 @@ final class ExchangeLog {
         }
     }
 
+    /** HAProxy's four termination characters: who ended it, where, and the two persistence-cookie flags. */
+    private void appendTermination(StringBuilder out) {
+        out.append(cause.code).append(cause == Cause.NORMAL ? '-' : phase.code).append(cookieRequest).append(cookieResponse);
+    }
+
+    private static void appendMillis(StringBuilder out, long millis) {
+        out.append((char) ('0' + millis / 100)).append((char) ('0' + millis / 10 % 10)).append((char) ('0' + millis % 10));
+    }
+
     private static void appendByte(StringBuilder out, int b) {
         out.append('#').append(HEX[b >> 4]).append(HEX[b & 0xF]);
     }
 
     /** One thread's last formatted second. */
     private static final class CachedSecond {
+        private final DateTimeFormatter formatter;
         private long epochSecond = Long.MIN_VALUE;
         private String text;
+
+        CachedSecond(DateTimeFormatter formatter) {
+            this.formatter = formatter;
+        }
 
         String format(long second) {
             if (second != epochSecond) {
                 epochSecond = second;
-                text = DATE.format(Instant.ofEpochSecond(second));
+                text = formatter.format(Instant.ofEpochSecond(second));
             }
             return text;
         }

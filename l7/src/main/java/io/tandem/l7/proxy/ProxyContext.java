@@ -2,6 +2,7 @@ package io.tandem.l7.proxy;
 
 import io.netty.channel.Channel;
 import io.tandem.core.config.BindConfig;
+import io.tandem.core.config.GlobalConfig;
 
 import java.net.InetSocketAddress;
 import java.util.HashMap;
@@ -18,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class ProxyContext {
     private final Upstreams upstreams;
     private final AccessLog accessLog;
+    private final boolean json;
     private final Set<ClientConnection> connections = ConcurrentHashMap.newKeySet();
     private final AtomicInteger activeConnections = new AtomicInteger();
     private final AtomicLong totalConnections = new AtomicLong();
@@ -30,6 +32,7 @@ final class ProxyContext {
     ProxyContext(Upstreams upstreams, AccessLog accessLog, int maxConnections) {
         this.upstreams = upstreams;
         this.accessLog = accessLog;
+        this.json = accessLog.format() == GlobalConfig.LogFormat.JSON;
         this.maxConnections = maxConnections;
     }
 
@@ -76,7 +79,9 @@ final class ProxyContext {
     void exchangeEnded(ExchangeLog log, ClientConnection connection) {
         log.count(connection.frontend().counters());
         if (accessLog != AccessLog.NONE) {
-            accessLog.log(log.render(connection.peer(), connection.frontend().name()));
+            InetSocketAddress client = connection.peer();
+            String frontend = connection.frontend().name();
+            accessLog.log(json ? log.renderJson(client, frontend) : log.render(client, frontend));
         }
     }
 

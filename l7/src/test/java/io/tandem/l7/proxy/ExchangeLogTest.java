@@ -23,4 +23,11 @@ class ExchangeLogTest {
     void aCharacterBeyondLatin1IsWrittenAsItsUtf8Bytes() {
         assertEquals("/#E2#82#AC#F0#9F#98#80", escaped("/\u20ac\ud83d\ude00"));
     }
+
+    @Test
+    void jsonStringsEscapeQuotesBackslashesAndEveryByteOutsidePrintableAscii() {
+        StringBuilder out = new StringBuilder();
+        ExchangeLog.appendJsonString(out, "GET /a\"b\\c\r\n\u0000\u007f\u00e9#");
+        assertEquals("\"GET /a\\\"b\\\\c\\u000D\\u000A\\u0000\\u007F\\u00E9#\"", out.toString());
+    }
 }
