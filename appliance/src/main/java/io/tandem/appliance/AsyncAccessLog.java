@@ -40,14 +40,17 @@ final class AsyncAccessLog implements AccessLog, AutoCloseable {
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicLong dropped = new AtomicLong();
     private final Sink sink;
+    /** {@code global.log}, as the operator wrote it. */
+    private final String destination;
     private final GlobalConfig.LogFormat format;
     private final RateLimitedLog writeFailures = new RateLimitedLog(LOG, System.Logger.Level.WARNING);
     private final RateLimitedLog drops = new RateLimitedLog(LOG, System.Logger.Level.WARNING);
     private final Thread writer;
     private volatile boolean running = true;
 
-    private AsyncAccessLog(Sink sink, GlobalConfig.LogFormat format) {
+    private AsyncAccessLog(Sink sink, String destination, GlobalConfig.LogFormat format) {
         this.sink = sink;
+        this.destination = destination;
         this.format = format;
         this.writer = new Thread(this::drainLoop, "tandem-access-log");
         writer.setDaemon(true);
@@ -74,11 +77,16 @@ final class AsyncAccessLog implements AccessLog, AutoCloseable {
             int port = uri.getPort() > 0 ? uri.getPort() : 514;
             sink = SyslogSink.udp(new InetSocketAddress(uri.getHost(), port), global.name());
         } else if (destination.startsWith("syslog:/")) {
-            sink = SyslogSink.local(destination.substring("syslog:".length()), global.name());
+            String socket = destination.substring("syslog:".length());
+            if (!Files.exists(Path.of(socket))) {
+                LOG.log(System.Logger.Level.WARNING, "access log: " + socket + " does not exist (is a syslog daemon "
+                        + "running?); lines are dropped until it does");
+            }
+            sink = SyslogSink.local(socket, global.name());
         } else {
             sink = new WriterSink(new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8)));
         }
-        return new AsyncAccessLog(sink, global.logFormat());
+        return new AsyncAccessLog(sink, destination, global.logFormat());
     }
 
     @Override
@@ -117,8 +125,8 @@ final class AsyncAccessLog implements AccessLog, AutoCloseable {
             try {
                 sink.write(batch);
             } catch (IOException e) {
-                writeFailures.event(() -> "access log write failed: " + e.getMessage()
-                        + " (lines are dropped until the destination works again)");
+                writeFailures.event(() -> "access log: cannot write to " + destination + " (" + e.getMessage()
+                        + "); lines are dropped until it works again");
             }
             batch.clear();
         }

@@ -3,6 +3,7 @@ package io.tandem.appliance;
 import io.tandem.core.config.ConfigLoader;
 import io.tandem.core.net.EventLoops;
 import io.tandem.core.testing.Await;
+import io.tandem.core.testing.LogLines;
 import io.tandem.core.testing.TestHttpBackend;
 import jnr.unixsocket.UnixDatagramChannel;
 import jnr.unixsocket.UnixSocketAddress;
@@ -115,6 +116,18 @@ class AccessLogDestinationsTest {
             String line = rfc5424(datagram).group(3);
             assertTrue(Pattern.matches("127\\.0\\.0\\.1:\\d+ \\[[^]]+] web app/app-1 \\d+/\\d+/\\d+/\\d+/\\d+ 200 \\d+ - - "
                     + "---- 0 \"GET /x#23y HTTP/1\\.1\"", line), line);
+        }
+    }
+
+    @Test
+    void aMissingLocalSyslogSocketIsSaidAtStartAndOnFailedWritesWhileRequestsAreServed() throws Exception {
+        Path missing = dir.resolve("no-syslog-here.sock");
+        try (LogLines logs = LogLines.capture()) {
+            serveOne("log: \"syslog:" + missing + "\"", "/served");
+            assertEquals(1, logs.containing("access log: " + missing + " does not exist (is a syslog daemon running?)")
+                    .size(), () -> logs.all().toString());
+            assertEquals(1, logs.containing("access log: cannot write to syslog:" + missing + " (").size(),
+                    () -> logs.all().toString());
         }
     }
 
