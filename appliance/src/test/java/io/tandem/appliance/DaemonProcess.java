@@ -103,8 +103,13 @@ final class DaemonProcess implements AutoCloseable {
         throw new AssertionError("the daemon exited (" + process.exitValue() + ") before " + what + ":\n" + log());
     }
 
-    /** Waits until something accepts connections on 127.0.0.1:{@code port}. */
+    /**
+     * Waits until the daemon has started (its log says so: its signal handlers are in place, so a signal no longer
+     * meets the JVM's defaults) and accepts connections on 127.0.0.1:{@code port}. The log first: on a shared
+     * machine another process may hold the port for a moment.
+     */
     void awaitListening(int port) throws InterruptedException {
+        awaitLog("started as node");
         Await.until(() -> "nothing listened on " + port + ":\n" + log(), () -> {
             if (exitedBefore("listening on " + port)) {
                 return false;

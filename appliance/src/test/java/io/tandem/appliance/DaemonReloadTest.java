@@ -129,6 +129,39 @@ class DaemonReloadTest {
     }
 
     @Test
+    void sighupKeepsTheHealthOfTheServersItDoesNotChange() throws Exception {
+        int port = TestPorts.closedPort();
+        int dead = TestPorts.closedPort();
+        String config = """
+                global: { workers: 1 }
+                l7:
+                  frontends:
+                    web: { bind: "127.0.0.1:%d", default-backend: app }
+                  backends:
+                    app:
+                      check: { http: GET /, inter: 200ms, fall: 1, rise: 1 }
+                      servers: { a: "127.0.0.1:%d", dead: "127.0.0.1:%d" }
+                """;
+        try (TestHttpBackend a = TestHttpBackend.start("a")) {
+            String before = config.formatted(port, a.port(), dead);
+            try (DaemonProcess daemon = DaemonProcess.run(write(before), dir.resolve("log"))) {
+                daemon.awaitListening(port);
+                daemon.awaitLog("server app/dead DOWN");
+                String other = "\n    other: { bind: \"127.0.0.1:" + TestPorts.closedPort()
+                        + "\", default-backend: app }";
+                Path file = write(before.replace("default-backend: app }", "default-backend: app }" + other));
+                daemon.signal("HUP");
+                daemon.awaitLog("reload of " + file + " applied");
+                for (int i = 0; i < 10; i++) {
+                    assertEquals("a\n", get(port), "only a, which is up, serves: dead stayed DOWN");
+                }
+                assertEquals(1, daemon.count("server app/dead DOWN"), "dead's health carried over:\n" + daemon.log());
+                assertEquals(0, daemon.count("server app/a UP"), "a was never taken for down:\n" + daemon.log());
+            }
+        }
+    }
+
+    @Test
     void sighupDuringStartupReloadsOnceStarted() throws Exception {
         int port = TestPorts.closedPort();
         Path fifo = dir.resolve("access.fifo");
