@@ -4,23 +4,13 @@ package io.tandem.core.health;
  * HTTP check: one {@code Connection: close} request, judged on the status (the expected one, or any 2xx/3xx)
  * and, with an expected string, on the first {@value #MAX_BODY} bytes of the body.
  */
-final class HttpProbe implements Probe {
+record HttpProbe(String request, int expectStatus, String expectString) implements Probe {
     static final int MAX_BODY = 16 * 1024;
 
-    private final String request;
-    private final int expectStatus;
-    private final String expectString;
-
+    /** The probe of {@code method path} with Host {@code host}. */
     HttpProbe(String method, String path, String host, int expectStatus, String expectString) {
-        this.request = method + " " + path + " HTTP/1.1\r\nHost: " + host
-                + "\r\nUser-Agent: tandem-check\r\nConnection: close\r\n\r\n";
-        this.expectStatus = expectStatus;
-        this.expectString = expectString;
-    }
-
-    @Override
-    public String request() {
-        return request;
+        this(method + " " + path + " HTTP/1.1\r\nHost: " + host
+                + "\r\nUser-Agent: tandem-check\r\nConnection: close\r\n\r\n", expectStatus, expectString);
     }
 
     @Override

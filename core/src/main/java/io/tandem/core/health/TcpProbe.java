@@ -1,24 +1,14 @@
 package io.tandem.core.health;
 
-/** TCP check: a connect alone, or {@code send} then read until the {@code expect} text shows up. */
-final class TcpProbe implements Probe {
-    private final String send;
-    private final String expect;
-
-    TcpProbe(String send, String expect) {
-        this.send = send;
-        this.expect = expect;
-    }
-
-    @Override
-    public String request() {
-        return send;
-    }
-
+/**
+ * TCP check: a connect alone ({@code request} null), or {@code request} sent, then the reply read until the
+ * {@code expect} text shows up.
+ */
+record TcpProbe(String request, String expect) implements Probe {
     @Override
     public Verdict judge(CharSequence received, boolean complete) {
         if (expect == null) {
-            return new Verdict(true, send == null ? "TCP connect ok" : "TCP connect ok, request sent");
+            return new Verdict(true, request == null ? "TCP connect ok" : "TCP connect ok, request sent");
         }
         if (received.toString().contains(expect)) {
             return new Verdict(true, "TCP reply matched '" + expect + "'");
