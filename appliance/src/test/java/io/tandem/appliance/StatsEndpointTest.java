@@ -6,6 +6,7 @@ import io.tandem.core.testing.Await;
 import io.tandem.core.testing.TestHttpBackend;
 import io.tandem.core.testing.TestPorts;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,8 +18,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -54,7 +58,7 @@ class StatsEndpointTest {
     static Running start(CheckedConfig checked) throws IOException {
         EventLoops loops = EventLoops.start(1);
         try {
-            return new Running(TandemDaemon.start(checked, loops), loops);
+            return new Running(TandemDaemon.start(checked, loops, null), loops);
         } catch (IOException | RuntimeException e) {
             loops.close();
             throw e;
@@ -97,13 +101,7 @@ class StatsEndpointTest {
                 HttpResponse<String> response = get(web + (i % 3 == 0 ? "/missing/" + i : "/ok/" + i));
                 assertEquals(i % 3 == 0 ? 404 : 200, response.statusCode());
             }
-            Await.until("the 30 requests counted", () -> {
-                try {
-                    return scrape(statsPort).value("tandem_frontend_http_requests_total", "frontend", "web") == 30;
-                } catch (IOException | InterruptedException e) {
-                    return false;
-                }
-            });
+            Await.until("the 30 requests counted", () -> requests(statsPort) == 30);
             Scraped s = scrape(statsPort);
             assertEquals(20, s.value("tandem_frontend_http_responses_total", "frontend", "web", "code", "2xx"));
             assertEquals(10, s.value("tandem_frontend_http_responses_total", "frontend", "web", "code", "4xx"));
@@ -164,6 +162,66 @@ class StatsEndpointTest {
                     + "\",\"state\":\"DOWN\""), json);
         } finally {
             doomed.close();
+        }
+    }
+
+    @Test
+    void afterAReloadTheMetricsShowTheNewSectionsAndKeepTheCountsOfThoseThatStayed(@TempDir Path dir)
+            throws Exception {
+        int statsPort = TestPorts.closedPort();
+        int webPort = TestPorts.closedPort();
+        try (TestHttpBackend app = TestHttpBackend.start("app-1");
+             TestHttpBackend api = TestHttpBackend.start("api-1")) {
+            String before = """
+                    global: { workers: 1, log: none }
+                    admin: { stats: { bind: "127.0.0.1:%d" } }
+                    l7:
+                      frontends:
+                        web: { bind: "127.0.0.1:%d", default-backend: app }
+                      backends:
+                        app: { servers: { app-1: "%s" } }
+                    """.formatted(statsPort, webPort, app.hostPort());
+            String after = """
+                    global: { workers: 1, log: none }
+                    admin: { stats: { bind: "127.0.0.1:%d", page: /lb } }
+                    l7:
+                      frontends:
+                        web:
+                          bind: "127.0.0.1:%d"
+                          use-backend: [ "api if { path_beg /api }" ]
+                          default-backend: app
+                      backends:
+                        app: { servers: { app-1: "%s" } }
+                        api: { servers: { api-1: "%s" } }
+                    """.formatted(statsPort, webPort, app.hostPort(), api.hostPort());
+            Path file = Files.writeString(dir.resolve("tandem.yaml"), before);
+            try (EventLoops loops = EventLoops.start(1);
+                 TandemDaemon daemon = TandemDaemon.start(config(before), loops, file)) {
+                for (int i = 0; i < 3; i++) {
+                    assertEquals(200, get("http://127.0.0.1:" + webPort + "/").statusCode());
+                }
+                Files.writeString(file, after);
+                ReloadResult result = daemon.reload();
+                assertTrue(result.applied(), result.toString());
+                assertEquals(List.of("admin.stats 127.0.0.1:" + statsPort + " metrics /metrics page /lb (running: "
+                        + "127.0.0.1:" + statsPort + " metrics /metrics page /stats)"), result.restartNeeded());
+                assertEquals(200, get("http://127.0.0.1:" + webPort + "/api/x").statusCode());
+                Await.until("the api request counted", () -> requests(statsPort) == 4);
+                Scraped s = scrape(statsPort);
+                assertEquals(3, s.value("tandem_server_http_requests_total", "backend", "app", "server", "app-1"),
+                        "app-1's counts carried over the reload");
+                assertEquals(1, s.value("tandem_server_http_requests_total", "backend", "api", "server", "api-1"));
+                assertEquals(200, get("http://127.0.0.1:" + statsPort + "/stats").statusCode(),
+                        "the page stays where it was until a restart");
+            }
+        }
+    }
+
+    private static double requests(int statsPort) {
+        try {
+            return scrape(statsPort).value("tandem_frontend_http_requests_total", "frontend", "web");
+        } catch (IOException | InterruptedException e) {
+            return -1;
         }
     }
 
