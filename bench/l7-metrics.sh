@@ -108,8 +108,7 @@ main() {
         run_wrk "$on_port" "$WARMUP" --latency >/dev/null
     done
 
-    local off_rps="" off_p99="" off_cpu="" on_rps="" on_p99="" on_cpu="" errors=0 hz
-    hz=$(getconf CLK_TCK)
+    local off_rps="" off_p99="" off_cpu="" on_rps="" on_p99="" on_cpu="" errors=0
     printf '%-5s  %-4s  %10s  %9s  %6s  %11s\n' round run rps p99_ms errors cpu_us/req
     for round in $(seq 1 "$ROUNDS"); do
         for run in off on; do
@@ -120,8 +119,7 @@ main() {
             cpu1=$(cpu_ticks_of "$pid")
             read -r rps p99 err <<<"$result"
             errors=$((errors + err))
-            cpu_us=$(awk -v t=$((cpu1 - cpu0)) -v hz="$hz" -v n="$rps" -v d="$DURATION" \
-                'BEGIN { printf "%.1f", (n > 0 ? t / hz * 1e6 / (n * d) : 0) }')
+            cpu_us=$(cpu_per_request $((cpu1 - cpu0)) "$rps" "$DURATION")
             printf '%-5s  %-4s  %10s  %9s  %6s  %11s\n' "$round" "$run" "$rps" "$p99" "$err" "$cpu_us"
             if [ "$run" = off ]; then
                 off_rps+="$rps "; off_p99+="$p99 "; off_cpu+="$cpu_us "

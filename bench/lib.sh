@@ -238,6 +238,13 @@ cpu_ticks_of() {
     awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
 
+# cpu_per_request TICKS RPS SECONDS: the CPU microseconds per request of a round that used TICKS clock ticks and
+# served RPS requests a second for SECONDS.
+cpu_per_request() {
+    awk -v t="$1" -v hz="$(getconf CLK_TCK)" -v n="$2" -v d="$3" \
+        'BEGIN { printf "%.1f", (n > 0 ? t / hz * 1e6 / (n * d) : 0) }'
+}
+
 # The median of the numbers on stdin (whitespace-separated).
 median() {
     tr ' ' '\n' | grep -v '^$' | sort -g | awk '
