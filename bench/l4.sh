@@ -185,8 +185,7 @@ short_phase() {
             read -r rps _ err <<<"$result"
             short_errors=$((short_errors + err))
             util=$(awk -v t=$((c1 - c0)) -v hz="$hz" -v d="$DURATION" 'BEGIN { printf "%.0f", t / hz / d * 100 }')
-            us_conn=$(awk -v t=$((c1 - c0)) -v hz="$hz" -v n="$rps" -v d="$DURATION" \
-                'BEGIN { printf "%.1f", (n > 0 ? t / hz * 1e6 / (n * d) : 0) }')
+            us_conn=$(cpu_per_request $((c1 - c0)) "$rps" "$DURATION")
             printf '%-5s  %-8s  %8s  %6s  %5s  %12s  %15s\n' "$round" "$proxy" "$rps" "$err" "$util" "$us_conn" \
                 "$(((a1 - a0) / DURATION))"
             eval "${proxy}_cps+=\"$rps \"; ${proxy}_us+=\"$us_conn \""

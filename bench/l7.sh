@@ -116,8 +116,6 @@ main() {
     echo
 
     local h_rps="" h_p99="" h_cpu="" t_rps="" t_p99="" t_cpu="" errors=0
-    local hz
-    hz=$(getconf CLK_TCK)
     printf '%-5s  %-8s  %10s  %9s  %6s  %11s  %13s\n' round proxy rps p99_ms errors cpu_us/req backend_conns
     for round in $(seq 1 "$ROUNDS"); do
         for proxy in haproxy tandem; do
@@ -133,8 +131,7 @@ main() {
             read -r rps p99 err <<<"$result"
             errors=$((errors + err))
             # CPU microseconds the proxy spent per request (rps x DURATION requests).
-            cpu_us=$(awk -v t=$((cpu1 - cpu0)) -v hz="$hz" -v n="$rps" -v d="$DURATION" \
-                'BEGIN { printf "%.1f", (n > 0 ? t / hz * 1e6 / (n * d) : 0) }')
+            cpu_us=$(cpu_per_request $((cpu1 - cpu0)) "$rps" "$DURATION")
             printf '%-5s  %-8s  %10s  %9s  %6s  %11s  %13s\n' \
                 "$round" "$proxy" "$rps" "$p99" "$err" "$cpu_us" "$((after - before))"
             if [ "$proxy" = haproxy ]; then h_cpu+="$cpu_us "; else t_cpu+="$cpu_us "; fi

@@ -1,4 +1,4 @@
-# Shared by bench/l7.sh, bench/l4.sh and bench/failover.sh (sourced, after they set PIN and bench_name): the repo and the Tandem
+# Shared by bench/l7.sh, bench/l7-metrics.sh, bench/l4.sh and bench/failover.sh (sourced, after they set PIN and bench_name): the repo and the Tandem
 # launcher, a temp dir removed on exit, every process in "pids" stopped by PID on exit, and the CPU sets.
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -236,6 +236,13 @@ rss_of() {
 # CPU time PID has used so far (user + system, all threads), in clock ticks.
 cpu_ticks_of() {
     awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
+# cpu_per_request TICKS RPS SECONDS: the CPU microseconds per request of a round that used TICKS clock ticks and
+# served RPS requests a second for SECONDS.
+cpu_per_request() {
+    awk -v t="$1" -v hz="$(getconf CLK_TCK)" -v n="$2" -v d="$3" \
+        'BEGIN { printf "%.1f", (n > 0 ? t / hz * 1e6 / (n * d) : 0) }'
 }
 
 # The median of the numbers on stdin (whitespace-separated).

@@ -2,6 +2,7 @@ package io.tandem.appliance;
 
 import io.tandem.core.config.ConfigError;
 import io.tandem.core.config.GlobalConfig;
+import io.tandem.core.config.StatsConfig;
 import io.tandem.core.config.SameSettings;
 import io.tandem.core.config.TandemConfig;
 import io.tandem.core.state.ListenerSwap;
@@ -138,7 +139,7 @@ final class Reloader {
 
     /**
      * {@code next} with the global settings only a restart can apply (node name, event loops, maxconn, the access
-     * log's destination and format) at their running values; each one the file changes is added to
+     * log's destination and format, the stats endpoint) at their running values; each one the file changes is added to
      * {@code restartNeeded}.
      */
     private TandemConfig withRunningGlobals(TandemConfig next, List<String> restartNeeded) {
@@ -150,9 +151,24 @@ final class Reloader {
         restartIfChanged(restartNeeded, "global.log", now.log(), file.log());
         restartIfChanged(restartNeeded, "global.log-format", now.logFormat().name().toLowerCase(java.util.Locale.ROOT),
                 file.logFormat().name().toLowerCase(java.util.Locale.ROOT));
+        if (!SameSettings.of(running.admin(), next.admin())) {
+            // The endpoint keeps its socket and settings; what changed is named, never the password itself.
+            restartNeeded.add("admin.stats " + statsText(next.admin().stats()) + " (running: "
+                    + statsText(running.admin().stats()) + ")");
+        }
         GlobalConfig kept = new GlobalConfig(now.name(), now.workers(), now.maxconn(), now.log(), file.hardStopAfter(),
                 now.logFormat());
-        return new TandemConfig(next.source(), kept, next.defaults(), next.l7(), next.l4(), next.vrrp());
+        return new TandemConfig(next.source(), kept, next.defaults(), next.l7(), next.l4(), next.vrrp(),
+                running.admin());
+    }
+
+    /** The stats endpoint's settings as an operator reads them in the reload's report, without the password. */
+    private static String statsText(StatsConfig stats) {
+        if (stats == null) {
+            return "none";
+        }
+        return (stats.bind() == null ? "-" : stats.bind().address()) + " metrics " + stats.metricsPath() + " page "
+                + stats.pagePath() + (stats.auth() == null ? "" : " auth " + stats.auth().user());
     }
 
     private static void restartIfChanged(List<String> restartNeeded, String key, Object now, Object file) {

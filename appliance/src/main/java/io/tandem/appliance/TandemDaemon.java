@@ -1,5 +1,7 @@
 package io.tandem.appliance;
 
+import io.tandem.appliance.stats.LiveView;
+import io.tandem.appliance.stats.StatsServer;
 import io.tandem.core.config.TandemConfig;
 import io.tandem.core.net.Deadline;
 import io.tandem.core.net.Descriptors;
@@ -22,11 +24,13 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Function;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 /**
- * The running daemon: event loops, health checks, the L7 proxy, the L4 services, the access log and VRRP, started from a checked
- * config and stopped gracefully: VRRP first (masters send priority 0 and drop their addresses, so the peer takes
- * over at once), then listeners close and in-flight requests finish up to {@code hard-stop-after}.
+ * The running daemon: event loops, health checks, the L7 proxy, the L4 services, the access log, VRRP and the stats
+ * endpoint, started from a checked config and stopped gracefully: VRRP first (masters send priority 0 and drop
+ * their addresses, so the peer takes over at once), then listeners close and in-flight requests finish up to
+ * {@code hard-stop-after}; the stats endpoint closes last.
  */
 final class TandemDaemon implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(TandemDaemon.class.getName());
@@ -38,6 +42,7 @@ final class TandemDaemon implements AutoCloseable {
     private final L7Proxy proxy;
     private final L4Services l4;
     private final VrrpService vrrp;
+    private final StatsServer stats; // null without admin.stats
     private final Reloader reloader; // null when there is no file to reload (the demo)
     private final SystemdNotify systemd = SystemdNotify.fromEnvironment();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -46,8 +51,9 @@ final class TandemDaemon implements AutoCloseable {
     private volatile boolean stopping;
 
     private TandemDaemon(TandemConfig config, EventLoops loops, AsyncAccessLog accessLog, RuntimeState state,
-                         L7Proxy proxy, L4Services l4, VrrpService vrrp, Path file) {
+                         L7Proxy proxy, L4Services l4, VrrpService vrrp, StatsServer stats, Path file) {
         this.config = config;
+        this.stats = stats;
         this.l4 = l4;
         this.vrrp = vrrp;
         this.loops = loops;
@@ -81,12 +87,18 @@ final class TandemDaemon implements AutoCloseable {
                 Duration.ofSeconds(30));
         // The L7 tier first: L4 services may send their connections to its binds.
         L4Services l4 = new L4Services(l4Snapshot, config.global().maxconn(), loops);
-        VrrpService vrrp;
+        VrrpService vrrp = null;
+        StatsServer stats;
         try {
             proxy.start(snapshot);
             l4.start();
             vrrp = VrrpService.start(config.vrrp(), tracking(proxy, l4));
+            stats = config.admin().stats() == null ? null : StatsServer.start(loops, config.admin().stats(),
+                    liveView(config.global().name(), proxy, l4, vrrp, state));
         } catch (IOException e) {
+            if (vrrp != null) {
+                vrrp.stop();
+            }
             l4.close();
             proxy.drain(Duration.ZERO);
             state.close();
@@ -97,7 +109,13 @@ final class TandemDaemon implements AutoCloseable {
                 + " from " + config.source() + ": " + snapshot.frontends().size() + " frontend(s), "
                 + snapshot.backends().size() + " backend(s), " + l4Snapshot.services().size() + " L4 service(s), "
                 + vrrp.instances().size() + " VRRP instance(s), transport " + loops.transportName());
-        return new TandemDaemon(config, loops, accessLog, state, proxy, l4, vrrp, file);
+        return new TandemDaemon(config, loops, accessLog, state, proxy, l4, vrrp, stats, file);
+    }
+
+    /** What the stats endpoint shows, read at each request: the snapshots and VRRP instances running then. */
+    private static Supplier<LiveView> liveView(String node, L7Proxy proxy, L4Services l4, VrrpService vrrp,
+                                               RuntimeState state) {
+        return () -> new LiveView(node, proxy.snapshot(), l4.snapshot(), vrrp.instances(), state);
     }
 
     /**
@@ -149,6 +167,11 @@ final class TandemDaemon implements AutoCloseable {
     /** The file a reload reads, or null. */
     Path configFile() {
         return reloader == null ? null : reloader.file();
+    }
+
+    /** The stats endpoint, or null when {@code admin.stats} is not configured. */
+    StatsServer stats() {
+        return stats;
     }
 
     /** The live state: servers, pools, tables and health checks. */
@@ -223,6 +246,10 @@ final class TandemDaemon implements AutoCloseable {
                     + " connection(s) still open");
         }
         l4.close();
+        // Last: an operator watches the drain on the stats page until the end.
+        if (stats != null) {
+            stats.close();
+        }
         state.close();
         closeQuietly(accessLog);
         LOG.log(System.Logger.Level.INFO, "stopped");

@@ -162,6 +162,46 @@ class VrrpPairLabTest {
     }
 
     @Test
+    void metricsAndTheStatsDataShowEachNodesStateAndThePeersLastAdvert() throws Exception {
+        String stats = "admin: { stats: { bind: \"%s:8404\" } }\n";
+        Child a = start(lab.a(), config(lab.a().name(), 150, 3, "100ms") + stats.formatted(lab.a().ip()));
+        a.awaitLog("-> MASTER", ofMillis(10_000));
+        Child b = start(lab.b(), config(lab.b().name(), 100, 3, "100ms") + stats.formatted(lab.b().ip()));
+        b.awaitLog("INITIALIZE -> BACKUP", ofMillis(10_000));
+        Await.until("b's metrics say BACKUP and carry a's priority", () -> {
+            String m = fetch(lab.b(), "/metrics");
+            return sample(m, "tandem_vrrp_state{instance=\"VI_1\",state=\"BACKUP\"}", 1)
+                    && sample(m, "tandem_vrrp_peer_priority{instance=\"VI_1\"}", 150);
+        });
+        String m = fetch(lab.a(), "/metrics");
+        assertTrue(sample(m, "tandem_vrrp_state{instance=\"VI_1\",state=\"MASTER\"}", 1), m);
+        assertTrue(sample(m, "tandem_vrrp_state{instance=\"VI_1\",state=\"BACKUP\"}", 0), m);
+        assertTrue(sample(m, "tandem_vrrp_priority{instance=\"VI_1\"}", 150), m);
+        assertTrue(m.contains("tandem_vrrp_transitions_total{instance=\"VI_1\"} "), m);
+        assertTrue(m.contains("tandem_vrrp_dropped_packets_total{instance=\"VI_1\",reason=\"bad_ttl\"} "), m);
+        assertTrue(m.contains("tandem_vrrp_adverts_sent_total{instance=\"VI_1\"} "), m);
+        String json = fetch(lab.b(), "/stats;json");
+        assertTrue(json.contains("\"state\":\"BACKUP\",\"priority\":100,"), json);
+        assertTrue(json.contains("\"peer\":{\"source\":\"" + lab.a().ip() + "\",\"priority\":150,"), json);
+    }
+
+    /** What the stats endpoint of {@code node} answers at {@code path}, fetched with curl from host c. */
+    private static String fetch(Node node, String path) {
+        return lab.exec(lab.c().ns(), "curl", "-s", "--max-time", "5", "http://" + node.ip() + ":8404" + path)
+                .output();
+    }
+
+    /** True when the exposition has {@code series} with the value {@code value}. */
+    private static boolean sample(String exposition, String series, double value) {
+        for (String line : exposition.split("\n")) {
+            if (line.startsWith(series + " ")) {
+                return Double.parseDouble(line.substring(series.length() + 1).trim()) == value;
+            }
+        }
+        return false;
+    }
+
+    @Test
     void killedMasterIsReplacedByTheBackup() throws Exception {
         List<Long> takeovers = new ArrayList<>();
         Child[] pair = startPair();

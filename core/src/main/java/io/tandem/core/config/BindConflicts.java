@@ -6,8 +6,9 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Checks that every listener can bind: l7 frontend binds and l4 service listens on one address and port
- * conflict when they share a transport (frontends and TCP services are TCP; UDP services only meet each other),
+ * Checks that every listener can bind: l7 frontend binds, l4 service listens and the stats endpoint on one address
+ * and port conflict when they share a transport (frontends, TCP services and stats are TCP; UDP services only meet
+ * each other),
  * and a wildcard takes the port on every address. Each conflict is reported at the listener that comes later
  * in the file.
  */
@@ -22,8 +23,12 @@ final class BindConflicts {
     private BindConflicts() {
     }
 
-    static void check(NodeReader reader, L7Config l7, L4Config l4) {
+    /** {@code stats} (the metrics and stats-page endpoint, a TCP listener too) may be null. */
+    static void check(NodeReader reader, L7Config l7, L4Config l4, StatsConfig stats) {
         List<Listener> listeners = new ArrayList<>();
+        if (stats != null && stats.bind() != null) {
+            listeners.add(new Listener("bind", "admin.stats", stats.bind(), ServiceConfig.Protocol.TCP));
+        }
         for (FrontendConfig frontend : l7.frontends().values()) {
             for (BindConfig bind : frontend.binds()) {
                 listeners.add(new Listener("bind", "frontend " + frontend.name(), bind, ServiceConfig.Protocol.TCP));

@@ -31,7 +31,7 @@ public final class ConfigLoader {
     private static final List<String> TOP_KEYS = List.of("global", "defaults", "l7", "l4", "vrrp", "cluster",
             "admin");
     /** Sections of the config's design that are not built yet; recognised so users get "not yet", not "unknown". */
-    private static final Set<String> NOT_SUPPORTED_YET = Set.of("cluster", "admin");
+    private static final Set<String> NOT_SUPPORTED_YET = Set.of("cluster");
     private static final List<String> GLOBAL_KEYS = List.of("name", "workers", "maxconn", "log", "log-format",
             "hard-stop-after");
     private static final List<String> LOG_FORMATS = List.of("httplog", "json");
@@ -106,10 +106,11 @@ public final class ConfigLoader {
         DefaultsConfig defaults = defaults(reader, section(reader, top, "defaults", DEFAULTS_KEYS));
         L7Config l7 = new L7Loader(reader, defaults).load(section(reader, top, "l7", L7Loader.L7_KEYS));
         L4Config l4 = new L4Loader(reader, defaults).load(section(reader, top, "l4", L4Loader.L4_KEYS));
-        BindConflicts.check(reader, l7, l4);
+        AdminConfig admin = new AdminLoader(reader).load(section(reader, top, "admin", AdminLoader.ADMIN_KEYS));
+        BindConflicts.check(reader, l7, l4, admin.stats());
         ServerLoops.check(reader, l7, l4);
         VrrpConfig vrrp = new VrrpLoader(reader).load(section(reader, top, "vrrp", VrrpLoader.VRRP_KEYS), l7, l4);
-        return new LoadResult(new TandemConfig(sourceName, global, defaults, l7, l4, vrrp), reader.errors());
+        return new LoadResult(new TandemConfig(sourceName, global, defaults, l7, l4, vrrp, admin), reader.errors());
     }
 
     /** A top-level section, or an empty one when absent or not a mapping, so its defaults still apply. */

@@ -52,9 +52,9 @@ class ConfigErrorsTest {
 
     @Test
     void laterFeaturesAreRecognisedButNotSupportedYet() {
-        assertErrors("cluster: {}\nadmin: {}\n",
+        assertErrors("cluster: {}\nadmin: { socket: /run/tandem/tandem.sock }\n",
                 "1:1: 'cluster' is not supported yet",
-                "2:1: 'admin' is not supported yet");
+                "2:10: 'admin.socket' (the runtime API) is not supported yet; 'admin.stats' is");
     }
 
     @Test

@@ -1,0 +1,16 @@
+package io.tandem.appliance.stats;
+
+import io.tandem.core.balance.Server;
+
+/** A server's state as operators read it, in HAProxy's words: DOWN (health), DRAIN (operator), else UP. */
+final class ServerStates {
+    private ServerStates() {
+    }
+
+    static String text(Server server) {
+        if (!server.isUp()) {
+            return "DOWN";
+        }
+        return server.isDraining() ? "DRAIN" : "UP";
+    }
+}

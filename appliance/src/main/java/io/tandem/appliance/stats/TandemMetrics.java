@@ -1,0 +1,174 @@
+package io.tandem.appliance.stats;
+
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.tandem.core.balance.Server;
+import io.tandem.core.metrics.HttpCounters;
+import io.tandem.core.metrics.TrafficCounters;
+import io.tandem.l4.L4Counters;
+import io.tandem.l4.ServiceRuntime;
+import io.tandem.l7.proxy.BackendRuntime;
+import io.tandem.l7.proxy.FrontendRuntime;
+import io.tandem.vrrp.VrrpCodec;
+import io.tandem.vrrp.VrrpState;
+import io.tandem.vrrp.runtime.PeerAdvert;
+import io.tandem.vrrp.runtime.VrrpInstance;
+
+import java.util.Map;
+
+/**
+ * The metrics Tandem exposes, read from a {@link LiveView} at scrape time: every family, its labels and its help,
+ * named after HAProxy's own Prometheus exporter ({@code haproxy_frontend_http_requests_total} is
+ * {@code tandem_frontend_http_requests_total}) so dashboards and alerts carry over. docs/metrics.md lists them.
+ */
+final class TandemMetrics {
+    private TandemMetrics() {
+    }
+
+    static MetricSnapshots collect(LiveView view) {
+        Scrape scrape = new Scrape();
+        for (FrontendRuntime frontend : view.l7().frontends().values()) {
+            frontend(scrape, frontend);
+        }
+        for (BackendRuntime backend : view.l7().backends().values()) {
+            backend(scrape, backend);
+        }
+        for (ServiceRuntime service : view.l4().services().values()) {
+            service(scrape, service);
+        }
+        for (VrrpInstance instance : view.vrrp()) {
+            vrrp(scrape, instance);
+        }
+        return scrape.build();
+    }
+
+    private static void frontend(Scrape s, FrontendRuntime frontend) {
+        Labels labels = Labels.of("frontend", frontend.name());
+        HttpCounters c = frontend.counters();
+        s.gauge("tandem_frontend_current_sessions", "Client connections open now.", labels, c.activeConnections());
+        s.counter("tandem_frontend_sessions", "Client connections accepted.", labels, c.totalConnections());
+        http(s, "frontend", labels, c);
+    }
+
+    private static void backend(Scrape s, BackendRuntime backend) {
+        Labels labels = Labels.of("backend", backend.name());
+        long sessions = 0;
+        long usable = 0;
+        for (Server server : backend.servers()) {
+            sessions += server.activeConnections();
+            usable += server.isUsable() && !server.backup() ? 1 : 0;
+        }
+        s.gauge("tandem_backend_current_sessions", "Requests holding a server connection slot now.", labels,
+                sessions);
+        s.gauge("tandem_backend_current_queue", "Requests waiting for a server slot (maxconn) now.", labels,
+                backend.pool().queueLength());
+        s.gauge("tandem_backend_active_servers", "Servers, not backups, that may take new requests.", labels, usable);
+        HttpCounters c = backend.counters();
+        http(s, "backend", labels, c);
+        connects(s, "backend", labels, c);
+        for (Server server : backend.servers()) {
+            Labels serverLabels = Labels.of("backend", backend.name(), "server", server.name());
+            health(s, "server", serverLabels, server);
+            HttpCounters sc = backend.counters(server);
+            http(s, "server", serverLabels, sc);
+            connects(s, "server", serverLabels, sc);
+        }
+    }
+
+    private static void service(Scrape s, ServiceRuntime service) {
+        Labels labels = Labels.of("service", service.name());
+        L4Counters c = service.counters();
+        traffic(s, "l4_service", labels, c);
+        s.gauge("tandem_l4_service_current_queue", "Connections waiting for a server slot (maxconn) now.", labels,
+                service.pool().queueLength());
+        s.counter("tandem_l4_service_dropped_datagrams", "UDP datagrams dropped (flow table full, no usable "
+                + "server, reply path full).", labels, c.droppedDatagrams());
+        s.counter("tandem_l4_service_expired_flows", "UDP flows ended by timeout client.", labels, c.expiredFlows());
+        for (Server server : service.servers()) {
+            Labels serverLabels = Labels.of("service", service.name(), "server", server.name());
+            health(s, "l4_server", serverLabels, server);
+            traffic(s, "l4_server", serverLabels, service.counters(server));
+        }
+    }
+
+    private static void http(Scrape s, String level, Labels labels, HttpCounters c) {
+        s.counter("tandem_" + level + "_http_requests", "HTTP requests that ended, whatever their outcome.", labels,
+                c.requests());
+        for (int i = 0; i < HttpCounters.CLASSES.length; i++) {
+            s.counter("tandem_" + level + "_http_responses", "HTTP responses by status class (other: no response, "
+                    + "e.g. the client left).", labels.add("code", HttpCounters.CLASSES[i]), c.responses(i));
+        }
+        s.counter("tandem_" + level + "_bytes_in", "Request body bytes received from clients (tunnels: all bytes).",
+                labels, c.bytesIn());
+        s.counter("tandem_" + level + "_bytes_out", "Response body bytes sent to clients (tunnels: all bytes).",
+                labels, c.bytesOut());
+        s.histogram("tandem_" + level + "_http_request_duration_seconds", "Total time of a request, from its head "
+                + "to the end of its response (tunnels not timed).", labels, c.totalTime().snapshot());
+    }
+
+    private static void connects(Scrape s, String level, Labels labels, TrafficCounters c) {
+        s.counter("tandem_" + level + "_connection_errors", "Failed connects to servers; each attempt counts.",
+                labels, c.connectErrors());
+        s.counter("tandem_" + level + "_retry_warnings", "Connect attempts made again after a failure.", labels,
+                c.retries());
+    }
+
+    private static void traffic(Scrape s, String level, Labels labels, TrafficCounters c) {
+        s.gauge("tandem_" + level + "_current_connections", "Connections (UDP: flows) open now.", labels,
+                c.activeConnections());
+        s.counter("tandem_" + level + "_connections", "Connections (UDP: flows) opened.", labels,
+                c.totalConnections());
+        s.counter("tandem_" + level + "_bytes_in", "Bytes from clients to servers.", labels, c.bytesIn());
+        s.counter("tandem_" + level + "_bytes_out", "Bytes from servers to clients.", labels, c.bytesOut());
+        connects(s, level, labels, c);
+    }
+
+    /** What a server's health, admin state and slots are now. */
+    private static void health(Scrape s, String level, Labels labels, Server server) {
+        s.gauge("tandem_" + level + "_up", "1 while health checks find the server UP (no check: always 1).", labels,
+                server.isUp() ? 1 : 0);
+        s.gauge("tandem_" + level + "_draining", "1 while an operator drains the server.", labels,
+                server.isDraining() ? 1 : 0);
+        s.gauge("tandem_" + level + "_weight", "The server's configured weight.", labels, server.weight());
+        if (level.equals("server")) {
+            s.gauge("tandem_server_current_sessions", "Requests holding a connection slot of the server now.", labels,
+                    server.activeConnections());
+            s.counter("tandem_server_sessions", "Connection slots the server has handed out.", labels,
+                    server.totalConnections());
+        }
+        s.counter("tandem_" + level + "_check_failures", "Failed health-check probes.", labels,
+                server.checkFailures());
+        s.counter("tandem_" + level + "_check_up_down", "Transitions from UP to DOWN.", labels,
+                server.downTransitions());
+        s.gauge("tandem_" + level + "_last_change_timestamp_seconds", "When the server last went UP or DOWN (or "
+                + "was created).", labels, server.lastChangeMillis() / 1000.0);
+    }
+
+    private static void vrrp(Scrape s, VrrpInstance instance) {
+        Labels labels = Labels.of("instance", instance.name());
+        VrrpState current = instance.state();
+        for (VrrpState state : VrrpState.values()) {
+            s.gauge("tandem_vrrp_state", "1 for the instance's current state, 0 for the others.",
+                    labels.add("state", state.name()), state == current ? 1 : 0);
+        }
+        s.gauge("tandem_vrrp_priority", "The instance's priority now (after tracking).", labels,
+                instance.priority());
+        s.counter("tandem_vrrp_transitions", "State changes since start.", labels, instance.transitions());
+        s.counter("tandem_vrrp_adverts_sent", "Advertisements sent.", labels, instance.advertsSent());
+        s.counter("tandem_vrrp_adverts_received", "Advertisements accepted from peers.", labels,
+                instance.advertsReceived());
+        Map<VrrpCodec.DropReason, Long> drops = instance.drops();
+        for (VrrpCodec.DropReason reason : VrrpCodec.DropReason.values()) {
+            s.counter("tandem_vrrp_dropped_packets", "Received packets dropped (or accepted with a warning), by "
+                    + "reason.", labels.add("reason", reason.name().toLowerCase(java.util.Locale.ROOT)),
+                    drops.getOrDefault(reason, 0L));
+        }
+        PeerAdvert peer = instance.lastAdvert();
+        if (peer != null) {
+            s.gauge("tandem_vrrp_peer_priority", "Priority in the last advertisement from a peer.", labels,
+                    peer.priority());
+            s.gauge("tandem_vrrp_peer_last_advert_timestamp_seconds", "When the last advertisement from a peer "
+                    + "arrived.", labels, peer.receivedAtMillis() / 1000.0);
+        }
+    }
+}

@@ -1,0 +1,309 @@
+package io.tandem.appliance;
+
+import io.tandem.core.config.ConfigLoader;
+import io.tandem.core.net.EventLoops;
+import io.tandem.core.testing.Await;
+import io.tandem.core.testing.TestHttpBackend;
+import io.tandem.core.testing.TestPorts;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The stats endpoint of a running daemon: metrics that match the traffic, health flips, the HTTP edge cases. */
+class StatsEndpointTest {
+    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    static HttpResponse<String> get(String url, String... headers) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static Scraped scrape(int statsPort) throws IOException, InterruptedException {
+        HttpResponse<String> response = get("http://127.0.0.1:" + statsPort + "/metrics");
+        assertEquals(200, response.statusCode(), response.body());
+        return Scraped.parse(response.body());
+    }
+
+    /** A daemon on one event loop of its own, which closes with it. */
+    record Running(TandemDaemon daemon, EventLoops loops) implements AutoCloseable {
+        @Override
+        public void close() {
+            daemon.close();
+            loops.close();
+        }
+    }
+
+    static Running start(CheckedConfig checked) throws IOException {
+        EventLoops loops = EventLoops.start(1);
+        try {
+            return new Running(TandemDaemon.start(checked, loops, null), loops);
+        } catch (IOException | RuntimeException e) {
+            loops.close();
+            throw e;
+        }
+    }
+
+    static CheckedConfig config(String yaml) {
+        CheckedConfig checked = CheckedConfig.of(ConfigLoader.parse("stats.yaml", yaml, Map.of()));
+        assertTrue(checked.ok(), checked.errors().toString());
+        return checked;
+    }
+
+    @Test
+    void metricsMatchTheTrafficSentPerServerAndPerStatusClass() throws Exception {
+        int statsPort = TestPorts.closedPort();
+        int webPort = TestPorts.closedPort();
+        try (TestHttpBackend app1 = TestHttpBackend.start("app-1");
+             TestHttpBackend app2 = TestHttpBackend.start("app-2");
+             TestHttpBackend gone = TestHttpBackend.start("gone-1").respondWith(404);
+             Running daemon = start(config("""
+                     global: { workers: 1, log: none }
+                     admin:
+                       stats: { bind: "127.0.0.1:%d" }
+                     l7:
+                       frontends:
+                         web:
+                           bind: "127.0.0.1:%d"
+                           use-backend:
+                             - missing if { path_beg /missing }
+                           default-backend: app
+                       backends:
+                         app:
+                           balance: roundrobin
+                           servers: { app-1: "%s", app-2: "%s" }
+                         missing:
+                           servers: { gone-1: "%s" }
+                     """.formatted(statsPort, webPort, app1.hostPort(), app2.hostPort(), gone.hostPort())))) {
+            String web = "http://127.0.0.1:" + webPort;
+            for (int i = 0; i < 30; i++) {
+                HttpResponse<String> response = get(web + (i % 3 == 0 ? "/missing/" + i : "/ok/" + i));
+                assertEquals(i % 3 == 0 ? 404 : 200, response.statusCode());
+            }
+            Await.until("the 30 requests counted", () -> requests(statsPort) == 30);
+            Scraped s = scrape(statsPort);
+            assertEquals(20, s.value("tandem_frontend_http_responses_total", "frontend", "web", "code", "2xx"));
+            assertEquals(10, s.value("tandem_frontend_http_responses_total", "frontend", "web", "code", "4xx"));
+            assertEquals(0, s.value("tandem_frontend_http_responses_total", "frontend", "web", "code", "5xx"));
+            assertEquals(30, s.value("tandem_frontend_http_request_duration_seconds_count", "frontend", "web"),
+                    "one observation per request");
+            assertEquals(30, s.value("tandem_frontend_http_request_duration_seconds_bucket", "frontend", "web",
+                    "le", "+Inf"));
+            assertEquals(20, s.value("tandem_backend_http_requests_total", "backend", "app"));
+            assertEquals(20, s.value("tandem_backend_http_request_duration_seconds_count", "backend", "app"));
+            assertEquals(10, s.value("tandem_server_http_responses_total", "backend", "app", "server", "app-1",
+                    "code", "2xx"), "roundrobin over two servers");
+            assertEquals(10, s.value("tandem_server_http_responses_total", "backend", "app", "server", "app-2",
+                    "code", "2xx"));
+            assertEquals(10, s.value("tandem_server_http_responses_total", "backend", "missing", "server", "gone-1",
+                    "code", "4xx"));
+            assertEquals(0, s.value("tandem_server_http_responses_total", "backend", "missing", "server", "gone-1",
+                    "code", "2xx"));
+            assertEquals(10, s.value("tandem_server_http_request_duration_seconds_count", "backend", "missing",
+                    "server", "gone-1"));
+            assertEquals(app1.requests(), s.value("tandem_server_sessions_total", "backend", "app", "server",
+                    "app-1"));
+            assertEquals(1, s.value("tandem_server_up", "backend", "app", "server", "app-1"));
+            assertEquals(0, s.value("tandem_backend_current_queue", "backend", "app"));
+            assertEquals(0, s.value("tandem_backend_connection_errors_total", "backend", "app"));
+            assertTrue(s.value("tandem_frontend_bytes_out_total", "frontend", "web") > 0);
+            assertTrue(s.text().contains("# TYPE tandem_frontend_http_requests_total counter"), s.text());
+        }
+    }
+
+    @Test
+    void healthStateAndCheckFailuresFollowAServerThatGoesDown() throws Exception {
+        int statsPort = TestPorts.closedPort();
+        int webPort = TestPorts.closedPort();
+        TestHttpBackend doomed = TestHttpBackend.start("doomed");
+        try (TestHttpBackend steady = TestHttpBackend.start("steady");
+             Running daemon = start(config("""
+                     global: { workers: 1, log: none }
+                     admin: { stats: { bind: "127.0.0.1:%d" } }
+                     l7:
+                       frontends:
+                         web: { bind: "127.0.0.1:%d", default-backend: app }
+                       backends:
+                         app:
+                           check: { http: GET /, inter: 200ms, fall: 3, rise: 2 }
+                           servers: { doomed: "%s", steady: "%s" }
+                     """.formatted(statsPort, webPort, doomed.hostPort(), steady.hostPort())))) {
+            Await.until("both servers checked UP", () -> upValue(statsPort, "doomed") == 1
+                    && upValue(statsPort, "steady") == 1);
+            doomed.close();
+            Await.until("doomed reported DOWN", () -> upValue(statsPort, "doomed") == 0);
+            Scraped s = scrape(statsPort);
+            assertTrue(s.value("tandem_server_check_failures_total", "server", "doomed") >= 3, "fall: 3");
+            assertEquals(1, s.value("tandem_server_check_up_down_total", "server", "doomed"));
+            assertTrue(s.value("tandem_backend_active_servers", "backend", "app") <= 1, "doomed no longer counts");
+            String json = get("http://127.0.0.1:" + statsPort + "/stats;json").body();
+            assertTrue(json.contains("\"name\":\"doomed\",\"address\":\"" + doomed.hostPort()
+                    + "\",\"state\":\"DOWN\""), json);
+        } finally {
+            doomed.close();
+        }
+    }
+
+    @Test
+    void afterAReloadTheMetricsShowTheNewSectionsAndKeepTheCountsOfThoseThatStayed(@TempDir Path dir)
+            throws Exception {
+        int statsPort = TestPorts.closedPort();
+        int webPort = TestPorts.closedPort();
+        try (TestHttpBackend app = TestHttpBackend.start("app-1");
+             TestHttpBackend api = TestHttpBackend.start("api-1")) {
+            String before = """
+                    global: { workers: 1, log: none }
+                    admin: { stats: { bind: "127.0.0.1:%d" } }
+                    l7:
+                      frontends:
+                        web: { bind: "127.0.0.1:%d", default-backend: app }
+                      backends:
+                        app: { servers: { app-1: "%s" } }
+                    """.formatted(statsPort, webPort, app.hostPort());
+            String after = """
+                    global: { workers: 1, log: none }
+                    admin: { stats: { bind: "127.0.0.1:%d", page: /lb } }
+                    l7:
+                      frontends:
+                        web:
+                          bind: "127.0.0.1:%d"
+                          use-backend: [ "api if { path_beg /api }" ]
+                          default-backend: app
+                      backends:
+                        app: { servers: { app-1: "%s" } }
+                        api: { servers: { api-1: "%s" } }
+                    """.formatted(statsPort, webPort, app.hostPort(), api.hostPort());
+            Path file = Files.writeString(dir.resolve("tandem.yaml"), before);
+            try (EventLoops loops = EventLoops.start(1);
+                 TandemDaemon daemon = TandemDaemon.start(config(before), loops, file)) {
+                for (int i = 0; i < 3; i++) {
+                    assertEquals(200, get("http://127.0.0.1:" + webPort + "/").statusCode());
+                }
+                Files.writeString(file, after);
+                ReloadResult result = daemon.reload();
+                assertTrue(result.applied(), result.toString());
+                assertEquals(List.of("admin.stats 127.0.0.1:" + statsPort + " metrics /metrics page /lb (running: "
+                        + "127.0.0.1:" + statsPort + " metrics /metrics page /stats)"), result.restartNeeded());
+                assertEquals(200, get("http://127.0.0.1:" + webPort + "/api/x").statusCode());
+                Await.until("the api request counted", () -> requests(statsPort) == 4);
+                Scraped s = scrape(statsPort);
+                assertEquals(3, s.value("tandem_server_http_requests_total", "backend", "app", "server", "app-1"),
+                        "app-1's counts carried over the reload");
+                assertEquals(1, s.value("tandem_server_http_requests_total", "backend", "api", "server", "api-1"));
+                assertEquals(200, get("http://127.0.0.1:" + statsPort + "/stats").statusCode(),
+                        "the page stays where it was until a restart");
+            }
+        }
+    }
+
+    private static double requests(int statsPort) {
+        try {
+            return scrape(statsPort).value("tandem_frontend_http_requests_total", "frontend", "web");
+        } catch (IOException | InterruptedException e) {
+            return -1;
+        }
+    }
+
+    private static double upValue(int statsPort, String server) {
+        try {
+            return scrape(statsPort).value("tandem_server_up", "server", server);
+        } catch (IOException | InterruptedException e) {
+            return -1;
+        }
+    }
+
+    @Test
+    void anythingButTheThreePathsIs404AndAnotherMethod405() throws Exception {
+        int statsPort = TestPorts.closedPort();
+        try (Running daemon = start(config(minimal(statsPort, "")))) {
+            String base = "http://127.0.0.1:" + statsPort;
+            assertEquals(404, get(base + "/").statusCode());
+            assertEquals(404, get(base + "/metrics/extra").statusCode());
+            assertEquals(200, get(base + "/metrics?x=1").statusCode(), "a query string is ignored");
+            HttpResponse<String> page = get(base + "/stats");
+            assertEquals(200, page.statusCode());
+            assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
+            assertTrue(page.body().contains("<svg") || page.body().contains("chart("), "the page draws its charts");
+            assertTrue(get(base + "/stats;json").body().startsWith("{\"node\":"));
+            HttpResponse<String> post = CLIENT.send(HttpRequest.newBuilder(URI.create(base + "/metrics"))
+                    .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(405, post.statusCode());
+            assertEquals("GET, HEAD", post.headers().firstValue("Allow").orElse(""));
+            HttpResponse<String> openMetrics = get(base + "/metrics", "Accept",
+                    "application/openmetrics-text; version=1.0.0");
+            assertTrue(openMetrics.headers().firstValue("Content-Type").orElse("").startsWith(
+                    "application/openmetrics-text"));
+            assertTrue(openMetrics.body().endsWith("# EOF\n"));
+        }
+    }
+
+    @Test
+    void aRequestThatDoesNotParseGets400() throws Exception {
+        int statsPort = TestPorts.closedPort();
+        try (Running daemon = start(config(minimal(statsPort, "")));
+             Socket socket = new Socket(InetAddress.getLoopbackAddress(), statsPort)) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write("GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: nonsense\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            String answer = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+            assertTrue(answer.startsWith("HTTP/1.1 400 "), answer);
+        }
+    }
+
+    @Test
+    void withBasicAuthConfiguredEveryPathAsksForCredentials() throws Exception {
+        int statsPort = TestPorts.closedPort();
+        try (Running daemon = start(config(minimal(statsPort,
+                ", auth: { user: ops, password: \"s3cret\" }")))) {
+            String base = "http://127.0.0.1:" + statsPort;
+            for (String path : new String[] {"/metrics", "/stats", "/stats;json"}) {
+                HttpResponse<String> refused = get(base + path);
+                assertEquals(401, refused.statusCode(), path);
+                assertEquals("Basic realm=\"tandem stats\", charset=\"UTF-8\"",
+                        refused.headers().firstValue("WWW-Authenticate").orElse(""));
+                assertEquals(401, get(base + path, "Authorization", basic("ops", "wrong")).statusCode());
+                assertEquals(200, get(base + path, "Authorization", basic("ops", "s3cret")).statusCode(), path);
+            }
+        }
+    }
+
+    private static String basic(String user, String password) {
+        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String minimal(int statsPort, String extraStats) {
+        return """
+                global: { workers: 1, log: none }
+                admin: { stats: { bind: "127.0.0.1:%d"%s } }
+                l7:
+                  frontends:
+                    web: { bind: "127.0.0.1:%d", default-backend: app }
+                  backends:
+                    app: { servers: { a: "127.0.0.1:%d" } }
+                """.formatted(statsPort, extraStats, TestPorts.closedPort(), TestPorts.closedPort());
+    }
+}
