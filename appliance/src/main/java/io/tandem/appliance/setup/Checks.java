@@ -8,6 +8,7 @@ import io.tandem.core.config.VirtualAddress;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -182,6 +183,7 @@ final class Checks {
             if (servers.contains(server)) {
                 throw new BadAnswer(item + " is listed twice");
             }
+            resolvable(server.host());
             servers.add(server);
         }
         return List.copyOf(servers);
@@ -233,6 +235,18 @@ final class Checks {
             throw new BadAnswer("'" + text + "' is not an IP address (like 192.0.2.1 or 2001:db8::1)");
         }
         return address;
+    }
+
+    /** The check resolves server names too: a name that does not resolve is refused here, where it is typed. */
+    private static void resolvable(String host) throws BadAnswer {
+        if (ConfigValues.parseIpLiteral(host) != null) {
+            return;
+        }
+        try {
+            InetAddress.getAllByName(host);
+        } catch (UnknownHostException e) {
+            throw new BadAnswer("cannot resolve host '" + host + "' here; give its IP address, or fix this host's DNS");
+        }
     }
 
     private static List<String> items(String text, String example) throws BadAnswer {

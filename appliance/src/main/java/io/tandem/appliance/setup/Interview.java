@@ -35,7 +35,8 @@ final class Interview {
     /** Asks every question that applies; null fields where an answers file had an error (it reports them). */
     Answers run() throws SetupCancelled {
         String hostname = source.ask("hostname", "Hostname", currentHostname, Checks::hostname);
-        source.show("Network interfaces: " + (interfaces.isEmpty() ? "none besides lo" : String.join(", ", interfaces)));
+        source.show("Network interfaces: "
+                + (interfaces.isEmpty() ? "none besides lo" : String.join(", ", interfaces)));
         String managementInterface = source.ask("interface", "Management interface",
                 interfaces.isEmpty() ? null : interfaces.get(0), Checks.interfaceName(interfaces));
         String shownInterface = managementInterface == null ? "the interface" : managementInterface;

@@ -32,8 +32,8 @@ public final class SetupCommand implements Callable<Integer> {
     static final String KEY_FILE = "cluster.key";
     private static final String OWNER = "tandem";
 
-    @Option(names = "--config", paramLabel = "PATH", description = "Write this file (default: " + TandemCli.DEFAULT_CONFIG
-            + "); the cluster secret goes beside it as " + KEY_FILE + ".")
+    @Option(names = "--config", paramLabel = "PATH", description = "Write this file (default: "
+            + TandemCli.DEFAULT_CONFIG + "); the cluster secret goes beside it as " + KEY_FILE + ".")
     Path config = Path.of(TandemCli.DEFAULT_CONFIG);
 
     @Option(names = "--answers", paramLabel = "FILE", description = "Take every answer from FILE (key=value lines "
@@ -54,7 +54,8 @@ public final class SetupCommand implements Callable<Integer> {
     public Integer call() {
         PrintStream out = System.out;
         if (applyNetwork && !Files.exists(NetworkSettings.INTERFACES)) {
-            System.err.println("tandem setup: --apply-network writes ifupdown's files, but " + NetworkSettings.INTERFACES
+            System.err.println("tandem setup: --apply-network writes ifupdown's files, but "
+                    + NetworkSettings.INTERFACES
                     + " is missing here (apt install ifupdown, or set the network yourself and leave the option out)");
             return 1;
         }
@@ -108,8 +109,8 @@ public final class SetupCommand implements Callable<Integer> {
             for (ConfigError error : checked.errors()) {
                 System.err.println(error);
             }
-            System.err.println("tandem setup: the config built from these answers fails the check (a bug in tandem "
-                    + "setup: please report it with the answers); nothing was written.");
+            System.err.println("tandem setup: the config built from these answers fails the check (above); nothing was"
+                    + " written.");
             return 1;
         }
         checked.hostWarnings().forEach(out::println);
@@ -169,8 +170,8 @@ public final class SetupCommand implements Callable<Integer> {
         if (noStart) {
             out.println("Not started (--no-start): to start it, " + ServiceControl.commands());
         } else if (!config.toAbsolutePath().equals(Path.of(TandemCli.DEFAULT_CONFIG))) {
-            out.println("Not started: the service reads " + TandemCli.DEFAULT_CONFIG + ", not " + config + "; run  tandem run -c "
-                    + config);
+            out.println("Not started: the service reads " + TandemCli.DEFAULT_CONFIG + ", not " + config
+                    + "; run  tandem run -c " + config);
         } else {
             ok &= ServiceControl.start(out, config);
         }

@@ -63,7 +63,8 @@ class SetupWizardIT {
 
         static Wizard start(String... args) throws IOException {
             // A JVM started with SIGINT ignored (a background job of a script) keeps it ignored; reset it.
-            List<String> command = new ArrayList<>(List.of("env", "--default-signal=INT", LAUNCHER.toString(), "setup"));
+            List<String> command = new ArrayList<>(List.of("env", "--default-signal=INT", LAUNCHER.toString(),
+                    "setup"));
             command.addAll(Arrays.asList(args));
             return new Wizard(command, null);
         }
