@@ -12,6 +12,8 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.CharacterCodingException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -59,6 +61,16 @@ public final class SetupCommand implements Callable<Integer> {
                     + " is missing here (apt install ifupdown, or set the network yourself and leave the option out)");
             return 1;
         }
+        Path writable = config.toAbsolutePath().getParent();
+        while (writable != null && !Files.exists(writable)) {
+            writable = writable.getParent();
+        }
+        if (writable == null || !Files.isWritable(writable)) {
+            // Said before the questions rather than after them.
+            System.err.println("tandem setup: cannot write " + config + " (" + writable + " is not writable): run it as "
+                    + "root, e.g. sudo tandem setup");
+            return 1;
+        }
         Interrupts interrupts = new Interrupts(out);
         LineConsole console = null;
         try {
@@ -89,7 +101,7 @@ public final class SetupCommand implements Callable<Integer> {
             out.println(Interrupts.CANCELLED);
             return cancelled.exitCode();
         } catch (IOException e) {
-            System.err.println("tandem setup: " + e.getMessage());
+            System.err.println("tandem setup: " + describe(e));
             return 1;
         } finally {
             if (console != null) {
@@ -198,6 +210,17 @@ public final class SetupCommand implements Callable<Integer> {
             hosts.add("THIS-NODE");
         }
         return hosts.stream().map(host -> "http://" + new HostPort(host, answered.port()) + "/").toList();
+    }
+
+    /** The file exceptions' messages are bare paths: say what went wrong with the path. */
+    private static String describe(IOException e) {
+        if (e instanceof AccessDeniedException denied) {
+            return denied.getFile() + ": permission denied";
+        }
+        if (e instanceof NoSuchFileException missing) {
+            return missing.getFile() + ": no such file or directory";
+        }
+        return e.getMessage();
     }
 
     private static boolean ownerExists() {

@@ -425,4 +425,17 @@ class SetupWizardIT {
         assertTrue(yaml.contains("  name: lb-a\n"), yaml);
         assertTrue(yaml.contains("default-backend: pool\n"), yaml);
     }
+
+    @Test
+    void onATerminalCtrlCCancelsAndWritesNothing() throws Exception {
+        try (Wizard wizard = Wizard.onTerminal("--config", config().toString(), "--no-start")) {
+            wizard.awaitOutput("Hostname [");
+            wizard.press("lb-a");
+            wizard.awaitOutput("Management interface [");
+            wizard.press("\u0003");
+            wizard.awaitOutput("Setup cancelled: nothing was written.");
+            assertEquals(130, wizard.exit(), wizard::output); // script -e passes the wizard's status on
+        }
+        assertFalse(Files.exists(dir.resolve("etc")));
+    }
 }
