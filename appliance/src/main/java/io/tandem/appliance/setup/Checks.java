@@ -7,6 +7,7 @@ import io.tandem.core.config.HostPort;
 import io.tandem.core.config.VirtualAddress;
 
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
@@ -87,7 +88,8 @@ final class Checks {
                 throw new BadAnswer("gateway " + text + " is " + family(gateway) + " but the address " + own + " is "
                         + family(own.address()));
             }
-            if (!subnet.contains(gateway)) {
+            // An IPv6 router is usually reached at its link-local address, outside the node's prefix.
+            if (!subnet.contains(gateway) && !(gateway instanceof Inet6Address && gateway.isLinkLocalAddress())) {
                 throw new BadAnswer("gateway " + text + " is not in " + subnet + ", the subnet of " + own);
             }
             if (gateway.equals(own.address())) {

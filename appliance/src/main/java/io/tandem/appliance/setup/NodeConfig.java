@@ -69,7 +69,9 @@ final class NodeConfig {
             y.append("      virtual-addresses: [").append(a.vips().stream().map(v -> scalar(v.toString()))
                     .collect(Collectors.joining(", "))).append("]\n");
             String peer = scalar(HostPort.text(a.peer()));
-            if (a.address() == null) {
+            // The source is this node's address on the instance's interface, which the wizard knows only for a
+            // static management address on that same interface.
+            if (a.address() == null || !a.vipInterface().equals(a.managementInterface())) {
                 y.append("      unicast: { peers: [").append(peer).append("] }   # source: the interface's address\n");
             } else {
                 y.append("      unicast: { source: ").append(scalar(HostPort.text(a.address().address())))

@@ -42,6 +42,9 @@ class ChecksTest {
         assertTrue(reason(Checks.gateway(own), "198.18.1.1").contains("not in 198.18.0.0/24"));
         assertTrue(reason(Checks.gateway(own), "2001:db8::1").contains("IPv6 but the address"));
         assertTrue(reason(Checks.gateway(own), "198.18.0.11").contains("own address"));
+        VirtualAddress own6 = VirtualAddress.parse("2001:db8::11/64");
+        assertEquals(java.net.InetAddress.getByName("fe80::1"), Checks.gateway(own6).parse("fe80::1"));
+        assertTrue(reason(Checks.gateway(own6), "2001:db9::1").contains("not in 2001:db8::/64"));
     }
 
     @Test
