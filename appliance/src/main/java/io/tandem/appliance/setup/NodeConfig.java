@@ -29,7 +29,7 @@ final class NodeConfig {
         StringBuilder y = new StringBuilder();
         y.append("# ").append(configFile).append(": written by `tandem setup` for ").append(a.hostname())
                 .append(" (").append(describe(a.role())).append(").\n");
-        y.append("# After an edit: tandem check -c ").append(configFile).append("  then  systemctl restart tandem\n");
+        y.append("# After an edit: tandem check -c ").append(configFile).append("  then  systemctl reload tandem\n");
         if (a.role().pair()) {
             y.append("#\n# The pair's cluster secret is in ").append(keyFile).append(".\n");
             y.append("# There is no `cluster:` section yet: Tandem does not have the cluster yet, and tandem check\n");

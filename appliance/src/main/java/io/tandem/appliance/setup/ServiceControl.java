@@ -5,8 +5,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Starts the service on the new config: enabled for the next boots, and reloaded when it runs (systemd restarts it
- * instead while the unit has no reload) or started when it does not ({@code systemctl reload-or-restart} does both).
+ * Starts the service on the new config: enabled for the next boots, and reloaded (SIGHUP, no connection dropped) when
+ * it runs or started when it does not: {@code systemctl reload-or-restart} does either.
  */
 final class ServiceControl {
     static final String UNIT = "tandem";
