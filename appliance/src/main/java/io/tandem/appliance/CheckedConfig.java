@@ -61,7 +61,8 @@ public record CheckedConfig(TandemConfig config, L7Snapshot snapshot, L4Snapshot
         return new CheckedConfig(config, snapshot, l4, List.copyOf(errors));
     }
 
-    static CheckedConfig load(java.nio.file.Path file) {
+    /** {@link #of} the file at {@code file}. */
+    public static CheckedConfig load(java.nio.file.Path file) {
         return of(ConfigLoader.load(file));
     }
 

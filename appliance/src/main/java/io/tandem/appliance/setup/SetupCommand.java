@@ -146,7 +146,20 @@ public final class SetupCommand implements Callable<Integer> {
             }
         }
         interrupts.applying();
-        return apply(answered, yaml, keyFile, network, file == null ? null : file.newSecret(), out);
+        boolean globalsChanged = globalsChanged(checked);
+        return apply(answered, yaml, keyFile, network, file == null ? null : file.newSecret(), globalsChanged, out);
+    }
+
+    /**
+     * True unless the file there now has the same {@code global} settings as the new one: a reload keeps those at
+     * their running values, so only a restart applies a change of them.
+     */
+    private boolean globalsChanged(CheckedConfig next) {
+        if (!Files.exists(config)) {
+            return true;
+        }
+        CheckedConfig now = CheckedConfig.load(config);
+        return now.config() == null || !now.config().global().equals(next.config().global());
     }
 
     private String diff(String yaml) throws IOException {
@@ -165,7 +178,7 @@ public final class SetupCommand implements Callable<Integer> {
     }
 
     private int apply(Answers answered, String yaml, Path keyFile, NetworkSettings network, ClusterSecret unshown,
-                      PrintStream out) throws IOException {
+                      boolean globalsChanged, PrintStream out) throws IOException {
         boolean ok = true;
         if (answered.secret() != null) {
             AtomicFile.write(keyFile, answered.secret().text() + "\n", "rw-------", OWNER);
@@ -180,12 +193,12 @@ public final class SetupCommand implements Callable<Integer> {
             ok &= network.apply(out);
         }
         if (noStart) {
-            out.println("Not started (--no-start): to start it, " + ServiceControl.commands());
+            out.println("Not started (--no-start): to start it, " + ServiceControl.commands(globalsChanged));
         } else if (!config.toAbsolutePath().equals(Path.of(TandemCli.DEFAULT_CONFIG))) {
             out.println("Not started: the service reads " + TandemCli.DEFAULT_CONFIG + ", not " + config
                     + "; run  tandem run -c " + config);
         } else {
-            ok &= ServiceControl.start(out, config);
+            ok &= ServiceControl.start(out, config, globalsChanged);
         }
         String where = "Frontend: " + String.join(" ", urls(answered));
         if (ok) {

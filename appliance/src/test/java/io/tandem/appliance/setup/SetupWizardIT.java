@@ -297,7 +297,8 @@ class SetupWizardIT {
     void theDiffIsShownAgainstTheExistingFileWhichIsKeptAsBak() throws Exception {
         Files.createDirectories(config().getParent());
         try (Wizard wizard = Wizard.start("--config", config().toString(), "--no-start")) {
-            finish(wizard, standalone());
+            assertTrue(finish(wizard, standalone()).contains("to start it, systemctl enable tandem; systemctl restart"
+                    + " tandem"), "a new file's global settings need a restart");
         }
         String before = Files.readString(config());
         String[] answers = standalone();
@@ -307,6 +308,7 @@ class SetupWizardIT {
             assertTrue(out.contains("--- " + config() + "\n+++ " + config() + " (new)\n@@ -"), out);
             assertTrue(out.contains("\n-      bind: \"*:8080\"\n+      bind: \"*:8081\"\n"), out);
             assertTrue(out.contains("Wrote " + config() + " (the previous file is " + config() + ".bak)"), out);
+            assertTrue(out.contains("systemctl reload-or-restart tandem"), "same globals: a reload applies it\n" + out);
         }
         assertEquals(before, Files.readString(dir.resolve("etc/tandem.yaml.bak")));
         assertTrue(Files.readString(config()).contains("bind: \"*:8081\""));
