@@ -21,9 +21,10 @@ import java.util.List;
  * rules, pools and L4 services — with all errors of every stage. {@code tandem check} and {@code tandem run} share it, so
  * a daemon never runs a config that the check would refuse.
  */
-record CheckedConfig(TandemConfig config, L7Snapshot snapshot, L4Snapshot l4, List<ConfigError> errors) {
+public record CheckedConfig(TandemConfig config, L7Snapshot snapshot, L4Snapshot l4, List<ConfigError> errors) {
 
-    static CheckedConfig of(LoadResult loaded) {
+    /** The loaded file compiled as a standalone node, with the errors of every stage sorted by position. */
+    public static CheckedConfig of(LoadResult loaded) {
         if (loaded.config() == null) {
             return sorted(null, null, null, new ArrayList<>(loaded.errors()));
         }
@@ -60,11 +61,12 @@ record CheckedConfig(TandemConfig config, L7Snapshot snapshot, L4Snapshot l4, Li
         return new CheckedConfig(config, snapshot, l4, List.copyOf(errors));
     }
 
-    static CheckedConfig load(java.nio.file.Path file) {
+    /** {@link #of} the file at {@code file}. */
+    public static CheckedConfig load(java.nio.file.Path file) {
         return of(ConfigLoader.load(file));
     }
 
-    boolean ok() {
+    public boolean ok() {
         return errors.isEmpty();
     }
 
@@ -82,7 +84,7 @@ record CheckedConfig(TandemConfig config, L7Snapshot snapshot, L4Snapshot l4, Li
      * Warnings for what may be right on the machine the config is for but is not so here: VRRP interfaces this host
      * does not have. {@code tandem check} prints them and still passes; {@code tandem run} fails on them.
      */
-    List<String> hostWarnings() {
+    public List<String> hostWarnings() {
         List<String> warnings = new ArrayList<>();
         for (VrrpInstanceConfig instance : config.vrrp().instances().values()) {
             if (!interfaceExists(instance.interfaceName())) {

@@ -1,5 +1,6 @@
 package io.tandem.appliance;
 
+import io.tandem.appliance.setup.SetupCommand;
 import io.tandem.core.config.ConfigError;
 import io.tandem.core.config.ConfigLoader;
 import io.tandem.core.net.EventLoops;
@@ -18,15 +19,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** The {@code tandem} command: run the daemon, check a config, run the demo, print the version. */
+/** The {@code tandem} command: run the daemon, check a config, run the demo, set up a node, print the version. */
 @Command(name = "tandem", mixinStandardHelpOptions = true, versionProvider = TandemCli.VersionProvider.class,
         description = "Load balancer configured like HAProxy, in one YAML file: an HTTP/1.1 reverse proxy (L7), TCP and "
                 + "UDP proxying (L4), health checks, stick tables, and VRRP failover between two nodes.",
-        subcommands = {TandemCli.Run.class, TandemCli.Check.class, TandemCli.Demo.class, TandemCli.VersionCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {TandemCli.Run.class, TandemCli.Check.class, TandemCli.Demo.class, SetupCommand.class,
+                TandemCli.VersionCommand.class, CommandLine.HelpCommand.class})
 public final class TandemCli implements Runnable {
     private static final System.Logger LOG = System.getLogger(TandemCli.class.getName());
-    static final String DEFAULT_CONFIG = "/etc/tandem/tandem.yaml";
+    /** The config file the commands and the service use unless told otherwise. */
+    public static final String DEFAULT_CONFIG = "/etc/tandem/tandem.yaml";
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -42,7 +44,7 @@ public final class TandemCli implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: run, check, demo or version");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: run, check, demo, setup or version");
     }
 
     /** {@code tandem run}: the daemon in the foreground. */
