@@ -78,7 +78,8 @@ final class Signals {
         } else if (!stopNowAsked) {
             stopNowAsked = true;
             if (actions == null) {
-                LOG.log(System.Logger.Level.INFO, name + " again during startup: stopping at once once started");
+                LOG.log(System.Logger.Level.INFO, name + " again during startup: stopping without a drain once"
+                        + " started");
             } else {
                 // Its own thread: the stop thread is busy waiting for the drain that this ends.
                 new Thread(actions::stopNow, "tandem-stop-now").start();
