@@ -13,6 +13,7 @@ import sun.misc.Signal;
  * once the daemon has started. A second one during the stop ends the drain at once.</li>
  * <li>SIGHUP reloads the config; one during startup reloads once started (the file may have changed after it
  * was read), one while a reload runs reloads again after it, one during the stop is logged and ignored.</li>
+ * <li>SIGUSR1 is logged and ignored.</li>
  * </ul>
  */
 final class Signals {
@@ -42,7 +43,7 @@ final class Signals {
     }
 
     /**
-     * Takes over SIGTERM, SIGINT and SIGHUP now, before anything listens: a signal that comes while the daemon is
+     * Takes over SIGTERM, SIGINT, SIGHUP and SIGUSR1 now, before anything listens: a signal that comes while the daemon is
      * still starting is kept until {@link #started}. {@code canReload} is false where there is no file to reload.
      */
     static Signals install(boolean canReload) {
@@ -50,6 +51,10 @@ final class Signals {
         Signal.handle(new Signal("TERM"), signal -> signals.terminate("SIGTERM"));
         Signal.handle(new Signal("INT"), signal -> signals.terminate("SIGINT"));
         Signal.handle(new Signal("HUP"), signal -> signals.hangUp());
+        // Its default ends the JVM at once, VIPs left up. HAProxy stops on it, nginx reopens its logs, keepalived
+        // dumps its state: no meaning all three agree on, so it is only logged.
+        Signal.handle(new Signal("USR1"), signal -> LOG.log(System.Logger.Level.INFO,
+                "SIGUSR1: ignored (SIGTERM stops, SIGHUP reloads)"));
         return signals;
     }
 

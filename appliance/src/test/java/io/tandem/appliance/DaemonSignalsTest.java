@@ -51,7 +51,7 @@ class DaemonSignalsTest {
     }
 
     @Test
-    void sighupNeverStopsTheDaemon() throws Exception {
+    void sighupAndSigusr1NeverStopTheDaemon() throws Exception {
         int port = TestPorts.closedPort();
         try (TestHttpBackend backend = TestHttpBackend.start("a");
              DaemonProcess daemon = DaemonProcess.run(config(port, backend.port(), "10s"), dir.resolve("log"))) {
@@ -61,6 +61,9 @@ class DaemonSignalsTest {
                 daemon.awaitLog("SIGHUP", i);
                 assertEquals("a\n", get(port));
             }
+            daemon.signal("USR1");
+            daemon.awaitLog("SIGUSR1: ignored");
+            assertEquals("a\n", get(port));
             assertTrue(daemon.alive());
             daemon.signal("TERM");
             assertEquals(0, daemon.awaitExit(Duration.ofSeconds(20)));
