@@ -129,6 +129,43 @@ class DaemonReloadTest {
     }
 
     @Test
+    void aListenerThatCannotOpenRefusesTheReloadAndGlobalSettingsWaitForARestart() throws Exception {
+        int port = TestPorts.closedPort();
+        int newPort = TestPorts.closedPort();
+        try (TestHttpBackend a = TestHttpBackend.start("a");
+             java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             DaemonProcess daemon = DaemonProcess.run(write(oneFrontend(port, a)), dir.resolve("log"))) {
+            daemon.awaitListening(port);
+            Path file = write("""
+                    global: { workers: 1 }
+                    l7:
+                      frontends:
+                        web: { bind: "127.0.0.1:%d", default-backend: app }
+                        more: { bind: "127.0.0.1:%d", default-backend: app }
+                      backends:
+                        app: { servers: { a: "127.0.0.1:%d" } }
+                    l4:
+                      services:
+                        side: { listen: "127.0.0.1:%d", servers: { a: "127.0.0.1:%d" } }
+                    """.formatted(port, newPort, a.port(), taken.getLocalPort(), a.port()));
+            daemon.signal("HUP");
+            daemon.awaitLog("reload of " + file + " refused: 1 error(s)");
+            assertTrue(daemon.log().contains("service side: cannot listen on tcp 127.0.0.1:" + taken.getLocalPort()),
+                    daemon.log());
+            assertThrows(ConnectException.class, () -> get(newPort), "the L7 bind opened for it was closed again");
+            assertEquals("a\n", get(port));
+
+            write(oneFrontend(port, a).replace("global: { workers: 1 }",
+                    "global: { workers: 2, hard-stop-after: 5s }"));
+            daemon.signal("HUP");
+            daemon.awaitLog("applied", 1);
+            String log = daemon.log();
+            assertTrue(log.contains("global.workers 2 (running: 1): needs a restart, the running value is kept"), log);
+            assertTrue(log.contains("global.hard-stop-after: 5000ms"), log);
+        }
+    }
+
+    @Test
     void sighupKeepsTheHealthOfTheServersItDoesNotChange() throws Exception {
         int port = TestPorts.closedPort();
         int dead = TestPorts.closedPort();
