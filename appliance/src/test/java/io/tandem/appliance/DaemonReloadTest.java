@@ -45,15 +45,15 @@ class DaemonReloadTest {
         return file;
     }
 
+    /** A config of one event loop with {@code frontends} and {@code backends}, each a line per entry. */
+    private static String l7(String frontends, String backends) {
+        return "global: { workers: 1 }\nl7:\n  frontends:\n" + frontends.indent(4) + "  backends:\n"
+                + backends.indent(4);
+    }
+
     private static String oneFrontend(int port, TestHttpBackend a) {
-        return """
-                global: { workers: 1 }
-                l7:
-                  frontends:
-                    web: { bind: "127.0.0.1:%d", default-backend: app }
-                  backends:
-                    app: { servers: { a: "127.0.0.1:%d" } }
-                """.formatted(port, a.port());
+        return l7("web: { bind: \"127.0.0.1:" + port + "\", default-backend: app }",
+                "app: { servers: { a: \"127.0.0.1:" + a.port() + "\" } }");
     }
 
     @Test
@@ -66,16 +66,10 @@ class DaemonReloadTest {
             daemon.awaitListening(port);
             prober.start();
             Await.until("the prober got answers", () -> prober.ok.get() > 20);
-            Path file = write("""
-                    global: { workers: 1 }
-                    l7:
-                      frontends:
-                        web: { bind: "127.0.0.1:%d", default-backend: app }
-                        api: { bind: "127.0.0.1:%d", default-backend: api }
-                      backends:
-                        app: { balance: roundrobin, servers: { a: "127.0.0.1:%d", b: "127.0.0.1:%d" } }
-                        api: { servers: { b: "127.0.0.1:%d" } }
-                    """.formatted(port, newPort, a.port(), b.port(), b.port()));
+            Path file = write(l7("web: { bind: \"127.0.0.1:" + port + "\", default-backend: app }\n"
+                    + "api: { bind: \"127.0.0.1:" + newPort + "\", default-backend: api }",
+                    "app: { balance: roundrobin, servers: { a: \"127.0.0.1:" + a.port() + "\", b: \"127.0.0.1:"
+                    + b.port() + "\" } }\napi: { servers: { b: \"127.0.0.1:" + b.port() + "\" } }"));
             daemon.signal("HUP");
             daemon.awaitLog("reload of " + file + " applied");
             String log = daemon.log();
@@ -109,14 +103,8 @@ class DaemonReloadTest {
         try (TestHttpBackend a = TestHttpBackend.start("a");
              DaemonProcess daemon = DaemonProcess.run(write(oneFrontend(port, a)), dir.resolve("log"))) {
             daemon.awaitListening(port);
-            Path file = write("""
-                    global: { workers: 1 }
-                    l7:
-                      frontends:
-                        web: { bind: "127.0.0.1:%d", default-backend: nowhere }
-                      backends:
-                        app: { balance: roundrobn, servers: { a: "127.0.0.1:%d" } }
-                    """.formatted(port, a.port()));
+            Path file = write(l7("web: { bind: \"127.0.0.1:" + port + "\", default-backend: nowhere }",
+                    "app: { balance: roundrobn, servers: { a: \"127.0.0.1:" + a.port() + "\" } }"));
             daemon.signal("HUP");
             daemon.awaitLog("reload of " + file + " refused: 2 error(s), nothing changed");
             String log = daemon.log();
@@ -136,18 +124,11 @@ class DaemonReloadTest {
              java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress());
              DaemonProcess daemon = DaemonProcess.run(write(oneFrontend(port, a)), dir.resolve("log"))) {
             daemon.awaitListening(port);
-            Path file = write("""
-                    global: { workers: 1 }
-                    l7:
-                      frontends:
-                        web: { bind: "127.0.0.1:%d", default-backend: app }
-                        more: { bind: "127.0.0.1:%d", default-backend: app }
-                      backends:
-                        app: { servers: { a: "127.0.0.1:%d" } }
-                    l4:
-                      services:
-                        side: { listen: "127.0.0.1:%d", servers: { a: "127.0.0.1:%d" } }
-                    """.formatted(port, newPort, a.port(), taken.getLocalPort(), a.port()));
+            Path file = write(l7("web: { bind: \"127.0.0.1:" + port + "\", default-backend: app }\n"
+                    + "more: { bind: \"127.0.0.1:" + newPort + "\", default-backend: app }",
+                    "app: { servers: { a: \"127.0.0.1:" + a.port() + "\" } }")
+                    + "l4:\n  services:\n    side: { listen: \"127.0.0.1:" + taken.getLocalPort()
+                    + "\", servers: { a: \"127.0.0.1:" + a.port() + "\" } }\n");
             daemon.signal("HUP");
             daemon.awaitLog("reload of " + file + " refused: 1 error(s)");
             assertTrue(daemon.log().contains("service side: cannot listen on tcp 127.0.0.1:" + taken.getLocalPort()),
