@@ -137,7 +137,7 @@ class ReloadUnderLoadTest {
                     assertFalse(l4Summary.contains("Socket errors"), "wrk through the L4 service:\n" + l4Summary);
                     assertFalse(l4Summary.contains("Non-2xx"), "wrk through the L4 service:\n" + l4Summary);
                     // Load flowed through both the whole time; its rate is a benchmark's business, not this test's.
-                    assertTrue(requests(l7) > 100 && requests(l4Summary) > 100, l7 + l4Summary);
+                    assertTrue(requests(l7) > 20 && requests(l4Summary) > 20, l7 + l4Summary);
                     assertEquals(1, log.lines().filter(l -> l.contains("refused: 1 error(s)")).count(), log);
                     System.out.println("reload under load: " + requests(l7) + " requests through L7 and "
                             + requests(l4Summary) + " through L4 during " + RELOADS + " reloads");
