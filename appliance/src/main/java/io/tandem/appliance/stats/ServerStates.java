@@ -2,7 +2,7 @@ package io.tandem.appliance.stats;
 
 import io.tandem.core.balance.Server;
 
-/** A server's state as operators read it, in HAProxy's words: DOWN (health), DRAIN (operator), else UP. */
+/** A server's state as operators read it, in HAProxy's words: DOWN (health), MAINT or DRAIN (operator), else UP. */
 final class ServerStates {
     private ServerStates() {
     }
@@ -11,6 +11,10 @@ final class ServerStates {
         if (!server.isUp()) {
             return "DOWN";
         }
-        return server.isDraining() ? "DRAIN" : "UP";
+        return switch (server.adminState()) {
+            case MAINT -> "MAINT";
+            case DRAIN -> "DRAIN";
+            case READY -> "UP";
+        };
     }
 }

@@ -129,7 +129,8 @@ final class TandemMetrics {
                 server.isUp() ? 1 : 0);
         s.gauge("tandem_" + level + "_draining", "1 while an operator drains the server.", labels,
                 server.isDraining() ? 1 : 0);
-        s.gauge("tandem_" + level + "_weight", "The server's configured weight.", labels, server.weight());
+        s.gauge("tandem_" + level + "_weight", "The server's weight now (the configured one unless set weight changed it).",
+                labels, server.weight());
         if (level.equals("server")) {
             s.gauge("tandem_server_current_sessions", "Requests holding a connection slot of the server now.", labels,
                     server.activeConnections());

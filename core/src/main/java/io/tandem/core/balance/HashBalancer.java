@@ -18,13 +18,16 @@ public final class HashBalancer implements Balancer {
     static final int POINTS_PER_WEIGHT = 100;
 
     private final ServerTiers tiers;
-    private final Ring activeRing;
-    private final Ring backupRing;
+    private final boolean consistent;
     private final RoundRobinBalancer fallback;
+    // Rebuilt, off the common path, when a server's weight is set at run time.
+    private volatile Ring activeRing;
+    private volatile Ring backupRing;
 
     /** A balancer over {@code servers}; {@code consistent} selects the ring over map-based modulo. */
     public HashBalancer(List<Server> servers, boolean consistent) {
         this.tiers = new ServerTiers(servers);
+        this.consistent = consistent;
         this.activeRing = consistent ? new Ring(tiers.actives()) : null;
         this.backupRing = consistent ? new Ring(tiers.backups()) : null;
         this.fallback = new RoundRobinBalancer(servers);
@@ -37,8 +40,8 @@ public final class HashBalancer implements Balancer {
         }
         long hash = KeyHash.hash64(hashKey);
         Server[] tier = tiers.servingTier();
-        if (activeRing != null) {
-            return (tier == tiers.actives() ? activeRing : backupRing).select(hash, excluded);
+        if (consistent) {
+            return ring(tier == tiers.actives()).select(hash, excluded);
         }
         Server mapped = ServerTiers.byWeight(tier, excluded, hash, false);
         if (mapped == null || ServerTiers.eligible(mapped, excluded)) {
@@ -48,24 +51,60 @@ public final class HashBalancer implements Balancer {
         return ServerTiers.byWeight(tier, excluded, hash, true);
     }
 
-    /** A sorted ring of (point, server); built once from the full list, unusable owners skipped at pick time. */
+    /** The ring of the active or backup tier, built again first when a weight changed since it was built. */
+    private Ring ring(boolean actives) {
+        Ring ring = actives ? activeRing : backupRing;
+        if (ring.builtForWeights()) {
+            return ring;
+        }
+        synchronized (this) {
+            ring = actives ? activeRing : backupRing;
+            if (!ring.builtForWeights()) {
+                ring = new Ring(actives ? tiers.actives() : tiers.backups());
+                if (actives) {
+                    activeRing = ring;
+                } else {
+                    backupRing = ring;
+                }
+            }
+            return ring;
+        }
+    }
+
+    /** A sorted ring of (point, server); built from the full list, unusable owners skipped at pick time. */
     private static final class Ring {
+        private final Server[] servers;
+        private final int[] weights;
         private final long[] points;
         private final Server[] owners;
 
         Ring(Server[] servers) {
             record Point(long position, Server owner) {
             }
+            this.servers = servers;
+            this.weights = new int[servers.length];
             List<Point> all = new ArrayList<>();
-            for (Server s : servers) {
+            for (int n = 0; n < servers.length; n++) {
+                Server s = servers[n];
+                weights[n] = s.weight();
                 // Named by server, not address, so a readdressed server keeps its keys and both nodes agree.
-                for (int i = 0; i < s.weight() * POINTS_PER_WEIGHT; i++) {
+                for (int i = 0; i < weights[n] * POINTS_PER_WEIGHT; i++) {
                     all.add(new Point(KeyHash.hash64(s.name() + '#' + i), s));
                 }
             }
             all.sort(Comparator.comparingLong(Point::position));
             this.points = all.stream().mapToLong(Point::position).toArray();
             this.owners = all.stream().map(Point::owner).toArray(Server[]::new);
+        }
+
+        /** True while every server has the weight the ring was built with. */
+        boolean builtForWeights() {
+            for (int i = 0; i < servers.length; i++) {
+                if (servers[i].weight() != weights[i]) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         Server select(long hash, Set<Server> excluded) {

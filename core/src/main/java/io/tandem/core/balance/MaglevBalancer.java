@@ -66,6 +66,8 @@ public final class MaglevBalancer implements Balancer {
     static final class Table {
         final Server[] members;
         final Set<Server> memberSet;
+        /** Each member's weight when the table was filled: a weight set at run time fills it again. */
+        final int[] weights;
         final Server[] entries = new Server[TABLE_SIZE];
 
         Table(Server[] tier) {
@@ -73,10 +75,11 @@ public final class MaglevBalancer implements Balancer {
             this.members = Arrays.stream(tier).filter(Server::isUsable)
                     .sorted(Comparator.comparing(Server::name)).toArray(Server[]::new);
             this.memberSet = Set.of(members);
+            this.weights = Arrays.stream(members).mapToInt(Server::weight).toArray();
             fill();
         }
 
-        /** True while exactly {@link #members} are the usable servers of {@code tier}. */
+        /** True while exactly {@link #members} are the usable servers of {@code tier}, with the same weights. */
         boolean builtFor(Server[] tier) {
             int usable = 0;
             for (Server s : tier) {
@@ -87,7 +90,15 @@ public final class MaglevBalancer implements Balancer {
                     usable++;
                 }
             }
-            return usable == members.length;
+            if (usable != members.length) {
+                return false;
+            }
+            for (int i = 0; i < members.length; i++) {
+                if (members[i].weight() != weights[i]) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         private void fill() {
@@ -103,13 +114,13 @@ public final class MaglevBalancer implements Balancer {
                 offset[i] = Long.remainderUnsigned(KeyHash.hash64(members[i].name()), TABLE_SIZE);
                 skip[i] = Long.remainderUnsigned(KeyHash.mix(KeyHash.hash64(members[i].name()) ^ 0x9E3779B97F4A7C15L),
                         TABLE_SIZE - 1) + 1;
-                maxWeight = Math.max(maxWeight, members[i].weight());
+                maxWeight = Math.max(maxWeight, weights[i]);
             }
             int[] credit = new int[n];
             int filled = 0;
             while (true) {
                 for (int i = 0; i < n; i++) {
-                    credit[i] += members[i].weight();
+                    credit[i] += weights[i];
                     while (credit[i] >= maxWeight) {
                         credit[i] -= maxWeight;
                         int slot;

@@ -7,11 +7,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A server's live state, shared by its balancer, its health checker and the data path: whether it is up,
- * whether an operator is draining it, how many connections it carries now, and its configured limits. It outlives
- * a recompile that leaves its settings as they are (see {@code io.tandem.core.state.RuntimeState}).
+ * A server's live state, shared by its balancer, its health checker, the runtime API and the data path: whether it
+ * is up, its admin state (ready, drain, maint), its weight now, how many connections it carries, and its configured
+ * limits. It outlives a recompile that leaves its settings as they are (see
+ * {@code io.tandem.core.state.RuntimeState}).
  */
 public final class Server {
+    /** Highest weight, HAProxy's. */
+    public static final int MAX_WEIGHT = 256;
+
     private final String backend;
     private final ServerConfig config;
     private final InetSocketAddress socketAddress;
@@ -20,12 +24,21 @@ public final class Server {
     private final AtomicLong checkFailures = new AtomicLong();
     private final AtomicLong downTransitions = new AtomicLong();
     private volatile boolean up = true;
-    private volatile boolean draining;
+    private volatile AdminState adminState = AdminState.READY;
+    private volatile int weight;
     private volatile long lastChangeMillis = System.currentTimeMillis();
+
+    /**
+     * What an operator set, as HAProxy's {@code set server ... state}: {@code READY} serves; {@code DRAIN} gets
+     * nothing new from the balancer but still the clients that persistence (a cookie, a stick-table entry) binds to
+     * it; {@code MAINT} gets nothing new at all. Connections open when the state changes carry on either way.
+     */
+    public enum AdminState { READY, DRAIN, MAINT }
 
     public Server(String backend, ServerConfig config) {
         this.backend = backend;
         this.config = config;
+        this.weight = config.weight();
         // Resolved once, here, on the control path: the data path never waits on DNS.
         this.socketAddress = new InetSocketAddress(config.address().host(), config.address().port());
     }
@@ -59,14 +72,23 @@ public final class Server {
      */
     public void inherit(Server previous) {
         this.up = previous.up;
-        this.draining = previous.draining;
+        this.adminState = previous.adminState;
         this.lastChangeMillis = previous.lastChangeMillis;
         this.checkFailures.set(previous.checkFailures.get());
         this.downTransitions.set(previous.downTransitions.get());
     }
 
+    /** The weight balancers use now: the configured one unless the runtime API set another. */
     public int weight() {
-        return config.weight();
+        return weight;
+    }
+
+    /** Sets the weight (0..{@value #MAX_WEIGHT}; 0 takes no new traffic from the balancer). Tell the pool. */
+    public void setWeight(int weight) {
+        if (weight < 0 || weight > MAX_WEIGHT) {
+            throw new IllegalArgumentException("weight " + weight + " is outside 0.." + MAX_WEIGHT);
+        }
+        this.weight = weight;
     }
 
     public boolean backup() {
@@ -108,29 +130,43 @@ public final class Server {
         return downTransitions.get();
     }
 
-    /** When the server last went UP or DOWN (epoch milliseconds; its creation if never). */
+    /** When the server last went UP or DOWN or changed admin state (epoch milliseconds; its creation if never). */
     public long lastChangeMillis() {
         return lastChangeMillis;
     }
 
-    /** True while the server is drained (HAProxy's {@code set server ... state drain}). */
-    public boolean isDraining() {
-        return draining;
+    public AdminState adminState() {
+        return adminState;
     }
 
     /**
-     * Drain, independent of health: a draining server takes no new connections or requests (balancers,
-     * cookie and stick-table lookups all ask {@link #isUsable}) while those already open carry on; health
-     * checks keep running, so {@link #isUp} still tells whether it would serve. Tell its pool through
-     * {@link ServerPool#serverStateChanged} as for a health change.
+     * Sets the admin state, independent of health: health checks keep running, so {@link #isUp} still tells
+     * whether the server would serve. Tell its pool through {@link ServerPool#serverStateChanged} as for a health
+     * change.
      */
-    public void setDraining(boolean draining) {
-        this.draining = draining;
+    public void setAdminState(AdminState state) {
+        if (adminState != state) {
+            lastChangeMillis = System.currentTimeMillis();
+        }
+        this.adminState = state;
     }
 
-    /** Up, not draining, with a non-zero weight: may take new requests. */
+    /** True while an operator drains the server ({@link AdminState#DRAIN}). */
+    public boolean isDraining() {
+        return adminState == AdminState.DRAIN;
+    }
+
+    /** Up, ready, with a non-zero weight: the balancer may pick it for new requests. */
     public boolean isUsable() {
-        return up && !draining && config.weight() > 0;
+        return up && adminState == AdminState.READY && weight > 0;
+    }
+
+    /**
+     * Up and not in maintenance: a client that persistence binds to the server (a cookie, a stick-table entry)
+     * still reaches it while it drains or has weight 0, as in HAProxy.
+     */
+    public boolean acceptsPersistent() {
+        return up && adminState != AdminState.MAINT;
     }
 
     public int activeConnections() {

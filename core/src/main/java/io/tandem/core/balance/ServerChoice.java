@@ -8,7 +8,8 @@ import java.util.Set;
 
 /**
  * How one request (L7) or connection (L4) gets its server, the same for both tiers: first the servers persistence
- * names (a cookie, a stick-table entry), each taken when usable and below its {@code maxconn}; else the pool's
+ * names (a cookie, a stick-table entry), each taken when it accepts persistent clients (up, not in maintenance:
+ * a draining server keeps its sticky clients) and is below its {@code maxconn}; else the pool's
  * balancer, queueing while every candidate is full. After a failed connect, {@link #retry} tries again on a server
  * not tried yet, up to {@code retries} times; when every server was tried, a retry goes back to one that failed
  * before, as HAProxy does. Outcomes reach the callback exactly as {@link ServerPool#acquire} delivers them. Lives
@@ -47,7 +48,7 @@ public final class ServerChoice implements ServerPool.AcquireCallback {
 
     /**
      * The first attempt: {@code first}, else {@code second} (servers of the pool that persistence names, or null),
-     * when usable and it takes a slot; else the balancer with {@code hashKey} (null when the algorithm does not hash,
+     * when it accepts persistent clients (a draining server does) and takes a slot; else the balancer with {@code hashKey} (null when the algorithm does not hash,
      * or the request has no key). Two parameters rather than varargs: no array per request.
      */
     public void start(String hashKey, Server first, Server second) {
@@ -59,7 +60,7 @@ public final class ServerChoice implements ServerPool.AcquireCallback {
     }
 
     private boolean takes(Server server) {
-        if (server != null && server.isUsable() && server.tryAcquire()) {
+        if (server != null && server.acceptsPersistent() && server.tryAcquire()) {
             persisted = true;
             callback.onAcquired(server);
             return true;

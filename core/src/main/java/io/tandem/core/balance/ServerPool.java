@@ -100,15 +100,16 @@ public final class ServerPool {
     }
 
     /**
-     * The server whose persistence cookie is {@code value}, or null when none has it or it is not usable (the
-     * caller then balances, as HAProxy redispatches). Capacity is not checked: the caller takes the slot.
+     * The server whose persistence cookie is {@code value}, or null when none has it or it takes no persistent
+     * clients ({@link Server#acceptsPersistent}: down or in maintenance; the caller then balances, as HAProxy
+     * redispatches). Capacity is not checked: the caller takes the slot.
      */
     public Server byCookie(String value) {
         if (value == null) {
             return null;
         }
         Server s = byCookie.get(value);
-        return s != null && s.isUsable() ? s : null;
+        return s != null && s.acceptsPersistent() ? s : null;
     }
 
     /** True when some server has persistence cookie {@code value}, usable or not (logs tell down from invalid). */

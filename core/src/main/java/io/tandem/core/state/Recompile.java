@@ -23,8 +23,8 @@ import java.util.function.Supplier;
  * counter by qualified name and get the live object where the config still names the same thing, a new one
  * otherwise. Nothing live changes until {@link #commit}; a compile with errors is simply dropped.
  *
- * <p>What is reused: a server whose settings (address, weight, backup, maxconn, cookie) are unchanged; a pool whose
- * servers are those very objects, in order, balanced the same way; a table of the same key type and store (its
+ * <p>What is reused: a server whose settings (address, weight, backup, maxconn, cookie) are unchanged, with the
+ * weight and admin state the runtime API set; a pool whose servers are those very objects, in order, balanced the same way; a table of the same key type and store (its
  * size and expiry follow the config at commit); any counter of the same type. Single-threaded, like a compiler.
  */
 public final class Recompile {

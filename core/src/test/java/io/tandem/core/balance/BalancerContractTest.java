@@ -73,16 +73,16 @@ class BalancerContractTest {
         Server b = server("b");
         Balancer balancer = Balancers.create(config, List.of(a, b));
         assertTrue(b.tryAcquire(), "a connection already open on b");
-        b.setDraining(true);
+        b.setAdminState(Server.AdminState.DRAIN);
         assertTrue(b.isUp(), "drain is an admin state, not health");
-        assertTrue(b.isDraining());
+        assertEquals(Server.AdminState.DRAIN, b.adminState());
         for (int i = 0; i < 1000; i++) {
             assertSame(a, balancer.select(key(i), Set.of()));
         }
         assertEquals(1, b.activeConnections(), "open connections carry on while draining");
         b.release();
 
-        b.setDraining(false);
+        b.setAdminState(Server.AdminState.READY);
         Set<Server> seen = new java.util.HashSet<>();
         for (int i = 0; i < 1000; i++) {
             seen.add(balancer.select(key(i), Set.of()));
@@ -91,15 +91,39 @@ class BalancerContractTest {
     }
 
     @ParameterizedTest
+    @MethodSource("algorithmsWithMaglev")
+    void weightSetAtRunTimeStopsNewPicksAtZeroAndChangesTheShare(BalanceConfig config) {
+        Server a = server("a");
+        Server b = server("b");
+        Balancer balancer = Balancers.create(config, List.of(a, b));
+        b.setWeight(0);
+        for (int i = 0; i < 1000; i++) {
+            assertSame(a, balancer.select(key(i), Set.of()), "weight 0: no new picks");
+        }
+        if (config.algorithm() == Algorithm.LEASTCONN) {
+            // Leastconn weighs open connections, and these picks open none: its shares are LeastConnBalancerTest's.
+            return;
+        }
+        b.setWeight(3);
+        int picksOfB = 0;
+        for (int i = 0; i < 4000; i++) {
+            if (balancer.select(key(i), Set.of()) == b) {
+                picksOfB++;
+            }
+        }
+        assertTrue(picksOfB > 2600 && picksOfB < 3400, "weight 3 against 1 takes about 3/4: " + picksOfB);
+    }
+
+    @ParameterizedTest
     @MethodSource("algorithms")
     void drainingEveryActiveBringsInBackupsAndADownServerStaysDownAfterUndrain(BalanceConfig config) {
         Server a = server("a");
         Server spare = backup("spare");
         Balancer balancer = Balancers.create(config, List.of(a, spare));
-        a.setDraining(true);
+        a.setAdminState(Server.AdminState.DRAIN);
         assertSame(spare, balancer.select(key(1), Set.of()));
         a.setUp(false);
-        a.setDraining(false);
+        a.setAdminState(Server.AdminState.READY);
         assertSame(spare, balancer.select(key(1), Set.of()), "undrain does not override health");
         a.setUp(true);
         assertSame(a, balancer.select(key(1), Set.of()));

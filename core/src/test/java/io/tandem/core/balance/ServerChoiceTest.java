@@ -133,10 +133,10 @@ class ServerChoiceTest {
         onLoop(() -> second.start(null, cookie, stuck));
         assertEquals(List.of("cookie", "stuck"), outcomes);
         assertTrue(second.persisted());
-        stuck.setDraining(true);
+        stuck.setAdminState(Server.AdminState.MAINT);
         ServerChoice third = choice(pool, 3);
         onLoop(() -> third.start(null, cookie, stuck));
-        assertEquals(List.of("cookie", "stuck", "other"), outcomes, "both full or drained: the balancer picks");
+        assertEquals(List.of("cookie", "stuck", "other"), outcomes, "full or in maintenance: the balancer picks");
         assertFalse(third.persisted());
     }
 

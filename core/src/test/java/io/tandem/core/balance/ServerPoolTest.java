@@ -219,20 +219,33 @@ class ServerPoolTest {
     }
 
     @Test
-    void drainingServerIsSkippedByCookieAndBalancingUntilUndrained() throws Exception {
+    void drainingServerKeepsItsCookieClientsButGetsNoneFromTheBalancer() throws Exception {
         Server a = TestServers.server("test", "a", new HostPort("127.0.0.1", 1), 1, false, 0,
                 "s01");
         Server b = server("b");
         ServerPool pool = ServerPool.create(ROUND_ROBIN, List.of(a, b));
-        a.setDraining(true);
+        a.setAdminState(Server.AdminState.DRAIN);
         pool.serverStateChanged(a);
-        assertNull(pool.byCookie("s01"), "a sticky client is redispatched off a draining server");
+        assertSame(a, pool.byCookie("s01"), "a sticky client still reaches a draining server, as in HAProxy");
+        assertEquals("acquired b", acquire(pool, LONG).await());
+        assertEquals("acquired b", acquire(pool, LONG).await());
+        a.setAdminState(Server.AdminState.READY);
+        pool.serverStateChanged(a);
+        assertSame(a, pool.byCookie("s01"));
+    }
+
+    @Test
+    void serverInMaintenanceIsSkippedByCookieAndBalancing() throws Exception {
+        Server a = TestServers.server("test", "a", new HostPort("127.0.0.1", 1), 1, false, 0,
+                "s01");
+        Server b = server("b");
+        ServerPool pool = ServerPool.create(ROUND_ROBIN, List.of(a, b));
+        a.setAdminState(Server.AdminState.MAINT);
+        pool.serverStateChanged(a);
+        assertNull(pool.byCookie("s01"), "a sticky client is redispatched off a server in maintenance");
         assertTrue(pool.hasCookie("s01"));
         assertEquals("acquired b", acquire(pool, LONG).await());
         assertEquals("acquired b", acquire(pool, LONG).await());
-        a.setDraining(false);
-        pool.serverStateChanged(a);
-        assertSame(a, pool.byCookie("s01"));
     }
 
     @Test

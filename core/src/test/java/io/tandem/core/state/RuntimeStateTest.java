@@ -117,7 +117,7 @@ class RuntimeStateTest {
         Server c = one.servers().get(2);
         b.setUp(false);
         c.setUp(false);
-        c.setDraining(true);
+        c.setAdminState(Server.AdminState.DRAIN);
         assertTrue(a.tryAcquire());
         a.release();
         // a stays as it is, b is dropped, c gets another weight, d is new.
@@ -130,7 +130,7 @@ class RuntimeStateTest {
         assertSame(a, two.servers().get(0));
         assertEquals(1, a.totalConnections(), "a's counters carried over");
         assertFalse(newC.isUp(), "c's health carried over to its replacement");
-        assertTrue(newC.isDraining(), "and its admin state");
+        assertEquals(Server.AdminState.DRAIN, newC.adminState(), "and its admin state");
         assertNotSame(one.pool(), two.pool(), "another server list: another pool");
         assertNull(state.server(Tier.L7, "web", "b"));
         assertNull(state.healthChecks().check(b), "b's check stopped");

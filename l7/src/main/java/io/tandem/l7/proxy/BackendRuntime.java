@@ -102,12 +102,15 @@ public final class BackendRuntime {
         return stickOn == null ? null : stickOn.keyOf(facts);
     }
 
-    /** The usable server {@code key} sticks to, or null (never stuck, expired, server gone, down or drained). */
+    /**
+     * The server {@code key} sticks to when it accepts persistent clients (a draining one does), or null (never
+     * stuck, expired, server gone, down or in maintenance).
+     */
     Server stuckServer(String key) {
         StickEntry entry = stickOn.table().lookup(key);
         String name = entry == null ? null : entry.serverId();
         Server server = name == null ? null : serversByName.get(name);
-        return server != null && server.isUsable() ? server : null;
+        return server != null && server.acceptsPersistent() ? server : null;
     }
 
     /** Stores that {@code key} sticks to {@code server} (refreshing the entry's expiry). */
