@@ -54,7 +54,7 @@ final class Reloader {
         this.tracking = tracking;
     }
 
-    /** The file a reload reads. */
+    /** The file a reload reads; null when there is none (the demo: only the runtime API's {@link #apply}). */
     Path file() {
         return file;
     }
@@ -93,7 +93,18 @@ final class Reloader {
             return ReloadResult.refused(hostErrors);
         }
         List<String> restartNeeded = new ArrayList<>();
-        TandemConfig next = withRunningGlobals(checked.config(), restartNeeded);
+        return install(withRunningGlobals(checked.config(), restartNeeded), restartNeeded);
+    }
+
+    /**
+     * Applies {@code next}, a config the runtime API derived from the running one (a server added or removed), as
+     * a reload applies the file: compiled against the runtime state, swapped in without dropping a connection.
+     */
+    synchronized ReloadResult apply(TandemConfig next) {
+        return install(next, List.of());
+    }
+
+    private ReloadResult install(TandemConfig next, List<String> restartNeeded) {
         Recompile compile = state.recompile();
         CheckedConfig compiled = CheckedConfig.against(next, compile);
         if (!compiled.ok()) {
@@ -151,7 +162,8 @@ final class Reloader {
         restartIfChanged(restartNeeded, "global.log", now.log(), file.log());
         restartIfChanged(restartNeeded, "global.log-format", now.logFormat().name().toLowerCase(java.util.Locale.ROOT),
                 file.logFormat().name().toLowerCase(java.util.Locale.ROOT));
-        if (!SameSettings.of(running.admin(), next.admin())) {
+        restartIfChanged(restartNeeded, "admin.socket", running.admin().socket(), next.admin().socket());
+        if (!SameSettings.of(running.admin().stats(), next.admin().stats())) {
             // The endpoint keeps its socket and settings; what changed is named, never the password itself.
             restartNeeded.add("admin.stats " + statsText(next.admin().stats()) + " (running: "
                     + statsText(running.admin().stats()) + ")");

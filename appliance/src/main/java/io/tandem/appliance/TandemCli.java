@@ -1,12 +1,16 @@
 package io.tandem.appliance;
 
+import io.tandem.appliance.admin.AdminClient;
 import io.tandem.appliance.setup.SetupCommand;
+import io.tandem.core.config.AdminConfig;
 import io.tandem.core.config.ConfigError;
 import io.tandem.core.config.ConfigLoader;
+import io.tandem.core.config.LoadResult;
 import io.tandem.core.net.EventLoops;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,12 +23,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** The {@code tandem} command: run the daemon, check a config, run the demo, set up a node, print the version. */
+/** The {@code tandem} command: run the daemon, check a config, talk to a running daemon, run the demo, set up a node, print the version. */
 @Command(name = "tandem", mixinStandardHelpOptions = true, versionProvider = TandemCli.VersionProvider.class,
         description = "Load balancer configured like HAProxy, in one YAML file: an HTTP/1.1 reverse proxy (L7), TCP and "
                 + "UDP proxying (L4), health checks, stick tables, and VRRP failover between two nodes.",
-        subcommands = {TandemCli.Run.class, TandemCli.Check.class, TandemCli.Demo.class, SetupCommand.class,
-                TandemCli.VersionCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TandemCli.Run.class, TandemCli.Check.class, TandemCli.Ctl.class, TandemCli.Demo.class,
+                SetupCommand.class, TandemCli.VersionCommand.class, CommandLine.HelpCommand.class})
 public final class TandemCli implements Runnable {
     private static final System.Logger LOG = System.getLogger(TandemCli.class.getName());
     /** The config file the commands and the service use unless told otherwise. */
@@ -44,7 +48,8 @@ public final class TandemCli implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: run, check, demo, setup or version");
+        throw new CommandLine.ParameterException(spec.commandLine(),
+                "a command is required: run, check, ctl, demo, setup or version");
     }
 
     /** {@code tandem run}: the daemon in the foreground. */
@@ -98,6 +103,80 @@ public final class TandemCli implements Runnable {
         }
     }
 
+    /**
+     * {@code tandem ctl}: one runtime-API command to the running daemon, its reply printed (tables for people, JSON
+     * with {@code --json}). Exit codes: 0 done, 1 refused by the daemon, 2 usage (unknown command, bad
+     * arguments), 3 daemon not running, 4 permission denied, 5 unknown backend, server or table.
+     */
+    @Command(name = "ctl", mixinStandardHelpOptions = true,
+            description = "Send a command to the running daemon over its runtime API, e.g. tandem ctl show servers, "
+                    + "tandem ctl disable server app/app-01 (tandem ctl help lists them). Exit codes: 0 done, "
+                    + "1 refused, 2 usage, 3 daemon not running, 4 permission denied, 5 unknown backend, server or "
+                    + "table.")
+    static final class Ctl implements Callable<Integer> {
+        static final int REFUSED = 1;
+        static final int USAGE = 2;
+        static final int NOT_RUNNING = 3;
+        static final int DENIED = 4;
+        static final int NOT_FOUND = 5;
+
+        @Option(names = {"-s", "--socket"}, paramLabel = "PATH", description = "The daemon's socket (default: "
+                + "admin.socket of the config, else " + AdminConfig.DEFAULT_SOCKET + ").")
+        Path socket;
+
+        @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Config whose admin.socket to use "
+                + "(default: " + DEFAULT_CONFIG + ").")
+        Path config = Path.of(DEFAULT_CONFIG);
+
+        @Option(names = "--json", description = "The reply in JSON, for scripts.")
+        boolean json;
+
+        @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "The command and its arguments.")
+        List<String> command;
+
+        @Override
+        public Integer call() {
+            Path target = socket != null ? socket : socketOf(config);
+            String line = String.join(" ", command) + (json ? " json" : "");
+            String reply;
+            try {
+                reply = AdminClient.send(target, line);
+            } catch (AdminClient.UnreachableException e) {
+                System.err.println("tandem ctl: " + e.getMessage());
+                return e.reason() == AdminClient.Unreachable.NOT_RUNNING ? NOT_RUNNING : DENIED;
+            } catch (IOException e) {
+                System.err.println("tandem ctl: cannot talk to the daemon on " + target + ": " + e.getMessage());
+                return NOT_RUNNING;
+            }
+            String kind = AdminClient.errorKind(reply);
+            if (kind == null || json) {
+                System.out.print(reply);
+            } else {
+                System.err.print(reply);
+            }
+            if (kind == null) {
+                return 0;
+            }
+            return switch (kind) {
+                case "usage" -> USAGE;
+                case "not-found" -> NOT_FOUND;
+                case "denied" -> DENIED;
+                default -> REFUSED;
+            };
+        }
+
+        /** {@code admin.socket} of {@code file} when it loads, else the default. */
+        private static Path socketOf(Path file) {
+            if (java.nio.file.Files.isReadable(file)) {
+                LoadResult loaded = ConfigLoader.load(file);
+                if (loaded.config() != null) {
+                    return Path.of(loaded.config().admin().socket());
+                }
+            }
+            return Path.of(AdminConfig.DEFAULT_SOCKET);
+        }
+    }
+
     /** {@code tandem demo}: three built-in backends behind a frontend on 127.0.0.1:8080. */
     @Command(name = "demo", mixinStandardHelpOptions = true,
             description = "Run a self-contained demo: three HTTP backends on loopback behind a frontend on "
@@ -116,6 +195,8 @@ public final class TandemCli implements Runnable {
                 backends.add(backend);
                 env.put("DEMO_APP_" + i, backend.address());
             }
+            Path socket = java.nio.file.Files.createTempDirectory("tandem-demo").resolve("tandem.sock");
+            env.put("DEMO_SOCKET", socket.toString());
             CheckedConfig checked = CheckedConfig.of(ConfigLoader.parse("demo.yaml", demoConfig(), env));
             if (!checked.ok()) {
                 printErrors(checked.errors());
@@ -129,6 +210,8 @@ public final class TandemCli implements Runnable {
                 System.out.println("  curl -i http://127.0.0.1:8080/api/users     # leastconn pool");
                 System.out.println("  curl -i http://127.0.0.1:8000/              # through the L4 tier (PROXY v2) to the same frontend");
                 System.out.println("  for i in 1 2 3 4 5 6; do curl -s http://127.0.0.1:8080/; done");
+                System.out.println("  tandem ctl -s " + socket + " show servers");
+                System.out.println("  tandem ctl -s " + socket + " drain server app_cluster/app-2");
                 System.out.println("Backends: " + backends.stream().map(b -> b.name() + "=" + b.address()).toList());
                 System.out.println();
             }, () -> backends.forEach(DemoBackend::close));

@@ -1,8 +1,12 @@
 package io.tandem.appliance;
 
+import io.tandem.appliance.admin.AdminSocket;
+import io.tandem.appliance.admin.RuntimeView;
 import io.tandem.appliance.stats.LiveView;
 import io.tandem.appliance.stats.StatsServer;
+import io.tandem.core.config.AdminConfig;
 import io.tandem.core.config.TandemConfig;
+import io.tandem.core.health.HealthChecks;
 import io.tandem.core.net.Deadline;
 import io.tandem.core.net.Descriptors;
 import io.tandem.core.net.EventLoops;
@@ -11,9 +15,11 @@ import io.tandem.core.state.RuntimeState;
 import io.tandem.l4.L4Services;
 import io.tandem.l4.L4Snapshot;
 import io.tandem.l7.proxy.AccessLog;
+import io.tandem.l7.proxy.ClientSession;
 import io.tandem.l7.proxy.L7Proxy;
 import io.tandem.l7.proxy.L7Snapshot;
 import io.tandem.vrrp.runtime.TrackedService;
+import io.tandem.vrrp.runtime.VrrpInstance;
 import io.tandem.vrrp.runtime.VrrpService;
 
 import java.io.IOException;
@@ -27,15 +33,15 @@ import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 /**
- * The running daemon: event loops, health checks, the L7 proxy, the L4 services, the access log, VRRP and the stats
- * endpoint, started from a checked config and stopped gracefully: VRRP first (masters send priority 0 and drop
- * their addresses, so the peer takes over at once), then listeners close and in-flight requests finish up to
- * {@code hard-stop-after}; the stats endpoint closes last.
+ * The running daemon: event loops, health checks, the L7 proxy, the L4 services, the access log, VRRP, the stats
+ * endpoint and the runtime API, started from a checked config and stopped gracefully: VRRP first (masters send
+ * priority 0 and drop their addresses, so the peer takes over at once), then listeners close and in-flight requests
+ * finish up to {@code hard-stop-after}; the stats endpoint and the runtime API close last. It is what the runtime
+ * API sees ({@link RuntimeView}).
  */
-final class TandemDaemon implements AutoCloseable {
+final class TandemDaemon implements AutoCloseable, RuntimeView {
     private static final System.Logger LOG = System.getLogger(TandemDaemon.class.getName());
 
-    private final TandemConfig config;
     private final EventLoops loops;
     private final AsyncAccessLog accessLog;
     private final RuntimeState state;
@@ -43,7 +49,9 @@ final class TandemDaemon implements AutoCloseable {
     private final L4Services l4;
     private final VrrpService vrrp;
     private final StatsServer stats; // null without admin.stats
-    private final Reloader reloader; // null when there is no file to reload (the demo)
+    private final Reloader reloader;
+    private final long startedAtMillis = System.currentTimeMillis();
+    private AdminSocket admin; // null when the default socket could not open
     private final SystemdNotify systemd = SystemdNotify.fromEnvironment();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Object drainWait = new Object();
@@ -52,7 +60,6 @@ final class TandemDaemon implements AutoCloseable {
 
     private TandemDaemon(TandemConfig config, EventLoops loops, AsyncAccessLog accessLog, RuntimeState state,
                          L7Proxy proxy, L4Services l4, VrrpService vrrp, StatsServer stats, Path file) {
-        this.config = config;
         this.stats = stats;
         this.l4 = l4;
         this.vrrp = vrrp;
@@ -60,7 +67,7 @@ final class TandemDaemon implements AutoCloseable {
         this.accessLog = accessLog;
         this.state = state;
         this.proxy = proxy;
-        this.reloader = file == null ? null : new Reloader(file, config, state, proxy, l4, vrrp, tracking(proxy, l4));
+        this.reloader = new Reloader(file, config, state, proxy, l4, vrrp, tracking(proxy, l4));
     }
 
     /**
@@ -109,7 +116,32 @@ final class TandemDaemon implements AutoCloseable {
                 + " from " + config.source() + ": " + snapshot.frontends().size() + " frontend(s), "
                 + snapshot.backends().size() + " backend(s), " + l4Snapshot.services().size() + " L4 service(s), "
                 + vrrp.instances().size() + " VRRP instance(s), transport " + loops.transportName());
-        return new TandemDaemon(config, loops, accessLog, state, proxy, l4, vrrp, stats, file);
+        TandemDaemon daemon = new TandemDaemon(config, loops, accessLog, state, proxy, l4, vrrp, stats, file);
+        try {
+            daemon.admin = openRuntimeApi(config.admin(), daemon);
+        } catch (IOException e) {
+            daemon.stop();
+            throw e;
+        }
+        return daemon;
+    }
+
+    /**
+     * The runtime API on {@code admin.socket}. A socket the config names must open (else the daemon does not
+     * start, as HAProxy with its stats socket); the default one is best effort: where it cannot open (no
+     * /run/tandem, another daemon on it) the daemon runs without it and says so.
+     */
+    private static AdminSocket openRuntimeApi(AdminConfig admin, RuntimeView view) throws IOException {
+        try {
+            return AdminSocket.start(admin.socket(), view);
+        } catch (IOException e) {
+            if (!admin.socket().equals(AdminConfig.DEFAULT_SOCKET)) {
+                throw e;
+            }
+            LOG.log(System.Logger.Level.WARNING, e.getMessage() + "; running without the runtime API (set "
+                    + "admin.socket to a writable path, or create /run/tandem for this user)");
+            return null;
+        }
     }
 
     /** What the stats endpoint shows, read at each request: the snapshots and VRRP instances running then. */
@@ -138,8 +170,9 @@ final class TandemDaemon implements AutoCloseable {
      * Re-reads the config file and applies it without dropping a connection (see {@link Reloader}); refused while
      * the daemon stops, or when it has no file (the demo). Safe to call from any thread; reloads run one at a time.
      */
-    ReloadResult reload() {
-        if (reloader == null) {
+    @Override
+    public ReloadResult reload() {
+        if (reloader.file() == null) {
             return ReloadResult.refused(List.of("this daemon has no config file to reload"));
         }
         synchronized (reloader) {
@@ -166,7 +199,61 @@ final class TandemDaemon implements AutoCloseable {
 
     /** The file a reload reads, or null. */
     Path configFile() {
-        return reloader == null ? null : reloader.file();
+        return reloader.file();
+    }
+
+    /**
+     * Applies {@code next}, the running config with servers added or removed by the runtime API, as a reload
+     * applies a file (see {@link Reloader#apply}); refused while the daemon stops.
+     */
+    @Override
+    public ReloadResult apply(TandemConfig next) {
+        synchronized (reloader) {
+            if (stopping) {
+                return ReloadResult.refused(List.of("the daemon is stopping"));
+            }
+            return reloader.apply(next);
+        }
+    }
+
+    @Override
+    public TandemConfig config() {
+        return reloader.running();
+    }
+
+    @Override
+    public L7Snapshot l7() {
+        return proxy.snapshot();
+    }
+
+    @Override
+    public L4Snapshot l4() {
+        return l4.snapshot();
+    }
+
+    @Override
+    public HealthChecks healthChecks() {
+        return state.healthChecks();
+    }
+
+    @Override
+    public List<VrrpInstance> vrrp() {
+        return vrrp.instances();
+    }
+
+    @Override
+    public List<ClientSession> sessions() {
+        return proxy.sessions(Duration.ofSeconds(2));
+    }
+
+    @Override
+    public String version() {
+        return Version.text();
+    }
+
+    @Override
+    public long startedAtMillis() {
+        return startedAtMillis;
     }
 
     /** The stats endpoint, or null when {@code admin.stats} is not configured. */
@@ -206,13 +293,10 @@ final class TandemDaemon implements AutoCloseable {
      * requests finish up to {@code hard-stop-after}.
      */
     void stop() {
-        if (reloader != null) {
-            // A reload in progress finishes first; later ones are refused.
-            synchronized (reloader) {
-                stopping = true;
-            }
+        // A reload in progress finishes first; later ones are refused.
+        synchronized (reloader) {
+            stopping = true;
         }
-        stopping = true;
         systemd.stopping("stopping: draining " + (proxy.activeConnections() + l4.activeConnections())
                 + " connection(s)");
         try {
@@ -230,7 +314,7 @@ final class TandemDaemon implements AutoCloseable {
             LOG.log(System.Logger.Level.INFO, "stopping: VRRP sends priority 0 and releases its addresses");
             vrrp.stop();
         }
-        Duration grace = (reloader == null ? config : reloader.running()).global().hardStopAfter();
+        Duration grace = reloader.running().global().hardStopAfter();
         LOG.log(System.Logger.Level.INFO, "stopping: listeners closed, draining " + (proxy.activeConnections()
                 + l4.activeConnections()) + " connection(s) for up to " + grace.toMillis() + "ms");
         Deadline deadline = Deadline.after(grace);
@@ -246,9 +330,12 @@ final class TandemDaemon implements AutoCloseable {
                     + " connection(s) still open");
         }
         l4.close();
-        // Last: an operator watches the drain on the stats page until the end.
+        // Last: an operator watches the drain on the stats page and the runtime API until the end.
         if (stats != null) {
             stats.close();
+        }
+        if (admin != null) {
+            admin.close();
         }
         state.close();
         closeQuietly(accessLog);

@@ -3,9 +3,7 @@ package io.tandem.appliance;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,23 +19,8 @@ class TandemCheckTest {
     @TempDir
     Path dir;
 
-    private record Outcome(int exitCode, String out, String err) {
-    }
-
-    private static Outcome run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = TandemCli.execute(args);
-            return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     private Path write(String yaml) throws IOException {
@@ -60,7 +43,7 @@ class TandemCheckTest {
                     api: { balance: leastconn, servers: { a1: 127.0.0.1:9001 } }
                     app: { servers: { b1: 127.0.0.1:9002, b2: 127.0.0.1:9003 } }
                 """);
-        Outcome outcome = run("check", "-c", file.toString());
+        CliRun outcome = run("check", "-c", file.toString());
         assertEquals(0, outcome.exitCode(), outcome.err());
         assertEquals("Configuration file " + file + " is valid: 1 frontend(s), 2 backend(s), 3 server(s)",
                 outcome.out().strip());
@@ -79,7 +62,7 @@ class TandemCheckTest {
                   backends:
                     api: { balance: leastconn, timeout: { server: 5 parsecs }, servers: { a1: 127.0.0.1:9001 } }
                 """);
-        Outcome outcome = run("check", "-c", file.toString());
+        CliRun outcome = run("check", "-c", file.toString());
         assertEquals(1, outcome.exitCode());
         String err = outcome.err();
         assertTrue(err.contains(file + ":5:22: "), err);
@@ -102,7 +85,7 @@ class TandemCheckTest {
                 cluster:
                   name: lb-pair
                 """);
-        Outcome outcome = run("check", "-c", file.toString());
+        CliRun outcome = run("check", "-c", file.toString());
         assertEquals(1, outcome.exitCode());
         assertTrue(outcome.err().contains("not supported yet"), outcome.err());
         assertTrue(outcome.err().contains(":8:1: "), outcome.err());
@@ -123,7 +106,7 @@ class TandemCheckTest {
     @Test
     void vrrpOnlyConfigOnAnInterfaceOfAnotherMachinePassesCheckWithAWarning() throws IOException {
         Path file = write(VRRP_ONLY_ON_MISSING_INTERFACE);
-        Outcome outcome = run("check", "-c", file.toString());
+        CliRun outcome = run("check", "-c", file.toString());
         assertEquals(0, outcome.exitCode(), outcome.err());
         assertTrue(outcome.out().contains("is valid: 0 frontend(s), 0 backend(s), 0 server(s), 1 VRRP instance(s)"),
                 outcome.out());
@@ -134,7 +117,7 @@ class TandemCheckTest {
     @Test
     void runOnAMissingVrrpInterfaceFailsClearlyWithExitOne() throws IOException {
         Path file = write(VRRP_ONLY_ON_MISSING_INTERFACE);
-        Outcome outcome = run("run", "-c", file.toString());
+        CliRun outcome = run("run", "-c", file.toString());
         assertEquals(1, outcome.exitCode(), outcome.err());
         assertTrue(outcome.err().contains("tandem: not started: vrrp instance VI_1 on tdmnosuch0: interface tdmnosuch0"
                 + " does not exist on this host"), outcome.err());
@@ -143,7 +126,7 @@ class TandemCheckTest {
 
     @Test
     void missingFileIsAClearErrorNotAStackTrace() {
-        Outcome outcome = run("check", "-c", dir.resolve("absent.yaml").toString());
+        CliRun outcome = run("check", "-c", dir.resolve("absent.yaml").toString());
         assertEquals(1, outcome.exitCode());
         assertTrue(outcome.err().contains("absent.yaml"), outcome.err());
         assertTrue(!outcome.err().contains("Exception"), outcome.err());
@@ -154,7 +137,7 @@ class TandemCheckTest {
         for (String text : new String[] {"", "  \n\n", "# only a comment\n", "l7:\n  backends:\n"
                 + "    app: { servers: { a: 127.0.0.1:9002 } }\n"}) {
             Path file = write(text);
-            Outcome outcome = run("check", "-c", file.toString());
+            CliRun outcome = run("check", "-c", file.toString());
             assertEquals(1, outcome.exitCode(), outcome.out());
             assertEquals(file + ":1:1: no listener: the config has no l7 frontend, l4 service or vrrp instance, so"
                     + " tandem run would serve nothing", outcome.err().strip());
@@ -170,7 +153,7 @@ class TandemCheckTest {
                   services:
                     loop: { listen: 127.0.0.1:18090, servers: { self: 127.0.0.1:18090 } }
                 """);
-        Outcome outcome = run("check", "-c", file.toString());
+        CliRun outcome = run("check", "-c", file.toString());
         assertEquals(1, outcome.exitCode());
         assertEquals(String.join("\n",
                 file + ":1:20: 'workers' must be an integer in 0..256, got 100000",
@@ -199,7 +182,7 @@ class TandemCheckTest {
         writer.start();
         for (Path input : List.of(Path.of("/dev/zero"), fifo, sparse)) {
             long start = System.nanoTime();
-            Outcome outcome = run("check", "-c", input.toString());
+            CliRun outcome = run("check", "-c", input.toString());
             long millis = (System.nanoTime() - start) / 1_000_000;
             assertEquals(1, outcome.exitCode(), outcome.err());
             assertEquals(input + ":1:1: config file is larger than the limit of 1 MiB (1048576 bytes)",
@@ -222,7 +205,7 @@ class TandemCheckTest {
             }
         });
         writer.start();
-        Outcome outcome = run("check", "-c", fifo.toString());
+        CliRun outcome = run("check", "-c", fifo.toString());
         writer.join(10_000);
         assertEquals(0, outcome.exitCode(), outcome.err());
         assertTrue(outcome.out().contains("is valid: 1 frontend(s)"), outcome.out());
@@ -237,14 +220,14 @@ class TandemCheckTest {
 
     @Test
     void unknownCommandIsAUsageError() {
-        Outcome outcome = run("frobnicate");
+        CliRun outcome = run("frobnicate");
         assertEquals(2, outcome.exitCode());
         assertTrue(outcome.err().contains("frobnicate"), outcome.err());
     }
 
     @Test
     void helpDescribesWhatIsBuiltAndNothingThatIsNot() {
-        Outcome outcome = run("--help");
+        CliRun outcome = run("--help");
         assertEquals(0, outcome.exitCode());
         String help = outcome.out().replaceAll("\\s+", " ");
         assertTrue(help.contains("HTTP/1.1 reverse proxy (L7), TCP and UDP proxying (L4)"), help);
@@ -254,7 +237,7 @@ class TandemCheckTest {
 
     @Test
     void versionPrintsTheVersion() {
-        Outcome outcome = run("version");
+        CliRun outcome = run("version");
         assertEquals(0, outcome.exitCode());
         assertTrue(outcome.out().startsWith("tandem "), outcome.out());
     }

@@ -2,14 +2,13 @@ package io.tandem.core.config;
 
 import java.util.List;
 
-/**
- * Reads the {@code admin} block. {@code stats} (the metrics and stats-page endpoint) is built; {@code socket} (the
- * runtime API) is recognised and refused as not supported yet, so a config that needs it fails the check.
- */
+/** Reads the {@code admin} block: {@code socket} (the runtime API) and {@code stats} (metrics and the stats page). */
 final class AdminLoader {
     static final List<String> ADMIN_KEYS = List.of("socket", "stats");
     private static final List<String> STATS_KEYS = List.of("bind", "metrics", "page", "auth");
     private static final List<String> AUTH_KEYS = List.of("user", "password");
+    /** A unix socket path must fit {@code sun_path}: 108 bytes with the terminating NUL. */
+    private static final int MAX_SOCKET_PATH_BYTES = 107;
 
     private final NodeReader reader;
 
@@ -18,12 +17,31 @@ final class AdminLoader {
     }
 
     AdminConfig load(Block admin) {
-        if (admin.has("socket")) {
-            reader.error(admin.keyPos("socket"), "'admin.socket' (the runtime API) is not supported yet; "
-                    + "'admin.stats' is");
-        }
+        String socket = socket(admin);
         Block stats = admin.block("stats", STATS_KEYS);
-        return stats == null ? AdminConfig.NONE : new AdminConfig(stats(stats));
+        if (stats == null && socket.equals(AdminConfig.DEFAULT_SOCKET)) {
+            return AdminConfig.NONE;
+        }
+        return new AdminConfig(socket, stats == null ? null : stats(stats));
+    }
+
+    /** The runtime API's socket path: absolute, short enough for a unix socket; the default when absent or bad. */
+    private String socket(Block admin) {
+        String socket = admin.string("socket");
+        if (socket == null) {
+            return AdminConfig.DEFAULT_SOCKET;
+        }
+        if (!socket.startsWith("/") || socket.endsWith("/")) {
+            reader.error(admin.value("socket"), "admin socket '" + socket + "' must be an absolute path to a file, "
+                    + "e.g. " + AdminConfig.DEFAULT_SOCKET);
+            return AdminConfig.DEFAULT_SOCKET;
+        }
+        if (socket.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_SOCKET_PATH_BYTES) {
+            reader.error(admin.value("socket"), "admin socket path is longer than a unix socket allows ("
+                    + MAX_SOCKET_PATH_BYTES + " bytes)");
+            return AdminConfig.DEFAULT_SOCKET;
+        }
+        return socket;
     }
 
     private StatsConfig stats(Block s) {

@@ -16,7 +16,7 @@ public final class Suggestions {
      * {@code "; did you mean 'x'?"} when a candidate is close to {@code word}, else {@code "; LABEL: a, b, c"}
      * so the user still sees what is allowed; empty when there are no candidates at all.
      */
-    static String hint(String word, Collection<String> candidates, String listLabel) {
+    public static String hint(String word, Collection<String> candidates, String listLabel) {
         if (candidates.isEmpty()) {
             return "";
         }
@@ -34,7 +34,7 @@ public final class Suggestions {
     }
 
     /** The candidate nearest to {@code word} within two edits (the first one on a tie), or null. */
-    static String closest(String word, Iterable<String> candidates) {
+    public static String closest(String word, Iterable<String> candidates) {
         String best = null;
         int bestDistance = MAX_DISTANCE + 1;
         for (String candidate : candidates) {

@@ -75,6 +75,11 @@ public final class HealthCheck {
         return server;
     }
 
+    /** The check's settings (HTTP or TCP, interval, fall, rise). */
+    public CheckConfig config() {
+        return config;
+    }
+
     /** True when this check does what {@code target} asks: the same server, check settings and connect timeout. */
     boolean checks(CheckTarget target) {
         return target.server() == server && connectTimeout.equals(target.connectTimeout())

@@ -52,9 +52,18 @@ class ConfigErrorsTest {
 
     @Test
     void laterFeaturesAreRecognisedButNotSupportedYet() {
-        assertErrors("cluster: {}\nadmin: { socket: /run/tandem/tandem.sock }\n",
-                "1:1: 'cluster' is not supported yet",
-                "2:10: 'admin.socket' (the runtime API) is not supported yet; 'admin.stats' is");
+        assertErrors("cluster: {}\n",
+                "1:1: 'cluster' is not supported yet");
+    }
+
+    @Test
+    void adminSocketMustBeAnAbsolutePathThatFitsAUnixSocket() {
+        assertErrors("admin: { socket: run/tandem.sock }\n",
+                "1:18: admin socket 'run/tandem.sock' must be an absolute path to a file, e.g. /run/tandem/tandem.sock");
+        assertErrors("admin: { socket: /" + "x".repeat(120) + " }\n",
+                "1:18: admin socket path is longer than a unix socket allows (107 bytes)");
+        assertErrors("admin: { sockets: /a }\n",
+                "1:10: unknown key 'sockets' in admin; did you mean 'socket'?");
     }
 
     @Test

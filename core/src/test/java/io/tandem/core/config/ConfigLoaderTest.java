@@ -169,6 +169,14 @@ class ConfigLoaderTest {
         assertFalse(config.global().name().isEmpty());
         assertEquals(new DefaultsConfig(Timeouts.BUILT_IN, ForwardFor.DISABLED, 3), config.defaults());
         assertTrue(config.l7().frontends().isEmpty());
+        assertEquals("/run/tandem/tandem.sock", config.admin().socket());
+    }
+
+    @Test
+    void adminSocketIsTakenFromTheAdminBlock() {
+        LoadResult result = parse("admin:\n  socket: /tmp/t/tandem.sock\n");
+        assertTrue(result.ok(), result.errors().toString());
+        assertEquals("/tmp/t/tandem.sock", result.config().admin().socket());
     }
 
     /** Cut anywhere or without any one line, {@code yaml} gives a config or errors, and never an exception. */

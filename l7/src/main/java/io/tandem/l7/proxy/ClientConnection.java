@@ -48,6 +48,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private boolean inputShutdown;
     private boolean proxyHeaderRefused;
     private long requests;
+    private final long acceptedAtMillis = System.currentTimeMillis();
 
     ClientConnection(ProxyContext proxy, FrontendRuntime frontend, ProxyResponseEncoder encoder) {
         this.proxy = proxy;
@@ -80,6 +81,18 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     /** How many requests this connection has started, the current one included. */
     long requests() {
         return requests;
+    }
+
+    /** What {@code show sessions} shows of this connection; call on its event loop. */
+    ClientSession describe() {
+        String backend = "-";
+        String server = "-";
+        ExchangeLog log = exchange != null ? exchange.log() : tunnel != null ? tunnel.log() : null;
+        if (log != null) {
+            backend = log.backend;
+            server = log.server;
+        }
+        return new ClientSession(frontend.name(), peer, acceptedAtMillis, requests, backend, server);
     }
 
     /** The real client: the TCP peer, or the source a PROXY header announced on an accept-proxy bind. */

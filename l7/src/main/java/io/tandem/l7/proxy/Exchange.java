@@ -65,6 +65,10 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
                 + request.protocolVersion().text());
     }
 
+    ExchangeLog log() {
+        return log;
+    }
+
     boolean requestComplete() {
         return requestComplete;
     }

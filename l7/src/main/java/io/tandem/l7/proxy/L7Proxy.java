@@ -190,6 +190,36 @@ public final class L7Proxy implements AutoCloseable {
         return context.snapshot();
     }
 
+    /**
+     * Every open client connection, each described on its own event loop (so nothing is read while the loop writes
+     * it); a loop that does not answer within {@code timeout} leaves its connections out. Control path only: it
+     * waits.
+     */
+    public List<ClientSession> sessions(Duration timeout) {
+        List<java.util.concurrent.Future<ClientSession>> pending = new ArrayList<>();
+        for (ClientConnection connection : context.connections()) {
+            try {
+                pending.add(connection.channel().eventLoop().submit(connection::describe));
+            } catch (java.util.concurrent.RejectedExecutionException shutDown) {
+                // Its loop is gone with the connection.
+            }
+        }
+        Deadline deadline = Deadline.after(timeout);
+        List<ClientSession> sessions = new ArrayList<>();
+        for (java.util.concurrent.Future<ClientSession> future : pending) {
+            try {
+                sessions.add(future.get(Math.max(1, deadline.remaining().toMillis()),
+                        java.util.concurrent.TimeUnit.MILLISECONDS));
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                // Closed meanwhile, or its loop is busy: the list is a moment's view either way.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return sessions;
+    }
+
     /** Number of client connections open now. */
     public int activeConnections() {
         return context.activeConnections();

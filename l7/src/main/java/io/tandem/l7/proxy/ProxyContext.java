@@ -148,6 +148,10 @@ final class ProxyContext {
         return listeners;
     }
 
+    Set<ClientConnection> connections() {
+        return connections;
+    }
+
     int activeConnections() {
         return activeConnections.get();
     }

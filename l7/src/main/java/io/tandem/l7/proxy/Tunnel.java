@@ -25,6 +25,10 @@ final class Tunnel implements UpstreamListener {
     private final InactivityTimer idle;
     private boolean closed;
 
+    ExchangeLog log() {
+        return log;
+    }
+
     Tunnel(ClientConnection connection, UpstreamConnection upstream, ServerPool pool, Server server, ExchangeLog log,
            long timeoutMillis) {
         this.connection = connection;
