@@ -214,7 +214,15 @@ public final class TandemCli implements Runnable {
                 System.out.println("  tandem ctl -s " + socket + " drain server app_cluster/app-2");
                 System.out.println("Backends: " + backends.stream().map(b -> b.name() + "=" + b.address()).toList());
                 System.out.println();
-            }, () -> backends.forEach(DemoBackend::close));
+            }, () -> {
+                backends.forEach(DemoBackend::close);
+                try {
+                    // The daemon removed its socket; the directory made for it goes too.
+                    java.nio.file.Files.deleteIfExists(socket.getParent());
+                } catch (IOException e) {
+                    System.err.println("tandem demo: could not remove " + socket.getParent() + ": " + e.getMessage());
+                }
+            });
         }
 
         private static String demoConfig() throws IOException {

@@ -158,7 +158,8 @@ final class Commands {
         List<String> names = USAGES.stream().map(Usage::name).toList();
         String closest = Suggestions.closest(typed, names);
         return new CommandException(CommandException.Kind.USAGE, "unknown command '" + String.join(" ", words) + "'"
-                + Suggestions.didYouMean(typed, names) + " Commands: " + String.join(", ", names), closest);
+                + (closest == null ? "." : "; did you mean '" + closest + "'?") + " Commands: "
+                + String.join(", ", names), closest);
     }
 
     private static Reply help() {

@@ -323,6 +323,7 @@ class RuntimeApiTest {
         String json = daemon.api("shwo stat json");
         assertTrue(json.startsWith("{\"error\":{\"kind\":\"usage\",\"message\":\"unknown command"), json);
         assertTrue(json.contains("\"suggestion\":\"show stat\""), json);
+        assertTrue(daemon.api("frobnicate").startsWith("error [usage]: unknown command 'frobnicate'. Commands: help, "));
         assertTrue(daemon.api("help").contains("add server BACKEND/SERVER ADDRESS [weight N] [backup]"));
     }
 
