@@ -234,6 +234,52 @@ class StatsEndpointTest {
     }
 
     @Test
+    void l4MetricsCountTheConnectionsAndBytesRelayed() throws Exception {
+        int statsPort = TestPorts.closedPort();
+        int l4Port = TestPorts.closedPort();
+        try (TestHttpBackend app = TestHttpBackend.start("app-1");
+             Running daemon = start(config("""
+                     global: { workers: 1, log: none }
+                     admin: { stats: { bind: "127.0.0.1:%d" } }
+                     l4:
+                       services:
+                         front:
+                           listen: 127.0.0.1:%d
+                           servers: { app-1: "%s" }
+                     """.formatted(statsPort, l4Port, app.hostPort())))) {
+            byte[] request = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+            long received = 0;
+            for (int i = 0; i < 5; i++) {
+                try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), l4Port)) {
+                    socket.setSoTimeout(10_000);
+                    socket.getOutputStream().write(request);
+                    received += socket.getInputStream().readAllBytes().length;
+                }
+            }
+            long expectedOut = received;
+            Await.until("the 5 connections closed and counted", () -> {
+                try {
+                    Scraped s = scrape(statsPort);
+                    return s.value("tandem_l4_service_current_connections", "service", "front") == 0
+                            && s.value("tandem_l4_service_bytes_out_total", "service", "front") == expectedOut;
+                } catch (IOException | InterruptedException e) {
+                    return false;
+                }
+            });
+            Scraped s = scrape(statsPort);
+            assertEquals(5, s.value("tandem_l4_service_connections_total", "service", "front"));
+            assertEquals(5L * request.length, s.value("tandem_l4_service_bytes_in_total", "service", "front"));
+            assertEquals(5, s.value("tandem_l4_server_connections_total", "service", "front", "server", "app-1"));
+            assertEquals(5L * request.length, s.value("tandem_l4_server_bytes_in_total", "service", "front",
+                    "server", "app-1"));
+            assertEquals(expectedOut, s.value("tandem_l4_server_bytes_out_total", "service", "front", "server",
+                    "app-1"));
+            assertEquals(0, s.value("tandem_l4_service_connection_errors_total", "service", "front"));
+            assertEquals(1, s.value("tandem_l4_server_up", "service", "front", "server", "app-1"));
+        }
+    }
+
+    @Test
     void anythingButTheThreePathsIs404AndAnotherMethod405() throws Exception {
         int statsPort = TestPorts.closedPort();
         try (Running daemon = start(config(minimal(statsPort, "")))) {
