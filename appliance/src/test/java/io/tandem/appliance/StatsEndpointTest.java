@@ -218,16 +218,17 @@ class StatsEndpointTest {
     }
 
     private static double requests(int statsPort) {
-        try {
-            return scrape(statsPort).value("tandem_frontend_http_requests_total", "frontend", "web");
-        } catch (IOException | InterruptedException e) {
-            return -1;
-        }
+        return sample(statsPort, "tandem_frontend_http_requests_total", "frontend", "web");
     }
 
     private static double upValue(int statsPort, String server) {
+        return sample(statsPort, "tandem_server_up", "server", server);
+    }
+
+    /** One sample of a fresh scrape, for Await conditions: -1 while the endpoint does not answer. */
+    private static double sample(int statsPort, String name, String... labels) {
         try {
-            return scrape(statsPort).value("tandem_server_up", "server", server);
+            return scrape(statsPort).value(name, labels);
         } catch (IOException | InterruptedException e) {
             return -1;
         }
@@ -257,15 +258,9 @@ class StatsEndpointTest {
                 }
             }
             long expectedOut = received;
-            Await.until("the 5 connections closed and counted", () -> {
-                try {
-                    Scraped s = scrape(statsPort);
-                    return s.value("tandem_l4_service_current_connections", "service", "front") == 0
-                            && s.value("tandem_l4_service_bytes_out_total", "service", "front") == expectedOut;
-                } catch (IOException | InterruptedException e) {
-                    return false;
-                }
-            });
+            Await.until("the 5 connections closed and counted", () ->
+                    sample(statsPort, "tandem_l4_service_current_connections", "service", "front") == 0
+                    && sample(statsPort, "tandem_l4_service_bytes_out_total", "service", "front") == expectedOut);
             Scraped s = scrape(statsPort);
             assertEquals(5, s.value("tandem_l4_service_connections_total", "service", "front"));
             assertEquals(5L * request.length, s.value("tandem_l4_service_bytes_in_total", "service", "front"));
