@@ -77,7 +77,8 @@ public record CheckedConfig(TandemConfig config, L7Snapshot snapshot, L4Snapshot
                 + " frontend(s), " + snapshot.backends().size() + " backend(s), " + servers + " server(s)"
                 + (l4.services().isEmpty() ? "" : ", " + l4.services().size() + " L4 service(s)")
                 + (config.vrrp().instances().isEmpty() ? "" : ", " + config.vrrp().instances().size()
-                + " VRRP instance(s)");
+                + " VRRP instance(s)")
+                + (config.admin().stats() == null ? "" : ", stats on " + config.admin().stats().bind().address());
     }
 
     /**

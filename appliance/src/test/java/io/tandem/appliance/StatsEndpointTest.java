@@ -218,18 +218,59 @@ class StatsEndpointTest {
     }
 
     private static double requests(int statsPort) {
+        return sample(statsPort, "tandem_frontend_http_requests_total", "frontend", "web");
+    }
+
+    private static double upValue(int statsPort, String server) {
+        return sample(statsPort, "tandem_server_up", "server", server);
+    }
+
+    /** One sample of a fresh scrape, for Await conditions: -1 while the endpoint does not answer. */
+    private static double sample(int statsPort, String name, String... labels) {
         try {
-            return scrape(statsPort).value("tandem_frontend_http_requests_total", "frontend", "web");
+            return scrape(statsPort).value(name, labels);
         } catch (IOException | InterruptedException e) {
             return -1;
         }
     }
 
-    private static double upValue(int statsPort, String server) {
-        try {
-            return scrape(statsPort).value("tandem_server_up", "server", server);
-        } catch (IOException | InterruptedException e) {
-            return -1;
+    @Test
+    void l4MetricsCountTheConnectionsAndBytesRelayed() throws Exception {
+        int statsPort = TestPorts.closedPort();
+        int l4Port = TestPorts.closedPort();
+        try (TestHttpBackend app = TestHttpBackend.start("app-1");
+             Running daemon = start(config("""
+                     global: { workers: 1, log: none }
+                     admin: { stats: { bind: "127.0.0.1:%d" } }
+                     l4:
+                       services:
+                         front:
+                           listen: 127.0.0.1:%d
+                           servers: { app-1: "%s" }
+                     """.formatted(statsPort, l4Port, app.hostPort())))) {
+            byte[] request = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+            long received = 0;
+            for (int i = 0; i < 5; i++) {
+                try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), l4Port)) {
+                    socket.setSoTimeout(10_000);
+                    socket.getOutputStream().write(request);
+                    received += socket.getInputStream().readAllBytes().length;
+                }
+            }
+            long expectedOut = received;
+            Await.until("the 5 connections closed and counted", () ->
+                    sample(statsPort, "tandem_l4_service_current_connections", "service", "front") == 0
+                    && sample(statsPort, "tandem_l4_service_bytes_out_total", "service", "front") == expectedOut);
+            Scraped s = scrape(statsPort);
+            assertEquals(5, s.value("tandem_l4_service_connections_total", "service", "front"));
+            assertEquals(5L * request.length, s.value("tandem_l4_service_bytes_in_total", "service", "front"));
+            assertEquals(5, s.value("tandem_l4_server_connections_total", "service", "front", "server", "app-1"));
+            assertEquals(5L * request.length, s.value("tandem_l4_server_bytes_in_total", "service", "front",
+                    "server", "app-1"));
+            assertEquals(expectedOut, s.value("tandem_l4_server_bytes_out_total", "service", "front", "server",
+                    "app-1"));
+            assertEquals(0, s.value("tandem_l4_service_connection_errors_total", "service", "front"));
+            assertEquals(1, s.value("tandem_l4_server_up", "service", "front", "server", "app-1"));
         }
     }
 

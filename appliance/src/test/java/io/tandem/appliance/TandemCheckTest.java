@@ -50,6 +50,22 @@ class TandemCheckTest {
     }
 
     @Test
+    void theSummaryOfAFileWithAStatsEndpointSaysWhereItListens() throws IOException {
+        Path file = write("""
+                admin: { stats: { bind: 127.0.0.1:18404 } }
+                l7:
+                  frontends:
+                    web: { bind: 127.0.0.1:18080, default-backend: app }
+                  backends:
+                    app: { servers: { b1: 127.0.0.1:9002 } }
+                """);
+        Outcome outcome = run("check", "-c", file.toString());
+        assertEquals(0, outcome.exitCode(), outcome.err());
+        assertEquals("Configuration file " + file + " is valid: 1 frontend(s), 1 backend(s), 1 server(s), stats on "
+                + "127.0.0.1:18404", outcome.out().strip());
+    }
+
+    @Test
     void everyErrorOfBothStagesIsPrintedWithItsPositionAndExitIsOne() throws IOException {
         Path file = write("""
                 l7:

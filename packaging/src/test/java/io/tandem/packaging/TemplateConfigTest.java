@@ -45,6 +45,24 @@ class TemplateConfigTest {
     }
 
     @Test
+    void commentedStatsExampleIsValidOnceUncommented() throws Exception {
+        List<String> lines = Files.readAllLines(TEMPLATE);
+        int start = lines.indexOf("# admin:");
+        assertTrue(start > 0, "the template has a commented admin: block");
+        int end = start;
+        while (end < lines.size() && lines.get(end).startsWith("# ")) {
+            end++;
+        }
+        List<String> edited = new java.util.ArrayList<>(lines);
+        for (int i = start; i < end; i++) {
+            edited.set(i, lines.get(i).substring(2));
+        }
+        Path withStats = Files.writeString(dir.resolve("tandem.yaml"), String.join("\n", edited) + "\n");
+        String output = Tool.run(LAUNCHER.toString(), "check", "-c", withStats.toString());
+        assertTrue(output.contains("1 server(s), stats on 127.0.0.1:8404"), output);
+    }
+
+    @Test
     void unitOpensEnoughFilesForTheTemplatesMaxconnAndTheTemplateSaysHowMany() throws Exception {
         String template = Files.readString(TEMPLATE);
         int limit = firstNumber("(?m)^LimitNOFILE=(\\d+)$", Files.readString(UNIT));

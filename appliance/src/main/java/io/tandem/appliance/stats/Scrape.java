@@ -17,8 +17,8 @@ import java.util.function.Supplier;
 
 /**
  * One scrape being assembled: data points added family by family (a family's help is given with each point, the
- * first one kept), then {@link #build built} into the Prometheus library's snapshots in the order the families
- * first appeared. Runs off the hot path, once per scrape.
+ * first one kept; a name used for two types is a bug and throws), then {@link #build built} into the Prometheus
+ * library's snapshots, which the writers print sorted by name. Runs off the hot path, once per scrape.
  */
 final class Scrape {
     private static final double[] BOUNDS = LatencyHistogram.boundsSeconds();
