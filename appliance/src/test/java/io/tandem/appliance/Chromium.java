@@ -1,6 +1,6 @@
 package io.tandem.appliance;
 
-import org.junit.jupiter.api.Assumptions;
+import io.tandem.core.testing.Prerequisites;
 
 import java.io.File;
 import java.io.IOException;
@@ -27,15 +27,7 @@ final class Chromium {
     }
 
     static void require() {
-        boolean found = Stream.of(System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":"))
-                .anyMatch(dir -> Files.isExecutable(Path.of(dir, PROGRAM)));
-        if (!found) {
-            String missing = "chromium is not installed (apt-get install chromium)";
-            if ("true".equals(System.getenv("CI"))) {
-                fail(missing + ", and CI=true: .ci/run installs it, so this test must run in CI");
-            }
-            Assumptions.assumeTrue(false, missing);
-        }
+        Prerequisites.requireOnPath(PROGRAM, "chromium");
     }
 
     /** The serialized DOM of {@code url} after {@code budgetMillis} of virtual time. */

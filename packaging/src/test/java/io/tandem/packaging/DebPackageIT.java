@@ -1,5 +1,6 @@
 package io.tandem.packaging;
 
+import io.tandem.core.testing.Prerequisites;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -19,7 +20,7 @@ class DebPackageIT {
 
     @BeforeEach
     void requireDpkg() {
-        Tool.require("dpkg-deb", "dpkg");
+        Prerequisites.requireOnPath("dpkg-deb", "dpkg");
         assertTrue(Files.isRegularFile(DEB), DEB + " was not built");
     }
 
@@ -61,7 +62,7 @@ class DebPackageIT {
 
     @Test
     void lintianFindsNoErrors() throws Exception {
-        Tool.require("lintian", "lintian");
+        Prerequisites.requireOnPath("lintian", "lintian");
         Tool.Result result = Tool.exec("lintian", "--fail-on", "error", DEB.toString());
         List<String> errors = result.output().lines().filter(line -> line.startsWith("E: ")).toList();
         assertEquals(List.of(), errors, result.output());

@@ -1,5 +1,6 @@
 package io.tandem.packaging;
 
+import io.tandem.core.testing.Prerequisites;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -18,7 +19,7 @@ class RpmPackageIT {
 
     @BeforeEach
     void requireRpm() {
-        Tool.require("rpm", "rpm");
+        Prerequisites.requireOnPath("rpm", "rpm");
         assertTrue(Files.isRegularFile(RPM), RPM + " was not built");
     }
 
@@ -42,7 +43,7 @@ class RpmPackageIT {
 
     @Test
     void installsTheSameFilesWithTheSameModesAsTheDeb() throws Exception {
-        Tool.require("dpkg-deb", "dpkg");
+        Prerequisites.requireOnPath("dpkg-deb", "dpkg");
         assertEquals(filesOnly(PackageEntry.ofDeb(DebPackageIT.DEB)), filesOnly(PackageEntry.ofRpm(RPM)));
     }
 

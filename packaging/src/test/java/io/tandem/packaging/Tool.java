@@ -1,18 +1,15 @@
 package io.tandem.packaging;
 
-import io.tandem.core.testing.Prerequisites;
-
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
-/** A command-line tool the packaging tests run: present or skipped with a reason (failed in CI), exit code checked. */
+/** Runs the command-line tools the packaging tests use, exit code checked. */
 final class Tool {
     private static final long TIMEOUT_SECONDS = 300;
 
@@ -21,13 +18,6 @@ final class Tool {
 
     /** The exit code and what the command printed on stdout and stderr together. */
     record Result(int exitCode, String output) {
-    }
-
-    /** Skips the test when {@code program} is not on PATH, or fails it when CI=true (CI installs it). */
-    static void require(String program, String debianPackage) {
-        boolean found = List.of(System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")).stream()
-                .anyMatch(dir -> Files.isExecutable(Path.of(dir, program)));
-        Prerequisites.require(found, program + " is not installed (apt-get install " + debianPackage + ")");
     }
 
     /** Runs the command and returns its output; fails the test unless it exits 0. */

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Assumptions;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -30,6 +31,13 @@ public final class Prerequisites {
             fail(missing + ", and CI=true: .ci/run provides it, so this test must run in CI");
         }
         Assumptions.assumeTrue(false, missing);
+    }
+
+    /** {@link #require} that {@code program} is on PATH, installed by Debian package {@code debianPackage}. */
+    public static void requireOnPath(String program, String debianPackage) {
+        boolean found = Stream.of(System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":"))
+                .anyMatch(dir -> Files.isExecutable(Path.of(dir, program)));
+        require(found, program + " is not installed (apt-get install " + debianPackage + ")");
     }
 
     /** {@link #require} that {@code program} is executable, installed by Debian package {@code debianPackage}. */
