@@ -19,7 +19,7 @@ import java.util.Set;
  * Replaces a file so that a crash or Ctrl-C leaves either the old or the new content, never a mix: the new content
  * goes to a temporary file in the same directory (so the rename stays on one file system), is flushed to disk, and
  * is renamed over the old file; then the directory is flushed so the rename itself survives a power cut. The old
- * content is kept as {@code FILE.bak}.
+ * content can be kept as {@code FILE.bak}.
  */
 final class AtomicFile {
     private AtomicFile() {
@@ -27,10 +27,10 @@ final class AtomicFile {
 
     /**
      * Writes {@code text} to {@code file} with {@code mode} (like {@code rw-r--r--}), owned by {@code owner} when
-     * that user exists (else by whoever runs the wizard). Returns the backup's path, or null when there was no old
-     * file.
+     * that user exists (else by whoever runs the wizard), the old content kept as {@code FILE.bak} when
+     * {@code keepBackup}. Returns the backup's path, or null when none was made.
      */
-    static Path write(Path file, String text, String mode, String owner) throws IOException {
+    static Path write(Path file, String text, String mode, String owner, boolean keepBackup) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Set<PosixFilePermission> permissions = PosixFilePermissions.fromString(mode);
@@ -48,7 +48,7 @@ final class AtomicFile {
             Files.setPosixFilePermissions(temp, permissions);
             chown(temp, owner);
             Path backup = null;
-            if (Files.exists(file)) {
+            if (keepBackup && Files.exists(file)) {
                 backup = file.resolveSibling(file.getFileName() + ".bak");
                 Files.copy(file, backup, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
             }

@@ -89,8 +89,8 @@ record NetworkSettings(String hostname, String iface, VirtualAddress address, In
             out.println("Warning: " + INTERFACES + " also configures " + iface + "; remove its lines there, or"
                     + " ifupdown sees two definitions.");
         }
-        AtomicFile.write(HOSTNAME, hostname + "\n", "rw-r--r--", null);
-        AtomicFile.write(HOSTS, hosts(Files.exists(HOSTS) ? Files.readString(HOSTS) : ""), "rw-r--r--", null);
+        AtomicFile.write(HOSTNAME, hostname + "\n", "rw-r--r--", null, true);
+        AtomicFile.write(HOSTS, hosts(Files.exists(HOSTS) ? Files.readString(HOSTS) : ""), "rw-r--r--", null, true);
         out.println("Wrote " + HOSTNAME + " and " + HOSTS);
         if (Commands.exists("hostname")) {
             ok &= Commands.run(out, List.of("hostname", hostname), 10) == 0;
@@ -98,7 +98,9 @@ record NetworkSettings(String hostname, String iface, VirtualAddress address, In
         if (Commands.exists("ifdown")) {
             Commands.run(out, List.of("ifdown", "--force", iface), 30);
         }
-        AtomicFile.write(interfaceFile(), stanza(), "rw-r--r--", null);
+        // No IFACE.bak: /etc/network/interfaces sources every file in interfaces.d, so a backup there would define
+        // the interface a second time.
+        AtomicFile.write(interfaceFile(), stanza(), "rw-r--r--", null, false);
         out.println("Wrote " + interfaceFile());
         if (Commands.exists("ifup")) {
             ok &= Commands.run(out, List.of("ifup", iface), 90) == 0;

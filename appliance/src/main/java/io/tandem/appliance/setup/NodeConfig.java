@@ -1,6 +1,7 @@
 package io.tandem.appliance.setup;
 
 import io.tandem.core.config.HostPort;
+import io.tandem.core.config.StatsConfig;
 import org.yaml.snakeyaml.nodes.NodeId;
 import org.yaml.snakeyaml.nodes.Tag;
 import org.yaml.snakeyaml.resolver.Resolver;
@@ -13,7 +14,7 @@ import java.util.stream.Collectors;
 
 /**
  * The tandem.yaml of a node set up by the wizard: one L7 frontend on the chosen port in front of the first pool,
- * and on a pair one VRRP instance with unicast adverts to the peer. Same answers, same text, so running the wizard
+ * on a pair one VRRP instance with unicast adverts to the peer, and the stats endpoint on loopback. Same answers, same text, so running the wizard
  * again with the same answers shows no diff.
  */
 final class NodeConfig {
@@ -38,7 +39,7 @@ final class NodeConfig {
         }
         y.append("\nglobal:\n  name: ").append(scalar(a.hostname())).append("\n");
         y.append("\nl7:\n  frontends:\n    ").append(FRONTEND).append(":\n");
-        if (ipv6(a)) {
+        if (bindsIpv6(a)) {
             y.append("      # Every address of the node (IPv6 and IPv4), so it also serves the virtual addresses.\n");
             y.append("      bind: \"[::]:").append(a.port()).append("\"\n");
         } else {
@@ -80,7 +81,18 @@ final class NodeConfig {
             y.append("      # No usable server behind the frontend: give the virtual addresses to the other node.\n");
             y.append("      track: { services: [").append(FRONTEND).append("] }\n");
         }
+        y.append("\nadmin:\n");
+        y.append("  # Metrics (/metrics) and the stats page (/stats) on this node's loopback only, as the page shows\n");
+        y.append("  # every server: from elsewhere, ssh -L ").append(statsBind(a).port()).append(':')
+                .append(statsBind(a)).append(" to this node.\n");
+        y.append("  stats: { bind: ").append(statsBind(a)).append(" }\n");
         return y.toString();
+    }
+
+    /** The stats endpoint's default address, one port up when the frontend took that port. */
+    private static HostPort statsBind(Answers a) {
+        HostPort bind = HostPort.parse(StatsConfig.DEFAULT_BIND);
+        return bind.port() == a.port() ? new HostPort(bind.host(), bind.port() + 1) : bind;
     }
 
     static String describe(Role role) {
@@ -91,7 +103,8 @@ final class NodeConfig {
         };
     }
 
-    private static boolean ipv6(Answers a) {
+    /** True when the frontend binds IPv6 too ({@code [::]}), else IPv4 only ({@code *}). */
+    static boolean bindsIpv6(Answers a) {
         return (a.address() != null && !a.address().isIpv4()) || a.vips().stream().anyMatch(v -> !v.isIpv4())
                 || a.peer() instanceof Inet6Address;
     }

@@ -5,6 +5,7 @@ import io.tandem.appliance.TandemCli;
 import io.tandem.core.config.ConfigError;
 import io.tandem.core.config.ConfigLoader;
 import io.tandem.core.config.HostPort;
+import io.tandem.core.config.StatsConfig;
 import io.tandem.core.config.VirtualAddress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -147,7 +148,8 @@ public final class SetupCommand implements Callable<Integer> {
         }
         interrupts.applying();
         boolean globalsChanged = globalsChanged(checked);
-        return apply(answered, yaml, keyFile, network, file == null ? null : file.newSecret(), globalsChanged, out);
+        return apply(answered, checked, yaml, keyFile, network, file == null ? null : file.newSecret(), globalsChanged,
+                out);
     }
 
     /**
@@ -177,17 +179,17 @@ public final class SetupCommand implements Callable<Integer> {
         return diff.isEmpty() ? "No change to " + config + ".\n" : diff;
     }
 
-    private int apply(Answers answered, String yaml, Path keyFile, NetworkSettings network, ClusterSecret unshown,
-                      boolean globalsChanged, PrintStream out) throws IOException {
+    private int apply(Answers answered, CheckedConfig checked, String yaml, Path keyFile, NetworkSettings network,
+                      ClusterSecret unshown, boolean globalsChanged, PrintStream out) throws IOException {
         boolean ok = true;
         if (answered.secret() != null) {
-            AtomicFile.write(keyFile, answered.secret().text() + "\n", "rw-------", OWNER);
+            AtomicFile.write(keyFile, answered.secret().text() + "\n", "rw-------", OWNER, true);
             out.println("Wrote " + keyFile + " (mode 0600" + (ownerExists() ? ", owner " + OWNER : "") + ")");
             if (unshown != null) {
                 unshown.announcement().forEach(out::println);
             }
         }
-        Path backup = AtomicFile.write(config, yaml, "rw-r--r--", null);
+        Path backup = AtomicFile.write(config, yaml, "rw-r--r--", null, true);
         out.println("Wrote " + config + (backup == null ? "" : " (the previous file is " + backup + ")"));
         if (applyNetwork) {
             ok &= network.apply(out);
@@ -199,6 +201,11 @@ public final class SetupCommand implements Callable<Integer> {
                     + "; run  tandem run -c " + config);
         } else {
             ok &= ServiceControl.start(out, config, globalsChanged);
+        }
+        StatsConfig stats = checked.config().admin().stats();
+        if (stats != null) {
+            out.println("Stats page: http://" + stats.bind().address() + stats.pagePath() + " (metrics: "
+                    + stats.metricsPath() + ")" + (stats.bind().address().isWildcard() ? "" : " on this node"));
         }
         String where = "Frontend: " + String.join(" ", urls(answered));
         if (ok) {
@@ -214,7 +221,10 @@ public final class SetupCommand implements Callable<Integer> {
         if (answered.address() != null) {
             hosts.add(HostPort.text(answered.address().address()));
         } else {
-            hosts.addAll(HostFacts.addresses(answered.managementInterface()));
+            // Only the addresses the frontend's bind takes.
+            HostFacts.addresses(answered.managementInterface()).stream()
+                    .filter(address -> NodeConfig.bindsIpv6(answered) || address.indexOf(':') < 0)
+                    .forEach(hosts::add);
         }
         for (VirtualAddress vip : answered.vips()) {
             hosts.add(HostPort.text(vip.address()));

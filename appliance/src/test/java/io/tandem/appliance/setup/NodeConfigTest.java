@@ -52,6 +52,13 @@ class NodeConfigTest {
     }
 
     @Test
+    void aFrontendOnTheStatsPortMovesTheStatsEndpointOneUp() throws Exception {
+        Answers answers = new Answers("lb", "eth0", null, null, Role.STANDALONE, List.of(), null, 0, 0, null, null,
+                "app", List.of(HostPort.parse("198.18.1.1:80")), 8404, "roundrobin", "tcp");
+        assertEquals(8405, checked(answers).config().admin().stats().bind().address().port());
+    }
+
+    @Test
     void sameAnswersGiveTheSameText() throws Exception {
         Answers answers = new Answers("lb", "eth0", null, null, Role.STANDALONE, List.of(), null, 0, 0, null, null,
                 "app", List.of(HostPort.parse("198.18.1.1:80")), 80, "roundrobin", "tcp");

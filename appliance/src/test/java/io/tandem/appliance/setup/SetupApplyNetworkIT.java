@@ -24,7 +24,7 @@ class SetupApplyNetworkIT {
     Path dir;
 
     @Test
-    void applyNetworkWritesTheHostnameHostsAndTheInterfaceStanza() throws Exception {
+    void applyNetworkWritesTheHostnameHostsAndReplacesTheInterfaceStanzaWithoutABackupBesideIt() throws Exception {
         Lab.requireRoot();
         Path answers = dir.resolve("answers.txt");
         Files.writeString(answers, """
@@ -44,6 +44,8 @@ class SetupApplyNetworkIT {
                 "mkdir -p /etc/network/interfaces.d",
                 "printf 'source /etc/network/interfaces.d/*\\nauto lo\\niface lo inet loopback\\n' > "
                         + "/etc/network/interfaces",
+                // As the image leaves it before the setup: DHCP on eth0.
+                "printf 'allow-hotplug eth0\\niface eth0 inet dhcp\\n' > /etc/network/interfaces.d/eth0",
                 "mount -t sysfs sysfs /sys",
                 "ip link set lo up",
                 "ip link add eth0 type veth peer name eth0-peer",
@@ -54,6 +56,7 @@ class SetupApplyNetworkIT {
                 "echo '--- hostname'; cat /etc/hostname",
                 "echo '--- hosts'; grep 127.0.1.1 /etc/hosts",
                 "echo '--- stanza'; cat /etc/network/interfaces.d/eth0",
+                "echo \"--- files: $(ls -A /etc/network/interfaces.d | tr '\\n' ' ')\"",
                 "echo '--- end'");
         Process process = new ProcessBuilder("unshare", "--mount", "--uts", "--net", "--fork", "--propagation",
                 "private", "sh", "-c", script).redirectErrorStream(true).start();
@@ -65,7 +68,7 @@ class SetupApplyNetworkIT {
         assertTrue(out.contains("HOSTNAME=lb-lab\n"), "the running host name is set:\n" + out);
         assertTrue(out.contains("--- hostname\nlb-lab\n--- hosts\n127.0.1.1\tlb-lab\n"), out);
         assertTrue(out.contains("--- stanza\n# Written by tandem setup.\nauto eth0\niface eth0 inet static\n"
-                + "    address 198.18.5.11/24\n    gateway 198.18.5.1\n--- end"), out);
+                + "    address 198.18.5.11/24\n    gateway 198.18.5.1\n--- files: eth0 \n--- end"), out);
         if (Commands.exists("ifup")) {
             assertTrue(out.contains("$ ifdown --force eth0") && out.contains("$ ifup eth0"), out);
         } else {

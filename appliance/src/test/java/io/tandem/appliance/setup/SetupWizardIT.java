@@ -168,7 +168,8 @@ class SetupWizardIT {
             String out = finish(wizard, standalone());
             assertTrue(out.contains("Hostname [") && out.contains("Management interface [" + iface + "]: "), out);
             assertTrue(out.contains("New file: " + config()), out);
-            assertTrue(out.contains("Setup complete. Frontend: http://198.18.0.11:8080/"), out);
+            assertTrue(out.contains("Stats page: http://127.0.0.1:8404/stats (metrics: /metrics) on this node\n"
+                    + "Setup complete. Frontend: http://198.18.0.11:8080/\n"), out);
             assertFalse(out.contains("Role (standalone") && out.contains("VRID"), out);
         }
         String yaml = Files.readString(config());
@@ -179,6 +180,7 @@ class SetupWizardIT {
         assertTrue(yaml.contains("check: { http: \"GET /healthz\", expect: status 200"), yaml);
         assertTrue(yaml.contains("web_pool-1: 198.18.1.21:8080\n        web_pool-2: 198.18.1.22:8080\n"), yaml);
         assertFalse(yaml.contains("vrrp:"), yaml);
+        assertTrue(yaml.contains("\nadmin:\n") && yaml.contains("  stats: { bind: 127.0.0.1:8404 }\n"), yaml);
         assertFalse(Files.exists(dir.resolve("etc/cluster.key")));
     }
 
