@@ -59,7 +59,7 @@ class TandemCheckTest {
                   backends:
                     app: { servers: { b1: 127.0.0.1:9002 } }
                 """);
-        Outcome outcome = run("check", "-c", file.toString());
+        CliRun outcome = run("check", "-c", file.toString());
         assertEquals(0, outcome.exitCode(), outcome.err());
         assertEquals("Configuration file " + file + " is valid: 1 frontend(s), 1 backend(s), 1 server(s), stats on "
                 + "127.0.0.1:18404", outcome.out().strip());
