@@ -98,9 +98,9 @@ class KeepalivedInteropLabTest {
     @CsvSource({"3", "2"})
     void tandemMasterKeepalivedBackup(int version) throws Exception {
         Child t = tandem(lab.a(), 150, version);
-        t.awaitLog("BACKUP -> MASTER", ofMillis(10_000));
+        t.awaitLog("BACKUP -> MASTER", ofMillis(30_000));
         Keepalived k = keepalived(lab.b(), 100, version);
-        k.awaitLog("Entering BACKUP STATE", ofMillis(10_000));
+        k.awaitLog("Entering BACKUP STATE", ofMillis(30_000));
         awaitOnlyHolder(lab.a(), lab.b());
 
         long t0 = System.nanoTime();
@@ -108,10 +108,10 @@ class KeepalivedInteropLabTest {
         long hard = awaitVip(lab.b(), t0, hardBound(version) + 10_000);
         System.out.println("v" + version + " kill -9 tandem master -> keepalived holds the VIP after " + hard + " ms");
         assertTrue(hard <= hardBound(version), hard + " ms");
-        t.awaitExit(ofMillis(10_000));
+        t.awaitExit(ofMillis(30_000));
 
         t = tandem(lab.a(), 150, version); // higher priority joins later: takes over from keepalived
-        t.awaitLog("BACKUP -> MASTER", ofMillis(10_000));
+        t.awaitLog("BACKUP -> MASTER", ofMillis(30_000));
         awaitOnlyHolder(lab.a(), lab.b());
 
         t0 = System.nanoTime();
@@ -120,7 +120,7 @@ class KeepalivedInteropLabTest {
         System.out.println("v" + version + " SIGTERM tandem master -> keepalived holds the VIP after " + graceful
                 + " ms");
         // Released, not timed out: keepalived saw the priority-0 advert.
-        k.awaitLog("Backup received priority 0 advertisement", ofMillis(10_000));
+        k.awaitLog("Backup received priority 0 advertisement", ofMillis(30_000));
         assertTrue(graceful <= gracefulBound(version), graceful + " ms");
     }
 
@@ -128,9 +128,9 @@ class KeepalivedInteropLabTest {
     @CsvSource({"3", "2"})
     void keepalivedMasterTandemBackup(int version) throws Exception {
         Keepalived k = keepalived(lab.a(), 150, version);
-        k.awaitLog("Entering MASTER STATE", ofMillis(10_000));
+        k.awaitLog("Entering MASTER STATE", ofMillis(30_000));
         Child t = tandem(lab.b(), 100, version);
-        t.awaitLog("INITIALIZE -> BACKUP", ofMillis(10_000));
+        t.awaitLog("INITIALIZE -> BACKUP", ofMillis(30_000));
         awaitOnlyHolder(lab.a(), lab.b());
         assertFalse(t.output().contains("-> MASTER"), t.output());
 
@@ -143,7 +143,7 @@ class KeepalivedInteropLabTest {
         lab.ipOk(lab.a().ns(), "addr", "flush", "dev", Lab.IFACE, "to", Lab.VIP + "/32");
 
         k = keepalived(lab.a(), 150, version); // higher priority joins later: takes over from Tandem
-        t.awaitLog("MASTER -> BACKUP (higher-priority master)", ofMillis(10_000));
+        t.awaitLog("MASTER -> BACKUP (higher-priority master)", ofMillis(30_000));
         awaitOnlyHolder(lab.a(), lab.b());
 
         t0 = System.nanoTime();
@@ -152,27 +152,27 @@ class KeepalivedInteropLabTest {
         System.out.println("v" + version + " SIGTERM keepalived master -> tandem holds the VIP after " + graceful
                 + " ms");
         // Released, not timed out; logged once the VIP is added.
-        t.awaitLog("BACKUP -> MASTER (master released)", ofMillis(10_000));
+        t.awaitLog("BACKUP -> MASTER (master released)", ofMillis(30_000));
         assertTrue(graceful <= gracefulBound(version), graceful + " ms");
     }
 
     @Test
     void linkCutAndHealedEndsWithOneMasterV3() throws Exception {
         Child t = tandem(lab.a(), 150, 3);
-        t.awaitLog("BACKUP -> MASTER", ofMillis(10_000));
+        t.awaitLog("BACKUP -> MASTER", ofMillis(30_000));
         Keepalived k = keepalived(lab.b(), 100, 3);
-        k.awaitLog("Entering BACKUP STATE", ofMillis(10_000));
+        k.awaitLog("Entering BACKUP STATE", ofMillis(30_000));
         awaitOnlyHolder(lab.a(), lab.b());
         lab.cut(lab.a());
         try {
             awaitVip(lab.b(), System.nanoTime(), 10_000);
-            t.awaitLog("MASTER -> FAULT", ofMillis(10_000));
+            t.awaitLog("MASTER -> FAULT", ofMillis(30_000));
         } finally {
             lab.heal(lab.a());
         }
-        t.awaitLog("FAULT -> BACKUP (fault cleared)", ofMillis(10_000));
+        t.awaitLog("FAULT -> BACKUP (fault cleared)", ofMillis(30_000));
         // tandem (150) preempts keepalived (100), which gives the address up: one master in the end.
-        t.awaitLog("BACKUP -> MASTER", 2, ofMillis(10_000));
+        t.awaitLog("BACKUP -> MASTER", 2, ofMillis(30_000));
         awaitOnlyHolder(lab.a(), lab.b());
     }
 }

@@ -136,8 +136,8 @@ class VrrpActiveActiveLabTest {
     void activeActivePairSplitsTheVipsAndEitherNodeTakesBothOnFailure() throws Exception {
         Child a = start(lab.a(), config("a", 150, 100, ""));
         Child b = start(lab.b(), config("b", 100, 150, ""));
-        a.awaitLog("vrrp VI_1: BACKUP -> MASTER", ofMillis(10_000));
-        b.awaitLog("vrrp VI_2: BACKUP -> MASTER", ofMillis(10_000));
+        a.awaitLog("vrrp VI_1: BACKUP -> MASTER", ofMillis(30_000));
+        b.awaitLog("vrrp VI_2: BACKUP -> MASTER", ofMillis(30_000));
         awaitHolders("a[.100] b[.101]", 10_000, a, b);
         assertSplitHolds(a, b);
 
@@ -146,12 +146,12 @@ class VrrpActiveActiveLabTest {
             long t0 = System.nanoTime();
             a.kill9();
             takeovers.add(awaitAddress(lab, lab.b(), VIP_1, t0, 10_000));
-            a.awaitExit(ofMillis(10_000));
+            a.awaitExit(ofMillis(30_000));
             // a's eth0 keeps its .100 after kill -9, as a crashed host would: the restart removes it.
             assertEquals("a[.100] b[.100 .101]", holders(), "b holds both:\n" + b.output());
             a = start(lab.a(), config("a", 150, 100, ""));
-            a.awaitLog("vrrp VI_1: BACKUP -> MASTER", ofMillis(10_000));
-            b.awaitLog("vrrp VI_1: MASTER -> BACKUP (higher-priority master)", round + 1, ofMillis(10_000));
+            a.awaitLog("vrrp VI_1: BACKUP -> MASTER", ofMillis(30_000));
+            b.awaitLog("vrrp VI_1: MASTER -> BACKUP (higher-priority master)", round + 1, ofMillis(30_000));
             awaitHolders("a[.100] b[.101]", 10_000, a, b);
             assertSplitHolds(a, b);
         }
@@ -171,12 +171,12 @@ class VrrpActiveActiveLabTest {
                 """;
         // a alone: the group's two instances become master together.
         Child a = start(lab.a(), config("a", 100, 100, group));
-        a.awaitLog("vrrp sync group G: ", ofMillis(10_000));
+        a.awaitLog("vrrp sync group G: ", ofMillis(30_000));
         awaitHolders("a[.100 .101] b[]", 10_000, a);
 
         // b is the better master for VI_1 only (150 vs 100; VI_2 50 vs 100): a's whole group follows VI_1.
         Child b = start(lab.b(), config("b", 150, 50, ""));
-        a.awaitLog("vrrp sync group G: VI_2 follows VI_1 to BACKUP", ofMillis(10_000));
+        a.awaitLog("vrrp sync group G: VI_2 follows VI_1 to BACKUP", ofMillis(30_000));
         awaitHolders("a[] b[.100 .101]", 10_000, a, b);
         int aMasters = Lab.count(a.output(), "-> MASTER");
         // b advertises VI_2 at 50, under a's 100: on its own a's VI_2 would preempt within a master-down interval
@@ -189,7 +189,7 @@ class VrrpActiveActiveLabTest {
         b.kill9();
         long both = Math.max(awaitAddress(lab, lab.a(), VIP_1, t0, 10_000), awaitAddress(lab, lab.a(), VIP_2, t0,
                 10_000));
-        a.awaitLog("vrrp sync group G: VI_2 follows VI_1 to MASTER", ofMillis(10_000));
+        a.awaitLog("vrrp sync group G: VI_2 follows VI_1 to MASTER", ofMillis(30_000));
         System.out.println("sync group: kill -9 of b -> a holds both VIPs (ms): " + both + ", bound "
                 + FAILOVER_BOUND_MS);
         assertTrue(both <= FAILOVER_BOUND_MS, "takeover " + both + " ms > " + FAILOVER_BOUND_MS + " ms\n"
@@ -210,12 +210,12 @@ class VrrpActiveActiveLabTest {
         awaitHolders("a[.100 .101] b[]", 10_000, a);
 
         Files.delete(healthy);
-        a.awaitLog("vrrp VI_2: MASTER -> FAULT (script 'test -f " + healthy + "' down)", ofMillis(5_000));
-        a.awaitLog("vrrp VI_1: MASTER -> FAULT (sync group G: VI_2 in fault)", ofMillis(5_000));
+        a.awaitLog("vrrp VI_2: MASTER -> FAULT (script 'test -f " + healthy + "' down)", ofMillis(30_000));
+        a.awaitLog("vrrp VI_1: MASTER -> FAULT (sync group G: VI_2 in fault)", ofMillis(30_000));
         awaitHolders("a[] b[]", 2_000, a);
 
         Files.writeString(healthy, "ok");
-        a.awaitLog("vrrp VI_1: FAULT -> BACKUP (fault cleared)", ofMillis(5_000));
+        a.awaitLog("vrrp VI_1: FAULT -> BACKUP (fault cleared)", ofMillis(30_000));
         awaitHolders("a[.100 .101] b[]", 5_000, a);
     }
 }

@@ -110,9 +110,9 @@ class VrrpPairLabTest {
     /** a master with the VIP, b backup without it. */
     private Child[] startPair() throws InterruptedException {
         Child a = start(lab.a(), 150);
-        a.awaitLog("-> MASTER", ofMillis(10_000));
+        a.awaitLog("-> MASTER", ofMillis(30_000));
         Child b = start(lab.b(), 100);
-        b.awaitLog("INITIALIZE -> BACKUP", ofMillis(10_000));
+        b.awaitLog("INITIALIZE -> BACKUP", ofMillis(30_000));
         Await.until("a holds the VIP, b does not", () -> lab.holdsVip(lab.a()) && !lab.holdsVip(lab.b()));
         return new Child[] {a, b};
     }
@@ -152,8 +152,8 @@ class VrrpPairLabTest {
         // Started together: whichever JVM is first may be master for a moment; a (150) ends up master.
         Child a = start(lab.a(), 150);
         Child b = start(lab.b(), 100);
-        a.awaitLog("BACKUP -> MASTER", ofMillis(10_000));
-        b.awaitLog("INITIALIZE -> BACKUP", ofMillis(10_000));
+        a.awaitLog("BACKUP -> MASTER", ofMillis(30_000));
+        b.awaitLog("INITIALIZE -> BACKUP", ofMillis(30_000));
         Await.until("a holds the VIP", () -> lab.holdsVip(lab.a()));
         assertFalse(lab.holdsVip(lab.b()), "b holds no VIP:\n" + b.output());
         assertTrue(b.output().strip().endsWith("no VIPs held") || b.output().contains("-> BACKUP"), b.output());
@@ -165,9 +165,9 @@ class VrrpPairLabTest {
     void metricsAndTheStatsDataShowEachNodesStateAndThePeersLastAdvert() throws Exception {
         String stats = "admin: { stats: { bind: \"%s:8404\" } }\n";
         Child a = start(lab.a(), config(lab.a().name(), 150, 3, "100ms") + stats.formatted(lab.a().ip()));
-        a.awaitLog("-> MASTER", ofMillis(10_000));
+        a.awaitLog("-> MASTER", ofMillis(30_000));
         Child b = start(lab.b(), config(lab.b().name(), 100, 3, "100ms") + stats.formatted(lab.b().ip()));
-        b.awaitLog("INITIALIZE -> BACKUP", ofMillis(10_000));
+        b.awaitLog("INITIALIZE -> BACKUP", ofMillis(30_000));
         Await.until("b's metrics say BACKUP and carry a's priority", () -> {
             String m = fetch(lab.b(), "/metrics");
             return sample(m, "tandem_vrrp_state{instance=\"VI_1\",state=\"BACKUP\"}", 1)
@@ -210,12 +210,12 @@ class VrrpPairLabTest {
             long t0 = System.nanoTime();
             a.kill9();
             takeovers.add(awaitVip(lab.b(), t0, 10_000));
-            pair[1].awaitLog("BACKUP -> MASTER (master down)", round + 1, ofMillis(5_000));
-            a.awaitExit(ofMillis(5_000));
+            pair[1].awaitLog("BACKUP -> MASTER (master down)", round + 1, ofMillis(30_000));
+            a.awaitExit(ofMillis(30_000));
             if (round < 2) { // a comes back and preempts
                 a = start(lab.a(), 150);
-                a.awaitLog("BACKUP -> MASTER", ofMillis(10_000));
-                pair[1].awaitLog("MASTER -> BACKUP (higher-priority master)", round + 1, ofMillis(10_000));
+                a.awaitLog("BACKUP -> MASTER", ofMillis(30_000));
+                pair[1].awaitLog("MASTER -> BACKUP (higher-priority master)", round + 1, ofMillis(30_000));
                 Await.until("b gave the VIP back", () -> !lab.holdsVip(lab.b()));
             }
         }
@@ -235,14 +235,14 @@ class VrrpPairLabTest {
             long t0 = System.nanoTime();
             a.sigterm();
             takeovers.add(awaitVip(lab.b(), t0, 10_000));
-            assertEquals(0, a.awaitExit(ofMillis(10_000)), a.output());
+            assertEquals(0, a.awaitExit(ofMillis(30_000)), a.output());
             assertFalse(lab.holdsVip(lab.a()), "a released the VIP on stop:\n" + a.output());
             // Released (a's priority-0 advert), not timed out: logged once the VIP is added.
-            pair[1].awaitLog("BACKUP -> MASTER (master released)", round + 1, ofMillis(5_000));
+            pair[1].awaitLog("BACKUP -> MASTER (master released)", round + 1, ofMillis(30_000));
             if (round < 2) {
                 a = start(lab.a(), 150);
-                a.awaitLog("BACKUP -> MASTER", ofMillis(10_000));
-                pair[1].awaitLog("MASTER -> BACKUP (higher-priority master)", round + 1, ofMillis(10_000));
+                a.awaitLog("BACKUP -> MASTER", ofMillis(30_000));
+                pair[1].awaitLog("MASTER -> BACKUP (higher-priority master)", round + 1, ofMillis(30_000));
                 Await.until("a holds the VIP, b does not", () -> lab.holdsVip(lab.a()) && !lab.holdsVip(lab.b()));
             }
         }
@@ -258,14 +258,14 @@ class VrrpPairLabTest {
         lab.cut(lab.a());
         try {
             awaitVip(lab.b(), System.nanoTime(), 10_000);
-            pair[0].awaitLog("MASTER -> FAULT", ofMillis(10_000));
+            pair[0].awaitLog("MASTER -> FAULT", ofMillis(30_000));
             assertFalse(lab.holdsVip(lab.a()), "a dropped the VIP with its link");
         } finally {
             lab.heal(lab.a());
         }
-        pair[0].awaitLog("FAULT -> BACKUP (fault cleared)", ofMillis(10_000));
+        pair[0].awaitLog("FAULT -> BACKUP (fault cleared)", ofMillis(30_000));
         // a (150) preempts b (100) once back, and b gives the address up: one master in the end.
-        pair[1].awaitLog("MASTER -> BACKUP (higher-priority master)", ofMillis(10_000));
+        pair[1].awaitLog("MASTER -> BACKUP (higher-priority master)", ofMillis(30_000));
         Await.until("only a holds the VIP:\n" + pair[0].output() + "\n" + pair[1].output(),
                 () -> lab.holdsVip(lab.a()) && !lab.holdsVip(lab.b()));
     }
@@ -285,16 +285,16 @@ class VrrpPairLabTest {
                           - { script: "test -f %s", interval: 100ms, fall: 2, rise: 2 }
                 """.formatted(notify, healthy));
         daemons.add(a);
-        a.awaitLog("BACKUP -> MASTER", ofMillis(10_000));
+        a.awaitLog("BACKUP -> MASTER", ofMillis(30_000));
         Child b = start(lab.b(), 100);
-        b.awaitLog("INITIALIZE -> BACKUP", ofMillis(10_000));
+        b.awaitLog("INITIALIZE -> BACKUP", ofMillis(30_000));
         Files.delete(healthy);
-        a.awaitLog("MASTER -> FAULT (script 'test -f " + healthy + "' down)", ofMillis(10_000));
+        a.awaitLog("MASTER -> FAULT (script 'test -f " + healthy + "' down)", ofMillis(30_000));
         awaitVip(lab.b(), System.nanoTime(), 10_000);
         assertFalse(lab.holdsVip(lab.a()));
         Files.writeString(healthy, "ok");
-        a.awaitLog("FAULT -> BACKUP (fault cleared)", ofMillis(10_000));
-        a.awaitLog("BACKUP -> MASTER", ofMillis(10_000));
+        a.awaitLog("FAULT -> BACKUP (fault cleared)", ofMillis(30_000));
+        a.awaitLog("BACKUP -> MASTER", ofMillis(30_000));
         String expected = "INSTANCE VI_1 MASTER 150\nINSTANCE VI_1 FAULT 150\nINSTANCE VI_1 BACKUP 150\n";
         Await.until("notify ran for MASTER, FAULT, BACKUP", () -> read(notified).contains(expected));
     }
@@ -334,14 +334,14 @@ class VrrpPairLabTest {
     @Test
     void vipLeftByAKilledMasterIsRemovedWhenItRestartsAsBackup() throws Exception {
         Child a = start(lab.a(), 100);
-        a.awaitLog("BACKUP -> MASTER (master down)", ofMillis(10_000));
+        a.awaitLog("BACKUP -> MASTER (master down)", ofMillis(30_000));
         a.kill9();
-        a.awaitExit(ofMillis(5_000));
+        a.awaitExit(ofMillis(30_000));
         assertTrue(lab.holdsVip(lab.a()), "kill -9 leaves the VIP behind:\n" + a.output());
 
-        start(lab.b(), 150).awaitLog("-> MASTER", ofMillis(10_000));
+        start(lab.b(), 150).awaitLog("-> MASTER", ofMillis(30_000));
         Child again = start(lab.a(), 100);
-        again.awaitLog("INITIALIZE -> BACKUP (startup)", ofMillis(10_000));
+        again.awaitLog("INITIALIZE -> BACKUP (startup)", ofMillis(30_000));
         assertFalse(lab.holdsVip(lab.a()), "the restarted backup removed the stale VIP:\n" + again.output());
         assertTrue(again.output().contains("vrrp VI_1: entering BACKUP, " + REMOVED), again.output());
         assertTrue(again.output().indexOf(REMOVED) < again.output().indexOf("INITIALIZE -> BACKUP"),
@@ -351,23 +351,23 @@ class VrrpPairLabTest {
     @Test
     void vipReaddedByHandIsRemovedOnEntryToFaultAndToBackup() throws Exception {
         Child a = start(lab.a(), 100);
-        a.awaitLog("BACKUP -> MASTER (master down)", ofMillis(10_000));
-        start(lab.b(), 150).awaitLog("-> MASTER", ofMillis(10_000));
-        a.awaitLog("MASTER -> BACKUP (higher-priority master)", ofMillis(5_000));
+        a.awaitLog("BACKUP -> MASTER (master down)", ofMillis(30_000));
+        start(lab.b(), 150).awaitLog("-> MASTER", ofMillis(30_000));
+        a.awaitLog("MASTER -> BACKUP (higher-priority master)", ofMillis(30_000));
         assertFalse(lab.holdsVip(lab.a()), "a master that steps down removes what it held:\n" + a.output());
         assertEquals(0, count(a.output(), REMOVED), "nothing stale yet:\n" + a.output());
 
         addByHand(lab.a());
         lab.cut(lab.a());
         try {
-            a.awaitLog("BACKUP -> FAULT", ofMillis(5_000));
+            a.awaitLog("BACKUP -> FAULT", ofMillis(30_000));
             assertFalse(lab.holdsVip(lab.a()), "entering FAULT removed the VIP added by hand:\n" + a.output());
             assertTrue(a.output().contains("vrrp VI_1: entering FAULT, " + REMOVED), a.output());
             addByHand(lab.a());
         } finally {
             lab.heal(lab.a());
         }
-        a.awaitLog("FAULT -> BACKUP (fault cleared)", ofMillis(5_000));
+        a.awaitLog("FAULT -> BACKUP (fault cleared)", ofMillis(30_000));
         assertFalse(lab.holdsVip(lab.a()), "entering BACKUP removed the VIP added by hand:\n" + a.output());
         assertTrue(a.output().contains("vrrp VI_1: entering BACKUP, " + REMOVED), a.output());
         assertEquals(2, count(a.output(), REMOVED), a.output());
@@ -386,14 +386,14 @@ class VrrpPairLabTest {
                       advert-interval: 100ms
                       virtual-addresses: [%s, %s/24]
                 """.formatted(own, Lab.VIP));
-        a.awaitLog("INITIALIZE -> BACKUP (startup)", ofMillis(10_000));
+        a.awaitLog("INITIALIZE -> BACKUP (startup)", ofMillis(30_000));
         assertTrue(lab.holds(lab.a(), lab.a().ip()), "entering BACKUP kept the interface's own address");
         assertTrue(a.output().contains("vrrp VI_1: VIP " + own + " is eth0's own address"), a.output());
-        a.awaitLog("BACKUP -> MASTER (master down)", ofMillis(5_000));
+        a.awaitLog("BACKUP -> MASTER (master down)", ofMillis(30_000));
         assertTrue(lab.holdsVip(lab.a()), a.output());
 
         a.sigterm();
-        assertEquals(0, a.awaitExit(ofMillis(10_000)), a.output());
+        assertEquals(0, a.awaitExit(ofMillis(30_000)), a.output());
         assertFalse(lab.holdsVip(lab.a()), "the other VIP went with the stop:\n" + a.output());
         assertTrue(lab.holds(lab.a(), lab.a().ip()), "the interface's own address stays:\n" + a.output());
         assertEquals(0, count(a.output(), REMOVED), a.output());

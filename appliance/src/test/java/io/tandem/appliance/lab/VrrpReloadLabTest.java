@@ -53,8 +53,8 @@ class VrrpReloadLabTest {
         Files.writeString(file, VrrpPairLabTest.config("a", 150, 3, "100ms"));
         try (Child a = lab.startJava(lab.a(), "96m", TandemCli.class, "run", "-c", file.toString());
              Child b = VrrpPairLabTest.startTandem(lab, lab.b(), VrrpPairLabTest.config("b", 100, 3, "100ms"))) {
-            a.awaitLog("-> MASTER", ofMillis(10_000));
-            b.awaitLog("INITIALIZE -> BACKUP", ofMillis(10_000));
+            a.awaitLog("-> MASTER", ofMillis(30_000));
+            b.awaitLog("INITIALIZE -> BACKUP", ofMillis(30_000));
             Await.until("a holds the VIP, b does not", () -> lab.holdsVip(lab.a()) && !lab.holdsVip(lab.b()));
             // Started one after the other, b may have been master for a moment before it heard a.
             int aMaster = Lab.count(a.output(), "-> MASTER");
@@ -90,11 +90,11 @@ class VrrpReloadLabTest {
             rewrite(file, VrrpPairLabTest.config("a", 200, 3, "100ms"));
             hangUp(a);
             a.awaitLog("vrrp VI_1: settings changed, restarted", ofMillis(20_000));
-            b.awaitLog("BACKUP -> MASTER", bMaster + 1, ofMillis(10_000));
-            a.awaitLog("-> MASTER", aMaster + 1, ofMillis(10_000));
+            b.awaitLog("BACKUP -> MASTER", bMaster + 1, ofMillis(30_000));
+            a.awaitLog("-> MASTER", aMaster + 1, ofMillis(30_000));
             Await.until("a holds the VIP again", () -> lab.holdsVip(lab.a()));
             assertTrue(a.output().contains("priority 200"), a.output());
-            b.awaitLog("MASTER -> BACKUP", bMaster + 1, ofMillis(10_000));
+            b.awaitLog("MASTER -> BACKUP", bMaster + 1, ofMillis(30_000));
         }
     }
 
