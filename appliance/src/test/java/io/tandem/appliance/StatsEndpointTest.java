@@ -1,7 +1,9 @@
 package io.tandem.appliance;
 
+import io.tandem.core.balance.Server;
 import io.tandem.core.config.ConfigLoader;
 import io.tandem.core.net.EventLoops;
+import io.tandem.core.state.Tier;
 import io.tandem.core.testing.Await;
 import io.tandem.core.testing.TestHttpBackend;
 import io.tandem.core.testing.TestPorts;
@@ -271,6 +273,25 @@ class StatsEndpointTest {
                     "app-1"));
             assertEquals(0, s.value("tandem_l4_service_connection_errors_total", "service", "front"));
             assertEquals(1, s.value("tandem_l4_server_up", "service", "front", "server", "app-1"));
+        }
+    }
+
+    @Test
+    void anOperatorsDrainAndMaintenanceShowInTheMetricsAndOnThePageData() throws Exception {
+        int statsPort = TestPorts.closedPort();
+        try (Running daemon = start(config(minimal(statsPort, "")))) {
+            Server server = daemon.daemon().state().server(Tier.L7, "app", "a");
+            server.setAdminState(Server.AdminState.MAINT);
+            Scraped s = scrape(statsPort);
+            assertEquals(1, s.value("tandem_server_maint", "backend", "app", "server", "a"));
+            assertEquals(0, s.value("tandem_server_draining", "backend", "app", "server", "a"));
+            assertEquals(0, s.value("tandem_backend_active_servers", "backend", "app"));
+            assertTrue(get("http://127.0.0.1:" + statsPort + "/stats;json").body().contains("\"state\":\"MAINT\""));
+            server.setAdminState(Server.AdminState.DRAIN);
+            s = scrape(statsPort);
+            assertEquals(0, s.value("tandem_server_maint", "backend", "app", "server", "a"));
+            assertEquals(1, s.value("tandem_server_draining", "backend", "app", "server", "a"));
+            assertTrue(get("http://127.0.0.1:" + statsPort + "/stats;json").body().contains("\"state\":\"DRAIN\""));
         }
     }
 

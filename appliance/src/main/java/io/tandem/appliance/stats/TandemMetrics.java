@@ -123,12 +123,14 @@ final class TandemMetrics {
         connects(s, level, labels, c);
     }
 
-    /** What a server's health, admin state and slots are now. */
+    /** What a server's health, admin state (DRAIN, MAINT) and slots are now. */
     private static void health(Scrape s, String level, Labels labels, Server server) {
         s.gauge("tandem_" + level + "_up", "1 while health checks find the server UP (no check: always 1).", labels,
                 server.isUp() ? 1 : 0);
         s.gauge("tandem_" + level + "_draining", "1 while an operator drains the server.", labels,
                 server.isDraining() ? 1 : 0);
+        s.gauge("tandem_" + level + "_maint", "1 while an operator has put the server in maintenance.", labels,
+                server.adminState() == Server.AdminState.MAINT ? 1 : 0);
         s.gauge("tandem_" + level + "_weight", "The server's weight now (the configured one unless set weight changed it).",
                 labels, server.weight());
         if (level.equals("server")) {
