@@ -45,6 +45,12 @@ public final class AdminClient {
     /** Sends {@code line} to the daemon on {@code socket} and returns its whole reply. */
     public static String send(Path socket, String line) throws IOException {
         if (!Files.exists(socket)) {
+            Path directory = socket.toAbsolutePath().getParent();
+            if (directory != null && Files.isDirectory(directory) && !Files.isExecutable(directory)) {
+                // The socket may well be there: this user may not look into its directory (/run/tandem is 0750).
+                throw new UnreachableException(Unreachable.PERMISSION_DENIED, "permission denied on " + directory
+                        + ": run as root, or as a member of its group (ls -ld " + directory + ")");
+            }
             throw new UnreachableException(Unreachable.NOT_RUNNING, "the daemon is not running: no socket at "
                     + socket + " (start it with systemctl start tandem, or give its socket with -s PATH)");
         }

@@ -30,6 +30,9 @@ class SocketAccessTest {
 
     @TempDir
     Path dir;
+    /** Apart from {@code dir}, whose mode the test changes: nobody must read the class path throughout. */
+    @TempDir
+    Path classes;
 
     @Test
     void userOutsideTheGroupIsRefusedByTheModeAndByThePeerCheck() throws Exception {
@@ -41,7 +44,8 @@ class SocketAccessTest {
             Assumptions.abort("needs root to run tandem ctl as nobody (setpriv)");
         }
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        String classPath = readableClassPath(dir.resolve("cp"));
+        Files.setPosixFilePermissions(classes, PosixFilePermissions.fromString("rwxr-xr-x"));
+        String classPath = readableClassPath(classes.resolve("cp"));
         try (RunningDaemon daemon = new RunningDaemon(dir)) {
             Result byMode = ctlAsNobody(classPath, daemon.socket);
             assertEquals(4, byMode.exitCode(), byMode.output());
@@ -53,6 +57,12 @@ class SocketAccessTest {
             assertTrue(byPeerCheck.output().contains("error [denied]: permission denied: uid " + NOBODY
                     + " is neither root"), byPeerCheck.output());
             assertTrue(daemon.api("show info").startsWith("Name: Tandem"), "root still gets in");
+
+            // As /run/tandem (0750) is to others: the socket cannot even be seen, and that is no "not running".
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-x---"));
+            Result byDirectory = ctlAsNobody(classPath, daemon.socket);
+            assertEquals(4, byDirectory.exitCode(), byDirectory.output());
+            assertTrue(byDirectory.output().contains("permission denied on " + dir), byDirectory.output());
         }
     }
 
