@@ -82,6 +82,21 @@ public record CheckedConfig(TandemConfig config, L7Snapshot snapshot, L4Snapshot
     }
 
     /**
+     * Every warning {@code tandem check} prints (and still passes): {@link #certificateWarnings} and
+     * {@link #hostWarnings}.
+     */
+    List<String> warnings() {
+        List<String> warnings = new ArrayList<>(certificateWarnings());
+        warnings.addAll(hostWarnings());
+        return warnings;
+    }
+
+    /** Certificates expired or not valid yet: served all the same, as HAProxy does; {@code tandem run} logs them. */
+    List<String> certificateWarnings() {
+        return snapshot.warnings().stream().map(ConfigError::toString).toList();
+    }
+
+    /**
      * Warnings for what may be right on the machine the config is for but is not so here: VRRP interfaces this host
      * does not have. {@code tandem check} prints them and still passes; {@code tandem run} fails on them.
      */

@@ -97,7 +97,7 @@ public final class TandemCli implements Runnable {
                 printErrors(checked.errors());
                 return 1;
             }
-            checked.hostWarnings().forEach(System.err::println);
+            checked.warnings().forEach(System.err::println);
             System.out.println(checked.summary());
             return 0;
         }

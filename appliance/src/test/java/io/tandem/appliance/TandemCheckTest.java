@@ -1,5 +1,6 @@
 package io.tandem.appliance;
 
+import io.tandem.core.testing.TestCertificates;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -89,12 +90,33 @@ class TandemCheckTest {
     }
 
     @Test
+    void anExpiredCertificateIsAWarningAndTheCheckPasses() throws Exception {
+        try (TestCertificates certs = TestCertificates.create()) {
+            Path old = certs.expired("old");
+            Path file = write("""
+                    l7:
+                      frontends:
+                        web:
+                          bind: 127.0.0.1:18443 tls crt %s
+                          default-backend: app
+                      backends:
+                        app: { servers: { b1: 127.0.0.1:9002 } }
+                    """.formatted(old));
+            CliRun outcome = run("check", "-c", file.toString());
+            assertEquals(0, outcome.exitCode(), outcome.err());
+            assertTrue(outcome.err().contains(file + ":4:37: warning: crt " + old + ": certificate CN=old expired on"
+                    + " 2020-01-02T00:00:00Z (clients will refuse it: renew it)"), outcome.err());
+            assertTrue(outcome.out().contains("is valid: 1 frontend(s)"), outcome.out());
+        }
+    }
+
+    @Test
     void featuresOfLaterReleasesAreRejectedNotIgnored() throws IOException {
         Path file = write("""
                 l7:
                   frontends:
                     web:
-                      bind: 127.0.0.1:18443 tls crt /etc/ssl/site.pem
+                      bind: 127.0.0.1:18443 tls crt /etc/ssl/site.pem alpn h2
                       default-backend: app
                   backends:
                     app: { servers: { b1: 127.0.0.1:9002 } }
@@ -103,6 +125,7 @@ class TandemCheckTest {
                 """);
         CliRun outcome = run("check", "-c", file.toString());
         assertEquals(1, outcome.exitCode());
+        assertTrue(outcome.err().contains(":4:60: ALPN 'h2': h2 is not implemented yet"), outcome.err());
         assertTrue(outcome.err().contains("not supported yet"), outcome.err());
         assertTrue(outcome.err().contains(":8:1: "), outcome.err());
     }

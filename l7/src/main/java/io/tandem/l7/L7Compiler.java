@@ -2,6 +2,8 @@ package io.tandem.l7;
 
 import io.tandem.core.balance.Server;
 import io.tandem.core.config.BackendConfig;
+import io.tandem.core.config.BindConfig;
+import io.tandem.core.config.HostPort;
 import io.tandem.core.config.ConfigError;
 import io.tandem.core.config.FrontendConfig;
 import io.tandem.core.config.Located;
@@ -13,6 +15,7 @@ import io.tandem.core.metrics.HttpCounters;
 import io.tandem.core.state.Recompile;
 import io.tandem.core.state.Tier;
 import io.tandem.core.stick.StickTable;
+import io.tandem.core.tls.TlsClient;
 import io.tandem.l7.acl.AclSet;
 import io.tandem.l7.acl.StickScope;
 import io.tandem.l7.proxy.BackendRuntime;
@@ -22,6 +25,7 @@ import io.tandem.l7.proxy.StickOn;
 import io.tandem.l7.rules.RequestRules;
 import io.tandem.l7.rules.ResponseRules;
 import io.tandem.l7.rules.UseBackendRule;
+import io.tandem.l7.tls.TlsTerminator;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -103,7 +107,9 @@ public final class L7Compiler {
         List<Server> servers = new ArrayList<>();
         Map<Server, HttpCounters> serverCounters = new IdentityHashMap<>();
         for (ServerConfig serverConfig : backend.servers()) {
-            Server server = state.server(Tier.L7, backend.name(), serverConfig);
+            TlsClient tls = serverConfig.ssl() == null ? null : TlsClient.compile(serverConfig.ssl(),
+                    serverConfig.address(), "server " + backend.name() + "/" + serverConfig.name(), errors);
+            Server server = state.server(Tier.L7, backend.name(), serverConfig, tls);
             if (server.socketAddress().isUnresolved()) {
                 errors.add(new ConfigError(serverConfig.pos(), "server " + backend.name() + "/" + serverConfig.name()
                         + ": cannot resolve host '" + serverConfig.address().host() + "'"));
@@ -145,7 +151,14 @@ public final class L7Compiler {
             }
         }
         stick.check(errors);
+        Map<HostPort, TlsTerminator> tls = new LinkedHashMap<>();
+        for (BindConfig bind : frontend.binds()) {
+            TlsTerminator terminator = bind.tls() == null ? null : TlsTerminator.compile(bind.tls(), errors);
+            if (terminator != null) {
+                tls.put(bind.address(), terminator);
+            }
+        }
         return new FrontendRuntime(frontend, requestRules, responseRules, useBackend, backends, table,
-                counters(state, CounterKeys.frontend(frontend.name())));
+                counters(state, CounterKeys.frontend(frontend.name())), tls);
     }
 }

@@ -1,6 +1,7 @@
 package io.tandem.core.balance;
 
 import io.tandem.core.config.ServerConfig;
+import io.tandem.core.tls.TlsClient;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,6 +28,7 @@ public final class Server {
     private volatile AdminState adminState = AdminState.READY;
     private volatile int weight;
     private volatile long lastChangeMillis = System.currentTimeMillis();
+    private volatile TlsClient tls;
 
     /**
      * What an operator set, as HAProxy's {@code set server ... state}: {@code READY} serves; {@code DRAIN} gets
@@ -62,8 +64,9 @@ public final class Server {
 
     /** True when {@code other} configures this server as it is: the same settings, wherever they are written. */
     public boolean hasSettings(ServerConfig other) {
-        return config.equals(new ServerConfig(other.name(), other.address(), other.weight(), other.backup(),
-                other.maxconn(), other.cookie(), config.pos()));
+        boolean sameTls = config.ssl() == null ? other.ssl() == null : config.ssl().sameSettings(other.ssl());
+        return sameTls && config.equals(new ServerConfig(other.name(), other.address(), other.weight(),
+                other.backup(), other.maxconn(), other.cookie(), config.ssl(), config.pos()));
     }
 
     /**
@@ -102,6 +105,19 @@ public final class Server {
 
     public boolean isUp() {
         return up;
+    }
+
+    /** TLS to this server (its {@code ssl}), or null for plain text. */
+    public TlsClient tls() {
+        return tls;
+    }
+
+    /**
+     * Installs the TLS context of the latest compile (its CA file read again); connections open already keep
+     * theirs. Null for a plain-text server.
+     */
+    public void tls(TlsClient tls) {
+        this.tls = tls;
     }
 
     /** Set by health checks; balancers read it on every pick. A change is counted (see {@link #lastChangeMillis}). */

@@ -10,7 +10,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -36,9 +35,8 @@ final class CommonBlocks {
     static final Pattern WORD = Pattern.compile("\\S+");
     static final List<String> HASH_TYPES = List.of("map-based", "consistent");
 
-    private static final List<String> BIND_OPTIONS_NOT_YET = List.of("tls", "ssl", "crt", "alpn");
-    private static final List<String> BIND_OPTIONS = List.of("accept-proxy", "tls", "ssl", "crt", "alpn");
-    private static final Set<String> BIND_OPTIONS_WITH_ARGUMENT = Set.of("crt", "alpn");
+    private static final List<String> BIND_OPTIONS = List.of("accept-proxy", "tls", "crt", "alpn", "min-version",
+            "ciphers", "ciphersuites");
     private static final List<String> BALANCE_NAMES = List.of("roundrobin", "leastconn", "source", "uri", "random",
             "maglev", "hdr(NAME)");
     private static final List<String> BALANCE_NAMES_WITHOUT_HTTP = List.of("roundrobin", "leastconn", "source",
@@ -92,8 +90,9 @@ final class CommonBlocks {
     }
 
     /**
-     * One {@code ADDR [accept-proxy]} line ({@code keyword} is {@code bind} or {@code listen}, for messages), or
-     * null when it has an error: a listener must not half-work. PROXY headers come on TCP only.
+     * One {@code ADDR [accept-proxy] [tls crt FILE ...]} line ({@code keyword} is {@code bind} or {@code listen},
+     * for messages), or null when it has an error: a listener must not half-work. PROXY headers come on TCP only;
+     * TLS is terminated by l7 binds only (an l4 service passes it through).
      */
     BindConfig bind(Located<String> line, String keyword, ServiceConfig.Protocol protocol) {
         Matcher word = WORD.matcher(line.value());
@@ -106,6 +105,8 @@ final class CommonBlocks {
         }
         boolean acceptProxy = false;
         boolean usable = address != null;
+        boolean l7 = keyword.equals("bind");
+        TlsWords tls = new TlsWords(reader);
         while (word.find()) {
             String option = word.group();
             SourcePos optionPos = line.pos().plusColumns(word.start());
@@ -114,21 +115,32 @@ final class CommonBlocks {
                 usable = false;
             } else if (option.equals("accept-proxy")) {
                 acceptProxy = true;
-            } else if (BIND_OPTIONS_NOT_YET.contains(option)) {
-                reader.error(optionPos, "'" + option + "' on " + keyword + " is not supported yet");
+            } else if (TlsWords.claims(option) && !l7) {
+                reader.error(optionPos, "'" + option + "' applies to l7 binds only (an l4 service passes TLS"
+                        + " through to its servers)");
                 usable = false;
-                if (BIND_OPTIONS_WITH_ARGUMENT.contains(option)) {
+                if (TlsWords.WITH_VALUE.contains(option)) {
                     word.find();
                 }
+            } else if (option.equals("tls")) {
+                tls.tls(optionPos);
+            } else if (TlsWords.claims(option)) {
+                boolean more = word.find();
+                tls.word(option, optionPos, more ? word.group() : null,
+                        more ? line.pos().plusColumns(word.start()) : null);
+            } else if (option.equals("ssl")) {
+                reader.error(optionPos, "'ssl' is HAProxy's word for it: write 'tls' (e.g. tls crt /etc/ssl/site.pem)");
+                usable = false;
             } else {
-                String hint = Suggestions.didYouMean(option, BIND_OPTIONS);
+                List<String> valid = l7 ? BIND_OPTIONS : List.of("accept-proxy");
+                String hint = Suggestions.didYouMean(option, valid);
                 reader.error(optionPos, "unknown " + keyword + " option '" + option + "'" + (hint.isEmpty()
-                        ? "; the valid option is accept-proxy (" + String.join(", ", BIND_OPTIONS_NOT_YET)
-                        + " are not supported yet)" : hint));
+                        ? "; valid options: " + String.join(", ", valid) : hint));
                 usable = false;
             }
         }
-        return usable ? new BindConfig(address, acceptProxy, line.pos()) : null;
+        BindTls bindTls = l7 ? tls.result() : null;
+        return usable && tls.ok() ? new BindConfig(address, acceptProxy, bindTls, line.pos()) : null;
     }
 
     /**
@@ -325,8 +337,13 @@ final class CommonBlocks {
             return null;
         }
         Block s = reader.block(entry.value(), what, "in " + what, SERVER_KEYS, entry.keyPos());
-        if (s.has("ssl")) {
-            reader.error(s.keyPos("ssl"), "'ssl' on server is not supported yet");
+        ServerTls ssl = null;
+        if (s.has("ssl") && !http) {
+            reader.error(s.keyPos("ssl"), "'ssl' on a server needs HTTP: use it in an l7 backend (an l4 service"
+                    + " passes TLS through)");
+        } else if (s.has("ssl")) {
+            Block block = s.block("ssl", TlsWords.SERVER_KEYS);
+            ssl = block == null ? null : new TlsWords(reader).server(block);
         }
         int weight = s.integer("weight", 0, 256, 1);
         boolean backup = s.bool("backup", false);
@@ -341,10 +358,10 @@ final class CommonBlocks {
             return null;
         }
         HostPort address = serverAddress(s.value("address"), "'address'");
-        if (address == null || s.has("ssl")) {
+        if (address == null || s.has("ssl") && ssl == null) {
             return null;
         }
-        return new ServerConfig(entry.key(), address, weight, backup, maxconn, cookie, entry.keyPos());
+        return new ServerConfig(entry.key(), address, weight, backup, maxconn, cookie, ssl, entry.keyPos());
     }
 
     private HostPort serverAddress(Node node, String what) {

@@ -3,6 +3,7 @@ package io.tandem.core.health;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.SingleThreadEventLoop;
 import io.netty.channel.socket.SocketChannel;
@@ -11,6 +12,7 @@ import io.netty.util.NetUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.tandem.core.balance.Server;
 import io.tandem.core.config.CheckConfig;
+import io.tandem.core.tls.TlsClient;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -157,8 +159,19 @@ public final class HealthCheck {
                 .channel(channelClass)
                 .resolver(NoopAddressResolverGroup.INSTANCE)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis))
-                .handler(new ProbeHandler(probe, () -> arm(id, "timeout after " + interMillis + "ms"),
-                        verdict -> complete(id, verdict)))
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        // A server with 'ssl' is checked over TLS with its settings, as HAProxy's check-ssl;
+                        // the handshake gets the same limit as the reply.
+                        TlsClient tls = server.tls();
+                        if (tls != null) {
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc(), interMillis));
+                        }
+                        ch.pipeline().addLast(new ProbeHandler(probe,
+                                () -> arm(id, "timeout after " + interMillis + "ms"), verdict -> complete(id, verdict)));
+                    }
+                })
                 .connect(address);
         channel = connecting.channel();
         connecting.addListener(f -> {

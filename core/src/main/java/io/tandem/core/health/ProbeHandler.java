@@ -5,6 +5,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
@@ -29,6 +31,34 @@ final class ProbeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        if (ctx.pipeline().get(SslHandler.class) == null) {
+            start(ctx);
+        }
+    }
+
+    /** Over TLS the probe starts once the handshake is done: a server that fails it fails the check. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent handshake) {
+            if (handshake.isSuccess()) {
+                start(ctx);
+            } else {
+                finish(ctx, new Probe.Verdict(false, "TLS handshake failed: "
+                        + Failures.describe(rootCause(handshake.cause()), 0)));
+            }
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    private static Throwable rootCause(Throwable cause) {
+        Throwable root = cause;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root;
+    }
+
+    private void start(ChannelHandlerContext ctx) {
         String request = probe.request();
         if (request != null) {
             ByteBuf bytes = Unpooled.copiedBuffer(request, StandardCharsets.ISO_8859_1);
@@ -61,7 +91,7 @@ final class ProbeHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // Connected already, so never a connect timeout: the limit argument is irrelevant here.
-        finish(ctx, new Probe.Verdict(false, Failures.describe(cause, 0)));
+        finish(ctx, new Probe.Verdict(false, Failures.describe(rootCause(cause), 0)));
     }
 
     private void judge(ChannelHandlerContext ctx, boolean complete) {

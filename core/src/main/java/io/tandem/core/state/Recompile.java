@@ -10,6 +10,7 @@ import io.tandem.core.config.StickTableConfig;
 import io.tandem.core.health.CheckTarget;
 import io.tandem.core.stick.StickSchema;
 import io.tandem.core.stick.StickTable;
+import io.tandem.core.tls.TlsClient;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,6 +48,14 @@ public final class Recompile {
 
     /** Server {@code config} of backend or service {@code section}. */
     public Server server(Tier tier, String section, ServerConfig config) {
+        return server(tier, section, config, null);
+    }
+
+    /**
+     * Server {@code config} of backend {@code section}, speaking TLS with {@code tls} (null: plain text) from the
+     * commit on, whether the server is reused or new.
+     */
+    public Server server(Tier tier, String section, ServerConfig config, TlsClient tls) {
         StateKey key = new StateKey(StateKey.Kind.SERVER, tier, section + "/" + config.name());
         Server server = claimed(key, Server.class);
         if (server != null) {
@@ -62,6 +71,8 @@ public final class Recompile {
             }
             server = fresh;
         }
+        Server installed = server;
+        atCommit.add(() -> installed.tls(tls));
         claimed.put(key, server);
         return server;
     }

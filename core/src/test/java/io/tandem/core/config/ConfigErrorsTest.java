@@ -173,18 +173,16 @@ class ConfigErrorsTest {
     }
 
     @Test
-    void tlsBindOptionsAreNotSupportedYetAndUnknownOptionsAreErrors() {
+    void unknownBindOptionsAreErrorsWithASuggestion() {
         assertErrors(L7_HEAD.replace("bind: 127.0.0.1:8080", "bind: 127.0.0.1:8443 tls crt /x.pem accept-prxy"),
-                "4:28: 'tls' on bind is not supported yet",
-                "4:32: 'crt' on bind is not supported yet",
                 "4:43: unknown bind option 'accept-prxy'; did you mean 'accept-proxy'?");
     }
 
     @Test
-    void unknownBindOptionFarFromAnyListsWhatWorksAndWhatIsComing() {
+    void unknownBindOptionFarFromAnyListsTheValidOnes() {
         assertErrors(L7_HEAD.replace("bind: 127.0.0.1:8080", "bind: 127.0.0.1:8080 transparent"),
-                "4:28: unknown bind option 'transparent'; the valid option is accept-proxy (tls, ssl, crt, alpn are"
-                        + " not supported yet)");
+                "4:28: unknown bind option 'transparent'; valid options: accept-proxy, tls, crt, alpn, min-version,"
+                        + " ciphers, ciphersuites");
     }
 
     @Test
@@ -339,12 +337,6 @@ class ConfigErrorsTest {
                         "{ a: { address: 10.0.0.1:80, cookie: s1 }, b: { address: 10.0.0.2:80, cookie: s1 } }")
                         .replace("      servers:", "      cookie: SRVID insert\n      servers:"),
                 "9:59: cookie 's1' already used by server a at 9:18");
-    }
-
-    @Test
-    void serverSslIsNotSupportedYet() {
-        assertErrors(L7_HEAD.replace("{ a: 10.0.0.1:80 }", "{ a: { address: 10.0.0.1:80, ssl: { verify: none } } }"),
-                "8:45: 'ssl' on server is not supported yet");
     }
 
     @Test

@@ -250,8 +250,8 @@ class L4ConfigTest {
                     t3: { listen: 10.0.0.1, servers: { a: 10.0.0.2:80 } }
                     t4: { listen: [ 10.0.0.1:84 ], servers: { a: 10.0.0.2:80 } }
                 """,
-                "6:32: 'tls' on listen is not supported yet",
-                "6:36: 'crt' on listen is not supported yet",
+                "6:32: 'tls' applies to l7 binds only (an l4 service passes TLS through to its servers)",
+                "6:36: 'crt' applies to l7 binds only (an l4 service passes TLS through to its servers)",
                 "7:31: unknown listen option 'accept-prxy'; did you mean 'accept-proxy'?",
                 "8:19: bad address '10.0.0.1' (use host:port, [::1]:port)",
                 "9:19: expected a string for 'listen', got a list");

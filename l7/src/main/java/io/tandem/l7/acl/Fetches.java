@@ -40,6 +40,9 @@ final class Fetches {
         define("query", Arg.NONE, a -> new Text(RequestFacts::query));
         define("method", Arg.NONE, a -> new Text(RequestFacts::method));
         define("ssl_sni", Arg.NONE, a -> new Text(RequestFacts::sslSni));
+        define("ssl_fc_sni", Arg.NONE, a -> new Text(RequestFacts::sslSni));
+        define("ssl_fc_protocol", Arg.NONE, a -> new Text(RequestFacts::sslProtocol));
+        define("ssl_fc_alpn", Arg.NONE, a -> new Text(RequestFacts::sslAlpn));
         define("req.ver", Arg.NONE, a -> new Text(Fetches::version));
         define("base", Arg.NONE, a -> new Text(Fetches::base));
         define("url_param", Arg.NAME_AND_DELIMITER, a -> new UrlParam(a[0], a.length > 1 ? a[1].charAt(0) : '&'));

@@ -32,6 +32,12 @@ public interface RequestFacts {
     /** The SNI server name of a TLS connection, null on plain connections or when the client sent none. */
     String sslSni();
 
+    /** The TLS version of a TLS connection ({@code TLSv1.3}), null on plain connections. */
+    String sslProtocol();
+
+    /** The protocol agreed by ALPN on a TLS connection ({@code http/1.1}), null when none or on plain ones. */
+    String sslAlpn();
+
     /** The protocol version as on the request line, e.g. {@code HTTP/1.1}. */
     String httpVersion();
 

@@ -17,6 +17,7 @@ import io.tandem.core.net.InactivityTimer;
 import io.tandem.core.net.EpollInterestPin;
 import io.tandem.l7.http.Http1RequestDecoder;
 import io.tandem.l7.http.HttpRejection;
+import io.tandem.l7.tls.TlsSession;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -35,6 +36,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private FrontendRuntime frontend;
     private final ArrayDeque<HttpObject> pipelined = new ArrayDeque<>();
     private final Http1Downstream downstream;
+    private final TlsSession tls;
     private ChannelHandlerContext ctx;
     private InetSocketAddress peer;
     private Exchange exchange;
@@ -42,6 +44,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private InactivityTimer headTimer;
     private InactivityTimer clientTimer;
     private InactivityTimer serverTimer;
+    private boolean activated;
     private boolean waitingForHead = true;
     private boolean keepAliveWait;
     private boolean closeWhenIdle;
@@ -50,10 +53,17 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private long requests;
     private final long acceptedAtMillis = System.currentTimeMillis();
 
-    ClientConnection(ProxyContext proxy, FrontendRuntime frontend, ProxyResponseEncoder encoder) {
+    /** A connection of {@code frontend}; {@code tls} is its finished handshake, null on a plain-text bind. */
+    ClientConnection(ProxyContext proxy, FrontendRuntime frontend, ProxyResponseEncoder encoder, TlsSession tls) {
         this.proxy = proxy;
         this.frontend = frontend;
+        this.tls = tls;
         this.downstream = new Http1Downstream(this, encoder);
+    }
+
+    /** The TLS session of the connection, or null for plain text. */
+    TlsSession tls() {
+        return tls;
     }
 
     /** {@code timeout client} of the current exchange: inactivity while its request body arrives. */
@@ -116,15 +126,31 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
                 exchange.onServerTimeout();
             }
         });
+        if (ctx.channel().isActive()) {
+            // Installed after a TLS handshake: the channel went active before this handler existed.
+            activate(ctx);
+        }
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        activate(ctx);
+        ctx.fireChannelActive();
+    }
+
+    /**
+     * Counts the connection and starts the wait for its first head, once: at accept, or after a TLS handshake. An
+     * accepted channel is active already when its handlers are added, and goes on to fire channelActive.
+     */
+    private void activate(ChannelHandlerContext ctx) {
+        if (activated) {
+            return;
+        }
+        activated = true;
         EpollInterestPin.pin(ctx.channel());
         proxy.connectionOpened(this);
         frontend.counters().opened();
         headTimer.start(frontend.config().timeout().httpRequest().toMillis());
-        ctx.fireChannelActive();
     }
 
     /**

@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.tandem.core.balance.Server;
 import io.tandem.core.balance.ServerPool;
 import io.tandem.core.net.InactivityTimer;
+import io.tandem.l7.tls.TlsSession;
 
 import java.net.InetSocketAddress;
 
@@ -24,6 +25,9 @@ interface Downstream {
 
     /** The real client: the TCP peer, or the source a PROXY header announced. */
     InetSocketAddress peer();
+
+    /** The TLS session the request came over, or null for plain text. */
+    TlsSession tls();
 
     /** True for the first request of the client's connection. */
     boolean firstRequest();

@@ -60,7 +60,8 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         this.downstream = downstream;
         this.connector = connector;
         this.request = request;
-        this.facts = new HttpRequestFacts(request, downstream.peer().getAddress(), downstream.firstRequest());
+        this.facts = new HttpRequestFacts(request, downstream.peer().getAddress(), downstream.tls(),
+                downstream.firstRequest());
         this.log = new ExchangeLog(request.method().name() + ' ' + request.uri() + ' '
                 + request.protocolVersion().text());
     }

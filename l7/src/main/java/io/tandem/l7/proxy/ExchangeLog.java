@@ -2,6 +2,7 @@ package io.tandem.l7.proxy;
 
 import io.tandem.core.config.HostPort;
 import io.tandem.core.metrics.HttpCounters;
+import io.tandem.l7.tls.TlsSession;
 
 import java.net.InetSocketAddress;
 import java.time.Instant;
@@ -104,7 +105,11 @@ final class ExchangeLog {
         counters.addBytesOut(bytesToClient);
     }
 
-    String render(InetSocketAddress client, String frontend) {
+    /**
+     * The line for {@code client} on {@code frontend}; over TLS ({@code tls} not null) it ends as HAProxy's
+     * {@code httpslog} does, with {@code SNI/VERSION/CIPHER} ({@code -} for no SNI).
+     */
+    String render(InetSocketAddress client, String frontend, TlsSession tls) {
         long end = System.nanoTime();
         StringBuilder line = new StringBuilder(160);
         line.append(HostPort.text(client))
@@ -121,15 +126,22 @@ final class ExchangeLog {
         appendTermination(line);
         line.append(' ').append(retries).append(" \"");
         appendEscaped(line, requestLine);
-        return line.append('"').toString();
+        line.append('"');
+        if (tls != null) {
+            line.append(' ');
+            appendEscaped(line, tls.sni() == null ? "-" : tls.sni());
+            line.append('/').append(tls.protocol()).append('/').append(tls.cipher());
+        }
+        return line.toString();
     }
 
     /**
      * The same exchange as one JSON object ({@code global.log-format: json}): the httplog fields, the timers under
      * HAProxy's names (TR, Tw, Tc, Tr, Ta; milliseconds, -1 for a phase never reached), the accept date in UTC, the
-     * request line as received.
+     * request line as received; over TLS also {@code ssl_fc_sni} (null without SNI), {@code ssl_version} and
+     * {@code ssl_cipher}.
      */
-    String renderJson(InetSocketAddress client, String frontend) {
+    String renderJson(InetSocketAddress client, String frontend, TlsSession tls) {
         long end = System.nanoTime();
         StringBuilder line = new StringBuilder(320);
         line.append("{\"accept_date\":\"").append(UTC_SECOND.get().format(acceptMillis / 1000)).append('.');
@@ -154,6 +166,16 @@ final class ExchangeLog {
         line.append("\",\"retries\":").append(retries)
                 .append(",\"request\":");
         appendJsonString(line, requestLine);
+        if (tls != null) {
+            line.append(",\"ssl_fc_sni\":");
+            if (tls.sni() == null) {
+                line.append("null");
+            } else {
+                appendJsonString(line, tls.sni());
+            }
+            line.append(",\"ssl_version\":\"").append(tls.protocol()).append("\",\"ssl_cipher\":\"")
+                    .append(tls.cipher()).append('"');
+        }
         return line.append('}').toString();
     }
 

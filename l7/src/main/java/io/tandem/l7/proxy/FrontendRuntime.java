@@ -1,6 +1,7 @@
 package io.tandem.l7.proxy;
 
 import io.tandem.core.config.FrontendConfig;
+import io.tandem.core.config.HostPort;
 import io.tandem.core.log.RateLimitedLog;
 import io.tandem.core.metrics.HttpCounters;
 import io.tandem.core.stick.StickTable;
@@ -8,7 +9,9 @@ import io.tandem.l7.acl.RequestFacts;
 import io.tandem.l7.rules.RequestRules;
 import io.tandem.l7.rules.ResponseRules;
 import io.tandem.l7.rules.UseBackendRule;
+import io.tandem.l7.tls.TlsTerminator;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
@@ -27,13 +30,19 @@ public final class FrontendRuntime {
     private final StickTable stickTable;
     private final HttpCounters counters;
     private final RateLimitedLog badProxyHeaders = new RateLimitedLog(LOG, System.Logger.Level.WARNING);
+    private final RateLimitedLog tlsFailures = new RateLimitedLog(LOG, System.Logger.Level.WARNING);
+    private final Map<HostPort, TlsTerminator> tls;
 
-    /** A frontend with its own {@code stickTable} (null when it has none). */
+    /**
+     * A frontend with its own {@code stickTable} (null when it has none), whose TLS binds terminate with {@code tls}
+     * (by bind address; the other binds are plain text).
+     */
     public FrontendRuntime(FrontendConfig config, RequestRules requestRules, ResponseRules responseRules,
                            List<UseBackendRule> useBackend, Map<String, BackendRuntime> backends,
-                           StickTable stickTable, HttpCounters counters) {
+                           StickTable stickTable, HttpCounters counters, Map<HostPort, TlsTerminator> tls) {
         this.config = config;
         this.counters = counters;
+        this.tls = Map.copyOf(tls);
         this.stickTable = stickTable;
         this.requestRules = requestRules;
         this.responseRules = responseRules;
@@ -59,6 +68,21 @@ public final class FrontendRuntime {
     /** Connections closed for a missing or malformed PROXY header on an accept-proxy bind. */
     RateLimitedLog badProxyHeaders() {
         return badProxyHeaders;
+    }
+
+    /** Connections closed because their TLS handshake failed or did not finish in time. */
+    RateLimitedLog tlsFailures() {
+        return tlsFailures;
+    }
+
+    /** The TLS of the bind on {@code address}, or null when it is plain text. */
+    public TlsTerminator tls(HostPort address) {
+        return tls.get(address);
+    }
+
+    /** Every TLS bind's terminator. */
+    public Collection<TlsTerminator> tlsTerminators() {
+        return tls.values();
     }
 
     /** The frontend's own stick table, or null. */

@@ -18,6 +18,8 @@ import io.tandem.core.balance.Server;
 import io.tandem.core.balance.ServerPool;
 import io.tandem.core.net.InactivityTimer;
 
+import io.tandem.l7.tls.TlsSession;
+
 import java.net.InetSocketAddress;
 
 /**
@@ -61,6 +63,11 @@ final class Http1Downstream implements Downstream {
     @Override
     public InetSocketAddress peer() {
         return connection.peer();
+    }
+
+    @Override
+    public TlsSession tls() {
+        return connection.tls();
     }
 
     @Override

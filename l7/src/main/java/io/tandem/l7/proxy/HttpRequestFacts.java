@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.tandem.core.stick.StickEntry;
 import io.tandem.l7.acl.RequestFacts;
 import io.tandem.l7.acl.StickCounters;
+import io.tandem.l7.tls.TlsSession;
 
 import java.net.InetAddress;
 
@@ -15,16 +16,21 @@ import java.net.InetAddress;
 final class HttpRequestFacts implements RequestFacts {
     private final HttpRequest request;
     private final InetAddress source;
+    private final TlsSession tls;
     private final boolean firstOnConnection;
     private StickCounters counters;
     private String path;
     private String query;
     private boolean split;
 
-    /** The facts of {@code request} from {@code source}; {@code firstOnConnection} for a connection's first request. */
-    HttpRequestFacts(HttpRequest request, InetAddress source, boolean firstOnConnection) {
+    /**
+     * The facts of {@code request} from {@code source} over {@code tls} (null: plain text); {@code firstOnConnection}
+     * for a connection's first request.
+     */
+    HttpRequestFacts(HttpRequest request, InetAddress source, TlsSession tls, boolean firstOnConnection) {
         this.request = request;
         this.source = source;
+        this.tls = tls;
         this.firstOnConnection = firstOnConnection;
     }
 
@@ -62,12 +68,22 @@ final class HttpRequestFacts implements RequestFacts {
 
     @Override
     public boolean sslFc() {
-        return false;
+        return tls != null;
     }
 
     @Override
     public String sslSni() {
-        return null;
+        return tls == null ? null : tls.sni();
+    }
+
+    @Override
+    public String sslProtocol() {
+        return tls == null ? null : tls.protocol();
+    }
+
+    @Override
+    public String sslAlpn() {
+        return tls == null ? null : tls.alpn();
     }
 
     @Override

@@ -9,13 +9,17 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.tandem.core.config.BindConfig;
 import io.tandem.core.config.HostPort;
 import io.tandem.core.log.AcceptFailureLog;
 import io.tandem.core.net.Deadline;
 import io.tandem.core.net.EventLoops;
 import io.tandem.core.state.ListenerSwap;
-import io.tandem.l7.http.Http1RequestDecoder;
+import io.tandem.core.tls.TlsLibrary;
+import io.tandem.l7.tls.TicketKeys;
+import io.tandem.l7.tls.TlsTerminator;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -24,20 +28,27 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The HTTP/1.1 reverse proxy: one listener per frontend bind on the shared event loops, each accepted
  * connection served by a {@link ClientConnection}, each of its requests by the frontend of the snapshot that was
- * current when the request began (read from the one reference a reload's {@link #prepare swap} replaces).
+ * current when the request began (read from the one reference a reload's {@link #prepare swap} replaces). TLS binds
+ * first complete their handshake ({@link TlsHandshake}); their session-ticket keys are this proxy's, rotated hourly.
  */
 public final class L7Proxy implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(L7Proxy.class.getName());
+    /** Session-ticket keys rotate hourly, as a ticket lives ({@link TlsTerminator#SESSION_TIMEOUT_SECONDS}). */
+    private static final long TICKET_KEY_ROTATION_MINUTES = 60;
     private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
 
     private final EventLoops loops;
     private final ProxyContext context;
     /** Open listeners by bind address. Guarded by this. */
     private final Map<InetSocketAddress, Channel> listeners = new LinkedHashMap<>();
+    private final TicketKeys ticketKeys = new TicketKeys();
+    /** The hourly ticket-key rotation, from the first snapshot with a TLS bind on. Guarded by this. */
+    private ScheduledFuture<?> rotation;
 
     public L7Proxy(EventLoops loops, AccessLog accessLog, int maxConnections, Duration upstreamIdleTimeout) {
         this.loops = loops;
@@ -90,6 +101,7 @@ public final class L7Proxy implements AutoCloseable {
     private synchronized List<String> swap(L7Snapshot next, Map<InetSocketAddress, ProxyContext.Bound> wanted,
                                            Map<InetSocketAddress, Channel> opened) {
         Map<InetSocketAddress, ProxyContext.Bound> before = context.routing().binds();
+        startTls(next);
         context.snapshot(next);
         List<String> changes = new ArrayList<>();
         for (Map.Entry<InetSocketAddress, Channel> entry : opened.entrySet()) {
@@ -100,7 +112,8 @@ public final class L7Proxy implements AutoCloseable {
         for (Map.Entry<InetSocketAddress, ProxyContext.Bound> entry : wanted.entrySet()) {
             ProxyContext.Bound was = before.get(entry.getKey());
             if (was != null && !opened.containsKey(entry.getKey()) && (!was.frontend().equals(entry.getValue().frontend())
-                    || was.bind().acceptProxy() != entry.getValue().bind().acceptProxy())) {
+                    || was.bind().acceptProxy() != entry.getValue().bind().acceptProxy()
+                    || (was.bind().tls() == null) != (entry.getValue().bind().tls() == null))) {
                 changes.add("bind " + entry.getValue().bind().address() + " kept open, now frontend "
                         + describe(entry.getValue()) + " (was " + describe(was) + ")");
             }
@@ -122,9 +135,33 @@ public final class L7Proxy implements AutoCloseable {
         return changes;
     }
 
+    /**
+     * Gives {@code next}'s TLS contexts the current ticket keys before any connection uses them, and on the first
+     * snapshot with TLS says which library runs it and starts the key rotation. Certificate warnings are logged.
+     */
+    private void startTls(L7Snapshot next) {
+        List<SslContext> tls = next.tlsContexts();
+        ticketKeys.applyTo(tls);
+        next.warnings().forEach(w -> LOG.log(System.Logger.Level.WARNING, w.toString()));
+        if (!tls.isEmpty() && rotation == null) {
+            LOG.log(System.Logger.Level.INFO, "tls: using " + TlsLibrary.describe());
+            rotation = loops.group().next().scheduleAtFixedRate(this::rotateTicketKeys, TICKET_KEY_ROTATION_MINUTES,
+                    TICKET_KEY_ROTATION_MINUTES, TimeUnit.MINUTES);
+        }
+    }
+
+    /**
+     * A new ticket key for new sessions; tickets issued under the previous key still resume, older ones do not. Run
+     * hourly; package-private so that a test need not wait two hours.
+     */
+    void rotateTicketKeys() {
+        ticketKeys.rotate();
+        ticketKeys.applyTo(context.snapshot().tlsContexts());
+    }
+
     private static String describe(ProxyContext.Bound bound) {
         return bound == null ? "?" : bound.frontend() + " on " + bound.bind().address()
-                + (bound.bind().acceptProxy() ? " (accept-proxy)" : "");
+                + (bound.bind().acceptProxy() ? " (accept-proxy)" : "") + (bound.bind().tls() != null ? " (tls)" : "");
     }
 
     /** Opens a listener for {@code bind}, paused until the swap that needs it is applied. */
@@ -160,10 +197,13 @@ public final class L7Proxy implements AutoCloseable {
                         if (bound.bind().acceptProxy()) {
                             pipeline.addLast(new HAProxyMessageDecoder());
                         }
-                        ProxyResponseEncoder encoder = new ProxyResponseEncoder();
-                        ClientConnection connection = new ClientConnection(context, current, encoder);
-                        pipeline.addLast(new RawReadObserver(connection), new Http1RequestDecoder(), encoder,
-                                connection);
+                        TlsTerminator tls = current.tls(address);
+                        if (tls == null) {
+                            ProtocolPipelines.http1(context, current, ch, null);
+                            return;
+                        }
+                        long timeout = current.config().timeout().httpRequest().toMillis();
+                        pipeline.addLast(tls.newHandler(timeout), new TlsHandshake(context, current, timeout));
                     }
                 });
         try {
@@ -171,7 +211,7 @@ public final class L7Proxy implements AutoCloseable {
             // Last in the listener's pipeline, behind Netty's acceptor (which pauses accepting for a second).
             listener.pipeline().addLast(new AcceptFailureHandler(new AcceptFailureLog("frontend " + frontend)));
             LOG.log(System.Logger.Level.INFO, "frontend " + frontend + " listening on " + address
-                    + (bind.acceptProxy() ? " (accept-proxy)" : ""));
+                    + (bind.acceptProxy() ? " (accept-proxy)" : "") + (bind.tls() != null ? " (tls)" : ""));
             return listener;
         } catch (Exception e) {
             throw new java.io.IOException("frontend " + frontend + ": cannot listen on " + address + ": "
@@ -256,6 +296,11 @@ public final class L7Proxy implements AutoCloseable {
     @Override
     public void close() {
         closeListeners();
+        synchronized (this) {
+            if (rotation != null) {
+                rotation.cancel(false);
+            }
+        }
     }
 
     /**
@@ -272,21 +317,6 @@ public final class L7Proxy implements AutoCloseable {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             log.failed(cause, context.activeConnections());
-        }
-    }
-
-    /** Tells the connection about raw bytes before the decoder sees them (starts the request-head clock). */
-    private static final class RawReadObserver extends ChannelInboundHandlerAdapter {
-        private final ClientConnection connection;
-
-        RawReadObserver(ClientConnection connection) {
-            this.connection = connection;
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            connection.onBytesReceived();
-            ctx.fireChannelRead(msg);
         }
     }
 }

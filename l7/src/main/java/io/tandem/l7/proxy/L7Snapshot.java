@@ -1,8 +1,12 @@
 package io.tandem.l7.proxy;
 
+import io.netty.handler.ssl.SslContext;
+import io.tandem.core.config.ConfigError;
 import io.tandem.core.stick.StickTable;
 
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -16,6 +20,21 @@ public record L7Snapshot(Map<String, FrontendRuntime> frontends, Map<String, Bac
     /** The runtime-state name of a section's stick table: {@code frontend/NAME} or {@code backend/NAME}. */
     public static String tableKey(String kind, String section) {
         return kind + "/" + section;
+    }
+
+    /** Every TLS context of every bind: what the session-ticket keys go to. */
+    public List<SslContext> tlsContexts() {
+        List<SslContext> contexts = new ArrayList<>();
+        frontends.values().forEach(f -> f.tlsTerminators().forEach(t -> contexts.addAll(t.contexts())));
+        return contexts;
+    }
+
+    /** What compiled but deserves the operator's look (certificates expired or not valid yet), by position. */
+    public List<ConfigError> warnings() {
+        List<ConfigError> warnings = new ArrayList<>();
+        frontends.values().forEach(f -> f.tlsTerminators().forEach(t -> warnings.addAll(t.warnings())));
+        warnings.sort(Comparator.comparing((ConfigError w) -> w.pos().line()).thenComparing(w -> w.pos().column()));
+        return warnings;
     }
 
     /**

@@ -81,7 +81,8 @@ final class ProxyContext {
         if (accessLog != AccessLog.NONE) {
             InetSocketAddress client = connection.peer();
             String frontend = connection.frontend().name();
-            accessLog.log(json ? log.renderJson(client, frontend) : log.render(client, frontend));
+            accessLog.log(json ? log.renderJson(client, frontend, connection.tls())
+                    : log.render(client, frontend, connection.tls()));
         }
     }
 

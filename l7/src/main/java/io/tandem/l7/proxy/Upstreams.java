@@ -19,11 +19,13 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.tandem.core.balance.Server;
 import io.tandem.core.net.EpollInterestPin;
 import io.tandem.core.net.EventLoops;
+import io.tandem.core.tls.TlsClient;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -33,7 +35,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * HTTP/1.1 connections to servers. A connection is opened on the client's event loop (so both sides of an exchange
+ * HTTP/1.1 connections to servers, over TLS for a server with {@code ssl}. A connection is opened on the client's event loop (so both sides of an exchange
  * run on one thread, without locks) and, once its response is complete, parked in that loop's idle pool for the
  * next request to the same server. What HTTP/1.1 asks of the server side is here: requests go out as HTTP/1.1
  * (so connections pool whatever the client speaks), an upgrade is asked with {@code Connection: upgrade}, and a
@@ -88,6 +90,7 @@ final class Upstreams implements UpstreamConnector {
         }
         UpstreamHandler handler = new UpstreamHandler(pool, server);
         handler.attach(listener);
+        TlsClient tls = server.tls();
         Bootstrap bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(loops.socketChannelClass())
@@ -105,6 +108,11 @@ final class Upstreams implements UpstreamConnector {
                                 .setMaxInitialLineLength(8192)
                                 .setMaxHeaderSize(65536)
                                 .setMaxChunkSize(65536);
+                        if (tls != null) {
+                            // The handshake is part of the connect: its time counts in Tc, its failure is a
+                            // connect failure (retried like one).
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc(), connectTimeoutMillis));
+                        }
                         UpstreamCodec.addTo(ch.pipeline(), decoderConfig);
                         ch.pipeline().addLast(handler);
                     }
@@ -113,7 +121,9 @@ final class Upstreams implements UpstreamConnector {
         connect.addListener((ChannelFuture f) -> {
             if (f.isSuccess()) {
                 EpollInterestPin.pin(f.channel());
-                handler.connected(f.channel());
+                if (tls == null) {
+                    handler.connected(f.channel());
+                }
             } else {
                 handler.connectFailed(f.cause());
             }
@@ -288,6 +298,20 @@ final class Upstreams implements UpstreamConnector {
             if (upgrade != null) {
                 headers.set(HttpHeaderNames.UPGRADE, upgrade);
             }
+        }
+
+        /** Over TLS the connection is ready once the handshake is done. */
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof SslHandshakeCompletionEvent handshake) {
+                if (handshake.isSuccess()) {
+                    connected(ctx.channel());
+                } else {
+                    connectFailed(handshake.cause());
+                    ctx.close();
+                }
+            }
+            ctx.fireUserEventTriggered(evt);
         }
 
         void connectFailed(Throwable cause) {

@@ -217,6 +217,18 @@ class AclFetchTest {
     }
 
     @Test
+    void tlsFetchesReadTheHandshakeAndAreAbsentOnPlainConnections() {
+        RequestFacts tls = get("/").withTls("a.example");
+        assertTrue(matches("ssl_fc_sni -i A.example", tls));
+        assertTrue(matches("ssl_fc_protocol TLSv1.3", tls));
+        assertTrue(matches("ssl_fc_alpn http/1.1", tls));
+        assertTrue(matches("ssl_fc_sni_end .example", tls));
+        for (String fetch : new String[] {"ssl_fc_sni", "ssl_fc_protocol", "ssl_fc_alpn"}) {
+            assertFalse(matches(fetch + " -m found", get("/")), fetch);
+        }
+    }
+
+    @Test
     void baseIsHostFollowedByPath() {
         RequestFacts r = get("/img/a.png?x").withHeader("Host", "cdn.example.com");
         assertTrue(matches("base cdn.example.com/img/a.png", r));

@@ -125,6 +125,17 @@ public final class TestRequest implements RequestFacts {
         return sni;
     }
 
+    /** A TLS request as {@link #withTls} makes it always came over TLS 1.3 with http/1.1 agreed by ALPN. */
+    @Override
+    public String sslProtocol() {
+        return ssl ? "TLSv1.3" : null;
+    }
+
+    @Override
+    public String sslAlpn() {
+        return ssl ? "http/1.1" : null;
+    }
+
     @Override
     public String httpVersion() {
         return version;

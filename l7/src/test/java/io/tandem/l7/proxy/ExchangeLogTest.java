@@ -1,8 +1,12 @@
 package io.tandem.l7.proxy;
 
+import io.tandem.l7.tls.TlsSession;
 import org.junit.jupiter.api.Test;
 
+import java.net.InetSocketAddress;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ExchangeLogTest {
 
@@ -29,5 +33,20 @@ class ExchangeLogTest {
         StringBuilder out = new StringBuilder();
         ExchangeLog.appendJsonString(out, "GET /a\"b\\c\r\n\u0000\u007f\u00e9#");
         assertEquals("\"GET /a\\\"b\\\\c\\u000D\\u000A\\u0000\\u007F\\u00E9#\"", out.toString());
+    }
+
+    @Test
+    void overTlsTheLineEndsWithSniVersionAndCipherAndJsonHasThemAsFields() {
+        ExchangeLog log = new ExchangeLog("GET / HTTP/1.1");
+        InetSocketAddress client = new InetSocketAddress("198.18.0.7", 51000);
+        TlsSession tls = new TlsSession("TLSv1.3", "api.example.com", "http/1.1", "TLS_AES_128_GCM_SHA256");
+        assertTrue(log.render(client, "web", tls).endsWith(
+                "\"GET / HTTP/1.1\" api.example.com/TLSv1.3/TLS_AES_128_GCM_SHA256"));
+        assertTrue(log.render(client, "web", new TlsSession("TLSv1.2", null, null, "ECDHE-RSA-AES128-GCM-SHA256"))
+                .endsWith(" -/TLSv1.2/ECDHE-RSA-AES128-GCM-SHA256"));
+        assertTrue(log.render(client, "web", null).endsWith("\"GET / HTTP/1.1\""));
+        assertTrue(log.renderJson(client, "web", tls).endsWith(",\"request\":\"GET / HTTP/1.1\",\"ssl_fc_sni\":"
+                + "\"api.example.com\",\"ssl_version\":\"TLSv1.3\",\"ssl_cipher\":\"TLS_AES_128_GCM_SHA256\"}"));
+        assertTrue(log.renderJson(client, "web", null).endsWith(",\"request\":\"GET / HTTP/1.1\"}"));
     }
 }

@@ -1,6 +1,7 @@
 package io.tandem.l7.proxy;
 
 import io.tandem.core.testing.Prerequisites;
+import io.tandem.core.testing.TestCertificates;
 import io.tandem.core.testing.TestHttpBackend;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -16,6 +17,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -31,6 +34,9 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManagerFactory;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -39,8 +45,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Debian's HAProxy 2.6 as a differential oracle for routing decisions. The article's frontend and backends (minus
- * TLS and stick tables) run twice on loopback, once as haproxy.cfg and once as Tandem YAML, in front of the same
- * named backends; a generated corpus of requests goes to both, each on a fresh connection, and every answer is
+ * stick tables; over plain text, and over TLS with the same certificate on both) run twice on loopback, once as
+ * haproxy.cfg and once as Tandem YAML, in front of the same named backends; a generated corpus of requests goes to
+ * both, each on a fresh connection, and every answer is
  * compared: status, the pool of the server that answered (or that none did), the exact server where the choice is
  * deterministic (cookie-pinned), Location of redirects, whether a persistence cookie was set and for whom, and what
  * the server saw (X-Route, Cookie). {@code balance uri} picks are compared for consistency within each proxy,
@@ -112,16 +119,52 @@ class HaproxyDifferentialTest {
     @ParameterizedTest
     @EnumSource(AdminSource.class)
     void routingDecisionsMatchHaproxy(AdminSource admin) throws Exception {
+        compareWithHaproxy(admin, null);
+    }
+
+    /**
+     * The same corpus over TLS: both proxies terminate it with the same certificate (HAProxy {@code bind ... ssl
+     * crt}, Tandem {@code bind ... tls crt}), so {@code !{ ssl_fc }} no longer redirects and every other decision
+     * must still match.
+     */
+    @Test
+    void routingDecisionsOverTlsMatchHaproxy() throws Exception {
+        try (TestCertificates certs = TestCertificates.create()) {
+            Path crt = certs.leaf("site", TestCertificates.Kind.RSA, "DNS:solvethenetwork.com",
+                    "DNS:*.solvethenetwork.com");
+            compareWithHaproxy(AdminSource.LOOPBACK_ALLOWED, new Tls(crt, clientTrusting(certs.ca(
+                    TestCertificates.Kind.RSA))));
+        }
+    }
+
+    /** A TLS bind's certificate and the client side that trusts its CA; null in place of it for plain text. */
+    private record Tls(Path crt, SSLSocketFactory client) {
+    }
+
+    private static SSLSocketFactory clientTrusting(Path ca) throws Exception {
+        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+        trust.load(null, null);
+        try (InputStream in = Files.newInputStream(ca)) {
+            trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trustManagers.init(trust);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, trustManagers.getTrustManagers(), null);
+        return context.getSocketFactory();
+    }
+
+    private void compareWithHaproxy(AdminSource admin, Tls tls) throws Exception {
         List<Probe> corpus = corpus();
         assertTrue(corpus.size() >= 300, "corpus has " + corpus.size() + " requests");
         List<String> disagreements = new ArrayList<>();
         Map<String, Map<String, String>> uriPicks = Map.of("haproxy", new HashMap<>(), "tandem", new HashMap<>());
         Set<String> covered = new TreeSet<>();
-        try (Haproxy haproxy = Haproxy.start(haproxyConfig(admin));
-             ProxyHarness tandem = ProxyHarness.start(tandemConfig(admin), Map.of())) {
+        try (Haproxy haproxy = Haproxy.start(haproxyConfig(admin, tls));
+             ProxyHarness tandem = ProxyHarness.start(tandemConfig(admin, tls), Map.of())) {
             for (Probe probe : corpus) {
-                Outcome expected = send(haproxy.port, probe);
-                Outcome actual = send(tandem.port, probe);
+                Outcome expected = send(haproxy.port, probe, tls);
+                Outcome actual = send(tandem.port, probe, tls);
                 List<String> differences = differences(probe, expected, actual);
                 if (!differences.isEmpty()) {
                     String cause = knownCause(probe);
@@ -136,22 +179,25 @@ class HaproxyDifferentialTest {
         }
         // The corpus is only worth something if HAProxy took every path through the config with it.
         List<String> wanted = new ArrayList<>(List.of("200 api_cluster", "200 app_cluster", "200 ws_cluster",
-                "200 static_cluster", "301 -", "403 -", "400 -"));
+                "200 static_cluster", "403 -", "400 -"));
+        if (tls == null) {
+            wanted.add("301 -");
+        }
         if (admin == AdminSource.LOOPBACK_ALLOWED) {
             wanted.add("200 admin_cluster");
         }
         assertTrue(covered.containsAll(wanted), "the corpus misses some of " + wanted + "; it covered " + covered);
         if (!disagreements.isEmpty()) {
             fail(disagreements.size() + " of " + corpus.size() + " requests disagree with HAProxy ("
-                    + admin + "):\n  " + String.join("\n  ", disagreements));
+                    + admin + (tls == null ? "" : ", TLS") + "):\n  " + String.join("\n  ", disagreements));
         }
     }
 
     @Test
     void insertedCookieNamesAnAppServerWithTheSameAttributesAsHaproxy() throws Exception {
         Probe first = new Probe("GET", "/", "www.solvethenetwork.com", null, false, null, true);
-        try (Haproxy haproxy = Haproxy.start(haproxyConfig(AdminSource.LOOPBACK_DENIED));
-             ProxyHarness tandem = ProxyHarness.start(tandemConfig(AdminSource.LOOPBACK_DENIED), Map.of())) {
+        try (Haproxy haproxy = Haproxy.start(haproxyConfig(AdminSource.LOOPBACK_DENIED, null));
+             ProxyHarness tandem = ProxyHarness.start(tandemConfig(AdminSource.LOOPBACK_DENIED, null), Map.of())) {
             SetCookie fromHaproxy = firstAppCookie("haproxy", haproxy.port, first);
             SetCookie fromTandem = firstAppCookie("tandem", tandem.port, first);
             assertEquals(fromHaproxy.attributes(), fromTandem.attributes(),
@@ -162,7 +208,7 @@ class HaproxyDifferentialTest {
 
     /** Sends the first request of a client to app_cluster and checks the cookie it gets back names its server. */
     private static SetCookie firstAppCookie(String proxy, int port, Probe probe) throws IOException {
-        Outcome outcome = send(port, probe);
+        Outcome outcome = send(port, probe, null);
         assertEquals(200, outcome.status, proxy + ": " + outcome);
         assertEquals("app_cluster", POOL_OF.get(outcome.server), proxy + ": " + outcome);
         assertNotNull(outcome.setCookie, proxy + " sets no cookie on a first app_cluster request: " + outcome);
@@ -179,7 +225,7 @@ class HaproxyDifferentialTest {
         return backends.get(server).port();
     }
 
-    private static String haproxyConfig(AdminSource admin) {
+    private static String haproxyConfig(AdminSource admin, Tls tls) {
         return """
                 global
                     nbthread 1
@@ -192,7 +238,7 @@ class HaproxyDifferentialTest {
                     timeout server 10s
 
                 frontend https_front
-                    bind 127.0.0.1:${PORT}
+                    bind 127.0.0.1:${PORT}%s
                     acl is_api path_beg /api/
                     acl is_admin hdr(host) -i admin.solvethenetwork.com
                     acl is_static path_beg /static/ /assets/ /media/
@@ -232,18 +278,19 @@ class HaproxyDifferentialTest {
                     balance uri
                     server cdn-01 127.0.0.1:%d
                     server cdn-02 127.0.0.1:%d
-                """.formatted(port("api-01"), port("api-02"), port("app-01"), port("app-02"), admin.patterns,
-                port("adm-01"), port("ws-01"), port("cdn-01"), port("cdn-02"));
+                """.formatted(tls == null ? "" : " ssl crt " + tls.crt(), port("api-01"), port("api-02"),
+                port("app-01"), port("app-02"), admin.patterns, port("adm-01"), port("ws-01"), port("cdn-01"),
+                port("cdn-02"));
     }
 
-    private static String tandemConfig(AdminSource admin) {
+    private static String tandemConfig(AdminSource admin, Tls tls) {
         return """
                 defaults:
                   timeout: { connect: 2s, client: 10s, server: 10s }
                 l7:
                   frontends:
                     https_front:
-                      bind: 127.0.0.1:${PORT}
+                      bind: 127.0.0.1:${PORT}%s
                       acl:
                         is_api: path_beg /api/
                         is_admin: hdr(host) -i admin.solvethenetwork.com
@@ -287,8 +334,9 @@ class HaproxyDifferentialTest {
                       servers:
                         cdn-01: 127.0.0.1:%d
                         cdn-02: 127.0.0.1:%d
-                """.formatted(port("api-01"), port("api-02"), port("app-01"), port("app-02"), admin.patterns,
-                port("adm-01"), port("ws-01"), port("cdn-01"), port("cdn-02"));
+                """.formatted(tls == null ? "" : " tls crt " + tls.crt(), port("api-01"), port("api-02"),
+                port("app-01"), port("app-02"), admin.patterns, port("adm-01"), port("ws-01"), port("cdn-01"),
+                port("cdn-02"));
     }
 
     // ---- the corpus -------------------------------------------------------------------------------------------
@@ -426,10 +474,12 @@ class HaproxyDifferentialTest {
         }
     }
 
-    private static Outcome send(int port, Probe probe) throws IOException {
+    private static Outcome send(int port, Probe probe, Tls tls) throws IOException {
         Map<String, Integer> before = requestCounts();
         RawResponse response;
-        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+        Socket plain = new Socket(InetAddress.getLoopbackAddress(), port);
+        try (Socket socket = tls == null ? plain
+                : tls.client().createSocket(plain, "www.solvethenetwork.com", port, true)) {
             socket.setSoTimeout(5000);
             OutputStream out = socket.getOutputStream();
             out.write(probe.render().getBytes(StandardCharsets.ISO_8859_1));

@@ -70,6 +70,11 @@ final class InMemoryDownstream implements Downstream {
     }
 
     @Override
+    public io.tandem.l7.tls.TlsSession tls() {
+        return null;
+    }
+
+    @Override
     public boolean firstRequest() {
         return true;
     }
@@ -161,6 +166,6 @@ final class InMemoryDownstream implements Downstream {
     }
 
     private String render(ExchangeLog log) {
-        return log.render(peer, frontend.name());
+        return log.render(peer, frontend.name(), null);
     }
 }

@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# New TLS connections per second, full handshakes (no resumption): Tandem against HAProxy, the same nginx backend
+# and the same certificates, ECDSA P-256 and RSA 2048, in one run.
+#
+#   bench/tls.sh                     # one measured run per proxy and key type, 10 s each
+#   DURATION=20 CLIENTS=2 bench/tls.sh
+#
+# Environment:
+#   DURATION  seconds per measured run (default 10)
+#   WARMUP    seconds of warm-up per proxy and key type before measuring (default 30: the JIT compiles the
+#             handshake path in it)
+#   CLIENTS   openssl s_time processes run side by side against one proxy (default 2): one alone cannot keep a
+#             proxy busy; their connections per second are added
+#   REQUEST   1 (default): each connection also carries "GET / HTTP/1.0" through the proxy to nginx; 0: the
+#             handshake alone (s_time without -www), what the TLS libraries and their use cost by themselves
+#   PIN       1 (default): HAProxy and Tandem's event loop on CPU 1, s_time + nginx on CPU 0 (bench/lib.sh); 0: none
+#   TANDEM    path of the tandem launcher (default: the one built in appliance/target)
+#
+# Each connection is a new TCP connection and a full handshake (s_time -new), then "GET / HTTP/1.0" through the
+# proxy to nginx; HAProxy runs nbthread 1, Tandem workers: 1. Target (printed PASS/FAIL): Tandem >= 1.0 x HAProxy
+# for each key type. Also printed: CPU microseconds per connection of each proxy process and of Tandem's event-loop
+# thread alone (a figure less sensitive to a busy machine than the rates). Traffic goes to 127.0.0.1 only. Every process started here is stopped by PID on exit.
+set -euo pipefail
+
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-30}
+CLIENTS=${CLIENTS:-2}
+REQUEST=${REQUEST:-1}
+PIN=${PIN:-1}
+
+bench_name=tls.sh
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+make_certificates() {
+    openssl req -x509 -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 -keyout "$work/ec.key" \
+        -out "$work/ec.crt" -subj /CN=bench.test.example -days 2 2>/dev/null
+    openssl req -x509 -nodes -newkey rsa:2048 -keyout "$work/rsa.key" -out "$work/rsa.crt" \
+        -subj /CN=bench.test.example -days 2 2>/dev/null
+    cat "$work/ec.crt" "$work/ec.key" >"$work/ec.pem"
+    cat "$work/rsa.crt" "$work/rsa.key" >"$work/rsa.pem"
+}
+
+start_haproxy() {
+    haproxy_ec=$(free_port)
+    haproxy_rsa=$(free_port)
+    set_maxconn haproxy
+    cat >"$work/haproxy.cfg" <<CFG
+global
+    nbthread 1
+    maxconn $maxconn
+
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+    timeout http-request 10s
+
+frontend ec
+    bind 127.0.0.1:$haproxy_ec ssl crt $work/ec.pem
+    default_backend be
+
+frontend rsa
+    bind 127.0.0.1:$haproxy_rsa ssl crt $work/rsa.pem
+    default_backend be
+
+backend be
+    server s1 127.0.0.1:$nginx_port
+CFG
+    haproxy -c -q -f "$work/haproxy.cfg" || die "haproxy -c rejected $work/haproxy.cfg"
+    "${proxy_cpu[@]}" haproxy -f "$work/haproxy.cfg" -db >>"$work/haproxy.log" 2>&1 &
+    haproxy_pid=$!
+    pids+=("$haproxy_pid")
+    wait_listen "$haproxy_rsa" "$haproxy_pid" haproxy
+}
+
+start_tandem() {
+    tandem_ec=$(free_port)
+    tandem_rsa=$(free_port)
+    cat >"$work/tandem.yaml" <<CFG
+global: { workers: 1, maxconn: 8000, log: none }
+defaults:
+  timeout: { connect: 5s, client: 30s, server: 30s, http-request: 10s }
+l7:
+  frontends:
+    ec:
+      bind: 127.0.0.1:$tandem_ec tls crt $work/ec.pem
+      default-backend: be
+    rsa:
+      bind: 127.0.0.1:$tandem_rsa tls crt $work/rsa.pem
+      default-backend: be
+  backends:
+    be:
+      servers:
+        s1: 127.0.0.1:$nginx_port
+CFG
+    "$TANDEM" check -c "$work/tandem.yaml" || die "tandem check rejected $work/tandem.yaml"
+    "${tandem_cpu[@]}" "$TANDEM" run -c "$work/tandem.yaml" >>"$work/tandem.log" 2>&1 &
+    tandem_pid=$!
+    pids+=("$tandem_pid")
+    wait_listen "$tandem_rsa" "$tandem_pid" tandem
+    tandem_started "$tandem_pid"
+}
+
+# new_connections PORT SECONDS: CLIENTS s_time -new runs side by side; prints the connections per (real) second
+# they made together, and how many they made.
+new_connections() {
+    local port=$1 seconds=$2 i out=() client=() www=()
+    [ "$REQUEST" = 0 ] || www=(-www /)
+    for i in $(seq 1 "$CLIENTS"); do
+        out+=("$work/s_time.$i")
+        "${load_cpu[@]}" openssl s_time -connect "127.0.0.1:$port" -new -time "$seconds" "${www[@]}" \
+            >"$work/s_time.$i" 2>&1 &
+        client+=($!)
+    done
+    wait "${client[@]}"
+    cat "${out[@]}" >>"$work/s_time.log"
+    # "1234 connections in 10 real seconds, 612 bytes read per connection"
+    awk '/connections in [0-9.]+ real seconds/ { rate += $1 / $4; n += $1 } END { printf "%.0f %d\n", rate, n }' \
+        "${out[@]}"
+}
+
+# CPU time (clock ticks) of the event-loop threads (tandem-io-*) of the JVM PID: the threads that do the handshakes,
+# as HAProxy's one thread does. The JIT compiler and GC threads are counted in the process total.
+loop_ticks_of() {
+    local task total=0
+    for task in /proc/"$1"/task/*; do
+        case $(cat "$task/comm" 2>/dev/null) in
+            tandem-io-*) total=$((total + $(awk '{ print $14 + $15 }' "$task/stat"))) ;;
+        esac
+    done
+    echo "$total"
+}
+
+main() {
+    require_tools haproxy:haproxy nginx:nginx openssl:openssl curl:curl taskset:util-linux
+    build_tandem
+    cd "$work"
+    make_certificates
+    start_nginx
+    start_haproxy
+    start_tandem
+
+    local haproxy_tls tandem_tls
+    haproxy_tls=$(haproxy -vv | awk '/^Running on OpenSSL/ { print $7 }')
+    tandem_tls=$(grep -o 'tls: using .*' "$work/tandem.log" | head -n 1 | sed 's/tls: using //')
+    echo "haproxy pid $haproxy_pid (TLS: OpenSSL ${haproxy_tls:-?}) | tandem (java) pid $tandem_pid (TLS: ${tandem_tls:-?})"
+    if [ ${#proxy_cpu[@]} -gt 0 ]; then
+        echo "pinning: HAProxy and Tandem's event loop on CPU 1; s_time, nginx and the JVM's other threads on CPU 0"
+    fi
+    echo "openssl s_time -new$([ "$REQUEST" = 0 ] || echo ' -www /') x $CLIENTS clients, ${DURATION}s per run, warm-up ${WARMUP}s per proxy and key"
+    echo
+
+    local kind h t r line hz results=()
+    hz=$(getconf CLK_TCK)
+    # CPU microseconds per connection from tick counts taken around a run: "us_per_conn TICKS CONNECTIONS".
+    us_per_conn() { awk -v t="$1" -v n="$2" -v hz="$hz" 'BEGIN { printf "%.0f", (n > 0 ? t / hz * 1e6 / n : 0) }'; }
+    for kind in ec rsa; do
+        local hp tp h_n t_n h0 h1 t0 t1 l0 l1 h_us t_us l_us
+        if [ "$kind" = ec ]; then hp=$haproxy_ec; tp=$tandem_ec; else hp=$haproxy_rsa; tp=$tandem_rsa; fi
+        new_connections "$hp" "$WARMUP" >/dev/null
+        new_connections "$tp" "$WARMUP" >/dev/null
+        h0=$(cpu_ticks_of "$haproxy_pid")
+        read -r h h_n <<<"$(new_connections "$hp" "$DURATION")"
+        h1=$(cpu_ticks_of "$haproxy_pid")
+        t0=$(cpu_ticks_of "$tandem_pid"); l0=$(loop_ticks_of "$tandem_pid")
+        read -r t t_n <<<"$(new_connections "$tp" "$DURATION")"
+        t1=$(cpu_ticks_of "$tandem_pid"); l1=$(loop_ticks_of "$tandem_pid")
+        h_us=$(us_per_conn $((h1 - h0)) "$h_n")
+        t_us=$(us_per_conn $((t1 - t0)) "$t_n")
+        l_us=$(us_per_conn $((l1 - l0)) "$t_n")
+        r=$(ratio "$t" "$h")
+        results+=("$kind $h $t $r $h_us $t_us $l_us")
+    done
+
+    printf '%-12s  %15s  %14s  %6s  %16s  %15s  %20s\n' key haproxy_conn/s tandem_conn/s ratio \
+        haproxy_cpu_us/c tandem_cpu_us/c tandem_loop_cpu_us/c
+    for line in "${results[@]}"; do
+        read -r kind h t r h_us t_us l_us <<<"$line"
+        printf '%-12s  %15s  %14s  %6s  %16s  %15s  %20s\n' \
+            "$([ "$kind" = ec ] && echo 'ECDSA P-256' || echo 'RSA 2048')" "$h" "$t" "$r" "$h_us" "$t_us" "$l_us"
+    done
+    echo
+    for line in "${results[@]}"; do
+        read -r kind h t r _ <<<"$line"
+        echo "$(verdict "$r" 1.0 ge) $kind new-connection ratio $r >= 1.00"
+    done
+}
+
+main "$@"
