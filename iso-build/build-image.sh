@@ -84,7 +84,16 @@ name=tandem-${version//\~/-}
 
 mkdir -p "$cache/apt" "$out"
 work=$(mktemp -d "$cache/build.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+# mmdebstrap mounts /proc, /sys and /dev in the root while it runs: an interrupted build may leave them, and
+# they are unmounted before anything is removed (--one-file-system: never into a mount left behind).
+cleanup() {
+    local mount
+    for mount in $(awk -v work="$work/" 'index($2, work) == 1 { print $2 }' /proc/mounts | sort -r); do
+        umount -l "$mount" || true
+    done
+    rm -rf --one-file-system "$work"
+}
+trap cleanup EXIT
 root=$work/root
 
 # The versions of packages.lock as apt preferences: apt takes these versions and no other.
@@ -195,7 +204,7 @@ mkdir -p "$iso/live" "$iso/boot/grub"
 cp "$kernel" "$iso/live/vmlinuz"
 cp "$initrd" "$iso/live/initrd.img"
 sed "s|@CMDLINE@|$cmdline|" "$src/grub/iso.cfg" >"$iso/boot/grub/grub.cfg"
-mksquashfs "$root" "$iso/live/filesystem.squashfs" -comp zstd -Xcompression-level 15 -noappend -quiet >/dev/null
+mksquashfs "$root" "$iso/live/filesystem.squashfs" -comp zstd -Xcompression-level 6 -noappend -quiet >/dev/null
 grub-mkrescue -o "$out/$name.iso" "$iso" -- -volid TANDEM >"$work/mkrescue.log" 2>&1 \
     || { cat "$work/mkrescue.log" >&2; die "grub-mkrescue failed"; }
 
