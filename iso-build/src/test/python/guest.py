@@ -27,6 +27,15 @@ def accelerator():
     return "kvm", "/dev/kvm"
 
 
+# Every wait is this many times longer under TCG, which emulates the processor (a JVM starts ~10 times slower).
+SLOWER = 1
+
+
+def slow_down(factor):
+    global SLOWER
+    SLOWER = factor
+
+
 class Timeout(Exception):
     """What a guest did not print in time, with the end of its console."""
 
@@ -131,6 +140,7 @@ class Guest:
         """Waits for pattern (a regex on the console's text without escape sequences) after what the last
         expect matched; returns the match."""
         regex = re.compile(pattern.encode() if isinstance(pattern, str) else pattern)
+        timeout *= SLOWER
         deadline = time.monotonic() + timeout
         with self._lock:
             while True:
@@ -187,7 +197,7 @@ class Guest:
         marker = "done-%d" % int(time.monotonic() * 1000)
         self.send("%s; echo %s" % (command, marker))
         # The echo of the typed line holds the marker after "echo "; the output's own line starts with it.
-        match = self.expect(r"echo %s\n(.*?)\n%s\n" % (marker, marker), timeout)
+        match = self.expect(r"(?s)echo %s\n(.*?)\n%s\n" % (marker, marker), timeout)
         return match.group(1).decode(errors="replace")
 
     def wait_exit(self, timeout):

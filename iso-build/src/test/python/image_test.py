@@ -26,7 +26,8 @@ import threading
 import time
 import urllib.request
 
-from guest import Guest, Timeout, accelerator
+import guest as guest_module
+from guest import Guest, Timeout, accelerator, slow_down
 
 PASSWORD = "Tandem-image-test-4711"
 VIP = "198.18.0.100"
@@ -61,6 +62,7 @@ def free_udp_port():
 
 
 def await_true(condition, timeout, what):
+    timeout *= guest_module.SLOWER
     deadline = time.monotonic() + timeout
     while True:
         if condition():
@@ -101,7 +103,7 @@ def start_wizard(guest, boot_timeout):
     guest.expect(FIRST_BOOT, boot_timeout)
     console = time.monotonic() - guest.started_at
     guest.send("")
-    guest.expect(FIRST_QUESTION, 600)
+    guest.expect(FIRST_QUESTION, 300)
     return console, time.monotonic() - guest.started_at
 
 
@@ -149,7 +151,9 @@ def main():
     run = Run()
     run.step("accelerator %s (%s)" % (accel, why))
     run.record("accelerator", accel)
-    boot_timeout = 300 if accel == "kvm" else 1200
+    if accel == "tcg":
+        slow_down(4)
+    boot_timeout = 300
     workdir = tempfile.mkdtemp(prefix="tandem-image-test.", dir=os.environ.get("TANDEM_IMAGE_TEST_DIR", "/var/tmp"))
     backend = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Backend)
     threading.Thread(target=backend.serve_forever, daemon=True).start()
@@ -196,7 +200,7 @@ def main():
         run.step("powering node-a off (ACPI power button)")
         off = time.monotonic()
         a.monitor("system_powerdown")
-        if not a.wait_exit(300):
+        if not a.wait_exit(300 * guest_module.SLOWER):
             raise Timeout("node-a did not power off within 300 s")
         await_true(lambda: holds_vip(b), 60, "node-b taking %s" % VIP)
         run.ok("node-a powered off: node-b took %s %d s after the power button" % (VIP, time.monotonic() - off))
@@ -215,7 +219,6 @@ def main():
         run.ok("node-a's frontend answers after the reboot")
         for guest in guests:
             guest.kill()
-            guest.remove_disk()
 
         for firmware in ("bios", "uefi"):
             live = Guest("live-" + firmware, workdir, iso, free_port(), firmware=firmware, cdrom=True)
@@ -226,18 +229,15 @@ def main():
                    " %d s" % (firmware.upper(), console, question))
             run.record("%s_iso_boot_to_first_boot_prompt_seconds" % firmware, "%d" % console)
             live.kill()
-            live.remove_disk()
     except (Timeout, AssertionError, RuntimeError) as failure:
         print("image-test: FAILED: %s" % failure, file=sys.stderr)
         print("image-test: %d passed, 1 failed (consoles in %s)" % (run.passed, workdir))
-        for guest in guests:
-            guest.kill()
-            guest.remove_disk()
         return 1
     finally:
         backend.shutdown()
         for guest in guests:
             guest.kill()
+            guest.remove_disk()
         with open(results_path, "w") as results:
             results.write("\n".join(run.results) + "\n")
     shutil.rmtree(workdir)
