@@ -171,7 +171,7 @@ final class Reloader {
         GlobalConfig kept = new GlobalConfig(now.name(), now.workers(), now.maxconn(), now.log(), file.hardStopAfter(),
                 now.logFormat());
         return new TandemConfig(next.source(), kept, next.defaults(), next.l7(), next.l4(), next.vrrp(),
-                running.admin());
+                running.cluster(), running.admin());
     }
 
     /** The stats endpoint's settings as an operator reads them in the reload's report, without the password. */

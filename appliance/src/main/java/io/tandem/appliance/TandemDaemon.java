@@ -5,6 +5,7 @@ import io.tandem.appliance.admin.RuntimeView;
 import io.tandem.appliance.stats.LiveView;
 import io.tandem.appliance.stats.StatsServer;
 import io.tandem.core.config.AdminConfig;
+import io.tandem.cluster.ClusterNode;
 import io.tandem.core.config.TandemConfig;
 import io.tandem.core.health.HealthChecks;
 import io.tandem.core.net.Deadline;
@@ -20,6 +21,7 @@ import io.tandem.l7.proxy.L7Proxy;
 import io.tandem.l7.proxy.L7Snapshot;
 import io.tandem.vrrp.runtime.TrackedService;
 import io.tandem.vrrp.runtime.VrrpInstance;
+import io.tandem.vrrp.runtime.VrrpHold;
 import io.tandem.vrrp.runtime.VrrpService;
 
 import java.io.IOException;
@@ -52,6 +54,7 @@ final class TandemDaemon implements AutoCloseable, RuntimeView {
     private final Reloader reloader;
     private final long startedAtMillis = System.currentTimeMillis();
     private AdminSocket admin; // null when the default socket could not open
+    private final ClusterNode cluster; // null without a cluster section
     private final SystemdNotify systemd = SystemdNotify.fromEnvironment();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Object drainWait = new Object();
@@ -59,7 +62,9 @@ final class TandemDaemon implements AutoCloseable, RuntimeView {
     private volatile boolean stopping;
 
     private TandemDaemon(TandemConfig config, EventLoops loops, AsyncAccessLog accessLog, RuntimeState state,
-                         L7Proxy proxy, L4Services l4, VrrpService vrrp, StatsServer stats, Path file) {
+                         L7Proxy proxy, L4Services l4, VrrpService vrrp, StatsServer stats, ClusterNode cluster,
+                         Path file) {
+        this.cluster = cluster;
         this.stats = stats;
         this.l4 = l4;
         this.vrrp = vrrp;
@@ -96,15 +101,22 @@ final class TandemDaemon implements AutoCloseable, RuntimeView {
         L4Services l4 = new L4Services(l4Snapshot, config.global().maxconn(), loops);
         VrrpService vrrp = null;
         StatsServer stats;
+        ClusterNode cluster = null;
         try {
             proxy.start(snapshot);
             l4.start();
-            vrrp = VrrpService.start(config.vrrp(), tracking(proxy, l4));
+            cluster = startCluster(config, state);
+            // VRRP holds every instance in FAULT until the cluster has handed this node the tables.
+            vrrp = VrrpService.start(config.vrrp(), tracking(proxy, l4),
+                    cluster == null ? null : new VrrpHold("cluster sync", cluster::ready));
             stats = config.admin().stats() == null ? null : StatsServer.start(loops, config.admin().stats(),
                     liveView(config.global().name(), proxy, l4, vrrp, state));
         } catch (IOException e) {
             if (vrrp != null) {
                 vrrp.stop();
+            }
+            if (cluster != null) {
+                cluster.close();
             }
             l4.close();
             proxy.drain(Duration.ZERO);
@@ -116,7 +128,7 @@ final class TandemDaemon implements AutoCloseable, RuntimeView {
                 + " from " + config.source() + ": " + snapshot.frontends().size() + " frontend(s), "
                 + snapshot.backends().size() + " backend(s), " + l4Snapshot.services().size() + " L4 service(s), "
                 + vrrp.instances().size() + " VRRP instance(s), transport " + loops.transportName());
-        TandemDaemon daemon = new TandemDaemon(config, loops, accessLog, state, proxy, l4, vrrp, stats, file);
+        TandemDaemon daemon = new TandemDaemon(config, loops, accessLog, state, proxy, l4, vrrp, stats, cluster, file);
         try {
             daemon.admin = openRuntimeApi(config.admin(), daemon);
         } catch (IOException e) {
@@ -142,6 +154,25 @@ final class TandemDaemon implements AutoCloseable, RuntimeView {
                     + "admin.socket to a writable path, or create /run/tandem for this user)");
             return null;
         }
+    }
+
+    /** Joins the pair's cluster in the background (null without a cluster section); it follows each commit's tables. */
+    private static ClusterNode startCluster(TandemConfig config, RuntimeState state) throws IOException {
+        if (!config.cluster().enabled()) {
+            return null;
+        }
+        try {
+            ClusterNode cluster = ClusterNode.start(config.cluster(), config.global().name(), state::tables);
+            state.onCommit(cluster::tablesChanged);
+            return cluster;
+        } catch (Exception e) {
+            throw new IOException("cluster " + config.cluster().name() + " on " + config.cluster().bind() + ": " + e, e);
+        }
+    }
+
+    /** The cluster, or null when the config has none. */
+    ClusterNode cluster() {
+        return cluster;
     }
 
     /** What the stats endpoint shows, read at each request: the snapshots and VRRP instances running then. */
@@ -330,6 +361,9 @@ final class TandemDaemon implements AutoCloseable, RuntimeView {
                     + " connection(s) still open");
         }
         l4.close();
+        if (cluster != null) {
+            cluster.close(); // a clean leave: the peer keeps the tables and counts this node gone at once
+        }
         // Last: an operator watches the drain on the stats page and the runtime API until the end.
         if (stats != null) {
             stats.close();

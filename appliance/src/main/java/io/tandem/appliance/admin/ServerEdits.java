@@ -47,7 +47,8 @@ final class ServerEdits {
                     List.copyOf(change.apply(b.servers())), b.acls(), b.httpRequest(), b.httpResponse(), b.timeout(),
                     b.retries(), b.stickTable(), b.stickOn(), b.pos()));
             return new TandemConfig(config.source(), config.global(), config.defaults(),
-                    new L7Config(config.l7().frontends(), backends), config.l4(), config.vrrp(), config.admin());
+                    new L7Config(config.l7().frontends(), backends), config.l4(), config.vrrp(), config.cluster(),
+                    config.admin());
         }
         Map<String, ServiceConfig> services = new LinkedHashMap<>(config.l4().services());
         ServiceConfig s = services.get(section);
@@ -55,6 +56,6 @@ final class ServerEdits {
                 s.splice(), s.check(), List.copyOf(change.apply(s.servers())), s.timeout(), s.maxconn(), s.retries(),
                 s.pos()));
         return new TandemConfig(config.source(), config.global(), config.defaults(), config.l7(),
-                new L4Config(services), config.vrrp(), config.admin());
+                new L4Config(services), config.vrrp(), config.cluster(), config.admin());
     }
 }

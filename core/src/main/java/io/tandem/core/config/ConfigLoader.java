@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Loads a Tandem YAML config into {@link TandemConfig}, reporting every problem with its {@code FILE:LINE:COL}
@@ -31,7 +30,6 @@ public final class ConfigLoader {
     private static final List<String> TOP_KEYS = List.of("global", "defaults", "l7", "l4", "vrrp", "cluster",
             "admin");
     /** Sections of the config's design that are not built yet; recognised so users get "not yet", not "unknown". */
-    private static final Set<String> NOT_SUPPORTED_YET = Set.of("cluster");
     private static final List<String> GLOBAL_KEYS = List.of("name", "workers", "maxconn", "log", "log-format",
             "hard-stop-after");
     private static final List<String> LOG_FORMATS = List.of("httplog", "json");
@@ -97,11 +95,6 @@ public final class ConfigLoader {
         if (top == null) {
             top = reader.emptyBlock(start);
         }
-        for (Block.Entry entry : top.entries()) {
-            if (NOT_SUPPORTED_YET.contains(entry.key())) {
-                reader.error(entry.keyPos(), "'" + entry.key() + "' is not supported yet");
-            }
-        }
         GlobalConfig global = global(section(reader, top, "global", GLOBAL_KEYS));
         DefaultsConfig defaults = defaults(reader, section(reader, top, "defaults", DEFAULTS_KEYS));
         L7Config l7 = new L7Loader(reader, defaults).load(section(reader, top, "l7", L7Loader.L7_KEYS));
@@ -110,7 +103,9 @@ public final class ConfigLoader {
         BindConflicts.check(reader, l7, l4, admin.stats());
         ServerLoops.check(reader, l7, l4);
         VrrpConfig vrrp = new VrrpLoader(reader).load(section(reader, top, "vrrp", VrrpLoader.VRRP_KEYS), l7, l4);
-        return new LoadResult(new TandemConfig(sourceName, global, defaults, l7, l4, vrrp, admin), reader.errors());
+        ClusterConfig cluster = new ClusterLoader(reader).load(top);
+        return new LoadResult(new TandemConfig(sourceName, global, defaults, l7, l4, vrrp, cluster, admin),
+                reader.errors());
     }
 
     /** A top-level section, or an empty one when absent or not a mapping, so its defaults still apply. */

@@ -25,6 +25,7 @@ public final class RuntimeState implements AutoCloseable {
     private final EventLoops loops;
     private final HealthChecks checks = new HealthChecks();
     private volatile Installed installed = Installed.EMPTY;
+    private final java.util.List<Runnable> commitListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** What the last commit installed: every object by key, and each server's current pool. */
     record Installed(Map<StateKey, Object> objects, Map<Server, ServerPool> poolOf) {
@@ -63,6 +64,28 @@ public final class RuntimeState implements AutoCloseable {
         }
         installed = new Installed(Map.copyOf(compiled.claimed()), Collections.unmodifiableMap(poolOf));
         checks.apply(loops, compiled.checkTargets());
+        for (Runnable listener : commitListeners) {
+            listener.run();
+        }
+    }
+
+    /** Runs {@code listener} after each commit (on the committing thread), e.g. to follow tables a reload added. */
+    public void onCommit(Runnable listener) {
+        commitListeners.add(listener);
+    }
+
+    /**
+     * Every committed stick table by {@code TIER NAME} ({@code l7 frontend/web}): the name a copy of the table on
+     * another node is found by.
+     */
+    public Map<String, StickTable> tables() {
+        Map<String, StickTable> tables = new java.util.TreeMap<>();
+        installed.objects().forEach((key, object) -> {
+            if (key.kind() == StateKey.Kind.TABLE && object instanceof StickTable table) {
+                tables.put(key.tier().name().toLowerCase(java.util.Locale.ROOT) + " " + key.name(), table);
+            }
+        });
+        return tables;
     }
 
     /** The health checks of the committed servers (their last results, for the stats page and tests). */

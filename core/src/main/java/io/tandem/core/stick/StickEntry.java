@@ -13,6 +13,10 @@ public final class StickEntry {
     private final long[] counts = new long[DATA.length];
     private final RateCounter[] rates = new RateCounter[DATA.length];
     private volatile String serverId;
+    /** The version of {@link #serverId}: a Lamport time and the node that set it ({@link StickTable#nextVersion}). */
+    private long serverVersion;
+    /** The counters other nodes counted for this key, by node name; null until a peer reports one. */
+    private java.util.Map<String, Slot> peers;
     /** Written under the table's lock; read without it by lookups. */
     volatile long expiresAt;
     /** When listeners last heard of this entry; {@link #NEVER} before the first report. */
@@ -56,7 +60,13 @@ public final class StickEntry {
             case SERVER -> 0;
             case COUNT -> {
                 synchronized (this) {
-                    yield counts[data.ordinal()];
+                    long sum = counts[data.ordinal()];
+                    if (peers != null) {
+                        for (Slot peer : peers.values()) {
+                            sum += peer.counts[data.ordinal()];
+                        }
+                    }
+                    yield sum;
                 }
             }
             case RATE -> {
@@ -65,10 +75,22 @@ public final class StickEntry {
                     yield 0;
                 }
                 synchronized (this) {
-                    yield rate.rate(now);
+                    long sum = rate.rate(now);
+                    if (peers != null) {
+                        for (Slot peer : peers.values()) {
+                            sum += peer.rates[data.ordinal()].rate(now);
+                        }
+                    }
+                    yield sum;
                 }
             }
         };
+    }
+
+    /** One node's share of the counters: what the whole pair counts is the sum over the nodes. */
+    private static final class Slot {
+        final long[] counts = new long[DATA.length];
+        final RateCounter[] rates = new RateCounter[DATA.length];
     }
 
     /** True when the entry was never reported, or last reported at least {@code interval} ago. */
@@ -99,18 +121,34 @@ public final class StickEntry {
         return true;
     }
 
-    /** Sets the server; true when it changed. */
+    /** Sets the server; true when it changed, and then the change gets the table's next version. */
     boolean setServerId(String server) {
         synchronized (this) {
             if (server.equals(serverId)) {
                 return false;
             }
             serverId = server;
+            serverVersion = table.nextVersion();
             return true;
         }
     }
 
+    /** This node's counters (the ones it counted itself), with the server and its version. */
     synchronized StickUpdate snapshot(long now) {
+        return snapshot(counts, rates, now);
+    }
+
+    /** Every other node's counters by node name, each with this entry's server: what a joining node needs too. */
+    synchronized java.util.Map<String, StickUpdate> peerSnapshots(long now) {
+        if (peers == null) {
+            return java.util.Map.of();
+        }
+        java.util.Map<String, StickUpdate> all = new java.util.TreeMap<>();
+        peers.forEach((node, slot) -> all.put(node, snapshot(slot.counts, slot.rates, now)));
+        return all;
+    }
+
+    private StickUpdate snapshot(long[] counts, RateCounter[] rates, long now) {
         java.util.List<StickUpdate.Value> values = new java.util.ArrayList<>();
         for (StickData data : table.schema().stored()) {
             switch (data.kind()) {
@@ -123,23 +161,39 @@ public final class StickEntry {
             }
         }
         long expiresIn = expiresAt == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(0, expiresAt - now);
-        return new StickUpdate(key, serverId, expiresIn, values);
+        return new StickUpdate(key, serverId, expiresIn, values, serverVersion);
     }
 
-    synchronized void apply(StickUpdate update, long now) {
-        if (update.serverId() != null) {
+    /**
+     * Takes {@code update}'s server when its version is not older than the one held (an unversioned one always), and its counters as node
+     * {@code node}'s share (null: as this node's own, e.g. its own counters handed back after a restart).
+     */
+    synchronized void apply(String node, StickUpdate update, long now) {
+        if (update.serverId() != null
+                && (update.serverVersion() == 0 || update.serverVersion() >= serverVersion)) {
             serverId = update.serverId();
+            serverVersion = update.serverVersion();
+        }
+        long[] intoCounts = counts;
+        RateCounter[] intoRates = rates;
+        if (node != null) {
+            if (peers == null) {
+                peers = new java.util.HashMap<>(2);
+            }
+            Slot slot = peers.computeIfAbsent(node, n -> newSlot(now));
+            intoCounts = slot.counts;
+            intoRates = slot.rates;
         }
         for (StickUpdate.Value value : update.values()) {
             StickData data = value.data();
             switch (data.kind()) {
                 case COUNT -> {
                     if (table.schema().stores(data)) {
-                        counts[data.ordinal()] = Math.max(0, value.current());
+                        intoCounts[data.ordinal()] = Math.max(0, value.current());
                     }
                 }
                 case RATE -> {
-                    RateCounter rate = rates[data.ordinal()];
+                    RateCounter rate = intoRates[data.ordinal()];
                     if (rate != null) {
                         rate.set(now, value.current(), value.previous(), value.periodAgeMillis());
                     }
@@ -147,6 +201,16 @@ public final class StickEntry {
                 default -> { }
             }
         }
+    }
+
+    private Slot newSlot(long now) {
+        Slot slot = new Slot();
+        for (StickData data : DATA) {
+            if (rates[data.ordinal()] != null) {
+                slot.rates[data.ordinal()] = new RateCounter(rates[data.ordinal()].period(), now);
+            }
+        }
+        return slot;
     }
 
     @Override

@@ -44,6 +44,10 @@ public final class StickTable {
     private StickEntry newest;
     private int size;
     private volatile StickTableListener[] listeners = NO_LISTENERS;
+    /** The Lamport clock of server versions: above every version this table made or applied. */
+    private final java.util.concurrent.atomic.AtomicLong versionClock = new java.util.concurrent.atomic.AtomicLong();
+    /** Which node makes this table's versions (low bits of each), so two nodes never make the same version. */
+    private volatile int versionNode;
 
     /**
      * A table; {@code expire} null means entries never expire (they are only evicted when the table is full);
@@ -288,9 +292,32 @@ public final class StickTable {
         }
     }
 
+    /**
+     * Makes the versions of this table's server changes carry {@code node} (a number below 2^16 that differs
+     * between the nodes sharing the table), so that concurrent changes on two nodes are ordered the same way on
+     * both: the higher Lamport time wins, then the higher node.
+     */
+    public void versionNode(int node) {
+        versionNode = node & 0xFFFF;
+    }
+
+    long nextVersion() {
+        return versionClock.incrementAndGet() << 16 | versionNode;
+    }
+
     /** {@code entry}'s state now, for a peer. */
     public StickUpdate snapshot(StickEntry entry) {
         return entry.snapshot(now());
+    }
+
+    /** The shares of {@code entry}'s counters that other nodes counted, by node name (see {@link #apply(String, StickUpdate)}). */
+    public java.util.Map<String, StickUpdate> peerSnapshots(StickEntry entry) {
+        return entry.peerSnapshots(now());
+    }
+
+    /** The entries held, expired ones not yet purged included (a weakly consistent view, read while it changes). */
+    public Iterable<StickEntry> entries() {
+        return entries.values();
     }
 
     /** Every live entry's state, for a peer that joins (a full resync). */
@@ -311,9 +338,19 @@ public final class StickTable {
      * Listeners are not told.
      */
     public void apply(StickUpdate update) {
+        apply(null, update);
+    }
+
+    /**
+     * Like {@link #apply(StickUpdate)}, with {@code update}'s counters kept as node {@code node}'s share: reads sum
+     * this node's counts and every peer's, so a rate limit holds for the pair as a whole. Of two server changes the
+     * one with the higher {@link StickUpdate#serverVersion} wins, whichever arrives first.
+     */
+    public void apply(String node, StickUpdate update) {
         long now = now();
+        versionClock.accumulateAndGet(update.serverVersion() >>> 16, Math::max);
         StickEntry entry = touch(update.key(), now);
-        entry.apply(update, now);
+        entry.apply(node, update, now);
         long expiresIn = Math.min(update.expiresInMillis(), expireMillis);
         synchronized (lock) {
             if (entries.get(update.key()) == entry) {

@@ -11,11 +11,18 @@ import java.util.List;
  * @param expiresInMillis how long the entry lives on without a touch; {@link Long#MAX_VALUE} when the table has
  *                        no {@code expire}
  * @param values          the stored counters
+ * @param serverVersion   the version of {@code serverId} ({@link StickTable#apply} keeps the newer of two); 0
+ *                        for an unversioned update, which is always applied
  */
-public record StickUpdate(String key, String serverId, long expiresInMillis, List<Value> values) {
+public record StickUpdate(String key, String serverId, long expiresInMillis, List<Value> values, long serverVersion) {
 
     public StickUpdate {
         values = List.copyOf(values);
+    }
+
+    /** An update whose server carries no version (applied whatever the version held, as a manual set is). */
+    public StickUpdate(String key, String serverId, long expiresInMillis, List<Value> values) {
+        this(key, serverId, expiresInMillis, values, 0);
     }
 
     /**

@@ -52,8 +52,10 @@ class ConfigErrorsTest {
 
     @Test
     void laterFeaturesAreRecognisedButNotSupportedYet() {
-        assertErrors("cluster: {}\n",
-                "1:1: 'cluster' is not supported yet");
+        assertErrors("cluster: { name: p, bind: 198.18.0.1:7800, members: [198.18.0.1:7800],"
+                        + " secret: 0123456789abcdef, share: [stick-tables, server-states, config] }\n",
+                "1:120: cluster share 'server-states' is not supported yet; stick-tables and rate-limits are",
+                "1:135: cluster share 'config' is not supported yet; stick-tables and rate-limits are");
     }
 
     @Test
@@ -64,6 +66,16 @@ class ConfigErrorsTest {
                 "1:18: admin socket path is longer than a unix socket allows (107 bytes)");
         assertErrors("admin: { sockets: /a }\n",
                 "1:10: unknown key 'sockets' in admin; did you mean 'socket'?");
+    }
+
+    @Test
+    void anIncompleteClusterSaysWhatItNeeds() {
+        assertErrors("cluster: { bind: '*:7800', members: [198.18.0.2:7800], secret: short }\n",
+                "1:1: cluster needs a 'name' (the same on every node of the pair)",
+                "1:19: cluster 'bind' must be this node's own address, not a wildcard (its peers connect to it)",
+                "1:37: cluster 'members' must include this node's 'bind' *:7800",
+                "1:64: cluster 'secret' is too short: at least 16 bytes (tandem setup writes 32 random bytes to"
+                        + " /etc/tandem/cluster.key)");
     }
 
     @Test

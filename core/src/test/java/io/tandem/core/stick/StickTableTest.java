@@ -260,6 +260,38 @@ class StickTableTest {
     }
 
     @Test
+    void aPeersCountersAddToTheLocalOnesAndAreNotSentBack() {
+        Map<StickData, Duration> store = Map.of(StickData.HTTP_REQ_RATE, Duration.ofSeconds(10));
+        StickTable a = table(10, Duration.ofMinutes(5), store);
+        StickTable b = table(10, Duration.ofMinutes(5), store);
+        count(a, a.touch("10.0.0.1"), StickEvent.HTTP_REQUEST, 60);
+        StickEntry onB = b.touch("10.0.0.1");
+        count(b, onB, StickEvent.HTTP_REQUEST, 40);
+        b.apply("lb-a", a.snapshot(a.lookup("10.0.0.1")));
+        assertEquals(100, onB.read(StickData.HTTP_REQ_RATE), "the pair's total: 60 counted on a, 40 on b");
+        b.apply("lb-a", a.snapshot(a.lookup("10.0.0.1")));
+        assertEquals(100, onB.read(StickData.HTTP_REQ_RATE), "a's share is replaced, never added twice");
+        assertEquals(40, b.snapshot(onB).values().get(0).current(), "b sends only what b counted");
+        assertEquals(60, b.peerSnapshots(onB).get("lb-a").values().get(0).current());
+    }
+
+    @Test
+    void theNewerServerVersionWinsInWhicheverOrderTheyArrive() {
+        StickTable a = table(10, Duration.ofMinutes(5), Map.of());
+        StickTable b = table(10, Duration.ofMinutes(5), Map.of());
+        a.versionNode(1);
+        b.versionNode(2);
+        StickUpdate first = a.snapshot(a.stick("10.0.0.1", "app-01"));
+        b.apply("lb-a", first);
+        StickUpdate second = b.snapshot(b.stick("10.0.0.1", "app-02"));
+        assertTrue(second.serverVersion() > first.serverVersion(), "b's change came after it saw a's");
+        a.apply("lb-b", second);
+        b.apply("lb-a", first); // a late duplicate of the older change
+        assertEquals("app-02", a.lookup("10.0.0.1").serverId());
+        assertEquals("app-02", b.lookup("10.0.0.1").serverId());
+    }
+
+    @Test
     void concurrentTouchesStayWithinCapacityAndLoseNoCount() throws Exception {
         StickTable table = new StickTable("t", StickKeyType.STRING, 500, Duration.ofMinutes(1),
                 StickSchema.of(Map.of(StickData.HTTP_REQ_CNT, Duration.ZERO, StickData.HTTP_REQ_RATE, Duration.ofHours(1))),

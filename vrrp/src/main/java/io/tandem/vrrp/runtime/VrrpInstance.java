@@ -91,19 +91,19 @@ public final class VrrpInstance {
     /**
      * Opens the sockets for {@code config} on its interface and starts the state machine (in BACKUP, which first
      * removes stale copies of its addresses, or MASTER for an owner). {@code services} finds a tracked service by
-     * name.
+     * name; while {@code hold} (null: none) is not met the instance stays in FAULT.
      *
      * @throws IOException with one line an operator can act on (missing interface, no CAP_NET_RAW, …)
      */
     static VrrpInstance start(VrrpInstanceConfig config, VipManager vips, Function<String, TrackedService> services,
-                              SyncGroup group) throws IOException {
+                              SyncGroup group, VrrpHold hold) throws IOException {
         VrrpInstance instance = new VrrpInstance(config, vips);
         instance.group = group;
         if (group != null) {
             group.add(new SyncGroup.Member(config.name(), instance::follow, instance::groupFault));
         }
         try {
-            instance.open(services);
+            instance.open(services, hold);
         } catch (IOException | RuntimeException e) {
             instance.release();
             throw e;
@@ -112,7 +112,7 @@ public final class VrrpInstance {
         return instance;
     }
 
-    private void open(Function<String, TrackedService> services) throws IOException {
+    private void open(Function<String, TrackedService> services, VrrpHold hold) throws IOException {
         String iface = config.interfaceName();
         channel = AdvertChannel.open(config);
         List<InetAddress> advertised = config.virtualAddresses().stream().map(VirtualAddress::address).toList();
@@ -138,6 +138,11 @@ public final class VrrpInstance {
             }
             Tracking.Item t = tracking.add("service " + item.name(), item.weight(), false);
             periodic.add(scheduler.scheduleWithFixedDelay(() -> setDown(t, !service.healthy()),
+                    SERVICE_POLL.toMillis(), SERVICE_POLL.toMillis(), TimeUnit.MILLISECONDS));
+        }
+        if (hold != null) {
+            Tracking.Item t = tracking.add(hold.what(), 0, !hold.ready().healthy());
+            periodic.add(scheduler.scheduleWithFixedDelay(() -> setDown(t, !hold.ready().healthy()),
                     SERVICE_POLL.toMillis(), SERVICE_POLL.toMillis(), TimeUnit.MILLISECONDS));
         }
         for (TrackScript script : config.track().scripts()) {

@@ -27,9 +27,12 @@ public final class VrrpService implements AutoCloseable {
     private final VipManager vips;
     private final boolean ownsVips; // the manager is closed by stop() when the service made it
     private VrrpConfig config;
+    private final VrrpHold hold; // null: nothing holds the instances
 
-    private VrrpService(VrrpConfig config, List<VrrpInstance> instances, VipManager vips, boolean ownsVips) {
+    private VrrpService(VrrpConfig config, List<VrrpInstance> instances, VipManager vips, boolean ownsVips,
+                        VrrpHold hold) {
         this.config = config;
+        this.hold = hold;
         this.instances = instances;
         this.vips = vips;
         this.ownsVips = ownsVips;
@@ -43,9 +46,15 @@ public final class VrrpService implements AutoCloseable {
      * @throws IOException naming the instance and what stopped it; the instances already started are stopped
      */
     public static VrrpService start(VrrpConfig config, Function<String, TrackedService> services) throws IOException {
+        return start(config, services, (VrrpHold) null);
+    }
+
+    /** As {@link #start(VrrpConfig, Function)}, every instance (reloaded ones too) held in FAULT while {@code hold} is not met. */
+    public static VrrpService start(VrrpConfig config, Function<String, TrackedService> services, VrrpHold hold)
+            throws IOException {
         VipManager vips = new VipManager();
         try {
-            return start(config, services, vips, true);
+            return start(config, services, vips, true, hold);
         } catch (IOException | RuntimeException e) {
             vips.close();
             throw e;
@@ -55,18 +64,18 @@ public final class VrrpService implements AutoCloseable {
     /** Starts the instances of {@code config} with {@code vips}, which stays the caller's to close. */
     public static VrrpService start(VrrpConfig config, Function<String, TrackedService> services, VipManager vips)
             throws IOException {
-        return start(config, services, vips, false);
+        return start(config, services, vips, false, null);
     }
 
     private static VrrpService start(VrrpConfig config, Function<String, TrackedService> services, VipManager vips,
-            boolean owned) throws IOException {
-        List<VrrpInstance> started = startAll(config, config.instances().keySet(), services, vips);
-        return new VrrpService(config, Collections.unmodifiableList(started), vips, owned);
+            boolean owned, VrrpHold hold) throws IOException {
+        List<VrrpInstance> started = startAll(config, config.instances().keySet(), services, vips, hold);
+        return new VrrpService(config, Collections.unmodifiableList(started), vips, owned, hold);
     }
 
     /** Starts the instances {@code names} of {@code config}, each sync group of them together; all or none. */
     private static List<VrrpInstance> startAll(VrrpConfig config, Set<String> names,
-            Function<String, TrackedService> services, VipManager vips) throws IOException {
+            Function<String, TrackedService> services, VipManager vips, VrrpHold hold) throws IOException {
         Map<String, SyncGroup> groupOf = new HashMap<>();
         for (SyncGroupConfig g : config.syncGroups().values()) {
             SyncGroup group = new SyncGroup(g.name());
@@ -78,7 +87,7 @@ public final class VrrpService implements AutoCloseable {
                 continue;
             }
             try {
-                started.add(VrrpInstance.start(instance, vips, services, groupOf.get(instance.name())));
+                started.add(VrrpInstance.start(instance, vips, services, groupOf.get(instance.name()), hold));
             } catch (IOException | RuntimeException e) {
                 stopAll(started);
                 throw new IOException("vrrp instance " + instance.name() + " on " + instance.interfaceName() + ": "
@@ -134,7 +143,7 @@ public final class VrrpService implements AutoCloseable {
         stopAll(stopping);
         instances = Collections.unmodifiableList(kept);
         config = new VrrpConfig(keptConfigs(next, kept), Map.of());
-        List<VrrpInstance> started = startAll(next, restart, services, vips);
+        List<VrrpInstance> started = startAll(next, restart, services, vips, hold);
         List<VrrpInstance> all = new ArrayList<>(kept);
         all.addAll(started);
         instances = Collections.unmodifiableList(all);

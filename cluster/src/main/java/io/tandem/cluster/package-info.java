@@ -1,0 +1,7 @@
+/**
+ * The pair as one system: a JGroups cluster between the Tandem nodes (built in code from the {@code cluster}
+ * section, authenticated and encrypted with its secret) that replicates the stick tables and their per-node rate
+ * counters, hands a joining node the full tables before it counts as ready, and reconverges after a partition.
+ * Everything here runs on the cluster's own threads; the data path only marks entries dirty.
+ */
+package io.tandem.cluster;
