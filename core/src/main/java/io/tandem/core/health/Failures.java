@@ -4,6 +4,7 @@ import io.netty.channel.ConnectTimeoutException;
 import io.tandem.core.net.Descriptors;
 
 import java.net.UnknownHostException;
+import javax.net.ssl.SSLException;
 import java.util.Locale;
 
 /** Turns I/O exceptions into the short phrases operators read in check and connect logs ({@code connection refused}). */
@@ -19,6 +20,17 @@ public final class Failures {
         }
         if (Descriptors.exhausted(cause)) {
             return Descriptors.exhaustedPhrase();
+        }
+        for (Throwable c = cause; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof SSLException) {
+                // The engine's own message ("General OpenSslEngine problem") says nothing; the innermost cause does.
+                Throwable root = c;
+                while (root.getCause() != null && root.getCause() != root) {
+                    root = root.getCause();
+                }
+                return "TLS handshake failed: " + (root.getMessage() == null ? root.getClass().getSimpleName()
+                        : root.getMessage());
+            }
         }
         if (cause instanceof UnknownHostException) {
             return "cannot resolve " + cause.getMessage();

@@ -43,19 +43,10 @@ final class ProbeHandler extends ChannelInboundHandlerAdapter {
             if (handshake.isSuccess()) {
                 start(ctx);
             } else {
-                finish(ctx, new Probe.Verdict(false, "TLS handshake failed: "
-                        + Failures.describe(rootCause(handshake.cause()), 0)));
+                finish(ctx, new Probe.Verdict(false, Failures.describe(handshake.cause(), 0)));
             }
         }
         ctx.fireUserEventTriggered(evt);
-    }
-
-    private static Throwable rootCause(Throwable cause) {
-        Throwable root = cause;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root;
     }
 
     private void start(ChannelHandlerContext ctx) {
@@ -91,7 +82,7 @@ final class ProbeHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // Connected already, so never a connect timeout: the limit argument is irrelevant here.
-        finish(ctx, new Probe.Verdict(false, Failures.describe(rootCause(cause), 0)));
+        finish(ctx, new Probe.Verdict(false, Failures.describe(cause, 0)));
     }
 
     private void judge(ChannelHandlerContext ctx, boolean complete) {
