@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** {@code compression}: which responses are compressed follows HAProxy's rules, and bodies stream compressed. */
 class CompressionTest {
     private final Queue<String> acceptEncodings = new ConcurrentLinkedQueue<>();
-    private static final String BODY = "<html>" + "the same words again and again, ".repeat(200) + "</html>\n";
+    static final String BODY = "<html>" + "the same words again and again, ".repeat(200) + "</html>\n";
 
     private static String config(String backendCompression) {
         return """
@@ -47,6 +47,14 @@ class CompressionTest {
     private boolean answer(ScriptedBackend.Request request, ScriptedBackend.Peer peer) throws IOException {
         String accepted = request.header("Accept-Encoding");
         acceptEncodings.add(accepted == null ? "(none)" : accepted);
+        return answerByTarget(request, peer);
+    }
+
+    /** The targets below, shared with {@link HaproxyDifferentialTest}; the body of each is {@link #BODY}. */
+    static final String[] TARGETS = {"/html", "/json-chunked", "/plain", "/png", "/encoded", "/no-transform",
+        "/not-found", "/no-type", "/empty", "/two-etags", "/204", "/304"};
+
+    static boolean answerByTarget(ScriptedBackend.Request request, ScriptedBackend.Peer peer) throws IOException {
         byte[] body = BODY.getBytes(StandardCharsets.UTF_8);
         String head = switch (request.target()) {
             case "/html" -> "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nETag: \"v1\"\r\n";
@@ -83,7 +91,7 @@ class CompressionTest {
                 + (acceptEncoding == null ? "" : "Accept-Encoding: " + acceptEncoding + "\r\n") + "\r\n";
     }
 
-    private static byte[] gunzip(byte[] compressed) throws IOException {
+    static byte[] gunzip(byte[] compressed) throws IOException {
         try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(compressed))) {
             return in.readAllBytes();
         }
