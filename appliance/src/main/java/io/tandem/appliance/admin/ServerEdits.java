@@ -45,7 +45,7 @@ final class ServerEdits {
             BackendConfig b = backends.get(section);
             backends.put(section, new BackendConfig(b.name(), b.balance(), b.cookie(), b.check(),
                     List.copyOf(change.apply(b.servers())), b.acls(), b.httpRequest(), b.httpResponse(), b.timeout(),
-                    b.retries(), b.stickTable(), b.stickOn(), b.pos()));
+                    b.retries(), b.stickTable(), b.stickOn(), b.compression(), b.pos()));
             return new TandemConfig(config.source(), config.global(), config.defaults(),
                     new L7Config(config.l7().frontends(), backends), config.l4(), config.vrrp(), config.cluster(),
                     config.admin());

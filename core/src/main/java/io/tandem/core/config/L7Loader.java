@@ -18,10 +18,11 @@ import java.util.regex.Matcher;
 final class L7Loader {
     static final List<String> L7_KEYS = List.of("frontends", "backends");
     static final List<String> FRONTEND_KEYS = List.of("bind", "acl", "http-request", "http-response",
-            "use-backend", "default-backend", "timeout", "forwardfor", "stick-table");
+            "use-backend", "default-backend", "timeout", "forwardfor", "stick-table", "compression");
     static final List<String> BACKEND_KEYS = List.of("balance", "hash-type", "cookie", "check", "servers", "acl",
-            "http-request", "http-response", "timeout", "retries", "stick-table", "stick-on");
+            "http-request", "http-response", "timeout", "retries", "stick-table", "stick-on", "compression");
 
+    private static final List<String> COMPRESSION_KEYS = List.of("algo", "type", "offload");
     private static final List<String> COOKIE_OPTIONS = List.of("insert", "indirect", "nocache", "httponly", "secure");
     private static final Set<String> COOKIE_MODES_NOT_YET = Set.of("rewrite", "prefix");
 
@@ -69,7 +70,7 @@ final class L7Loader {
         return new FrontendConfig(name, List.copyOf(binds), acls(f), f.locatedList("http-request"),
                 f.locatedList("http-response"), f.locatedList("use-backend"), f.located("default-backend"),
                 common.timeouts(f).orElse(defaults.timeout()), common.forwardFor(f, defaults.forwardfor()),
-                common.stickTable(f), f.pos());
+                common.stickTable(f), compression(f), f.pos());
     }
 
     private BackendConfig backend(String name, Block b) {
@@ -81,7 +82,44 @@ final class L7Loader {
                 b.locatedList("http-request"), b.locatedList("http-response"),
                 common.timeouts(b).orElse(defaults.timeout()),
                 b.integer("retries", 0, ConfigLoader.MAX_RETRIES, defaults.retries()), common.stickTable(b), stickOn,
-                b.pos());
+                compression(b), b.pos());
+    }
+
+    /**
+     * {@code compression: { algo: gzip | [gzip, deflate], type: [text/html, ...], offload: true }}, or null when
+     * absent. Words may also be given space-separated in one string, as in HAProxy.
+     */
+    private CompressionConfig compression(Block parent) {
+        Block c = parent.block("compression", COMPRESSION_KEYS);
+        if (c == null) {
+            return null;
+        }
+        List<String> algos = new ArrayList<>();
+        for (Located<String> item : c.locatedOneOrMore("algo")) {
+            Matcher word = CommonBlocks.WORD.matcher(item.value());
+            while (word.find()) {
+                String algo = word.group();
+                if (!CompressionConfig.ALGORITHMS.contains(algo)) {
+                    reader.error(item.pos().plusColumns(word.start()), "unknown compression algo '" + algo
+                            + "' (supported: " + String.join(", ", CompressionConfig.ALGORITHMS) + ")");
+                } else if (!algos.contains(algo)) {
+                    algos.add(algo);
+                }
+            }
+        }
+        if (algos.contains("deflate") && algos.contains("raw-deflate")) {
+            // Both answer the client's "deflate" token: HAProxy's documentation says to use one or the other.
+            reader.error(c.keyPos("algo"), "compression algo 'deflate' and 'raw-deflate' answer the same"
+                    + " Accept-Encoding token: use one of them");
+        }
+        List<String> types = new ArrayList<>();
+        for (Located<String> item : c.locatedOneOrMore("type")) {
+            Matcher word = CommonBlocks.WORD.matcher(item.value());
+            while (word.find()) {
+                types.add(word.group());
+            }
+        }
+        return new CompressionConfig(List.copyOf(algos), List.copyOf(types), c.bool("offload", false));
     }
 
     private Map<String, Located<String>> acls(Block parent) {

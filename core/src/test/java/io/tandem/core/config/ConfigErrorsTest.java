@@ -344,6 +344,24 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void compressionAlgosAreCheckedAndTheBlockLoads() {
+        assertErrors(L7_HEAD + """
+                    b1: { compression: { algo: gzip brotli, type: text/html }, servers: { a: 10.0.0.1:80 } }
+                    b2: { compression: { algo: [deflate, raw-deflate] }, servers: { a: 10.0.0.1:80 } }
+                    b3: { compression: { algo: gzip, level: 9 }, servers: { a: 10.0.0.1:80 } }
+                """,
+                "9:37: unknown compression algo 'brotli' (supported: identity, gzip, deflate, raw-deflate)",
+                "10:26: compression algo 'deflate' and 'raw-deflate' answer the same Accept-Encoding token: use one"
+                        + " of them",
+                "11:38: unknown key 'level' in compression; valid keys: algo, type, offload");
+        CompressionConfig loaded = parse(L7_HEAD.replace("servers:",
+                "compression: { algo: [gzip, identity], type: text/html text/plain, offload: true }\n      servers:"))
+                .config().l7().backends().get("app").compression();
+        assertEquals(new CompressionConfig(List.of("gzip", "identity"), List.of("text/html", "text/plain"), true),
+                loaded);
+    }
+
+    @Test
     void duplicateServerCookieValuesAreAnError() {
         assertErrors(L7_HEAD.replace("{ a: 10.0.0.1:80 }",
                         "{ a: { address: 10.0.0.1:80, cookie: s1 }, b: { address: 10.0.0.2:80, cookie: s1 } }")

@@ -1,5 +1,6 @@
 package io.tandem.l7.proxy;
 
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -15,6 +16,9 @@ import io.tandem.core.config.ForwardFor;
 import io.tandem.core.config.HostPort;
 import io.tandem.core.config.Timeouts;
 import io.tandem.core.net.InactivityTimer;
+import io.tandem.l7.compress.Algorithm;
+import io.tandem.l7.compress.BodyCompressor;
+import io.tandem.l7.compress.ResponseCompression;
 import io.tandem.l7.rules.RuleResult;
 
 import java.net.InetAddress;
@@ -55,6 +59,9 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
     private String stickKey;
     private InactivityTimer serverTimer;
     private InactivityTimer clientTimer;
+    /** The algorithm the request selected for its response, or null; the compressor once the response uses it. */
+    private Algorithm compression;
+    private BodyCompressor compressor;
 
     Exchange(Downstream downstream, UpstreamConnector connector, HttpRequest request) {
         this.downstream = downstream;
@@ -92,6 +99,8 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         }
         requestCookie = backend.persistenceCookie(request.headers());
         stickKey = backend.stickKey(facts);
+        compression = ResponseCompression.negotiate(frontend.config().compression(), backend.config().compression(),
+                request);
         if (backend.cookie() != null) {
             log.cookieRequest = 'N';
             log.cookieResponse = 'N';
@@ -374,6 +383,8 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         backend.responseRules().apply(facts, headers);
         downstream.frontend().responseRules().apply(facts, headers);
         insertPersistenceCookie(headers);
+        compressor = ResponseCompression.start(compression, downstream.frontend().config().compression(),
+                backend.config().compression(), response, ByteBufAllocator.DEFAULT);
         downstream.sendHead(response, requestComplete);
         return true;
     }
@@ -410,6 +421,9 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
             downstream.sendInterim(content);
             informational = !last;
             return;
+        }
+        if (compressor != null) {
+            content = compressor.encode(content);
         }
         log.bytesToClient += content.content().readableBytes();
         downstream.sendContent(content);
@@ -527,6 +541,9 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         releaseServer();
         discardUpstream();
         releasePendingBody();
+        if (compressor != null) {
+            compressor.close();
+        }
         log.terminate(cause, phase);
     }
 

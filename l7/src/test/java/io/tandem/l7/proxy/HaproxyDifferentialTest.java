@@ -656,6 +656,77 @@ class HaproxyDifferentialTest {
         return line.substring(line.indexOf(" \"") + 1).strip();
     }
 
+    /**
+     * {@code compression}: the same responses (see {@link CompressionTest#TARGETS}) to the same requests are
+     * compressed, or left alone, by both, with the same Content-Encoding, Vary and ETag.
+     */
+    @Test
+    void compressionDecisionsMatchHaproxy() throws Exception {
+        try (ScriptedBackend server = new ScriptedBackend(CompressionTest::answerByTarget);
+             Haproxy haproxy = Haproxy.start("""
+                     defaults
+                         mode http
+                         timeout connect 2s
+                         timeout client 5s
+                         timeout server 5s
+                     frontend web
+                         bind 127.0.0.1:${PORT}
+                         compression algo gzip
+                         compression type text/html text/plain application/json
+                         default_backend app
+                     backend app
+                         server s1 %s
+                     """.formatted(server.address()));
+             ProxyHarness tandem = ProxyHarness.start("""
+                     l7:
+                       frontends:
+                         web:
+                           bind: 127.0.0.1:${PORT}
+                           compression: { algo: gzip, type: text/html text/plain application/json }
+                           default-backend: app
+                       backends:
+                         app: { servers: { s1: "%s" } }
+                     """.formatted(server.address()), Map.of())) {
+            List<String> disagreements = new ArrayList<>();
+            int compressed = 0;
+            String[] accepts = {"gzip", "deflate, gzip;q=0.5", "gzip;q=0", "br", "*", null};
+            for (String target : CompressionTest.TARGETS) {
+                for (String accept : accepts) {
+                    for (String line : new String[] {"GET " + target + " HTTP/1.1", "HEAD " + target + " HTTP/1.1",
+                        "GET " + target + " HTTP/1.0"}) {
+                        String request = line + "\r\nHost: x\r\nConnection: close\r\n"
+                                + (accept == null ? "" : "Accept-Encoding: " + accept + "\r\n") + "\r\n";
+                        String theirs = compressionOutcome(haproxy.port, request);
+                        String ours = compressionOutcome(tandem.port, request);
+                        if (!theirs.equals(ours)) {
+                            disagreements.add(request.lines().limit(4).toList() + "\n  haproxy: " + theirs
+                                    + "\n  tandem:  " + ours);
+                        }
+                        compressed += theirs.startsWith("gzip") ? 1 : 0;
+                    }
+                }
+            }
+            assertEquals(List.of(), disagreements, String.join("\n", disagreements));
+            assertTrue(compressed >= 9, "HAProxy compressed only " + compressed + " answers");
+        }
+    }
+
+    /** What compression did to one answer: Content-Encoding, Vary, ETag, and whether the body decodes to the original. */
+    private static String compressionOutcome(int port, String request) throws IOException {
+        RawResponse response;
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            response = RawResponse.read(socket.getInputStream(), request.startsWith("HEAD"));
+        }
+        String encoding = response.header("Content-Encoding");
+        byte[] body = "gzip".equals(encoding) ? CompressionTest.gunzip(response.body()) : response.body();
+        boolean original = response.body().length == 0 || CompressionTest.BODY.equals(new String(body,
+                StandardCharsets.UTF_8));
+        return encoding + " vary=" + response.header("Vary") + " etag=" + response.header("ETag") + " status="
+                + response.status() + (original ? "" : " body differs");
+    }
+
     // ---- HAProxy ----------------------------------------------------------------------------------------------
 
     /** HAProxy in the foreground ({@code -db}) from a config in a temp dir; {@code ${PORT}} is its free port. */
