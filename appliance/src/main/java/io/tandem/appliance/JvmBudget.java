@@ -14,7 +14,7 @@ import java.util.List;
  * cache. bin/tandem asks for it ({@code tandem jvm-options}) before it starts the daemon; docs/performance.md
  * explains the figures.
  */
-record JvmBudget(int workers, long connections, int javaFeature, boolean trimNativeHeap) {
+record JvmBudget(int workers, long connections, long physicalMemory, int javaFeature, boolean trimNativeHeap) {
     private static final long MIB = 1024 * 1024;
     /** Live heap of one idle keep-alive connection is about 2.5 KiB (bench/alloc.sh); twice that is the headroom. */
     static final long HEAP_PER_CONNECTION = 5 * 1024;
@@ -32,23 +32,33 @@ record JvmBudget(int workers, long connections, int javaFeature, boolean trimNat
         for (ServiceConfig service : config.l4().services().values()) {
             connections += service.maxconn();
         }
-        return new JvmBudget(workers, connections, Runtime.version().feature(), supports("TrimNativeHeapInterval"));
+        long physical = ManagementFactory.getPlatformMXBean(com.sun.management.OperatingSystemMXBean.class)
+                .getTotalMemorySize();
+        return new JvmBudget(workers, connections, physical, Runtime.version().feature(),
+                supports("TrimNativeHeapInterval"));
     }
 
     long youngBytes() {
         return Math.min(YOUNG_MAX, Math.max(YOUNG_MIN, YOUNG_PER_WORKER * workers));
     }
 
-    long heapBytes() {
-        return youngBytes() + OLD_BASE + connections * HEAP_PER_CONNECTION;
+    /** The heap's start: what the process needs without connections. */
+    long initialHeapBytes() {
+        return youngBytes() + OLD_BASE;
+    }
+
+    /** The heap's limit: the start plus maxconn connections, at most 3/4 of the machine's memory. */
+    long maxHeapBytes() {
+        long wanted = initialHeapBytes() + connections * HEAP_PER_CONNECTION;
+        return Math.max(initialHeapBytes(), Math.min(wanted, physicalMemory / 4 * 3));
     }
 
     /** The options, in the order bin/tandem passes them. */
     List<String> options() {
         List<String> options = new ArrayList<>();
-        long heapMib = (heapBytes() + MIB - 1) / MIB;
-        options.add("-Xms" + heapMib + "m");
-        options.add("-Xmx" + heapMib + "m");
+        // The start is committed, the limit only reserved: a maxconn far above what arrives costs address space.
+        options.add("-Xms" + initialHeapBytes() / MIB + "m");
+        options.add("-Xmx" + (maxHeapBytes() + MIB - 1) / MIB + "m");
         options.add("-Xmn" + youngBytes() / MIB + "m");
         // One or two event loops: Serial's single-threaded young collection of a mostly dead young generation is as
         // short as Parallel's and keeps no GC worker threads or their per-thread structures (bench/alloc.sh RSS).

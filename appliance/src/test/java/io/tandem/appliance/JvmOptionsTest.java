@@ -3,6 +3,7 @@ package io.tandem.appliance;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -44,8 +45,15 @@ class JvmOptionsTest {
         List<String> large = options(1, 50_000);
         long perConnection = (mib(large, "-Xmx") - mib(small, "-Xmx")) * 1024 * 1024 / 49_000;
         assertTrue(perConnection >= 4096 && perConnection <= 6144, perConnection + " B per connection");
-        assertEquals(mib(small, "-Xmx"), mib(small, "-Xms"), "heap fixed: no resizing at run time");
+        assertEquals(mib(small, "-Xms"), mib(large, "-Xms"), "the committed start does not follow maxconn");
         assertTrue(mib(small, "-Xmx") <= 128, "1000 connections need a small heap: " + small);
+    }
+
+    @Test
+    void aHugeMaxconnIsCappedByTheMachinesMemory() throws Exception {
+        long physicalMib = ManagementFactory.getPlatformMXBean(com.sun.management.OperatingSystemMXBean.class)
+                .getTotalMemorySize() / (1024 * 1024);
+        assertTrue(mib(options(1, 10_000_000), "-Xmx") <= physicalMib / 4 * 3 + 1, "capped at 3/4 of " + physicalMib);
     }
 
     @Test
