@@ -28,7 +28,7 @@ import java.util.concurrent.Callable;
         description = "Load balancer configured like HAProxy, in one YAML file: an HTTP/1.1 reverse proxy (L7), TCP and "
                 + "UDP proxying (L4), health checks, stick tables, and VRRP failover between two nodes.",
         subcommands = {TandemCli.Run.class, TandemCli.Check.class, TandemCli.Ctl.class, TandemCli.Demo.class,
-                SetupCommand.class, TandemCli.VersionCommand.class, CommandLine.HelpCommand.class})
+                SetupCommand.class, TandemCli.JvmOptions.class, TandemCli.VersionCommand.class, CommandLine.HelpCommand.class})
 public final class TandemCli implements Runnable {
     private static final System.Logger LOG = System.getLogger(TandemCli.class.getName());
     /** The config file the commands and the service use unless told otherwise. */
@@ -229,6 +229,31 @@ public final class TandemCli implements Runnable {
             try (InputStream in = TandemCli.class.getResourceAsStream("demo.yaml")) {
                 return new String(in.readAllBytes(), StandardCharsets.UTF_8);
             }
+        }
+    }
+
+    /**
+     * {@code tandem jvm-options}: the JVM options for running the config (heap, collector, caps from maxconn and
+     * workers), on one line; bin/tandem starts {@code run} with them unless JAVA_OPTS is set.
+     */
+    @Command(name = "jvm-options", mixinStandardHelpOptions = true,
+            description = "Print the JVM options bin/tandem runs the config with: heap sized to maxconn, collector "
+                    + "chosen by workers, direct memory and code cache capped (see docs/performance.md). Exit 1 "
+                    + "when the file does not load.")
+    static final class JvmOptions implements Callable<Integer> {
+        @CommandLine.Mixin
+        ConfigFileOption file;
+
+        @Override
+        public Integer call() {
+            LoadResult loaded = ConfigLoader.load(file.config);
+            if (loaded.config() == null) {
+                printErrors(loaded.errors());
+                return 1;
+            }
+            JvmBudget budget = JvmBudget.of(loaded.config(), Runtime.getRuntime().availableProcessors());
+            System.out.println(String.join(" ", budget.options()));
+            return 0;
         }
     }
 

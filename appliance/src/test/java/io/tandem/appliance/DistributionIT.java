@@ -164,16 +164,42 @@ class DistributionIT {
         }
     }
 
-    @Test
-    void startupWarnsWhenMaxconnNeedsMoreDescriptorsThanAllowed() throws Exception {
-        int port = freePort();
+    /** One worker, {@code maxconn}, one frontend on {@code port} in front of a server that is never asked. */
+    private Path oneWorkerConfig(int maxconn, int port) throws IOException {
         Path config = dir.resolve("tandem.yaml");
         Files.writeString(config, """
-                global: { workers: 1, maxconn: 10000000 }
+                global: { workers: 1, maxconn: %d }
                 l7:
                   frontends: { web: { bind: "127.0.0.1:%d", default-backend: app } }
                   backends: { app: { servers: { a: 127.0.0.1:9 } } }
-                """.formatted(port));
+                """.formatted(maxconn, port));
+        return config;
+    }
+
+    @Test
+    void runStartsTheJvmWithTheHeapAndCollectorItsConfigNeeds() throws Exception {
+        int port = freePort();
+        Path config = oneWorkerConfig(8000, port);
+        Path out = dir.resolve("run.txt");
+        Process tandem = start(out, "run", "-c", config.toString());
+        try {
+            awaitListening(port, tandem, out);
+            // The launcher execs the JVM: the process is the daemon's JVM, its command line the derived options.
+            String cmdline = Files.readString(Path.of("/proc", String.valueOf(tandem.pid()), "cmdline"))
+                    .replace('\0', ' ');
+            CliRun expected = CliRun.of("jvm-options", "-c", config.toString());
+            assertTrue(cmdline.contains(expected.out().trim()), cmdline + " lacks " + expected.out());
+            assertTrue(cmdline.contains("-XX:+UseSerialGC") && cmdline.contains("-Xmx128m"), cmdline);
+        } finally {
+            tandem.destroy();
+            tandem.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void startupWarnsWhenMaxconnNeedsMoreDescriptorsThanAllowed() throws Exception {
+        int port = freePort();
+        Path config = oneWorkerConfig(10000000, port);
         Path out = dir.resolve("run.txt");
         Process tandem = start(out, "run", "-c", config.toString());
         try {

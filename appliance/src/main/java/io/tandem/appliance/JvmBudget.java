@@ -1,0 +1,86 @@
+package io.tandem.appliance;
+
+import com.sun.management.HotSpotDiagnosticMXBean;
+import io.tandem.core.config.ServiceConfig;
+import io.tandem.core.config.TandemConfig;
+
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The JVM's memory budget derived from a config: a heap sized to the live data of {@code maxconn} connections with
+ * headroom, a young generation sized to the allocation rate, the collector, and caps on direct memory and code
+ * cache. bin/tandem asks for it ({@code tandem jvm-options}) before it starts the daemon; docs/performance.md
+ * explains the figures.
+ */
+record JvmBudget(int workers, long connections, long physicalMemory, int javaFeature, boolean trimNativeHeap) {
+    private static final long MIB = 1024 * 1024;
+    /** Live heap of one idle keep-alive connection is about 2.5 KiB (bench/alloc.sh); twice that is the headroom. */
+    static final long HEAP_PER_CONNECTION = 5 * 1024;
+    /** Live heap without connections is 7-8 MiB after a load run (bench/alloc.sh); 24 leaves room for big configs. */
+    static final long OLD_BASE = 24 * MIB;
+    /** Per worker: at ~3 KB per request and ~50 000 requests/s a worker fills 32 MiB ~5 times a second. */
+    static final long YOUNG_PER_WORKER = 32 * MIB;
+    static final long YOUNG_MIN = 64 * MIB;
+    static final long YOUNG_MAX = 512 * MIB;
+
+    /** The budget for {@code config} on this JVM ({@code cores} for {@code workers: 0}). */
+    static JvmBudget of(TandemConfig config, int cores) {
+        int workers = config.global().workers() > 0 ? config.global().workers() : cores;
+        long connections = config.global().maxconn();
+        for (ServiceConfig service : config.l4().services().values()) {
+            connections += service.maxconn();
+        }
+        long physical = ManagementFactory.getPlatformMXBean(com.sun.management.OperatingSystemMXBean.class)
+                .getTotalMemorySize();
+        return new JvmBudget(workers, connections, physical, Runtime.version().feature(),
+                supports("TrimNativeHeapInterval"));
+    }
+
+    long youngBytes() {
+        return Math.min(YOUNG_MAX, Math.max(YOUNG_MIN, YOUNG_PER_WORKER * workers));
+    }
+
+    /** The heap's start: what the process needs without connections. */
+    long initialHeapBytes() {
+        return youngBytes() + OLD_BASE;
+    }
+
+    /** The heap's limit: the start plus maxconn connections, at most 3/4 of the machine's memory. */
+    long maxHeapBytes() {
+        long wanted = initialHeapBytes() + connections * HEAP_PER_CONNECTION;
+        return Math.max(initialHeapBytes(), Math.min(wanted, physicalMemory / 4 * 3));
+    }
+
+    /** The options, in the order bin/tandem passes them. */
+    List<String> options() {
+        List<String> options = new ArrayList<>();
+        // The start is committed, the limit only reserved: a maxconn far above what arrives costs address space.
+        options.add("-Xms" + initialHeapBytes() / MIB + "m");
+        options.add("-Xmx" + (maxHeapBytes() + MIB - 1) / MIB + "m");
+        options.add("-Xmn" + youngBytes() / MIB + "m");
+        // One or two event loops: Serial's single-threaded young collection of a mostly dead young generation is as
+        // short as Parallel's and keeps no GC worker threads or their per-thread structures (bench/alloc.sh RSS).
+        options.add(workers <= 2 ? "-XX:+UseSerialGC" : "-XX:+UseParallelGC");
+        options.add("-XX:MaxDirectMemorySize=" + Math.max(128, 64L * workers) + "m");
+        options.add("-XX:ReservedCodeCacheSize=48m");
+        if (trimNativeHeap) {
+            // Gives freed C2 compiler arenas back to the OS (20-30 MiB of RSS after warm-up).
+            options.add("-XX:TrimNativeHeapInterval=5000");
+        }
+        if (javaFeature >= 25) {
+            options.add("-XX:+UseCompactObjectHeaders");
+        }
+        return options;
+    }
+
+    private static boolean supports(String flag) {
+        try {
+            ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).getVMOption(flag);
+            return true;
+        } catch (IllegalArgumentException absent) {
+            return false;
+        }
+    }
+}
