@@ -120,14 +120,14 @@ class TandemCheckTest {
                       default-backend: app
                   backends:
                     app: { servers: { b1: 127.0.0.1:9002 } }
-                cluster:
-                  name: lb-pair
+                l4:
+                  services:
+                    web: { listen: 127.0.0.1:18000, dataplane: ipvs, servers: { a: 127.0.0.1:18080 } }
                 """);
         CliRun outcome = run("check", "-c", file.toString());
         assertEquals(1, outcome.exitCode());
         assertTrue(outcome.err().contains(":4:60: ALPN 'h2': h2 is not implemented yet"), outcome.err());
-        assertTrue(outcome.err().contains("not supported yet"), outcome.err());
-        assertTrue(outcome.err().contains(":8:1: "), outcome.err());
+        assertTrue(outcome.err().contains(":10:48: dataplane 'ipvs' is not supported yet"), outcome.err());
     }
 
     private static final String VRRP_ONLY_ON_MISSING_INTERFACE = """
