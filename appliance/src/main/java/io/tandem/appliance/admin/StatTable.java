@@ -101,12 +101,7 @@ final class StatTable {
     private void frontend(FrontendRuntime frontend) {
         proxyId++;
         HttpCounters c = frontend.counters();
-        Map<String, Object> row = row(frontend.name(), "FRONTEND", TYPE_FRONTEND, "http");
-        traffic(row, c);
-        row.put("status", "OPEN");
-        row.put("sid", 0);
-        row.put("conn_tot", c.totalConnections());
-        http(row, c);
+        http(frontendRow(frontend.name(), c, "http"), c);
     }
 
     private void backend(BackendRuntime backend) {
@@ -137,11 +132,7 @@ final class StatTable {
     private void service(ServiceRuntime service) {
         proxyId++;
         L4Counters total = service.counters();
-        Map<String, Object> front = row(service.name(), "FRONTEND", TYPE_FRONTEND, "tcp");
-        traffic(front, total);
-        front.put("status", "OPEN");
-        front.put("sid", 0);
-        front.put("conn_tot", total.totalConnections());
+        frontendRow(service.name(), total, "tcp");
         int sid = 0;
         for (Server server : service.servers()) {
             Map<String, Object> row = server(service.name(), server, ++sid, "tcp");
@@ -202,12 +193,17 @@ final class StatTable {
         return row;
     }
 
-    /** A frontend's connections and bytes. */
-    private static void traffic(Map<String, Object> row, TrafficCounters c) {
+    /** A frontend's row (an L7 frontend or an L4 service's FRONTEND): always open, its connections and bytes. */
+    private Map<String, Object> frontendRow(String name, TrafficCounters c, String mode) {
+        Map<String, Object> row = row(name, "FRONTEND", TYPE_FRONTEND, mode);
         row.put("scur", c.activeConnections());
         row.put("stot", c.totalConnections());
         row.put("bin", c.bytesIn());
         row.put("bout", c.bytesOut());
+        row.put("status", "OPEN");
+        row.put("sid", 0);
+        row.put("conn_tot", c.totalConnections());
+        return row;
     }
 
     private static void errors(Map<String, Object> row, TrafficCounters c) {
