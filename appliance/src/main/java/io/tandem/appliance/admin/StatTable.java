@@ -117,12 +117,8 @@ final class StatTable {
             http(row, c);
         }
         HttpCounters c = backend.counters();
-        Map<String, Object> row = backendRow(backend.name(), backend.pool(), "http");
-        row.put("stot", c.requests());
-        row.put("bin", c.bytesIn());
-        row.put("bout", c.bytesOut());
-        errors(row, c);
-        row.put("algo", backend.config().balance().algorithm().configName());
+        Map<String, Object> row = backendRow(backend.name(), backend.pool(), "http", c.requests(), c,
+                backend.config().balance().algorithm().configName());
         if (backend.config().cookie() != null) {
             row.put("cookie", backend.config().cookie().name());
         }
@@ -141,12 +137,8 @@ final class StatTable {
             row.put("bout", c.bytesOut());
             errors(row, c);
         }
-        Map<String, Object> back = backendRow(service.name(), service.pool(), "tcp");
-        back.put("stot", total.totalConnections());
-        back.put("bin", total.bytesIn());
-        back.put("bout", total.bytesOut());
-        errors(back, total);
-        back.put("algo", service.config().balance().algorithm().configName());
+        backendRow(service.name(), service.pool(), "tcp", total.totalConnections(), total,
+                service.config().balance().algorithm().configName());
     }
 
     private Map<String, Object> server(String section, Server server, int sid, String mode) {
@@ -180,7 +172,9 @@ final class StatTable {
         return row;
     }
 
-    private Map<String, Object> backendRow(String name, ServerPool pool, String mode) {
+    /** A BACKEND row: its pool's state, {@code sessions} (requests for http, connections for tcp) and traffic. */
+    private Map<String, Object> backendRow(String name, ServerPool pool, String mode, long sessions, TrafficCounters c,
+            String algorithm) {
         Map<String, Object> row = row(name, "BACKEND", TYPE_BACKEND, mode);
         List<Server> servers = pool.servers();
         row.put("qcur", pool.queueLength());
@@ -190,6 +184,11 @@ final class StatTable {
         row.put("act", servers.stream().filter(s -> !s.backup() && s.isUsable()).count());
         row.put("bck", servers.stream().filter(s -> s.backup() && s.isUsable()).count());
         row.put("sid", 0);
+        row.put("stot", sessions);
+        row.put("bin", c.bytesIn());
+        row.put("bout", c.bytesOut());
+        errors(row, c);
+        row.put("algo", algorithm);
         return row;
     }
 
