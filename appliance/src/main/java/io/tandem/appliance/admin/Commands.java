@@ -1,5 +1,6 @@
 package io.tandem.appliance.admin;
 
+import io.tandem.appliance.JsonWriter;
 import io.tandem.appliance.ReloadResult;
 import io.tandem.core.balance.Server;
 import io.tandem.core.config.HostPort;
@@ -85,7 +86,7 @@ final class Commands {
         List<String> command = json ? words.subList(0, words.size() - 1) : words;
         try {
             Reply reply = execute(command, who);
-            return json ? Json.write(reply.json()) + "\n" : reply.text();
+            return json ? JsonWriter.write(reply.json()) + "\n" : reply.text();
         } catch (CommandException e) {
             if (json) {
                 Map<String, Object> error = new LinkedHashMap<>();
@@ -94,13 +95,13 @@ final class Commands {
                 if (e.suggestion() != null) {
                     error.put("suggestion", e.suggestion());
                 }
-                return Json.write(Map.of("error", error)) + "\n";
+                return JsonWriter.write(Map.of("error", error)) + "\n";
             }
             return "error [" + e.kind().word + "]: " + e.getMessage() + "\n";
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "runtime API: '" + String.join(" ", words) + "' failed: " + e, e);
             String message = "internal error: " + e;
-            return json ? Json.write(Map.of("error", Map.of("kind", "internal", "message", message))) + "\n"
+            return json ? JsonWriter.write(Map.of("error", Map.of("kind", "internal", "message", message))) + "\n"
                     : "error [internal]: " + message + "\n";
         }
     }

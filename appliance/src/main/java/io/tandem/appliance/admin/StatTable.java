@@ -101,12 +101,7 @@ final class StatTable {
     private void frontend(FrontendRuntime frontend) {
         proxyId++;
         HttpCounters c = frontend.counters();
-        Map<String, Object> row = row(frontend.name(), "FRONTEND", TYPE_FRONTEND, "http");
-        traffic(row, c);
-        row.put("status", "OPEN");
-        row.put("sid", 0);
-        row.put("conn_tot", c.totalConnections());
-        http(row, c);
+        http(frontendRow(frontend.name(), c, "http"), c);
     }
 
     private void backend(BackendRuntime backend) {
@@ -122,12 +117,8 @@ final class StatTable {
             http(row, c);
         }
         HttpCounters c = backend.counters();
-        Map<String, Object> row = backendRow(backend.name(), backend.pool(), "http");
-        row.put("stot", c.requests());
-        row.put("bin", c.bytesIn());
-        row.put("bout", c.bytesOut());
-        errors(row, c);
-        row.put("algo", backend.config().balance().algorithm().configName());
+        Map<String, Object> row = backendRow(backend.name(), backend.pool(), "http", c.requests(), c,
+                backend.config().balance().algorithm().configName());
         if (backend.config().cookie() != null) {
             row.put("cookie", backend.config().cookie().name());
         }
@@ -137,11 +128,7 @@ final class StatTable {
     private void service(ServiceRuntime service) {
         proxyId++;
         L4Counters total = service.counters();
-        Map<String, Object> front = row(service.name(), "FRONTEND", TYPE_FRONTEND, "tcp");
-        traffic(front, total);
-        front.put("status", "OPEN");
-        front.put("sid", 0);
-        front.put("conn_tot", total.totalConnections());
+        frontendRow(service.name(), total, "tcp");
         int sid = 0;
         for (Server server : service.servers()) {
             Map<String, Object> row = server(service.name(), server, ++sid, "tcp");
@@ -150,12 +137,8 @@ final class StatTable {
             row.put("bout", c.bytesOut());
             errors(row, c);
         }
-        Map<String, Object> back = backendRow(service.name(), service.pool(), "tcp");
-        back.put("stot", total.totalConnections());
-        back.put("bin", total.bytesIn());
-        back.put("bout", total.bytesOut());
-        errors(back, total);
-        back.put("algo", service.config().balance().algorithm().configName());
+        backendRow(service.name(), service.pool(), "tcp", total.totalConnections(), total,
+                service.config().balance().algorithm().configName());
     }
 
     private Map<String, Object> server(String section, Server server, int sid, String mode) {
@@ -189,7 +172,9 @@ final class StatTable {
         return row;
     }
 
-    private Map<String, Object> backendRow(String name, ServerPool pool, String mode) {
+    /** A BACKEND row: its pool's state, {@code sessions} (requests for http, connections for tcp) and traffic. */
+    private Map<String, Object> backendRow(String name, ServerPool pool, String mode, long sessions, TrafficCounters c,
+            String algorithm) {
         Map<String, Object> row = row(name, "BACKEND", TYPE_BACKEND, mode);
         List<Server> servers = pool.servers();
         row.put("qcur", pool.queueLength());
@@ -199,15 +184,25 @@ final class StatTable {
         row.put("act", servers.stream().filter(s -> !s.backup() && s.isUsable()).count());
         row.put("bck", servers.stream().filter(s -> s.backup() && s.isUsable()).count());
         row.put("sid", 0);
+        row.put("stot", sessions);
+        row.put("bin", c.bytesIn());
+        row.put("bout", c.bytesOut());
+        errors(row, c);
+        row.put("algo", algorithm);
         return row;
     }
 
-    /** A frontend's connections and bytes. */
-    private static void traffic(Map<String, Object> row, TrafficCounters c) {
+    /** A frontend's row (an L7 frontend or an L4 service's FRONTEND): always open, its connections and bytes. */
+    private Map<String, Object> frontendRow(String name, TrafficCounters c, String mode) {
+        Map<String, Object> row = row(name, "FRONTEND", TYPE_FRONTEND, mode);
         row.put("scur", c.activeConnections());
         row.put("stot", c.totalConnections());
         row.put("bin", c.bytesIn());
         row.put("bout", c.bytesOut());
+        row.put("status", "OPEN");
+        row.put("sid", 0);
+        row.put("conn_tot", c.totalConnections());
+        return row;
     }
 
     private static void errors(Map<String, Object> row, TrafficCounters c) {

@@ -1,5 +1,6 @@
 package io.tandem.appliance.stats;
 
+import io.tandem.appliance.JsonWriter;
 import io.tandem.core.balance.Server;
 import io.tandem.core.config.HostPort;
 import io.tandem.core.config.VirtualAddress;
