@@ -35,8 +35,10 @@ final class CommonBlocks {
     static final Pattern WORD = Pattern.compile("\\S+");
     static final List<String> HASH_TYPES = List.of("map-based", "consistent");
 
-    private static final List<String> BIND_OPTIONS = List.of("accept-proxy", "tls", "crt", "alpn", "min-version",
-            "ciphers", "ciphersuites");
+    private static final List<String> BIND_OPTIONS = List.of("accept-proxy", "proto", "tls", "crt", "alpn",
+            "min-version", "ciphers", "ciphersuites");
+    /** {@code proto} values: HAProxy's names of a bind's protocol (h1 is the default). */
+    private static final List<String> BIND_PROTOCOLS = List.of("h1", "h2");
     private static final List<String> BALANCE_NAMES = List.of("roundrobin", "leastconn", "source", "uri", "random",
             "maglev", "hdr(NAME)");
     private static final List<String> BALANCE_NAMES_WITHOUT_HTTP = List.of("roundrobin", "leastconn", "source",
@@ -104,6 +106,7 @@ final class CommonBlocks {
             reader.error(line.pos().plusColumns(word.start()), e.getMessage());
         }
         boolean acceptProxy = false;
+        boolean h2 = false;
         boolean usable = address != null;
         boolean l7 = keyword.equals("bind");
         TlsWords tls = new TlsWords(reader);
@@ -115,6 +118,19 @@ final class CommonBlocks {
                 usable = false;
             } else if (option.equals("accept-proxy")) {
                 acceptProxy = true;
+            } else if (option.equals("proto")) {
+                String proto = word.find() ? word.group() : null;
+                if (!l7) {
+                    reader.error(optionPos, "'proto' applies to l7 binds only (an l4 service passes bytes through)");
+                    usable = false;
+                } else if (proto == null || !BIND_PROTOCOLS.contains(proto)) {
+                    reader.error(proto == null ? optionPos : line.pos().plusColumns(word.start()),
+                            (proto == null ? "'proto' needs a protocol" : "unknown bind protocol '" + proto + "'")
+                                    + "; valid protocols: h1, h2 (HTTP/2 with prior knowledge)");
+                    usable = false;
+                } else {
+                    h2 = proto.equals("h2");
+                }
             } else if (TlsWords.claims(option) && !l7) {
                 reader.error(optionPos, "'" + option + "' applies to l7 binds only (an l4 service passes TLS"
                         + " through to its servers)");
@@ -140,7 +156,7 @@ final class CommonBlocks {
             }
         }
         BindTls bindTls = l7 ? tls.result() : null;
-        return usable && tls.ok() ? new BindConfig(address, acceptProxy, bindTls, line.pos()) : null;
+        return usable && tls.ok() ? new BindConfig(address, acceptProxy, bindTls, h2, line.pos()) : null;
     }
 
     /**

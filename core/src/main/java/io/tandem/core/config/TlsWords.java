@@ -71,7 +71,7 @@ final class TlsWords {
 
     private void alpn(String value, SourcePos pos) {
         alpn.clear();
-        List<String> names = alpnNames(value, pos);
+        List<String> names = alpnNames(value, pos, true);
         if (names == null) {
             usable = false;
         } else {
@@ -79,18 +79,21 @@ final class TlsWords {
         }
     }
 
-    /** The names of an ALPN list ({@code h2,http/1.1}), or null after reporting a bad one. */
-    private List<String> alpnNames(String list, SourcePos pos) {
+    /**
+     * The names of an ALPN list ({@code h2,http/1.1}), or null after reporting a bad one. {@code h2} is served by
+     * binds ({@code bind}); servers are reached over HTTP/1.1 only for now.
+     */
+    private List<String> alpnNames(String list, SourcePos pos, boolean bind) {
         List<String> names = new ArrayList<>();
         int offset = 0;
         boolean ok = true;
         for (String name : list.split(",", -1)) {
             SourcePos at = pos.plusColumns(offset);
             offset += name.length() + 1;
-            if (name.equals("http/1.1")) {
+            if (name.equals("http/1.1") || name.equals("h2") && bind) {
                 names.add(name);
             } else if (name.equals("h2")) {
-                reader.error(at, "ALPN 'h2': h2 is not implemented yet (use alpn http/1.1)");
+                reader.error(at, "ALPN 'h2' to servers: HTTP/2 to servers is not implemented yet (use alpn http/1.1)");
                 ok = false;
             } else {
                 reader.error(at, "unknown ALPN protocol '" + name + "'"
@@ -139,7 +142,7 @@ final class TlsWords {
         String sni = ssl.string("sni");
         List<String> names = new ArrayList<>();
         for (Located<String> item : ssl.locatedOneOrMore("alpn")) {
-            List<String> some = alpnNames(item.value(), item.pos());
+            List<String> some = alpnNames(item.value(), item.pos(), false);
             if (some == null) {
                 ok = false;
             } else {

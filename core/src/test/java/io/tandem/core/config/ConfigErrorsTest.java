@@ -193,8 +193,20 @@ class ConfigErrorsTest {
     @Test
     void unknownBindOptionFarFromAnyListsTheValidOnes() {
         assertErrors(L7_HEAD.replace("bind: 127.0.0.1:8080", "bind: 127.0.0.1:8080 transparent"),
-                "4:28: unknown bind option 'transparent'; valid options: accept-proxy, tls, crt, alpn, min-version,"
-                        + " ciphers, ciphersuites");
+                "4:28: unknown bind option 'transparent'; valid options: accept-proxy, proto, tls, crt, alpn,"
+                        + " min-version, ciphers, ciphersuites");
+    }
+
+    @Test
+    void bindProtoTakesHaproxysH1OrH2AndNothingElse() {
+        assertErrors(L7_HEAD.replace("bind: 127.0.0.1:8080", "bind: [ 127.0.0.1:8080 proto h3, 127.0.0.1:8081 proto ]"),
+                "4:36: unknown bind protocol 'h3'; valid protocols: h1, h2 (HTTP/2 with prior knowledge)",
+                "4:55: 'proto' needs a protocol; valid protocols: h1, h2 (HTTP/2 with prior knowledge)");
+        LoadResult result = parse(L7_HEAD.replace("bind: 127.0.0.1:8080", "bind: 127.0.0.1:8080 accept-proxy proto h2"));
+        assertEquals(List.of(), result.errors());
+        BindConfig bind = result.config().l7().frontends().get("web").binds().get(0);
+        assertTrue(bind.h2());
+        assertTrue(bind.acceptProxy());
     }
 
     @Test

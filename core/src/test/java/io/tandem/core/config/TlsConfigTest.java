@@ -53,9 +53,8 @@ class TlsConfigTest {
     }
 
     @Test
-    void h2IsRejectedUntilItIsImplementedAndUnknownProtocolsAreErrors() {
+    void bindsOfferH2AndUnknownProtocolsAreErrors() {
         assertErrors(config("127.0.0.1:8443 tls crt a.pem alpn h2,http/1.1,spdy/3", "{ a: 10.0.0.1:80 }"),
-                "4:47: ALPN 'h2': h2 is not implemented yet (use alpn http/1.1)",
                 "4:59: unknown ALPN protocol 'spdy/3'; known protocols: http/1.1, h2");
     }
 
@@ -105,7 +104,7 @@ class TlsConfigTest {
                         + " b: { address: 10.0.0.2:443, ssl: { verify: none, ca: ca.pem, alpn: [h2] } } }"),
                 "8:61: unknown verify 'optional'; valid values: none, required",
                 "8:132: 'ca' has no use with 'verify: none'",
-                "8:151: ALPN 'h2': h2 is not implemented yet (use alpn http/1.1)");
+                "8:151: ALPN 'h2' to servers: HTTP/2 to servers is not implemented yet (use alpn http/1.1)");
     }
 
     @Test

@@ -28,7 +28,7 @@ import java.util.ArrayDeque;
  * response is done, and runs the connection-level timers ({@code http-request} for a request head,
  * {@code http-keep-alive} between requests).
  */
-final class ClientConnection extends ChannelInboundHandlerAdapter {
+final class ClientConnection extends ChannelInboundHandlerAdapter implements FrontendConnection {
     /** Decoded objects (heads, body parts) held for requests queued behind the current one. */
     private static final int MAX_PIPELINED = 64;
     private final ProxyContext proxy;
@@ -62,7 +62,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     }
 
     /** The TLS session of the connection, or null for plain text. */
-    TlsSession tls() {
+    @Override
+    public TlsSession tls() {
         return tls;
     }
 
@@ -76,7 +77,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         return serverTimer;
     }
 
-    FrontendRuntime frontend() {
+    @Override
+    public FrontendRuntime frontend() {
         return frontend;
     }
 
@@ -84,7 +86,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         return proxy;
     }
 
-    Channel channel() {
+    @Override
+    public Channel channel() {
         return ctx.channel();
     }
 
@@ -94,7 +97,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     }
 
     /** What {@code show sessions} shows of this connection; call on its event loop. */
-    ClientSession describe() {
+    @Override
+    public ClientSession describe() {
         String backend = "-";
         String server = "-";
         ExchangeLog log = exchange != null ? exchange.log() : tunnel != null ? tunnel.log() : null;
@@ -106,7 +110,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     }
 
     /** The real client: the TCP peer, or the source a PROXY header announced on an accept-proxy bind. */
-    InetSocketAddress peer() {
+    @Override
+    public InetSocketAddress peer() {
         return peer;
     }
 
@@ -318,7 +323,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     }
 
     /** Asks the connection to close once its current exchange ends (shutdown drain, or a reload removed its bind). */
-    void closeWhenIdle() {
+    @Override
+    public void closeWhenIdle() {
         closeWhenIdle = true;
         if (exchange == null && tunnel == null) {
             ctx.close();

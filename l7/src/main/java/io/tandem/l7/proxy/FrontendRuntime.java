@@ -32,6 +32,7 @@ public final class FrontendRuntime {
     private final RateLimitedLog badProxyHeaders = new RateLimitedLog(LOG, System.Logger.Level.WARNING);
     private final RateLimitedLog tlsFailures = new RateLimitedLog(LOG, System.Logger.Level.WARNING);
     private final Map<HostPort, TlsTerminator> tls;
+    private final RateLimitedLog http2Errors = new RateLimitedLog(LOG, System.Logger.Level.WARNING);
 
     /**
      * A frontend with its own {@code stickTable} (null when it has none), whose TLS binds terminate with {@code tls}
@@ -83,6 +84,11 @@ public final class FrontendRuntime {
     /** Every TLS bind's terminator. */
     public Collection<TlsTerminator> tlsTerminators() {
         return tls.values();
+    }
+
+    /** HTTP/2 connections ended with an error GOAWAY: a client that broke the protocol or one of its limits. */
+    RateLimitedLog http2Errors() {
+        return http2Errors;
     }
 
     /** The frontend's own stick table, or null. */

@@ -31,10 +31,11 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The HTTP/1.1 reverse proxy: one listener per frontend bind on the shared event loops, each accepted
- * connection served by a {@link ClientConnection}, each of its requests by the frontend of the snapshot that was
- * current when the request began (read from the one reference a reload's {@link #prepare swap} replaces). TLS binds
- * first complete their handshake ({@link TlsHandshake}); their session-ticket keys are this proxy's, rotated hourly.
+ * The HTTP reverse proxy: one listener per frontend bind on the shared event loops, each accepted connection
+ * served by a {@link ClientConnection} (HTTP/1) or an {@link Http2Connection} ({@code proto h2}, or ALPN h2), each
+ * of its requests by the frontend of the snapshot that was current when the request began (read from the one
+ * reference a reload's {@link #prepare swap} replaces). TLS binds first complete their handshake
+ * ({@link TlsHandshake}); their session-ticket keys are this proxy's, rotated hourly.
  */
 public final class L7Proxy implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(L7Proxy.class.getName());
@@ -113,7 +114,8 @@ public final class L7Proxy implements AutoCloseable {
             ProxyContext.Bound was = before.get(entry.getKey());
             if (was != null && !opened.containsKey(entry.getKey()) && (!was.frontend().equals(entry.getValue().frontend())
                     || was.bind().acceptProxy() != entry.getValue().bind().acceptProxy()
-                    || (was.bind().tls() == null) != (entry.getValue().bind().tls() == null))) {
+                    || (was.bind().tls() == null) != (entry.getValue().bind().tls() == null)
+                    || was.bind().h2() != entry.getValue().bind().h2())) {
                 changes.add("bind " + entry.getValue().bind().address() + " kept open, now frontend "
                         + describe(entry.getValue()) + " (was " + describe(was) + ")");
             }
@@ -161,7 +163,8 @@ public final class L7Proxy implements AutoCloseable {
 
     private static String describe(ProxyContext.Bound bound) {
         return bound == null ? "?" : bound.frontend() + " on " + bound.bind().address()
-                + (bound.bind().acceptProxy() ? " (accept-proxy)" : "") + (bound.bind().tls() != null ? " (tls)" : "");
+                + (bound.bind().acceptProxy() ? " (accept-proxy)" : "") + (bound.bind().tls() != null ? " (tls)" : "")
+                + (bound.bind().h2() ? " (proto h2)" : "");
     }
 
     /** Opens a listener for {@code bind}, paused until the swap that needs it is applied. */
@@ -199,11 +202,12 @@ public final class L7Proxy implements AutoCloseable {
                         }
                         TlsTerminator tls = current.tls(address);
                         if (tls == null) {
-                            ProtocolPipelines.http1(context, current, ch, null);
+                            ProtocolPipelines.plain(context, current, ch, bound.bind().h2());
                             return;
                         }
                         long timeout = current.config().timeout().httpRequest().toMillis();
-                        pipeline.addLast(tls.newHandler(timeout), new TlsHandshake(context, current, timeout));
+                        pipeline.addLast(tls.newHandler(timeout), new TlsHandshake(context, current, timeout,
+                                bound.bind().h2()));
                     }
                 });
         try {
@@ -211,7 +215,8 @@ public final class L7Proxy implements AutoCloseable {
             // Last in the listener's pipeline, behind Netty's acceptor (which pauses accepting for a second).
             listener.pipeline().addLast(new AcceptFailureHandler(new AcceptFailureLog("frontend " + frontend)));
             LOG.log(System.Logger.Level.INFO, "frontend " + frontend + " listening on " + address
-                    + (bind.acceptProxy() ? " (accept-proxy)" : "") + (bind.tls() != null ? " (tls)" : ""));
+                    + (bind.acceptProxy() ? " (accept-proxy)" : "") + (bind.tls() != null ? " (tls)" : "")
+                    + (bind.h2() ? " (proto h2)" : ""));
             return listener;
         } catch (Exception e) {
             throw new java.io.IOException("frontend " + frontend + ": cannot listen on " + address + ": "
@@ -237,7 +242,7 @@ public final class L7Proxy implements AutoCloseable {
      */
     public List<ClientSession> sessions(Duration timeout) {
         List<java.util.concurrent.Future<ClientSession>> pending = new ArrayList<>();
-        for (ClientConnection connection : context.connections()) {
+        for (FrontendConnection connection : context.connections()) {
             try {
                 pending.add(connection.channel().eventLoop().submit(connection::describe));
             } catch (java.util.concurrent.RejectedExecutionException shutDown) {

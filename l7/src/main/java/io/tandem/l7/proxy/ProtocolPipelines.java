@@ -15,11 +15,25 @@ final class ProtocolPipelines {
     }
 
     /**
-     * The protocol-selection step of a TLS connection. ALPN offers http/1.1 only for now, and a client that asked
-     * for nothing speaks HTTP/1.1; HTTP/2 adds its branch here, for {@code "h2"}.
+     * The protocol-selection step of a TLS connection: HTTP/2 when ALPN agreed on {@code h2} or the bind says
+     * {@code proto h2}; otherwise HTTP/1.1, also for a client that asked for nothing.
      */
-    static void afterHandshake(ProxyContext proxy, FrontendRuntime frontend, Channel channel, TlsSession tls) {
-        http1(proxy, frontend, channel, tls);
+    static void afterHandshake(ProxyContext proxy, FrontendRuntime frontend, Channel channel, TlsSession tls,
+                               boolean h2) {
+        if (h2 || "h2".equals(tls.alpn())) {
+            Http2Connection.install(proxy, frontend, channel, tls);
+        } else {
+            http1(proxy, frontend, channel, tls);
+        }
+    }
+
+    /** A plain-text connection: HTTP/2 from the first byte on a {@code proto h2} bind, else HTTP/1. */
+    static void plain(ProxyContext proxy, FrontendRuntime frontend, Channel channel, boolean h2) {
+        if (h2) {
+            Http2Connection.install(proxy, frontend, channel, null);
+        } else {
+            http1(proxy, frontend, channel, null);
+        }
     }
 
     /** HTTP/1.x: decoder, encoder and the connection that runs the exchanges; {@code tls} null on plain binds. */

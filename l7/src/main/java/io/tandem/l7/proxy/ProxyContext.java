@@ -20,7 +20,7 @@ final class ProxyContext {
     private final Upstreams upstreams;
     private final AccessLog accessLog;
     private final boolean json;
-    private final Set<ClientConnection> connections = ConcurrentHashMap.newKeySet();
+    private final Set<FrontendConnection> connections = ConcurrentHashMap.newKeySet();
     private final AtomicInteger activeConnections = new AtomicInteger();
     private final AtomicLong totalConnections = new AtomicLong();
     private final Set<Channel> listeners = ConcurrentHashMap.newKeySet();
@@ -76,7 +76,7 @@ final class ProxyContext {
     }
 
     /** The exchange ended: counts it, then renders and writes its log line unless there is no access log. */
-    void exchangeEnded(ExchangeLog log, ClientConnection connection) {
+    void exchangeEnded(ExchangeLog log, FrontendConnection connection) {
         log.count(connection.frontend().counters());
         if (accessLog != AccessLog.NONE) {
             InetSocketAddress client = connection.peer();
@@ -90,7 +90,7 @@ final class ProxyContext {
         return draining;
     }
 
-    void connectionOpened(ClientConnection connection) {
+    void connectionOpened(FrontendConnection connection) {
         if (activeConnections.incrementAndGet() >= maxConnections) {
             pauseAccepting(true);
         }
@@ -101,7 +101,7 @@ final class ProxyContext {
         }
     }
 
-    void connectionClosed(ClientConnection connection) {
+    void connectionClosed(FrontendConnection connection) {
         if (connections.remove(connection) && activeConnections.decrementAndGet() < maxConnections
                 && acceptPaused) {
             pauseAccepting(false);
@@ -132,11 +132,12 @@ final class ProxyContext {
 
     /**
      * The connections accepted by {@code listener}, a listener a reload removed, close once idle: the current
-     * response of each ends with {@code Connection: close}. Returns how many there were.
+     * response of each ends with {@code Connection: close} (HTTP/1) or GOAWAY
+     * (HTTP/2). Returns how many there were.
      */
     int closeWhenIdle(Channel listener) {
         int n = 0;
-        for (ClientConnection connection : connections) {
+        for (FrontendConnection connection : connections) {
             if (connection.channel().parent() == listener) {
                 connection.channel().eventLoop().execute(connection::closeWhenIdle);
                 n++;
@@ -149,7 +150,7 @@ final class ProxyContext {
         return listeners;
     }
 
-    Set<ClientConnection> connections() {
+    Set<FrontendConnection> connections() {
         return connections;
     }
 
@@ -164,7 +165,7 @@ final class ProxyContext {
     /** Stops keep-alive everywhere: idle connections close now, busy ones after their current response. */
     void startDrain() {
         draining = true;
-        for (ClientConnection connection : connections) {
+        for (FrontendConnection connection : connections) {
             connection.channel().eventLoop().execute(connection::closeWhenIdle);
         }
     }

@@ -28,16 +28,19 @@ final class TlsHandshake extends ChannelInboundHandlerAdapter {
     private final ProxyContext proxy;
     private final FrontendRuntime frontend;
     private final long timeoutMillis;
+    /** {@code proto h2} on the bind: HTTP/2 after the handshake whatever ALPN agreed. */
+    private final boolean h2;
     private String sni;
     /** Messages read before the handshake's end was announced, in order. */
     private final ArrayDeque<Object> early = new ArrayDeque<>(2);
     private ScheduledFuture<?> deadline;
     private boolean failed;
 
-    TlsHandshake(ProxyContext proxy, FrontendRuntime frontend, long timeoutMillis) {
+    TlsHandshake(ProxyContext proxy, FrontendRuntime frontend, long timeoutMillis, boolean h2) {
         this.proxy = proxy;
         this.frontend = frontend;
         this.timeoutMillis = timeoutMillis;
+        this.h2 = h2;
     }
 
     @Override
@@ -76,7 +79,7 @@ final class TlsHandshake extends ChannelInboundHandlerAdapter {
     private void ready(ChannelHandlerContext ctx) {
         cancelDeadline();
         TlsSession session = TlsSession.of(ctx.pipeline().get(SslHandler.class), sni);
-        ProtocolPipelines.afterHandshake(proxy, frontend, ctx.channel(), session);
+        ProtocolPipelines.afterHandshake(proxy, frontend, ctx.channel(), session, h2);
         ctx.pipeline().remove(this);
         Object msg;
         while ((msg = early.poll()) != null) {

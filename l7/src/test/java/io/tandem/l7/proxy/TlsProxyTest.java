@@ -77,6 +77,19 @@ class TlsProxyTest {
     }
 
     @Test
+    void alpnH2ServesHttp2OverTlsAndHttp11ClientsStillGetHttp11() throws Exception {
+        try (ProxyHarness proxy = proxy("alpn h2,http/1.1")) {
+            Result h2 = curl(proxy, "www.test.example", Kind.RSA, "--http2", "-w", "\n%{http_version}");
+            assertEquals("app-1\n\n2", h2.output.strip());
+            assertEquals("TLSv1.3/www.test.example/h2", backend.lastRequestHeader("X-TLS"));
+            String line = proxy.nextLogLine();
+            assertTrue(line.contains("\"GET / HTTP/2.0\""), line);
+            Result h1 = curl(proxy, "www.test.example", Kind.RSA, "--http1.1", "-w", "\n%{http_version}");
+            assertEquals("app-1\n\n1.1", h1.output.strip());
+        }
+    }
+
+    @Test
     void curlGetsTheCertificateItsSniNamesAndTheFirstOneOtherwise() throws Exception {
         try (ProxyHarness proxy = proxy("")) {
             assertEquals("200", curlStatus(proxy, "www.test.example", Kind.RSA));

@@ -1,0 +1,31 @@
+package io.tandem.l7.proxy;
+
+import io.netty.channel.Channel;
+
+import io.tandem.l7.tls.TlsSession;
+
+import java.net.InetSocketAddress;
+
+/**
+ * One client connection of a frontend, whatever protocol it speaks (HTTP/1: {@link ClientConnection}, HTTP/2:
+ * {@link Http2Connection}): what the proxy needs to count it, log its exchanges, and drain it.
+ */
+interface FrontendConnection {
+
+    Channel channel();
+
+    /** The frontend its current (HTTP/1) or newest (HTTP/2) exchange runs on. */
+    FrontendRuntime frontend();
+
+    /** The real client: the TCP peer, or the source a PROXY header announced. */
+    InetSocketAddress peer();
+
+    /** What its TLS handshake settled, or null on a plain-text bind. */
+    TlsSession tls();
+
+    /** The connection as {@code show sessions} lists it. Event loop only. */
+    ClientSession describe();
+
+    /** Closes once the exchanges in flight end (shutdown drain, or a reload removed its bind). Event loop only. */
+    void closeWhenIdle();
+}
