@@ -110,7 +110,7 @@ final class TandemDaemon implements AutoCloseable, RuntimeView {
             vrrp = VrrpService.start(config.vrrp(), tracking(proxy, l4),
                     cluster == null ? null : new VrrpHold("cluster sync", cluster::ready));
             stats = config.admin().stats() == null ? null : StatsServer.start(loops, config.admin().stats(),
-                    liveView(config.global().name(), proxy, l4, vrrp, state));
+                    liveView(config.global().name(), proxy, l4, vrrp, state, cluster));
         } catch (IOException e) {
             if (vrrp != null) {
                 vrrp.stop();
@@ -177,8 +177,9 @@ final class TandemDaemon implements AutoCloseable, RuntimeView {
 
     /** What the stats endpoint shows, read at each request: the snapshots and VRRP instances running then. */
     private static Supplier<LiveView> liveView(String node, L7Proxy proxy, L4Services l4, VrrpService vrrp,
-                                               RuntimeState state) {
-        return () -> new LiveView(node, proxy.snapshot(), l4.snapshot(), vrrp.instances(), state);
+                                               RuntimeState state, ClusterNode cluster) {
+        return () -> new LiveView(node, proxy.snapshot(), l4.snapshot(), vrrp.instances(), state,
+                cluster == null ? null : cluster.status());
     }
 
     /**

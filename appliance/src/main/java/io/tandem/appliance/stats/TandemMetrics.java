@@ -9,6 +9,7 @@ import io.tandem.l4.L4Counters;
 import io.tandem.l4.ServiceRuntime;
 import io.tandem.l7.proxy.BackendRuntime;
 import io.tandem.l7.proxy.FrontendRuntime;
+import io.tandem.cluster.ClusterStatus;
 import io.tandem.vrrp.VrrpCodec;
 import io.tandem.vrrp.VrrpState;
 import io.tandem.vrrp.runtime.PeerAdvert;
@@ -38,6 +39,9 @@ final class TandemMetrics {
         }
         for (VrrpInstance instance : view.vrrp()) {
             vrrp(scrape, instance);
+        }
+        if (view.cluster() != null) {
+            cluster(scrape, view.cluster());
         }
         return scrape.build();
     }
@@ -145,6 +149,39 @@ final class TandemMetrics {
                 server.downTransitions());
         s.gauge("tandem_" + level + "_last_change_timestamp_seconds", "When the server last went UP or DOWN (or "
                 + "was created).", labels, server.lastChangeMillis() / 1000.0);
+    }
+
+    private static void cluster(Scrape s, ClusterStatus c) {
+        Labels labels = Labels.of("cluster", c.cluster());
+        s.gauge("tandem_cluster_ready", "1 once this node holds the tables (VRRP may take the master role).", labels,
+                c.ready() ? 1 : 0);
+        s.gauge("tandem_cluster_members", "Members in this node's view of the cluster.", labels, c.members().size());
+        s.gauge("tandem_cluster_queue_depth", "Stick-table changes waiting to be sent.", labels, c.queueDepth());
+        s.counter("tandem_cluster_updates_dropped", "Changes dropped because the send queue was full.", labels,
+                c.dropped());
+        s.counter("tandem_cluster_updates_coalesced", "Changes merged into one already pending for the entry.",
+                labels, c.coalesced());
+        s.counter("tandem_cluster_updates_sent", "Changes sent to the peers.", labels, c.sent());
+        s.counter("tandem_cluster_updates_received", "Changes applied from the peers.", labels, c.received());
+        s.counter("tandem_cluster_joins_refused", "Joins and merges refused for a wrong secret.", labels,
+                c.refusedJoins());
+        for (ClusterStatus.Peer peer : c.peers()) {
+            Labels p = Labels.of("cluster", c.cluster(), "peer", peer.name());
+            s.gauge("tandem_cluster_peer_up", "1 while the peer is in the view.", p, peer.inView() ? 1 : 0);
+            if (peer.lagMillis() != null) {
+                s.gauge("tandem_cluster_replication_lag_seconds", "The last batch's send-to-apply time from the peer "
+                        + "(wall clocks).", p, peer.lagMillis() / 1000.0);
+            }
+        }
+        ClusterStatus.StateTransfer t = c.lastStateTransfer();
+        if (t != null) {
+            s.gauge("tandem_cluster_last_state_transfer_timestamp_seconds", "When this node last received the full "
+                    + "tables.", labels, t.at().toEpochMilli() / 1000.0);
+            s.gauge("tandem_cluster_last_state_transfer_seconds", "How long that transfer took.", labels,
+                    t.millis() / 1000.0);
+            s.gauge("tandem_cluster_last_state_transfer_changes", "Entries (and peer shares) it carried.", labels,
+                    t.changes());
+        }
     }
 
     private static void vrrp(Scrape s, VrrpInstance instance) {

@@ -100,6 +100,7 @@ class ClusterFailoverLabTest {
                   bind: %3$s:7800
                   members: [198.18.0.11:7800, 198.18.0.12:7800]
                   secret: file:%5$s
+                admin: { stats: { bind: "%3$s:8404" } }
                 """.formatted(node.name(), priority, node.ip(), LIMIT, key);
     }
 
@@ -150,6 +151,11 @@ class ClusterFailoverLabTest {
         a.awaitExit(ofMillis(30_000));
         assertEquals(before, servers(), "every client reaches the server it had through a");
         assertEquals("429", get(LIMITED), "still limited on b");
+        String metrics = lab.exec(lab.c().ns(), "curl", "-s", "--max-time", "5", "http://" + lab.b().ip()
+                + ":8404/metrics").output();
+        assertTrue(metrics.contains("tandem_cluster_ready{cluster=\"lab-pair\"} 1.0"), metrics);
+        assertTrue(metrics.contains("tandem_cluster_updates_received_total{cluster=\"lab-pair\"} "), metrics);
+        assertTrue(metrics.contains("tandem_cluster_last_state_transfer_changes{cluster=\"lab-pair\"} "), metrics);
 
         Child again = start(lab.a(), 150, key);
         again.awaitLog("is ready (tables received from b)", ofMillis(30_000));
