@@ -6,6 +6,7 @@ import io.tandem.appliance.stats.LiveView;
 import io.tandem.appliance.stats.StatsServer;
 import io.tandem.core.config.AdminConfig;
 import io.tandem.cluster.ClusterNode;
+import io.tandem.cluster.ClusterStatus;
 import io.tandem.core.config.TandemConfig;
 import io.tandem.core.health.HealthChecks;
 import io.tandem.core.net.Deadline;
@@ -173,6 +174,11 @@ final class TandemDaemon implements AutoCloseable, RuntimeView {
     /** The cluster, or null when the config has none. */
     ClusterNode cluster() {
         return cluster;
+    }
+
+    @Override
+    public ClusterStatus clusterStatus() {
+        return cluster == null ? null : cluster.status();
     }
 
     /** What the stats endpoint shows, read at each request: the snapshots and VRRP instances running then. */

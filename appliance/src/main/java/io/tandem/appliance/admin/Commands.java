@@ -2,6 +2,7 @@ package io.tandem.appliance.admin;
 
 import io.tandem.appliance.JsonWriter;
 import io.tandem.appliance.ReloadResult;
+import io.tandem.cluster.ClusterStatus;
 import io.tandem.core.balance.Server;
 import io.tandem.core.config.HostPort;
 import io.tandem.core.config.ServerConfig;
@@ -117,7 +118,7 @@ final class Commands {
             case "show table" -> showTable(words);
             case "clear table" -> clearTable(words, who);
             case "show vrrp" -> exact(words, 2, this::showVrrp);
-            case "show cluster" -> exact(words, 2, Commands::showCluster);
+            case "show cluster" -> exact(words, 2, this::showCluster);
             case "enable server" -> setState(words, Server.AdminState.READY, who);
             case "disable server" -> setState(words, Server.AdminState.MAINT, who);
             case "drain server" -> setState(words, Server.AdminState.DRAIN, who);
@@ -448,9 +449,34 @@ final class Commands {
         return new Reply(table.render() + "\n", json);
     }
 
-    /** There is no cluster module yet, so no config can have one: the true answer. */
-    private static Reply showCluster() {
-        return new Reply("cluster: not configured\n\n", map("configured", false));
+    private Reply showCluster() {
+        ClusterStatus status = view.clusterStatus();
+        if (status == null) {
+            return new Reply("cluster: not configured\n\n", map("configured", false));
+        }
+        StringBuilder text = new StringBuilder("cluster " + status.cluster() + ": node " + status.node()
+                + (status.ready() ? ", ready" : ", not ready (waiting for the tables)") + "\nmembers: "
+                + String.join(" ", status.members()) + "\n");
+        TextTable peers = new TextTable("PEER", "IN VIEW", "LAG MS");
+        List<Map<String, Object>> peerJson = new ArrayList<>();
+        for (ClusterStatus.Peer peer : status.peers()) {
+            peers.row(peer.name(), peer.inView() ? "yes" : "no", peer.lagMillis() == null ? "-" : peer.lagMillis());
+            peerJson.add(map("name", peer.name(), "in_view", peer.inView(), "lag_ms", peer.lagMillis()));
+        }
+        ClusterStatus.StateTransfer last = status.lastStateTransfer();
+        text.append(peers.render()).append("queue ").append(status.queueDepth()).append(", dropped ")
+                .append(status.dropped()).append(", coalesced ").append(status.coalesced()).append(", sent ")
+                .append(status.sent()).append(", received ").append(status.received()).append(", refused joins ")
+                .append(status.refusedJoins()).append("\nlast state transfer: ")
+                .append(last == null ? "none" : last.changes() + " change(s) from " + last.from() + " at " + last.at()
+                        + " in " + last.millis() + " ms")
+                .append("\n\n");
+        return new Reply(text.toString(), map("configured", true, "cluster", status.cluster(), "node", status.node(),
+                "ready", status.ready(), "members", status.members(), "peers", peerJson,
+                "queue_depth", status.queueDepth(), "dropped", status.dropped(), "coalesced", status.coalesced(),
+                "sent", status.sent(), "received", status.received(), "refused_joins", status.refusedJoins(),
+                "last_state_transfer", last == null ? null : map("from", last.from(), "at", last.at().toString(),
+                        "changes", last.changes(), "ms", last.millis())));
     }
 
     // ---- server state ----

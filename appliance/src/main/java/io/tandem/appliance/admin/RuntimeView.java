@@ -1,6 +1,7 @@
 package io.tandem.appliance.admin;
 
 import io.tandem.appliance.ReloadResult;
+import io.tandem.cluster.ClusterStatus;
 import io.tandem.core.config.TandemConfig;
 import io.tandem.core.health.HealthChecks;
 import io.tandem.l4.L4Snapshot;
@@ -25,6 +26,9 @@ public interface RuntimeView {
     HealthChecks healthChecks();
 
     List<VrrpInstance> vrrp();
+
+    /** The cluster's members, peers and replication counters now; null when the config has no cluster. */
+    ClusterStatus clusterStatus();
 
     /** The open L7 client connections (waits briefly on the event loops; never call from one). */
     List<ClientSession> sessions();

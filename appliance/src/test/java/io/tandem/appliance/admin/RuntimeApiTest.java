@@ -1,5 +1,6 @@
 package io.tandem.appliance.admin;
 
+import io.tandem.appliance.TestDaemons;
 import io.tandem.core.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -9,6 +10,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
@@ -313,6 +316,44 @@ class RuntimeApiTest {
         assertEquals("[]\n", daemon.api("show vrrp json"));
         assertEquals("cluster: not configured\n\n", daemon.api("show cluster"));
         assertEquals("{\"configured\":false}\n", daemon.api("show cluster json"));
+    }
+
+    @Test
+    void showClusterReportsTheNodeItsMembersAndItsReplication(@TempDir Path clusterDir) throws Exception {
+        Path secret = clusterDir.resolve("cluster.key");
+        Files.writeString(secret, "a-test-secret-that-is-long-enough-for-the-cluster\n");
+        Path socket = clusterDir.resolve("tandem.sock");
+        int port;
+        int webPort;
+        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             ServerSocket web = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort();
+            webPort = web.getLocalPort();
+        }
+        String yaml = """
+                global: { name: lb-a, workers: 1, log: none }
+                l7:
+                  frontends:
+                    web: { bind: 127.0.0.1:%d, default-backend: app }
+                  backends:
+                    app: { servers: { a: "%s" } }
+                cluster: { name: lb-pair, bind: 127.0.0.1:%d, members: [127.0.0.1:%d], secret: "file:%s" }
+                admin: { socket: "%s" }
+                """.formatted(webPort, daemon.app1.hostPort(), port, port, secret, socket);
+        try (AutoCloseable clustered = TestDaemons.start(yaml)) {
+            Await.until("the lone member is ready", () -> {
+                try {
+                    return AdminClient.send(socket, "show cluster json").contains("\"ready\":true");
+                } catch (java.io.IOException notListeningYet) {
+                    return false;
+                }
+            });
+            String text = AdminClient.send(socket, "show cluster");
+            assertTrue(text.startsWith("cluster lb-pair: node lb-a, ready\nmembers: lb-a\n"), text);
+            assertTrue(text.contains("queue 0, dropped 0"), text);
+            String json = AdminClient.send(socket, "show cluster json");
+            assertTrue(json.startsWith("{\"configured\":true,\"cluster\":\"lb-pair\",\"node\":\"lb-a\""), json);
+        }
     }
 
     @Test
