@@ -66,7 +66,7 @@ public final class Server {
     public boolean hasSettings(ServerConfig other) {
         boolean sameTls = config.ssl() == null ? other.ssl() == null : config.ssl().sameSettings(other.ssl());
         return sameTls && config.equals(new ServerConfig(other.name(), other.address(), other.weight(),
-                other.backup(), other.maxconn(), other.cookie(), config.ssl(), config.pos()));
+                other.backup(), other.maxconn(), other.cookie(), config.ssl(), other.h2(), config.pos()));
     }
 
     /**

@@ -24,7 +24,8 @@ final class CommonBlocks {
     static final List<String> TIMEOUT_KEYS = List.of("connect", "client", "server", "http-request",
             "http-keep-alive", "tunnel", "queue");
     static final List<String> CHECK_KEYS = List.of("http", "tcp", "host", "send", "expect", "inter", "fall", "rise");
-    static final List<String> SERVER_KEYS = List.of("address", "weight", "backup", "maxconn", "cookie", "ssl");
+    static final List<String> SERVER_KEYS = List.of("address", "weight", "backup", "maxconn", "cookie", "ssl",
+            "proto");
     static final List<String> STICK_TABLE_KEYS = List.of("type", "size", "expire", "store");
     static final List<String> STICK_TABLE_TYPES = List.of("ip", "ipv6", "string", "integer");
     /** Names of frontends, backends, services, servers and ACLs: HAProxy's characters, so names carry over. */
@@ -353,13 +354,14 @@ final class CommonBlocks {
             return null;
         }
         Block s = reader.block(entry.value(), what, "in " + what, SERVER_KEYS, entry.keyPos());
+        boolean h2 = serverProtocol(s, http);
         ServerTls ssl = null;
         if (s.has("ssl") && !http) {
             reader.error(s.keyPos("ssl"), "'ssl' on a server needs HTTP: use it in an l7 backend (an l4 service"
                     + " passes TLS through)");
         } else if (s.has("ssl")) {
             Block block = s.block("ssl", TlsWords.SERVER_KEYS);
-            ssl = block == null ? null : new TlsWords(reader).server(block);
+            ssl = block == null ? null : new TlsWords(reader).server(block, h2);
         }
         int weight = s.integer("weight", 0, 256, 1);
         boolean backup = s.bool("backup", false);
@@ -377,7 +379,29 @@ final class CommonBlocks {
         if (address == null || s.has("ssl") && ssl == null) {
             return null;
         }
-        return new ServerConfig(entry.key(), address, weight, backup, maxconn, cookie, ssl, entry.keyPos());
+        return new ServerConfig(entry.key(), address, weight, backup, maxconn, cookie, ssl, h2, entry.keyPos());
+    }
+
+    /**
+     * A server's {@code proto}: true for {@code h2} (HTTP/2, HAProxy's {@code proto h2} on a server line), false
+     * for {@code h1} or none. Only an l7 server speaks HTTP at all.
+     */
+    private boolean serverProtocol(Block s, boolean http) {
+        String proto = s.string("proto");
+        if (proto == null) {
+            return false;
+        }
+        if (!http) {
+            reader.error(s.keyPos("proto"), "'proto' on a server applies to l7 backends only (an l4 service passes"
+                    + " bytes through)");
+            return false;
+        }
+        if (!BIND_PROTOCOLS.contains(proto)) {
+            reader.error(s.value("proto"), "unknown server protocol '" + proto + "'; valid protocols: h1 (HTTP/1.1,"
+                    + " the default), h2 (HTTP/2: h2c, or over TLS with 'ssl')");
+            return false;
+        }
+        return proto.equals("h2");
     }
 
     private HostPort serverAddress(Node node, String what) {

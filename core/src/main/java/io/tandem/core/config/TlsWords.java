@@ -71,7 +71,7 @@ final class TlsWords {
 
     private void alpn(String value, SourcePos pos) {
         alpn.clear();
-        List<String> names = alpnNames(value, pos, true);
+        List<String> names = alpnNames(value, pos, true, false);
         if (names == null) {
             usable = false;
         } else {
@@ -80,20 +80,25 @@ final class TlsWords {
     }
 
     /**
-     * The names of an ALPN list ({@code h2,http/1.1}), or null after reporting a bad one. {@code h2} is served by
-     * binds ({@code bind}); servers are reached over HTTP/1.1 only for now.
+     * The names of an ALPN list ({@code h2,http/1.1}), or null after reporting a bad one. To a server ({@code bind}
+     * false) a list names the one protocol its {@code proto} says ({@code h2} true for HTTP/2), since the
+     * connection speaks that protocol whatever the handshake picks.
      */
-    private List<String> alpnNames(String list, SourcePos pos, boolean bind) {
+    private List<String> alpnNames(String list, SourcePos pos, boolean bind, boolean h2) {
         List<String> names = new ArrayList<>();
         int offset = 0;
         boolean ok = true;
         for (String name : list.split(",", -1)) {
             SourcePos at = pos.plusColumns(offset);
             offset += name.length() + 1;
-            if (name.equals("http/1.1") || name.equals("h2") && bind) {
+            boolean known = name.equals("http/1.1") || name.equals("h2");
+            if (known && (bind || name.equals("h2") == h2)) {
                 names.add(name);
-            } else if (name.equals("h2")) {
-                reader.error(at, "ALPN 'h2' to servers: HTTP/2 to servers is not implemented yet (use alpn http/1.1)");
+            } else if (known) {
+                reader.error(at, "ALPN '" + name + "' to a server " + (h2
+                        ? "with 'proto: h2': it speaks HTTP/2 only (use alpn h2)"
+                        : "needs 'proto: h2' on it: without it the server is reached over HTTP/1.1 (use alpn"
+                        + " http/1.1)"));
                 ok = false;
             } else {
                 reader.error(at, "unknown ALPN protocol '" + name + "'"
@@ -125,8 +130,12 @@ final class TlsWords {
         return usable && (tls != null || firstWord == null);
     }
 
-    /** A server's {@code ssl} block (verify required unless {@code verify: none}), or null when it is unusable. */
-    ServerTls server(Block ssl) {
+    /**
+     * A server's {@code ssl} block (verify required unless {@code verify: none}), or null when it is unusable. An
+     * HTTP/2 server ({@code h2}) is offered ALPN {@code h2} when the block names none, as TLS servers of HTTP/2
+     * (gRPC's among them) require.
+     */
+    ServerTls server(Block ssl, boolean h2) {
         String verify = ssl.string("verify");
         boolean ok = true;
         if (verify != null && !VERIFY.contains(verify)) {
@@ -142,12 +151,15 @@ final class TlsWords {
         String sni = ssl.string("sni");
         List<String> names = new ArrayList<>();
         for (Located<String> item : ssl.locatedOneOrMore("alpn")) {
-            List<String> some = alpnNames(item.value(), item.pos(), false);
+            List<String> some = alpnNames(item.value(), item.pos(), false, h2);
             if (some == null) {
                 ok = false;
             } else {
                 names.addAll(some);
             }
+        }
+        if (h2 && names.isEmpty()) {
+            names.add("h2");
         }
         return ok ? new ServerTls(!"none".equals(verify), ca, sni, List.copyOf(names), ssl.pos()) : null;
     }

@@ -104,7 +104,38 @@ class TlsConfigTest {
                         + " b: { address: 10.0.0.2:443, ssl: { verify: none, ca: ca.pem, alpn: [h2] } } }"),
                 "8:61: unknown verify 'optional'; valid values: none, required",
                 "8:132: 'ca' has no use with 'verify: none'",
-                "8:151: ALPN 'h2' to servers: HTTP/2 to servers is not implemented yet (use alpn http/1.1)");
+                "8:151: ALPN 'h2' to a server needs 'proto: h2' on it: without it the server is reached over"
+                        + " HTTP/1.1 (use alpn http/1.1)");
+    }
+
+    @Test
+    void http2ServersSpeakH2cOrOfferAlpnH2OverTls() {
+        TandemConfig config = parse(config("127.0.0.1:8080", """
+                { a: { address: 10.0.0.1:50051, proto: h2 }, b: { address: 10.0.0.2:443, proto: h2, ssl: { verify: none } },
+                         c: { address: 10.0.0.3:443, proto: h2, ssl: { verify: none, alpn: h2 } },
+                         d: { address: 10.0.0.4:80, proto: h1 }, e: 10.0.0.5:80 }""")).config();
+        List<ServerConfig> servers = config.l7().backends().get("app").servers();
+        assertTrue(servers.get(0).h2());
+        assertNull(servers.get(0).ssl());
+        assertEquals(List.of("h2"), servers.get(1).ssl().alpn());
+        assertEquals(List.of("h2"), servers.get(2).ssl().alpn());
+        assertFalse(servers.get(3).h2());
+        assertFalse(servers.get(4).h2());
+    }
+
+    @Test
+    void serverProtocolErrorsSayWhatFits() {
+        assertErrors(config("127.0.0.1:8080", "{ a: { address: 10.0.0.1:443, proto: h3 },"
+                        + " b: { address: 10.0.0.2:443, proto: h2, ssl: { verify: none, alpn: http/1.1 } } }"),
+                "8:53: unknown server protocol 'h3'; valid protocols: h1 (HTTP/1.1, the default), h2 (HTTP/2: h2c,"
+                        + " or over TLS with 'ssl')",
+                "8:125: ALPN 'http/1.1' to a server with 'proto: h2': it speaks HTTP/2 only (use alpn h2)");
+        assertErrors("""
+                l4:
+                  services:
+                    t: { listen: 10.0.0.1:443, servers: { a: { address: 10.0.0.2:443, proto: h2 } } }
+                """,
+                "3:71: 'proto' on a server applies to l7 backends only (an l4 service passes bytes through)");
     }
 
     @Test

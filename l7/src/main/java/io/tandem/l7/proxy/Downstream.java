@@ -83,8 +83,11 @@ interface Downstream {
     /** The response is complete: the exchange is logged; the client side goes on when {@code requestComplete}. */
     void finish(ExchangeLog log, boolean requestComplete);
 
-    /** The exchange failed before its response started: answers {@code status}, logs, and ends the client side. */
-    void fail(int status, ExchangeLog log);
+    /**
+     * The exchange failed before its response started: answers {@code response} (an error the proxy made), logs,
+     * and ends the client side.
+     */
+    void fail(FullHttpResponse response, ExchangeLog log);
 
     /** The exchange ends where it stands (a response cut short, a client gone): logs and ends the client side. */
     void abort(ExchangeLog log);

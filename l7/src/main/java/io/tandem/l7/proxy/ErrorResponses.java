@@ -12,7 +12,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
-/** The short plain-text responses the proxy answers itself: errors, denials and redirects. */
+/** The short responses the proxy answers itself: errors (plain text, or gRPC's form), denials and redirects. */
 public final class ErrorResponses {
     private static final Map<Integer, String> EXPLANATIONS = Map.ofEntries(
             Map.entry(400, "Your browser sent an invalid request."),
@@ -47,6 +47,45 @@ public final class ErrorResponses {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
         return response;
+    }
+
+    /**
+     * The error {@code status} as gRPC says it, for a gRPC request: HTTP 200, no body, {@code grpc-status} and
+     * {@code grpc-message} in the head (a trailers-only response, which an HTTP/2 client reads as one HEADERS frame
+     * that ends the stream). gRPC clients read no HTML; they retry or fail by the code.
+     */
+    public static FullHttpResponse grpc(int status) {
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                Unpooled.EMPTY_BUFFER);
+        String message = EXPLANATIONS.getOrDefault(status, HttpResponseStatus.valueOf(status).reasonPhrase());
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, "application/grpc")
+                .set("grpc-status", grpcCode(status))
+                .set("grpc-message", message);
+        return response;
+    }
+
+    /**
+     * gRPC's code for an HTTP error of the proxy: gRPC's own HTTP mapping (doc/http-grpc-status-mapping.md), but
+     * a server timeout is DEADLINE_EXCEEDED, not UNAVAILABLE, and a rate limit RESOURCE_EXHAUSTED, as HAProxy's
+     * users expect of {@code timeout server} and {@code deny deny_status 429}.
+     */
+    static int grpcCode(int status) {
+        return switch (status) {
+            case 400, 500 -> 13; // INTERNAL
+            case 401 -> 16; // UNAUTHENTICATED
+            case 403 -> 7; // PERMISSION_DENIED
+            case 404, 405, 501 -> 12; // UNIMPLEMENTED
+            case 408, 504 -> 4; // DEADLINE_EXCEEDED
+            case 413, 429, 431 -> 8; // RESOURCE_EXHAUSTED
+            case 502, 503 -> 14; // UNAVAILABLE
+            default -> 2; // UNKNOWN
+        };
+    }
+
+    /** True when {@code contentType} (of a request) is gRPC's: {@code application/grpc}, {@code +proto} etc. */
+    public static boolean isGrpc(String contentType) {
+        return contentType != null && contentType.regionMatches(true, 0, "application/grpc", 0, 16);
     }
 
     /** The response of an {@code http-request return} rule: a status and an optional typed body. */

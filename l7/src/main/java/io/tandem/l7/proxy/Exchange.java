@@ -37,6 +37,8 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
     private final HttpRequest request;
     private final HttpRequestFacts facts;
     private final ExchangeLog log;
+    /** A gRPC request: the proxy's own errors go back in gRPC's form (see ErrorResponses.grpc). */
+    private final boolean grpc;
     /** Body bytes held while the server connection is being made; more pauses reading from the client. */
     private static final int MAX_PENDING_BODY_BYTES = 64 * 1024;
 
@@ -69,6 +71,7 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         this.request = request;
         this.facts = new HttpRequestFacts(request, downstream.peer().getAddress(), downstream.tls(),
                 downstream.firstRequest());
+        this.grpc = ErrorResponses.isGrpc(request.headers().get(HttpHeaderNames.CONTENT_TYPE));
         this.log = new ExchangeLog(request.method().name() + ' ' + request.uri() + ' '
                 + request.protocolVersion().text());
     }
@@ -117,7 +120,7 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
     private boolean answeredByRules(RuleResult result) {
         if (result instanceof RuleResult.Deny deny) {
             log.terminate(ExchangeLog.Cause.PROXY, ExchangeLog.Phase.REQUEST);
-            answerLocally(ErrorResponses.of(deny.status(), false));
+            answerLocally(errorResponse(deny.status()));
             return true;
         }
         if (result instanceof RuleResult.Redirect redirect) {
@@ -518,7 +521,11 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         log.status = status;
         facts.countStatus(status);
         endAbruptly(cause, phase);
-        downstream.fail(status, log);
+        downstream.fail(errorResponse(status), log);
+    }
+
+    private FullHttpResponse errorResponse(int status) {
+        return grpc ? ErrorResponses.grpc(status) : ErrorResponses.of(status, false);
     }
 
     /**

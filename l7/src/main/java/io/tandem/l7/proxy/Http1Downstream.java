@@ -197,8 +197,9 @@ final class Http1Downstream implements Downstream {
     }
 
     @Override
-    public void fail(int status, ExchangeLog log) {
-        connection.respondAndClose(ErrorResponses.of(status, true), log);
+    public void fail(FullHttpResponse response, ExchangeLog log) {
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        connection.respondAndClose(response, log);
     }
 
     @Override

@@ -33,7 +33,7 @@ import java.net.InetSocketAddress;
  * and no upgrade, the stream's flow-control window as back-pressure, and RST_STREAM where HTTP/1 closes.
  */
 final class Http2Stream extends ChannelInboundHandlerAdapter implements Downstream {
-    /** How the request line reads in the access log; servers get HTTP/1.1 (see Upstreams.adaptRequest). */
+    /** How the request line reads in the access log; HTTP/1.1 servers get HTTP/1.1 (see Upstreams.adaptRequest). */
     private static final HttpVersion HTTP_2 = HttpVersion.valueOf("HTTP/2.0");
 
     private final Http2Connection connection;
@@ -47,6 +47,7 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Downstre
     private boolean requestEnded;
     private boolean informational;
     private boolean ended;
+    private HttpResponse heldHead;
 
     Http2Stream(Http2Connection connection, Http2StreamChannel channel) {
         this.connection = connection;
@@ -218,19 +219,42 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Downstre
         }
     }
 
+    /** Held until its first content or a flush: see {@link #sendContent}. */
     @Override
     public void sendHead(HttpResponse response, boolean requestComplete) {
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
-        channel.write(response);
+        heldHead = response;
     }
 
+    /**
+     * A head followed at once by an empty end goes as one HEADERS frame that ends the stream: a server's
+     * trailers-only response (gRPC's answer without messages, {@code grpc-status} in its head) stays one, as gRPC
+     * clients require.
+     */
     @Override
     public void sendContent(HttpContent content) {
+        HttpResponse head = heldHead;
+        if (head != null) {
+            heldHead = null;
+            if (content instanceof LastHttpContent last && !last.content().isReadable()
+                    && last.trailingHeaders().isEmpty()) {
+                last.release();
+                channel.write(new DefaultFullHttpResponse(head.protocolVersion(), head.status(),
+                        io.netty.buffer.Unpooled.EMPTY_BUFFER, head.headers(),
+                        io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE));
+                return;
+            }
+            channel.write(head);
+        }
         channel.write(content);
     }
 
     @Override
     public void flush() {
+        if (heldHead != null) {
+            channel.write(heldHead);
+            heldHead = null;
+        }
         channel.flush();
     }
 
@@ -249,8 +273,7 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Downstre
     }
 
     @Override
-    public void fail(int status, ExchangeLog log) {
-        FullHttpResponse response = ErrorResponses.of(status, false);
+    public void fail(FullHttpResponse response, ExchangeLog log) {
         log.bytesToClient = response.content().readableBytes();
         connection.proxy().exchangeEnded(log, connection);
         channel.write(response);

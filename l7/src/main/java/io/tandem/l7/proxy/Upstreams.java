@@ -6,7 +6,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
@@ -35,7 +34,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * HTTP/1.1 connections to servers, over TLS for a server with {@code ssl}. A connection is opened on the client's event loop (so both sides of an exchange
+ * HTTP/1.1 connections to servers (HTTP/2 for a server with {@code proto: h2}: {@link Http2Upstreams}), over TLS
+ * for a server with {@code ssl}. A connection is opened on the client's event loop (so both sides of an exchange
  * run on one thread, without locks) and, once its response is complete, parked in that loop's idle pool for the
  * next request to the same server. What HTTP/1.1 asks of the server side is here: requests go out as HTTP/1.1
  * (so connections pool whatever the client speaks), an upgrade is asked with {@code Connection: upgrade}, and a
@@ -48,10 +48,12 @@ final class Upstreams implements UpstreamConnector {
     private final EventLoops loops;
     private final long idleTimeoutNanos;
     private final FastThreadLocal<IdlePool> pools = new FastThreadLocal<>();
+    private final Http2Upstreams http2;
 
     Upstreams(EventLoops loops, long idleTimeoutMillis) {
         this.loops = loops;
         this.idleTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMillis);
+        this.http2 = new Http2Upstreams(loops, idleTimeoutMillis);
     }
 
     @Override
@@ -71,10 +73,17 @@ final class Upstreams implements UpstreamConnector {
         }
     }
 
-    /** Hands out an idle connection from this loop's pool when there is one and {@code mayReuse}. */
+    /**
+     * Hands out an idle connection from this loop's pool when there is one and {@code mayReuse}; a server with
+     * {@code proto: h2} gets a stream of an HTTP/2 connection instead ({@link Http2Upstreams}).
+     */
     @Override
     public void acquire(EventLoop loop, Server server, int connectTimeoutMillis, boolean mayReuse,
                         UpstreamListener listener) {
+        if (server.config().h2()) {
+            http2.acquire(loop, server, connectTimeoutMillis, mayReuse, listener);
+            return;
+        }
         IdlePool pool = pool(loop);
         Channel idle = mayReuse ? pool.poll(server) : null;
         if (idle != null) {
@@ -203,11 +212,9 @@ final class Upstreams implements UpstreamConnector {
      * One server connection: routes its events to the exchange that holds it, or keeps it quiet while idle, and
      * is what that exchange sends through.
      */
-    private static final class UpstreamHandler extends ChannelInboundHandlerAdapter implements UpstreamConnection {
+    private static final class UpstreamHandler extends ChannelUpstream {
         private final IdlePool pool;
         private final Server server;
-        private Channel channel;
-        private UpstreamListener owner;
         /** Whether the server keeps the connection open after its latest final response. */
         private boolean keepAlive;
 
@@ -216,41 +223,12 @@ final class Upstreams implements UpstreamConnector {
             this.server = server;
         }
 
-        void attach(UpstreamListener listener) {
-            this.owner = listener;
-        }
-
-        @Override
-        public void handlerAdded(ChannelHandlerContext ctx) {
-            channel = ctx.channel();
-        }
-
         void connected(Channel connected) {
             if (owner != null) {
                 owner.onUpstreamReady(this, false);
             } else {
                 connected.close();
             }
-        }
-
-        @Override
-        public void send(Object message) {
-            channel.write(message);
-        }
-
-        @Override
-        public void flush() {
-            channel.flush();
-        }
-
-        @Override
-        public boolean isWritable() {
-            return channel.isWritable();
-        }
-
-        @Override
-        public void readFromServer(boolean read) {
-            channel.config().setAutoRead(read);
         }
 
         @Override
@@ -266,12 +244,6 @@ final class Upstreams implements UpstreamConnector {
             }
             channel.config().setAutoRead(true);
             pool.offer(server, channel);
-        }
-
-        @Override
-        public void discard() {
-            owner = null;
-            channel.close();
         }
 
         @Override
@@ -337,20 +309,6 @@ final class Upstreams implements UpstreamConnector {
         }
 
         @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            if (owner != null) {
-                owner.onUpstreamReadComplete();
-            }
-        }
-
-        @Override
-        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-            if (owner != null) {
-                owner.onUpstreamWritabilityChanged(ctx.channel().isWritable());
-            }
-        }
-
-        @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             UpstreamListener listener = owner;
             owner = null;
@@ -358,16 +316,6 @@ final class Upstreams implements UpstreamConnector {
                 listener.onUpstreamClosed(null);
             } else {
                 pool.remove(server, ctx.channel());
-            }
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            UpstreamListener listener = owner;
-            owner = null;
-            ctx.close();
-            if (listener != null) {
-                listener.onUpstreamClosed(cause);
             }
         }
     }

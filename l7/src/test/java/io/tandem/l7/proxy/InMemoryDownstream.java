@@ -156,8 +156,9 @@ final class InMemoryDownstream implements Downstream {
     }
 
     @Override
-    public void fail(int status, ExchangeLog log) {
-        response.complete(new Response(status, null, "", render(log)));
+    public void fail(FullHttpResponse answer, ExchangeLog log) {
+        answer.release();
+        response.complete(new Response(answer.status().code(), null, "", render(log)));
     }
 
     @Override

@@ -1,0 +1,257 @@
+package io.tandem.l7.proxy;
+
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
+import io.tandem.core.testing.TestCertificates;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * gRPC through the proxy with grpc-java on both sides: servers with {@code proto: h2}, a client on a {@code proto h2}
+ * bind. Every RPC is balanced on its own, streams pass whole both ways, and the proxy's own errors reach the client
+ * as gRPC status codes, never as an HTML page or a hang.
+ */
+class GrpcProxyTest {
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = open.size() - 1; i >= 0; i--) {
+            open.get(i).close();
+        }
+    }
+
+    private <T extends AutoCloseable> T opened(T resource) {
+        open.add(resource);
+        return resource;
+    }
+
+    private ProxyHarness proxy(String timeouts, Map<String, String> servers) throws Exception {
+        return proxy(timeouts, servers, "");
+    }
+
+    /**
+     * The proxy in front of {@code servers} ({@code name: address} pairs), each with {@code proto: h2} and the
+     * server keys {@code more} (", ssl: ..." or nothing).
+     */
+    private ProxyHarness proxy(String timeouts, Map<String, String> servers, String more) throws Exception {
+        StringBuilder lines = new StringBuilder();
+        servers.forEach((name, address) -> lines.append("        ").append(name).append(": { address: \"")
+                .append(address).append("\", proto: h2").append(more).append(" }\n"));
+        return opened(ProxyHarness.start("""
+                defaults:
+                  timeout: { connect: 2s, client: 30s, server: %s }
+                  retries: 2
+                l7:
+                  frontends:
+                    grpc:
+                      bind: 127.0.0.1:${PORT} proto h2
+                      default-backend: app
+                  backends:
+                    app:
+                      balance: roundrobin
+                      servers:
+                %s""".formatted(timeouts, lines), Map.of()));
+    }
+
+    private ManagedChannel channel(ProxyHarness proxy) {
+        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", proxy.port).usePlaintext().build();
+        open.add(() -> {
+            channel.shutdownNow();
+            channel.awaitTermination(10, TimeUnit.SECONDS);
+        });
+        return channel;
+    }
+
+    private static CallOptions deadline() {
+        return CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS);
+    }
+
+    private static String unary(ManagedChannel channel) {
+        return new String(ClientCalls.blockingUnaryCall(channel, GrpcBackend.UNARY, deadline(), new byte[]{1}),
+                StandardCharsets.UTF_8);
+    }
+
+    private List<GrpcBackend> backends(String... names) throws Exception {
+        List<GrpcBackend> backends = new ArrayList<>();
+        for (String name : names) {
+            backends.add(opened(GrpcBackend.start(name)));
+        }
+        return backends;
+    }
+
+    private static Map<String, String> servers(List<GrpcBackend> backends) {
+        Map<String, String> servers = new java.util.LinkedHashMap<>();
+        for (GrpcBackend backend : backends) {
+            servers.put(backend.name, backend.address());
+        }
+        return servers;
+    }
+
+    @Test
+    void threeHundredUnaryRpcsOnOneChannelSpreadEvenlyOverThreeServers() throws Exception {
+        List<GrpcBackend> abc = backends("a", "b", "c");
+        ManagedChannel channel = channel(proxy("30s", servers(abc)));
+        Map<String, Integer> answers = new HashMap<>();
+        for (int i = 0; i < 300; i++) {
+            answers.merge(unary(channel), 1, Integer::sum);
+        }
+        for (GrpcBackend backend : abc) {
+            int got = backend.unaryCalls.get();
+            assertTrue(got >= 80 && got <= 120, backend.name + " got " + got + " of 300: " + answers);
+            assertEquals(got, answers.get(backend.name));
+        }
+    }
+
+    @Test
+    void serverClientAndBidiStreamsPassWhole() throws Exception {
+        ManagedChannel channel = channel(proxy("30s", servers(backends("a"))));
+
+        Iterator<byte[]> download = ClientCalls.blockingServerStreamingCall(channel, GrpcBackend.DOWNLOAD,
+                deadline(), "5000".getBytes(StandardCharsets.UTF_8));
+        int received = 0;
+        while (download.hasNext()) {
+            assertArrayEquals(GrpcBackend.message(received), download.next(), "message " + received);
+            received++;
+        }
+        assertEquals(5000, received);
+
+        CompletableFuture<String> uploaded = new CompletableFuture<>();
+        StreamObserver<byte[]> upload = ClientCalls.asyncClientStreamingCall(
+                channel.newCall(GrpcBackend.UPLOAD, deadline()), completing(uploaded));
+        for (int i = 0; i < 5000; i++) {
+            upload.onNext(GrpcBackend.message(i));
+        }
+        upload.onCompleted();
+        assertEquals("5000 5000000", uploaded.get(30, TimeUnit.SECONDS));
+
+        List<byte[]> echoed = new ArrayList<>();
+        CompletableFuture<String> echoDone = new CompletableFuture<>();
+        StreamObserver<byte[]> echo = ClientCalls.asyncBidiStreamingCall(channel.newCall(GrpcBackend.ECHO,
+                deadline()), new StreamObserver<>() {
+                    @Override
+                    public void onNext(byte[] value) {
+                        synchronized (echoed) {
+                            echoed.add(value);
+                        }
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        echoDone.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        echoDone.complete("done");
+                    }
+                });
+        for (int i = 0; i < 1000; i++) {
+            echo.onNext(GrpcBackend.message(i));
+        }
+        echo.onCompleted();
+        echoDone.get(30, TimeUnit.SECONDS);
+        assertEquals(1000, echoed.size());
+        for (int i = 0; i < 1000; i++) {
+            assertArrayEquals(GrpcBackend.message(i), echoed.get(i), "echo " + i);
+        }
+    }
+
+    private static StreamObserver<byte[]> completing(CompletableFuture<String> result) {
+        return new StreamObserver<>() {
+            private String value;
+
+            @Override
+            public void onNext(byte[] next) {
+                value = new String(next, StandardCharsets.UTF_8);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                result.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                result.complete(value);
+            }
+        };
+    }
+
+    @Test
+    void aKilledServerGivesUnavailableAtOnceThenItsRpcsGoToTheOthers() throws Exception {
+        List<GrpcBackend> abc = backends("a", "b", "c");
+        ManagedChannel channel = channel(proxy("30s", servers(abc)));
+        for (int i = 0; i < 30; i++) {
+            unary(channel);
+        }
+        // One call in flight on each server: the one on the killed server ends with its connection, at once.
+        List<CompletableFuture<String>> hangs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            CompletableFuture<String> call = new CompletableFuture<>();
+            ClientCalls.asyncUnaryCall(channel.newCall(GrpcBackend.HANG, deadline()), new byte[]{1},
+                    completing(call));
+            hangs.add(call);
+        }
+        io.tandem.core.testing.Await.until("a call on each server",
+                () -> abc.stream().allMatch(server -> server.hangCalls.get() == 1));
+        abc.get(1).kill();
+        CompletableFuture<Object> first = CompletableFuture.anyOf(hangs.toArray(CompletableFuture[]::new));
+        java.util.concurrent.ExecutionException ended = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> first.get(10, TimeUnit.SECONDS), "the call on the killed server did not end within 10s");
+        assertEquals(Status.Code.UNAVAILABLE, Status.fromThrowable(ended.getCause()).getCode(), ended.toString());
+        Map<String, Integer> after = new HashMap<>();
+        for (int i = 0; i < 60; i++) {
+            after.merge(unary(channel), 1, Integer::sum);
+        }
+        assertEquals(60, after.getOrDefault("a", 0) + after.getOrDefault("c", 0), after.toString());
+    }
+
+    @Test
+    void noServerToTakeTheRpcIsUnavailableNotAnHtmlPage() throws Exception {
+        int closed = ProxyHarness.freePort();
+        ManagedChannel channel = channel(proxy("30s", Map.of("gone", "127.0.0.1:" + closed)));
+        StatusRuntimeException error = assertThrows(StatusRuntimeException.class, () -> unary(channel));
+        assertEquals(Status.Code.UNAVAILABLE, error.getStatus().getCode(), error.toString());
+        assertEquals("No server is available to handle this request.", error.getStatus().getDescription());
+    }
+
+    @Test
+    void aServerSlowerThanTimeoutServerIsDeadlineExceeded() throws Exception {
+        ManagedChannel channel = channel(proxy("500ms", servers(backends("a"))));
+        StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
+                () -> ClientCalls.blockingUnaryCall(channel, GrpcBackend.HANG, deadline(), new byte[]{1}));
+        assertEquals(Status.Code.DEADLINE_EXCEEDED, error.getStatus().getCode(), error.toString());
+        assertEquals("a", unary(channel), "the proxy and its server connection serve on");
+    }
+
+    @Test
+    void grpcOverTlsReachesAServerThatRequiresAlpnH2() throws Exception {
+        TestCertificates certs = opened(TestCertificates.create());
+        certs.leaf("grpc", TestCertificates.Kind.RSA, "DNS:grpc.test.example", "IP:127.0.0.1");
+        GrpcBackend secure = opened(GrpcBackend.startTls("secure", certs.dir().resolve("grpc.crt"),
+                certs.dir().resolve("grpc.key")));
+        ProxyHarness proxy = proxy("30s", Map.of("secure", secure.address()), ", ssl: { ca: \""
+                + certs.ca(TestCertificates.Kind.RSA) + "\", sni: grpc.test.example }");
+        assertEquals("secure", unary(channel(proxy)));
+    }
+}
