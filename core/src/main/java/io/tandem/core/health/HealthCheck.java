@@ -64,7 +64,7 @@ public final class HealthCheck {
         this.server = target.server();
         this.config = target.check();
         this.connectTimeout = target.connectTimeout();
-        this.probe = Probe.of(config, server.config().address().toString());
+        this.probe = Probe.of(config, server.config().address().toString(), server.config().h2());
         this.interMillis = Math.max(1, config.inter().toMillis());
         this.connectTimeoutMillis = Math.min(interMillis, Math.max(1, target.connectTimeout().toMillis()));
         this.loop = loop;
@@ -167,6 +167,10 @@ public final class HealthCheck {
                         TlsClient tls = server.tls();
                         if (tls != null) {
                             ch.pipeline().addLast(tls.newHandler(ch.alloc(), interMillis));
+                        }
+                        if (server.config().h2() && config.kind() == CheckConfig.Kind.HTTP) {
+                            Http2ProbeBridge.addTo(ch.pipeline(), config.method(), config.path(),
+                                    Probe.host(config, server.config().address().toString()), tls != null);
                         }
                         ch.pipeline().addLast(new ProbeHandler(probe,
                                 () -> arm(id, "timeout after " + interMillis + "ms"), verdict -> complete(id, verdict)));

@@ -1,7 +1,7 @@
 package io.tandem.core.health;
 
 /**
- * HTTP check: one {@code Connection: close} request, judged on the status (the expected one, or any 2xx/3xx)
+ * HTTP check: one {@code Connection: close} request (over HTTP/2, one stream: {@link Http2ProbeBridge}), judged on the status (the expected one, or any 2xx/3xx)
  * and, with an expected string, on the first {@value #MAX_BODY} bytes of the body.
  */
 record HttpProbe(String request, int expectStatus, String expectString) implements Probe {
@@ -11,6 +11,11 @@ record HttpProbe(String request, int expectStatus, String expectString) implemen
     HttpProbe(String method, String path, String host, int expectStatus, String expectString) {
         this(method + " " + path + " HTTP/1.1\r\nHost: " + host
                 + "\r\nUser-Agent: tandem-check\r\nConnection: close\r\n\r\n", expectStatus, expectString);
+    }
+
+    /** The probe of a server with {@code proto: h2}: the request goes as a stream ({@link Http2ProbeBridge}). */
+    static HttpProbe overHttp2(int expectStatus, String expectString) {
+        return new HttpProbe(null, expectStatus, expectString);
     }
 
     @Override

@@ -21,13 +21,22 @@ interface Probe {
      */
     Verdict judge(CharSequence received, boolean complete);
 
-    /** The probe a check config describes; {@code defaultHost} is the Host header when the config sets none. */
-    static Probe of(CheckConfig check, String defaultHost) {
+    /**
+     * The probe a check config describes; {@code defaultHost} is the Host header when the config sets none, and
+     * {@code h2} says an HTTP check goes to an HTTP/2 server (its request then sent by {@link Http2ProbeBridge}).
+     */
+    static Probe of(CheckConfig check, String defaultHost, boolean h2) {
         return switch (check.kind()) {
             case TCP -> new TcpProbe(check.send(), check.expectString());
-            case HTTP -> new HttpProbe(check.method(), check.path(),
-                    check.host() != null ? check.host() : defaultHost, check.expectStatus(), check.expectString());
+            case HTTP -> h2 ? HttpProbe.overHttp2(check.expectStatus(), check.expectString())
+                    : new HttpProbe(check.method(), check.path(), host(check, defaultHost), check.expectStatus(),
+                    check.expectString());
         };
+    }
+
+    /** The Host (or {@code :authority}) of an HTTP check: its {@code host}, else {@code defaultHost}. */
+    static String host(CheckConfig check, String defaultHost) {
+        return check.host() != null ? check.host() : defaultHost;
     }
 
     /** Passed or failed, and why. */

@@ -245,6 +245,38 @@ class GrpcProxyTest {
     }
 
     @Test
+    void httpChecksOfAnH2ServerGoAsHttp2StreamsAndAreJudgedByTheirStatus() throws Exception {
+        GrpcBackend a = opened(GrpcBackend.start("a"));
+        // A gRPC server answers a GET without a gRPC content-type 415: over HTTP/1.1 it would only close.
+        ProxyHarness proxy = opened(ProxyHarness.start("""
+                l7:
+                  frontends:
+                    grpc:
+                      bind: 127.0.0.1:${PORT} proto h2
+                      default-backend: app
+                  backends:
+                    app:
+                      check: { http: GET /healthz, expect: status 415, inter: 200ms, fall: 1, rise: 1 }
+                      servers: { a: { address: "${A}", proto: h2 } }
+                    other:
+                      check: { http: GET /healthz, expect: status 200, inter: 200ms, fall: 1, rise: 1 }
+                      servers: { a: { address: "${A}", proto: h2 } }
+                """, Map.of("A", a.address())));
+        io.tandem.core.balance.Server checked = proxy.snapshot.backends().get("app").servers().get(0);
+        io.tandem.core.balance.Server wrong = proxy.snapshot.backends().get("other").servers().get(0);
+        io.tandem.core.testing.Await.until("both checks ran", () -> proxy.state.healthChecks().check(checked)
+                .lastResult() != null && proxy.state.healthChecks().check(wrong).lastResult() != null);
+        io.tandem.core.testing.Await.until("other DOWN", () -> !wrong.isUp());
+        assertTrue(checked.isUp(), proxy.state.healthChecks().check(checked).lastResult().toString());
+        assertEquals("HTTP 415", proxy.state.healthChecks().check(wrong).lastResult().detail());
+        assertEquals("a", unary(channel(proxy)));
+        a.kill();
+        io.tandem.core.testing.Await.until("app/a DOWN once its server is gone", () -> !checked.isUp());
+        StatusRuntimeException error = assertThrows(StatusRuntimeException.class, () -> unary(channel(proxy)));
+        assertEquals(Status.Code.UNAVAILABLE, error.getStatus().getCode(), error.toString());
+    }
+
+    @Test
     void grpcOverTlsReachesAServerThatRequiresAlpnH2() throws Exception {
         TestCertificates certs = opened(TestCertificates.create());
         certs.leaf("grpc", TestCertificates.Kind.RSA, "DNS:grpc.test.example", "IP:127.0.0.1");
