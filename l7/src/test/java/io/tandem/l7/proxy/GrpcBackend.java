@@ -53,9 +53,10 @@ final class GrpcBackend implements AutoCloseable {
     final AtomicInteger hangCalls = new AtomicInteger();
     private final Server server;
 
-    private GrpcBackend(String name, Path certificate, Path key) throws IOException {
+    private GrpcBackend(String name, Path certificate, Path key, int maxStreams) throws IOException {
         this.name = name;
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .maxConcurrentCallsPerConnection(maxStreams)
                 .addService(service());
         if (certificate != null) {
             builder.sslContext(GrpcSslContexts.forServer(certificate.toFile(), key.toFile()).build());
@@ -65,12 +66,17 @@ final class GrpcBackend implements AutoCloseable {
 
     /** A plain-text (h2c) server. */
     static GrpcBackend start(String name) throws IOException {
-        return new GrpcBackend(name, null, null);
+        return new GrpcBackend(name, null, null, Integer.MAX_VALUE);
+    }
+
+    /** A plain-text server whose SETTINGS_MAX_CONCURRENT_STREAMS is {@code maxStreams}. */
+    static GrpcBackend startLimited(String name, int maxStreams) throws IOException {
+        return new GrpcBackend(name, null, null, maxStreams);
     }
 
     /** A server over TLS with {@code certificate} and {@code key} (PEM); it requires ALPN h2, as gRPC servers do. */
     static GrpcBackend startTls(String name, Path certificate, Path key) throws IOException {
-        return new GrpcBackend(name, certificate, key);
+        return new GrpcBackend(name, certificate, key, Integer.MAX_VALUE);
     }
 
     private static MethodDescriptor<byte[], byte[]> method(String name, MethodDescriptor.MethodType type) {

@@ -32,6 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class GrpcProxyTest {
     private final List<AutoCloseable> open = new ArrayList<>();
+    /** The frontend's bind options: gRPC clients speak HTTP/2 with prior knowledge. */
+    private String bindOptions = "proto h2";
 
     @AfterEach
     void closeAll() throws Exception {
@@ -45,32 +47,33 @@ class GrpcProxyTest {
         return resource;
     }
 
-    private ProxyHarness proxy(String timeouts, Map<String, String> servers) throws Exception {
-        return proxy(timeouts, servers, "");
+    private ProxyHarness proxy(String backend, Map<String, String> servers) throws Exception {
+        return proxy(backend, servers, "");
     }
 
     /**
      * The proxy in front of {@code servers} ({@code name: address} pairs), each with {@code proto: h2} and the
-     * server keys {@code more} (", ssl: ..." or nothing).
+     * server keys {@code more} (", ssl: ..." or nothing), in a roundrobin backend with the keys {@code backend}.
      */
-    private ProxyHarness proxy(String timeouts, Map<String, String> servers, String more) throws Exception {
+    private ProxyHarness proxy(String backend, Map<String, String> servers, String more) throws Exception {
         StringBuilder lines = new StringBuilder();
         servers.forEach((name, address) -> lines.append("        ").append(name).append(": { address: \"")
                 .append(address).append("\", proto: h2").append(more).append(" }\n"));
         return opened(ProxyHarness.start("""
                 defaults:
-                  timeout: { connect: 2s, client: 30s, server: %s }
+                  timeout: { connect: 2s, client: 30s, server: 30s }
                   retries: 2
                 l7:
                   frontends:
                     grpc:
-                      bind: 127.0.0.1:${PORT} proto h2
+                      bind: 127.0.0.1:${PORT} %s
                       default-backend: app
                   backends:
                     app:
                       balance: roundrobin
+                      %s
                       servers:
-                %s""".formatted(timeouts, lines), Map.of()));
+                %s""".formatted(bindOptions, backend, lines), Map.of()));
     }
 
     private ManagedChannel channel(ProxyHarness proxy) {
@@ -110,7 +113,7 @@ class GrpcProxyTest {
     @Test
     void threeHundredUnaryRpcsOnOneChannelSpreadEvenlyOverThreeServers() throws Exception {
         List<GrpcBackend> abc = backends("a", "b", "c");
-        ManagedChannel channel = channel(proxy("30s", servers(abc)));
+        ManagedChannel channel = channel(proxy("", servers(abc)));
         Map<String, Integer> answers = new HashMap<>();
         for (int i = 0; i < 300; i++) {
             answers.merge(unary(channel), 1, Integer::sum);
@@ -124,7 +127,7 @@ class GrpcProxyTest {
 
     @Test
     void serverClientAndBidiStreamsPassWhole() throws Exception {
-        ManagedChannel channel = channel(proxy("30s", servers(backends("a"))));
+        ManagedChannel channel = channel(proxy("", servers(backends("a"))));
 
         Iterator<byte[]> download = ClientCalls.blockingServerStreamingCall(channel, GrpcBackend.DOWNLOAD,
                 deadline(), "5000".getBytes(StandardCharsets.UTF_8));
@@ -200,7 +203,7 @@ class GrpcProxyTest {
     @Test
     void aKilledServerGivesUnavailableAtOnceThenItsRpcsGoToTheOthers() throws Exception {
         List<GrpcBackend> abc = backends("a", "b", "c");
-        ManagedChannel channel = channel(proxy("30s", servers(abc)));
+        ManagedChannel channel = channel(proxy("", servers(abc)));
         for (int i = 0; i < 30; i++) {
             unary(channel);
         }
@@ -229,7 +232,7 @@ class GrpcProxyTest {
     @Test
     void noServerToTakeTheRpcIsUnavailableNotAnHtmlPage() throws Exception {
         int closed = ProxyHarness.freePort();
-        ManagedChannel channel = channel(proxy("30s", Map.of("gone", "127.0.0.1:" + closed)));
+        ManagedChannel channel = channel(proxy("", Map.of("gone", "127.0.0.1:" + closed)));
         StatusRuntimeException error = assertThrows(StatusRuntimeException.class, () -> unary(channel));
         assertEquals(Status.Code.UNAVAILABLE, error.getStatus().getCode(), error.toString());
         assertEquals("No server is available to handle this request.", error.getStatus().getDescription());
@@ -237,7 +240,7 @@ class GrpcProxyTest {
 
     @Test
     void aServerSlowerThanTimeoutServerIsDeadlineExceeded() throws Exception {
-        ManagedChannel channel = channel(proxy("500ms", servers(backends("a"))));
+        ManagedChannel channel = channel(proxy("timeout: { server: 500ms }", servers(backends("a"))));
         StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
                 () -> ClientCalls.blockingUnaryCall(channel, GrpcBackend.HANG, deadline(), new byte[]{1}));
         assertEquals(Status.Code.DEADLINE_EXCEEDED, error.getStatus().getCode(), error.toString());
@@ -248,27 +251,14 @@ class GrpcProxyTest {
     void httpChecksOfAnH2ServerGoAsHttp2StreamsAndAreJudgedByTheirStatus() throws Exception {
         GrpcBackend a = opened(GrpcBackend.start("a"));
         // A gRPC server answers a GET without a gRPC content-type 415: over HTTP/1.1 it would only close.
-        ProxyHarness proxy = opened(ProxyHarness.start("""
-                l7:
-                  frontends:
-                    grpc:
-                      bind: 127.0.0.1:${PORT} proto h2
-                      default-backend: app
-                  backends:
-                    app:
-                      check: { http: GET /healthz, expect: status 415, inter: 200ms, fall: 1, rise: 1 }
-                      servers: { a: { address: "${A}", proto: h2 } }
-                    other:
-                      check: { http: GET /healthz, expect: status 200, inter: 200ms, fall: 1, rise: 1 }
-                      servers: { a: { address: "${A}", proto: h2 } }
-                """, Map.of("A", a.address())));
+        ProxyHarness proxy = proxy("check: { http: GET /healthz, expect: status 415, inter: 200ms, fall: 1, rise: 1 }",
+                servers(List.of(a)));
         io.tandem.core.balance.Server checked = proxy.snapshot.backends().get("app").servers().get(0);
-        io.tandem.core.balance.Server wrong = proxy.snapshot.backends().get("other").servers().get(0);
-        io.tandem.core.testing.Await.until("both checks ran", () -> proxy.state.healthChecks().check(checked)
-                .lastResult() != null && proxy.state.healthChecks().check(wrong).lastResult() != null);
-        io.tandem.core.testing.Await.until("other DOWN", () -> !wrong.isUp());
-        assertTrue(checked.isUp(), proxy.state.healthChecks().check(checked).lastResult().toString());
-        assertEquals("HTTP 415", proxy.state.healthChecks().check(wrong).lastResult().detail());
+        io.tandem.core.testing.Await.until("a check ran",
+                () -> proxy.state.healthChecks().check(checked).lastResult() != null);
+        io.tandem.core.health.CheckResult result = proxy.state.healthChecks().check(checked).lastResult();
+        assertTrue(checked.isUp() && result.passed(), result.toString());
+        assertEquals("HTTP 415", result.detail());
         assertEquals("a", unary(channel(proxy)));
         a.kill();
         io.tandem.core.testing.Await.until("app/a DOWN once its server is gone", () -> !checked.isUp());
@@ -277,12 +267,47 @@ class GrpcProxyTest {
     }
 
     @Test
+    void streamsBeyondTheServersConcurrentStreamLimitGoOnAnotherConnection() throws Exception {
+        GrpcBackend limited = opened(GrpcBackend.startLimited("limited", 4));
+        ManagedChannel channel = channel(proxy("", servers(List.of(limited))));
+        List<CompletableFuture<String>> calls = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            CompletableFuture<String> call = new CompletableFuture<>();
+            ClientCalls.asyncUnaryCall(channel.newCall(GrpcBackend.HANG, deadline()), new byte[]{1},
+                    completing(call));
+            calls.add(call);
+        }
+        // Over one connection the server would refuse six of them (RST_STREAM REFUSED_STREAM).
+        io.tandem.core.testing.Await.until("all ten calls at the server", () -> limited.hangCalls.get() == 10);
+        assertTrue(calls.stream().noneMatch(CompletableFuture::isDone), "no call failed");
+        assertEquals("limited", unary(channel));
+    }
+
+    @Test
+    void anHttp11ClientReachesAnH2cServerAndGetsItsTrailersChunked() throws Exception {
+        bindOptions = "";
+        ProxyHarness proxy = proxy("", servers(backends("a")));
+        byte[] message = {0, 0, 0, 0, 1, 7};
+        try (java.net.Socket socket = proxy.connect()) {
+            ProxyHarness.send(socket, "POST /tandem.Test/Unary HTTP/1.1\r\nHost: grpc.test\r\n"
+                    + "Content-Type: application/grpc\r\nContent-Length: 6\r\nConnection: close\r\n\r\n"
+                    + new String(message, StandardCharsets.ISO_8859_1));
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertTrue(response.startsWith("HTTP/1.1 200 OK\r\n"), response);
+            assertTrue(response.contains("transfer-encoding: chunked\r\n"), response);
+            // One gRPC message, the server's name "a", then the trailers after the last chunk.
+            assertTrue(response.contains("\u0000\u0000\u0000\u0000\u0001a"), response);
+            assertTrue(response.endsWith("0\r\ngrpc-status: 0\r\n\r\n"), response);
+        }
+    }
+
+    @Test
     void grpcOverTlsReachesAServerThatRequiresAlpnH2() throws Exception {
         TestCertificates certs = opened(TestCertificates.create());
         certs.leaf("grpc", TestCertificates.Kind.RSA, "DNS:grpc.test.example", "IP:127.0.0.1");
         GrpcBackend secure = opened(GrpcBackend.startTls("secure", certs.dir().resolve("grpc.crt"),
                 certs.dir().resolve("grpc.key")));
-        ProxyHarness proxy = proxy("30s", Map.of("secure", secure.address()), ", ssl: { ca: \""
+        ProxyHarness proxy = proxy("", Map.of("secure", secure.address()), ", ssl: { ca: \""
                 + certs.ca(TestCertificates.Kind.RSA) + "\", sni: grpc.test.example }");
         assertEquals("secure", unary(channel(proxy)));
     }
