@@ -179,6 +179,18 @@ class GrpcProxyTest {
         }
     }
 
+    /** Starts {@code n} calls that the servers never answer; each future ends only if the call fails. */
+    private static List<CompletableFuture<String>> hangingCalls(ManagedChannel channel, int n) {
+        List<CompletableFuture<String>> calls = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            CompletableFuture<String> call = new CompletableFuture<>();
+            ClientCalls.asyncUnaryCall(channel.newCall(GrpcBackend.HANG, deadline()), new byte[]{1},
+                    completing(call));
+            calls.add(call);
+        }
+        return calls;
+    }
+
     private static StreamObserver<byte[]> completing(CompletableFuture<String> result) {
         return new StreamObserver<>() {
             private String value;
@@ -208,13 +220,7 @@ class GrpcProxyTest {
             unary(channel);
         }
         // One call in flight on each server: the one on the killed server ends with its connection, at once.
-        List<CompletableFuture<String>> hangs = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            CompletableFuture<String> call = new CompletableFuture<>();
-            ClientCalls.asyncUnaryCall(channel.newCall(GrpcBackend.HANG, deadline()), new byte[]{1},
-                    completing(call));
-            hangs.add(call);
-        }
+        List<CompletableFuture<String>> hangs = hangingCalls(channel, 3);
         io.tandem.core.testing.Await.until("a call on each server",
                 () -> abc.stream().allMatch(server -> server.hangCalls.get() == 1));
         abc.get(1).kill();
@@ -270,13 +276,7 @@ class GrpcProxyTest {
     void streamsBeyondTheServersConcurrentStreamLimitGoOnAnotherConnection() throws Exception {
         GrpcBackend limited = opened(GrpcBackend.startLimited("limited", 4));
         ManagedChannel channel = channel(proxy("", servers(List.of(limited))));
-        List<CompletableFuture<String>> calls = new ArrayList<>();
-        for (int i = 0; i < 10; i++) {
-            CompletableFuture<String> call = new CompletableFuture<>();
-            ClientCalls.asyncUnaryCall(channel.newCall(GrpcBackend.HANG, deadline()), new byte[]{1},
-                    completing(call));
-            calls.add(call);
-        }
+        List<CompletableFuture<String>> calls = hangingCalls(channel, 10);
         // Over one connection the server would refuse six of them (RST_STREAM REFUSED_STREAM).
         io.tandem.core.testing.Await.until("all ten calls at the server", () -> limited.hangCalls.get() == 10);
         assertTrue(calls.stream().noneMatch(CompletableFuture::isDone), "no call failed");
