@@ -1,4 +1,4 @@
-# Shared by bench/l7.sh, bench/l7-metrics.sh, bench/l4.sh and bench/failover.sh (sourced, after they set PIN and bench_name): the repo and the Tandem
+# Shared by bench/l7.sh, bench/l7-metrics.sh, bench/l4.sh, bench/tls.sh and bench/failover.sh (sourced, after they set PIN and bench_name): the repo and the Tandem
 # launcher, a temp dir removed on exit, every process in "pids" stopped by PID on exit, and the CPU sets.
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -226,6 +226,21 @@ run_wrk() {
             for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) errors += $i + 0
         }
         END { printf "%.0f %.3f %d\n", rps, p99, errors }'
+}
+
+# run_h2load URL SECONDS CONNECTIONS STREAMS: h2load -t1 -cCONNECTIONS -mSTREAMS for SECONDS on the load CPU (over
+# TLS for an https URL: ALPN h2, the certificate not checked); prints "rps failed" (failed: requests that failed or
+# errored). Its output is kept in $work/h2load.log.
+run_h2load() {
+    local url=$1 seconds=$2 connections=$3 streams=$4 out
+    out=$("${load_cpu[@]}" h2load -t1 -c"$connections" -m"$streams" -D"$seconds" "$url")
+    echo "$out" >>"$work/h2load.log"
+    # "finished in 10.00s, 12345.60 req/s, 1.23MB/s" and "requests: N total, N started, N done, N succeeded,
+    # F failed, E errored, T timeout"
+    echo "$out" | awk '
+        /^finished in/ { rps = $4 }
+        /^requests:/   { failed = $10 + $12 }
+        END { printf "%.0f %d\n", rps, failed }'
 }
 
 # Peak resident set of PID in KiB (VmHWM: the kernel's high-water mark of VmRSS).

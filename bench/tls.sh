@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# New TLS connections per second, full handshakes (no resumption): Tandem against HAProxy, the same nginx backend
-# and the same certificates, ECDSA P-256 and RSA 2048, in one run.
+# TLS: Tandem against HAProxy, the same nginx backend and the same certificates, in one run:
+#   1. new TLS connections per second, full handshakes (no resumption), ECDSA P-256 and RSA 2048 certificates;
+#   2. HTTP/2 requests per second over TLS (ALPN h2, the ECDSA certificate), h2load -c 50 -m 10.
 #
-#   bench/tls.sh                     # one measured run per proxy and key type, 10 s each
+#   bench/tls.sh                     # one measured run per proxy and test, 10 s each
 #   DURATION=20 CLIENTS=2 bench/tls.sh
+#   DURATION=2 WARMUP=1 PIN=0 bench/tls.sh   # a quick check that it runs (no numbers worth quoting)
 #
 # Environment:
 #   DURATION  seconds per measured run (default 10)
@@ -13,12 +15,16 @@
 #             proxy busy; their connections per second are added
 #   REQUEST   1 (default): each connection also carries "GET / HTTP/1.0" through the proxy to nginx; 0: the
 #             handshake alone (s_time without -www), what the TLS libraries and their use cost by themselves
-#   PIN       1 (default): HAProxy and Tandem's event loop on CPU 1, s_time + nginx on CPU 0 (bench/lib.sh); 0: none
+#   H2_CONNECTIONS, H2_STREAMS  h2load's -c and -m (default 50 and 10)
+#   PIN       1 (default): HAProxy and Tandem's event loop on CPU 1, s_time, h2load and nginx on CPU 0
+#             (bench/lib.sh); 0: none
 #   TANDEM    path of the tandem launcher (default: the one built in appliance/target)
 #
 # Each connection is a new TCP connection and a full handshake (s_time -new), then "GET / HTTP/1.0" through the
 # proxy to nginx; HAProxy runs nbthread 1, Tandem workers: 1. Target (printed PASS/FAIL): Tandem >= 1.0 x HAProxy
-# for each key type. Also printed: CPU microseconds per connection of each proxy process and of Tandem's event-loop
+# for each key type. The h2 run opens its 50 connections once and then sends 10 streams at a time on each, every
+# stream a GET through the proxy to nginx over HTTP/1.1; printed: requests per second, the ratio, and CPU
+# microseconds per request of each proxy process (no target is set for it). Also printed: CPU microseconds per connection of each proxy process and of Tandem's event-loop
 # thread alone (a figure less sensitive to a busy machine than the rates). Traffic goes to 127.0.0.1 only. Every process started here is stopped by PID on exit.
 set -euo pipefail
 
@@ -26,6 +32,8 @@ DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-30}
 CLIENTS=${CLIENTS:-2}
 REQUEST=${REQUEST:-1}
+H2_CONNECTIONS=${H2_CONNECTIONS:-50}
+H2_STREAMS=${H2_STREAMS:-10}
 PIN=${PIN:-1}
 
 bench_name=tls.sh
@@ -44,6 +52,7 @@ make_certificates() {
 start_haproxy() {
     haproxy_ec=$(free_port)
     haproxy_rsa=$(free_port)
+    haproxy_h2=$(free_port)
     set_maxconn haproxy
     cat >"$work/haproxy.cfg" <<CFG
 global
@@ -65,6 +74,10 @@ frontend rsa
     bind 127.0.0.1:$haproxy_rsa ssl crt $work/rsa.pem
     default_backend be
 
+frontend h2
+    bind 127.0.0.1:$haproxy_h2 ssl crt $work/ec.pem alpn h2,http/1.1
+    default_backend be
+
 backend be
     server s1 127.0.0.1:$nginx_port
 CFG
@@ -78,6 +91,7 @@ CFG
 start_tandem() {
     tandem_ec=$(free_port)
     tandem_rsa=$(free_port)
+    tandem_h2=$(free_port)
     cat >"$work/tandem.yaml" <<CFG
 global: { workers: 1, maxconn: 8000, log: none }
 defaults:
@@ -89,6 +103,9 @@ l7:
       default-backend: be
     rsa:
       bind: 127.0.0.1:$tandem_rsa tls crt $work/rsa.pem
+      default-backend: be
+    h2:
+      bind: 127.0.0.1:$tandem_h2 tls crt $work/ec.pem alpn h2,http/1.1
       default-backend: be
   backends:
     be:
@@ -134,7 +151,7 @@ loop_ticks_of() {
 }
 
 main() {
-    require_tools haproxy:haproxy nginx:nginx openssl:openssl curl:curl taskset:util-linux
+    require_tools haproxy:haproxy nginx:nginx openssl:openssl curl:curl h2load:nghttp2-client taskset:util-linux
     build_tandem
     cd "$work"
     make_certificates
@@ -186,6 +203,22 @@ main() {
         read -r kind h t r _ <<<"$line"
         echo "$(verdict "$r" 1.0 ge) $kind new-connection ratio $r >= 1.00"
     done
+
+    echo
+    echo "h2load -t1 -c$H2_CONNECTIONS -m$H2_STREAMS over TLS (ALPN h2, ECDSA P-256), ${DURATION}s per run, warm-up ${WARMUP}s per proxy"
+    local proxy port pid c0 c1 rps failed cpu_us h2_rps=()
+    printf '%-8s  %10s  %7s  %11s\n' proxy h2_rps failed cpu_us/req
+    for proxy in haproxy tandem; do
+        if [ "$proxy" = haproxy ]; then port=$haproxy_h2; pid=$haproxy_pid; else port=$tandem_h2; pid=$tandem_pid; fi
+        run_h2load "https://127.0.0.1:$port/" "$WARMUP" "$H2_CONNECTIONS" "$H2_STREAMS" >/dev/null
+        c0=$(cpu_ticks_of "$pid")
+        read -r rps failed <<<"$(run_h2load "https://127.0.0.1:$port/" "$DURATION" "$H2_CONNECTIONS" "$H2_STREAMS")"
+        c1=$(cpu_ticks_of "$pid")
+        cpu_us=$(cpu_per_request $((c1 - c0)) "$rps" "$DURATION")
+        printf '%-8s  %10s  %7s  %11s\n' "$proxy" "$rps" "$failed" "$cpu_us"
+        h2_rps+=("$rps")
+    done
+    echo "ratio tandem/haproxy h2 rps: $(ratio "${h2_rps[1]}" "${h2_rps[0]}")"
 }
 
 main "$@"

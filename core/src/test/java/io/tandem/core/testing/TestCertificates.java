@@ -1,14 +1,19 @@
 package io.tandem.core.testing;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -65,6 +70,25 @@ public final class TestCertificates implements AutoCloseable {
         openssl("x509", "-req", "-in", name + ".csr", "-CA", ca + ".pem", "-CAkey", ca + ".key", "-set_serial",
                 String.valueOf(System.nanoTime()), "-days", "3", "-extfile", name + ".ext", "-out", name + ".crt");
         return bundle(name, name + ".crt", ca + ".pem", name + ".key");
+    }
+
+    /**
+     * A JDK server-side TLS context with the leaf {@code name} (made by {@link #leaf}) and its chain, for test servers
+     * that speak TLS ({@link TestHttpBackend#startTls}); openssl exports it as PKCS#12 for the JDK to read.
+     */
+    public SSLContext serverContext(String name) throws IOException, InterruptedException, GeneralSecurityException {
+        char[] password = "test".toCharArray();
+        openssl("pkcs12", "-export", "-in", name + ".pem", "-inkey", name + ".key", "-out", name + ".p12",
+                "-passout", "pass:test");
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(dir.resolve(name + ".p12"))) {
+            keys.load(in, password);
+        }
+        KeyManagerFactory managers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        managers.init(keys, password);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(managers.getKeyManagers(), null, null);
+        return context;
     }
 
     /** A self-signed RSA certificate {@code name} whose validity ended in 2020; returns {@code NAME.pem}. */

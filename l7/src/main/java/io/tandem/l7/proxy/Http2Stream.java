@@ -3,6 +3,7 @@ package io.tandem.l7.proxy;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
@@ -17,6 +18,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.ReferenceCountUtil;
@@ -116,10 +118,19 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Downstre
         }
     }
 
+    /**
+     * A request the codec could not make an HTTP request of (a {@code host} that differs from {@code :authority},
+     * RFC 9113 §8.3.1, as Netty refuses it) is malformed: its stream is reset with PROTOCOL_ERROR (§8.1.1), not
+     * CANCEL, which would say the server gave up. Any other error ends the stream and its exchange.
+     */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // A stream error (a malformed request, a reset): the codec answered it; the exchange ends with the stream.
-        ctx.close();
+        Throwable error = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (exchange == null && error instanceof Http2Exception.StreamException malformed) {
+            ctx.writeAndFlush(new DefaultHttp2ResetFrame(malformed.error()));
+        } else {
+            ctx.close();
+        }
     }
 
     private void streamEnded() {

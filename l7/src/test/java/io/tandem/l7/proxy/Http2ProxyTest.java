@@ -1,20 +1,26 @@
 package io.tandem.l7.proxy;
 
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.tandem.core.testing.Await;
 import io.tandem.core.testing.Prerequisites;
 import io.tandem.core.testing.TestHttpBackend;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** HTTP/2 with prior knowledge on a {@code proto h2} bind, with real clients: curl and h2load to HTTP/1.1 servers. */
@@ -109,6 +115,93 @@ class Http2ProxyTest {
             Result result = run(List.of(nghttp.toString(), "-v", url(proxy, "/t")));
             assertTrue(result.out().contains("hello"), result.out());
             assertTrue(result.out().contains("x-checksum: abc123"), result.out());
+        }
+    }
+
+    /**
+     * The stream's flow-control window is the back-pressure: while the client grants no window, Tandem stops
+     * reading the server's response, so the server is held back with far less than the body sent; once the client
+     * grants window as it reads, the whole body arrives.
+     */
+    @Test
+    void aClientThatGrantsNoWindowHoldsTheServerBack() throws Exception {
+        long size = 64L << 20;
+        AtomicLong written = new AtomicLong();
+        AtomicLong lastWriteNanos = new AtomicLong(System.nanoTime());
+        ScriptedBackend.Script big = (request, peer) -> {
+            peer.write("HTTP/1.1 200 OK\r\nContent-Length: " + size + "\r\n\r\n");
+            byte[] block = EchoBackend.pattern(65536);
+            while (written.get() < size) {
+                peer.out.write(block);
+                written.addAndGet(block.length);
+                lastWriteNanos.set(System.nanoTime());
+            }
+            peer.out.flush();
+            return true;
+        };
+        try (ScriptedBackend server = new ScriptedBackend(big);
+             ProxyHarness proxy = ProxyHarness.start(config("s: \"${S}\""), Map.of("S", server.address()));
+             RawHttp2Client client = new RawHttp2Client(proxy)) {
+            client.get(1, "/big");
+            Await.until("the server held back (no write for 1 s)", () -> written.get() > 0
+                    && System.nanoTime() - lastWriteNanos.get() > TimeUnit.SECONDS.toNanos(1));
+            long held = written.get();
+            assertTrue(held < size / 2, "the server wrote " + held + " of " + size + " bytes to a client that"
+                    + " granted no window");
+            long received = 0;
+            boolean ended = false;
+            while (!ended) {
+                RawHttp2Client.Frame frame = client.next();
+                assertNotNull(frame, "the connection ended after " + received + " bytes");
+                if (frame.type() == RawHttp2Client.DATA && frame.stream() == 1) {
+                    int length = frame.payload().length;
+                    received += length;
+                    if (length > 0) {
+                        client.windowUpdate(0, length);
+                        client.windowUpdate(1, length);
+                    }
+                    ended = (frame.flags() & RawHttp2Client.END_STREAM) != 0;
+                } else {
+                    client.decodeIfHeaders(frame);
+                }
+            }
+            assertEquals(size, received);
+        }
+    }
+
+    /**
+     * A request body with trailers from an HTTP/2 client (HEADERS, DATA, trailing HEADERS; no content-length) goes
+     * to the HTTP/1.1 server chunked, the trailers after its last chunk.
+     */
+    @Test
+    void requestTrailersFromAnHttp2ClientReachAnHttp11ServerAsChunkedTrailers() throws Exception {
+        CompletableFuture<String> seen = new CompletableFuture<>();
+        ScriptedBackend.Script readChunked = (request, peer) -> {
+            StringBuilder received = new StringBuilder(request.header("Transfer-Encoding")).append('\n');
+            String line;
+            while (!(line = RawResponse.line(peer.in)).equals("0")) {
+                received.append(new String(peer.in.readNBytes(Integer.parseInt(line.trim(), 16)),
+                        StandardCharsets.ISO_8859_1));
+                RawResponse.line(peer.in);
+            }
+            while (!(line = RawResponse.line(peer.in)).isEmpty()) {
+                received.append('\n').append(line);
+            }
+            seen.complete(received.toString());
+            peer.write("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n");
+            return true;
+        };
+        try (ScriptedBackend server = new ScriptedBackend(readChunked);
+             ProxyHarness proxy = ProxyHarness.start(config("s: \"${S}\""), Map.of("S", server.address()));
+             RawHttp2Client client = new RawHttp2Client(proxy)) {
+            client.headers(1, false, client.requestBlock("POST", "/upload", "te", "trailers"));
+            client.frame(RawHttp2Client.DATA, 0, 1, "hello ".getBytes(StandardCharsets.US_ASCII));
+            client.frame(RawHttp2Client.DATA, 0, 1, "world".getBytes(StandardCharsets.US_ASCII));
+            client.headers(1, true, client.block(new DefaultHttp2Headers().add("x-checksum", "abc123")));
+            RawHttp2Client.Frame head = client.until(RawHttp2Client.HEADERS);
+            assertNotNull(head, "no answer");
+            assertEquals("200", client.decodeIfHeaders(head).status().toString());
+            assertEquals("chunked\nhello world\nx-checksum: abc123", seen.get(10, TimeUnit.SECONDS));
         }
     }
 

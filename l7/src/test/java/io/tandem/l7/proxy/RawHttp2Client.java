@@ -46,7 +46,12 @@ final class RawHttp2Client implements AutoCloseable {
 
     /** Connects to the harness's frontend and sends the connection preface and an empty SETTINGS. */
     RawHttp2Client(ProxyHarness proxy) throws IOException {
-        socket = proxy.connect();
+        this(proxy.connect());
+    }
+
+    /** Speaks HTTP/2 on {@code socket} (plain, or TLS that agreed h2): the preface and an empty SETTINGS. */
+    RawHttp2Client(Socket socket) throws IOException {
+        this.socket = socket;
         out = socket.getOutputStream();
         in = new DataInputStream(socket.getInputStream());
         out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
@@ -60,6 +65,11 @@ final class RawHttp2Client implements AutoCloseable {
         for (int i = 0; i < extra.length; i += 2) {
             headers.add(extra[i], extra[i + 1]);
         }
+        return block(headers);
+    }
+
+    /** The HPACK block of {@code headers} as they are, pseudo-headers included, in their order. */
+    byte[] block(Http2Headers headers) throws Exception {
         ByteBuf buf = Unpooled.buffer();
         try {
             encoder.encodeHeaders(1, headers, buf);

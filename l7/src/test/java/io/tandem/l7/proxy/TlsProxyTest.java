@@ -86,6 +86,11 @@ class TlsProxyTest {
             assertTrue(line.contains("\"GET / HTTP/2.0\""), line);
             Result h1 = curl(proxy, "www.test.example", Kind.RSA, "--http1.1", "-w", "\n%{http_version}");
             assertEquals("app-1\n\n1.1", h1.output.strip());
+            // openssl s_client agrees h2 with the chain verified (what it then sends is not HTTP/2: it is closed).
+            String sClient = sClient(proxy, "www.test.example", "-CAfile", certs.ca(Kind.RSA).toString(), "-alpn",
+                    "h2,http/1.1");
+            assertTrue(sClient.contains("ALPN protocol: h2") && sClient.contains("Verify return code: 0 (ok)"),
+                    sClient);
         }
     }
 
