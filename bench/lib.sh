@@ -1,4 +1,4 @@
-# Shared by bench/l7.sh, bench/l7-metrics.sh, bench/l4.sh, bench/tls.sh and bench/failover.sh (sourced, after they set PIN and bench_name): the repo and the Tandem
+# Shared by bench/l7.sh, bench/l7-metrics.sh, bench/l4.sh, bench/tls.sh, bench/failover.sh and bench/cluster.sh (sourced, after they set PIN and bench_name): the repo and the Tandem
 # launcher, a temp dir removed on exit, every process in "pids" stopped by PID on exit, and the CPU sets.
 
 repo=$(cd "$(dirname "$0")/.." && pwd)

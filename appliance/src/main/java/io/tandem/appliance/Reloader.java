@@ -1,5 +1,6 @@
 package io.tandem.appliance;
 
+import io.tandem.core.config.ClusterConfig;
 import io.tandem.core.config.ConfigError;
 import io.tandem.core.config.GlobalConfig;
 import io.tandem.core.config.StatsConfig;
@@ -150,7 +151,7 @@ final class Reloader {
 
     /**
      * {@code next} with the global settings only a restart can apply (node name, event loops, maxconn, the access
-     * log's destination and format, the stats endpoint) at their running values; each one the file changes is added to
+     * log's destination and format, the stats endpoint, the cluster section) at their running values; each one the file changes is added to
      * {@code restartNeeded}.
      */
     private TandemConfig withRunningGlobals(TandemConfig next, List<String> restartNeeded) {
@@ -168,6 +169,12 @@ final class Reloader {
             restartNeeded.add("admin.stats " + statsText(next.admin().stats()) + " (running: "
                     + statsText(running.admin().stats()) + ")");
         }
+        if (!SameSettings.of(running.cluster(), next.cluster())) {
+            // The cluster node keeps its channel, its peers and its secret; the secret itself is never logged.
+            restartNeeded.add("cluster " + clusterText(next.cluster()) + " (running: " + clusterText(running.cluster())
+                    + (Objects.equals(running.cluster().secret(), next.cluster().secret()) ? "" : "; another secret")
+                    + ")");
+        }
         GlobalConfig kept = new GlobalConfig(now.name(), now.workers(), now.maxconn(), now.log(), file.hardStopAfter(),
                 now.logFormat());
         return new TandemConfig(next.source(), kept, next.defaults(), next.l7(), next.l4(), next.vrrp(),
@@ -181,6 +188,15 @@ final class Reloader {
         }
         return (stats.bind() == null ? "-" : stats.bind().address()) + " metrics " + stats.metricsPath() + " page "
                 + stats.pagePath() + (stats.auth() == null ? "" : " auth " + stats.auth().user());
+    }
+
+    /** The cluster section as an operator reads it in the reload's report, without the secret. */
+    private static String clusterText(ClusterConfig cluster) {
+        if (!cluster.enabled()) {
+            return "none";
+        }
+        return cluster.name() + " bind " + cluster.bind() + " members " + cluster.members() + " share "
+                + cluster.share().stream().map(ClusterConfig.Share::keyword).sorted().toList();
     }
 
     private static void restartIfChanged(List<String> restartNeeded, String key, Object now, Object file) {

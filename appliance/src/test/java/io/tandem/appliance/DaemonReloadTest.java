@@ -147,6 +147,37 @@ class DaemonReloadTest {
     }
 
     @Test
+    void aChangedClusterSectionIsReportedAsWaitingForARestartAndItsSecretIsNotLogged() throws Exception {
+        int port = TestPorts.closedPort();
+        int me = TestPorts.closedPort();
+        int peer = TestPorts.closedPort();
+        Path key = Files.writeString(dir.resolve("cluster.key"), "first-secret-of-the-reload-test\n");
+        String cluster = """
+                cluster:
+                  name: reload-pair
+                  bind: 127.0.0.1:%d
+                  members: [127.0.0.1:%d, 127.0.0.1:%d]
+                  secret: file:%s
+                """.formatted(me, me, peer, key);
+        try (TestHttpBackend a = TestHttpBackend.start("a");
+             DaemonProcess daemon = DaemonProcess.run(write(oneFrontend(port, a) + cluster), dir.resolve("log"))) {
+            daemon.awaitListening(port);
+            daemon.awaitLog("is ready");
+            Files.writeString(key, "second-secret-of-the-reload-test\n");
+            write(oneFrontend(port, a) + cluster.replace("reload-pair", "renamed-pair"));
+            daemon.signal("HUP");
+            daemon.awaitLog("applied", 1);
+            String log = daemon.log();
+            assertTrue(log.contains("cluster renamed-pair bind 127.0.0.1:" + me + " members [127.0.0.1:" + me
+                    + ", 127.0.0.1:" + peer + "] share [rate-limits, stick-tables] (running: reload-pair bind "
+                    + "127.0.0.1:" + me + " members [127.0.0.1:" + me + ", 127.0.0.1:" + peer + "] share "
+                    + "[rate-limits, stick-tables]; another secret): needs a restart, the running value is kept"), log);
+            assertTrue(!log.contains("first-secret") && !log.contains("second-secret"), log);
+            assertEquals("a\n", get(port));
+        }
+    }
+
+    @Test
     void sighupKeepsTheHealthOfTheServersItDoesNotChange() throws Exception {
         int port = TestPorts.closedPort();
         int dead = TestPorts.closedPort();

@@ -209,6 +209,28 @@ public final class Lab implements AutoCloseable {
         ipOk(bridgeNs, "link", "set", node.bridgePort(), "up");
     }
 
+    /**
+     * A second cable straight from {@code x} to {@code y}, off the bridge: a veth pair named {@code iface} in both,
+     * {@code x} at {@code xIp}/24 and {@code y} at {@code yIp}/24, up. For traffic that must be cut apart from the
+     * clients' (a pair's sync link): {@link #cutWire} and {@link #healWire}.
+     */
+    public void wire(Node x, String xIp, Node y, String yIp, String iface) {
+        ipOk(x.ns(), "link", "add", iface, "type", "veth", "peer", "name", iface, "netns", y.ns());
+        for (Node n : List.of(x, y)) {
+            ipOk(n.ns(), "addr", "add", (n == x ? xIp : yIp) + "/24", "dev", iface);
+            ipOk(n.ns(), "link", "set", iface, "up");
+        }
+    }
+
+    /** Takes {@code node}'s end of a {@link #wire} down: the peer's end loses carrier, both lose the route. */
+    public void cutWire(Node node, String iface) {
+        ipOk(node.ns(), "link", "set", iface, "down");
+    }
+
+    public void healWire(Node node, String iface) {
+        ipOk(node.ns(), "link", "set", iface, "up");
+    }
+
     /** Whether the node's eth0 holds {@link #VIP} now. */
     public boolean holdsVip(Node node) {
         return holds(node, VIP);
