@@ -1,9 +1,10 @@
 package io.tandem.appliance;
 
+import io.tandem.appliance.stats.StatsServer;
+import io.tandem.core.config.AdminConfig;
 import io.tandem.core.config.ClusterConfig;
 import io.tandem.core.config.ConfigError;
 import io.tandem.core.config.GlobalConfig;
-import io.tandem.core.config.StatsConfig;
 import io.tandem.core.config.SameSettings;
 import io.tandem.core.config.TandemConfig;
 import io.tandem.core.state.ListenerSwap;
@@ -30,8 +31,9 @@ import java.util.function.Function;
  * stick tables, health and counters that it still names carry over), the listeners it adds are opened — a bind
  * that cannot open refuses the reload, nothing changed — and then the runtime state is committed and both tiers'
  * snapshots swapped: listeners whose address stays keep their socket, removed ones close once their connections
- * finish. VRRP instances whose settings are unchanged keep running untouched; changed ones restart. Global settings
- * that only a restart can apply keep their running value and are reported. Reloads run one at a time.
+ * finish. VRRP instances whose settings are unchanged keep running untouched; changed ones restart. The stats
+ * endpoint follows {@code admin.stats} (a new address is opened with the other listeners). Global settings that only
+ * a restart can apply keep their running value and are reported. Reloads run one at a time.
  */
 final class Reloader {
     private static final System.Logger LOG = System.getLogger(Reloader.class.getName());
@@ -41,17 +43,19 @@ final class Reloader {
     private final L7Proxy proxy;
     private final L4Services l4;
     private final VrrpService vrrp;
+    private final StatsServer stats;
     private final Function<String, TrackedService> tracking;
     private TandemConfig running;
 
     Reloader(Path file, TandemConfig running, RuntimeState state, L7Proxy proxy, L4Services l4, VrrpService vrrp,
-             Function<String, TrackedService> tracking) {
+             StatsServer stats, Function<String, TrackedService> tracking) {
         this.file = file;
         this.running = running;
         this.state = state;
         this.proxy = proxy;
         this.l4 = l4;
         this.vrrp = vrrp;
+        this.stats = stats;
         this.tracking = tracking;
     }
 
@@ -112,22 +116,31 @@ final class Reloader {
             // The same compile as the check that passed: only a bug gets here.
             return ReloadResult.refused(compiled.errors().stream().map(ConfigError::toString).toList());
         }
+        ListenerSwap statsSwap;
+        try {
+            statsSwap = stats.prepare(next.admin().stats());
+        } catch (IOException e) {
+            return ReloadResult.refused(List.of(e.getMessage()));
+        }
         ListenerSwap l7Swap;
         try {
             l7Swap = proxy.prepare(compiled.snapshot());
         } catch (IOException e) {
+            statsSwap.abandon();
             return ReloadResult.refused(List.of(e.getMessage()));
         }
         ListenerSwap l4Swap;
         try {
             l4Swap = l4.prepare(compiled.l4());
         } catch (IOException e) {
+            statsSwap.abandon();
             l7Swap.abandon();
             return ReloadResult.refused(List.of(e.getMessage()));
         }
         try {
             compile.commit();
         } catch (IllegalStateException e) {
+            statsSwap.abandon();
             l7Swap.abandon();
             l4Swap.abandon();
             return ReloadResult.refused(List.of("the runtime state changed while the file was compiled (a server"
@@ -136,6 +149,7 @@ final class Reloader {
         List<String> changes = new ArrayList<>(sections(running, next));
         changes.addAll(l7Swap.apply());
         changes.addAll(l4Swap.apply());
+        changes.addAll(statsSwap.apply());
         List<String> errors = new ArrayList<>();
         try {
             changes.addAll(vrrp.reload(next.vrrp(), tracking));
@@ -151,8 +165,8 @@ final class Reloader {
 
     /**
      * {@code next} with the global settings only a restart can apply (node name, event loops, maxconn, the access
-     * log's destination and format, the stats endpoint, the cluster section) at their running values; each one the file changes is added to
-     * {@code restartNeeded}.
+     * log's destination and format, the runtime API's socket, the cluster section) at their running values; each one
+     * the file changes is added to {@code restartNeeded}.
      */
     private TandemConfig withRunningGlobals(TandemConfig next, List<String> restartNeeded) {
         GlobalConfig now = running.global();
@@ -164,11 +178,6 @@ final class Reloader {
         restartIfChanged(restartNeeded, "global.log-format", now.logFormat().name().toLowerCase(java.util.Locale.ROOT),
                 file.logFormat().name().toLowerCase(java.util.Locale.ROOT));
         restartIfChanged(restartNeeded, "admin.socket", running.admin().socket(), next.admin().socket());
-        if (!SameSettings.of(running.admin().stats(), next.admin().stats())) {
-            // The endpoint keeps its socket and settings; what changed is named, never the password itself.
-            restartNeeded.add("admin.stats " + statsText(next.admin().stats()) + " (running: "
-                    + statsText(running.admin().stats()) + ")");
-        }
         if (!SameSettings.of(running.cluster(), next.cluster())) {
             // The cluster node keeps its channel, its peers and its secret; the secret itself is never logged.
             restartNeeded.add("cluster " + clusterText(next.cluster()) + " (running: " + clusterText(running.cluster())
@@ -178,16 +187,7 @@ final class Reloader {
         GlobalConfig kept = new GlobalConfig(now.name(), now.workers(), now.maxconn(), now.log(), file.hardStopAfter(),
                 now.logFormat());
         return new TandemConfig(next.source(), kept, next.defaults(), next.l7(), next.l4(), next.vrrp(),
-                running.cluster(), running.admin());
-    }
-
-    /** The stats endpoint's settings as an operator reads them in the reload's report, without the password. */
-    private static String statsText(StatsConfig stats) {
-        if (stats == null) {
-            return "none";
-        }
-        return (stats.bind() == null ? "-" : stats.bind().address()) + " metrics " + stats.metricsPath() + " page "
-                + stats.pagePath() + (stats.auth() == null ? "" : " auth " + stats.auth().user());
+                running.cluster(), new AdminConfig(running.admin().socket(), next.admin().stats()));
     }
 
     /** The cluster section as an operator reads it in the reload's report, without the secret. */

@@ -5,6 +5,7 @@ import io.tandem.appliance.setup.SetupCommand;
 import io.tandem.core.config.AdminConfig;
 import io.tandem.core.config.ConfigError;
 import io.tandem.core.config.ConfigLoader;
+import io.tandem.core.config.ConfigValues;
 import io.tandem.core.config.LoadResult;
 import io.tandem.core.net.EventLoops;
 import picocli.CommandLine;
@@ -17,6 +18,7 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -106,19 +108,21 @@ public final class TandemCli implements Runnable {
     /**
      * {@code tandem ctl}: one runtime-API command to the running daemon, its reply printed (tables for people, JSON
      * with {@code --json}). Exit codes: 0 done, 1 refused by the daemon, 2 usage (unknown command, bad
-     * arguments), 3 daemon not running, 4 permission denied, 5 unknown backend, server or table.
+     * arguments), 3 daemon not running, 4 permission denied, 5 unknown backend, server or table, 6 no answer within
+     * {@code --timeout}.
      */
     @Command(name = "ctl", mixinStandardHelpOptions = true,
             description = "Send a command to the running daemon over its runtime API, e.g. tandem ctl show servers, "
                     + "tandem ctl disable server app/app-01 (tandem ctl help lists them). Exit codes: 0 done, "
                     + "1 refused, 2 usage, 3 daemon not running, 4 permission denied, 5 unknown backend, server or "
-                    + "table.")
+                    + "table, 6 no answer within --timeout.")
     static final class Ctl implements Callable<Integer> {
         static final int REFUSED = 1;
         static final int USAGE = 2;
         static final int NOT_RUNNING = 3;
         static final int DENIED = 4;
         static final int NOT_FOUND = 5;
+        static final int NO_ANSWER = 6;
 
         @Option(names = {"-s", "--socket"}, paramLabel = "PATH", description = "The daemon's socket (default: "
                 + "admin.socket of the config, else " + AdminConfig.DEFAULT_SOCKET + ").")
@@ -131,6 +135,11 @@ public final class TandemCli implements Runnable {
         @Option(names = "--json", description = "The reply in JSON, for scripts.")
         boolean json;
 
+        @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+                description = "How long to wait for the daemon to accept, and then for each part of its reply, "
+                        + "e.g. 500ms, 10s, 2m (default: 30s).")
+        Duration timeout = AdminClient.DEFAULT_TIMEOUT;
+
         @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "The command and its arguments.")
         List<String> command;
 
@@ -140,10 +149,14 @@ public final class TandemCli implements Runnable {
             String line = String.join(" ", command) + (json ? " json" : "");
             String reply;
             try {
-                reply = AdminClient.send(target, line);
+                reply = AdminClient.send(target, line, timeout);
             } catch (AdminClient.UnreachableException e) {
                 System.err.println("tandem ctl: " + e.getMessage());
-                return e.reason() == AdminClient.Unreachable.NOT_RUNNING ? NOT_RUNNING : DENIED;
+                return switch (e.reason()) {
+                    case NOT_RUNNING -> NOT_RUNNING;
+                    case PERMISSION_DENIED -> DENIED;
+                    case NO_ANSWER -> NO_ANSWER;
+                };
             } catch (IOException e) {
                 System.err.println("tandem ctl: cannot talk to the daemon on " + target + ": " + e.getMessage());
                 return NOT_RUNNING;
@@ -163,6 +176,23 @@ public final class TandemCli implements Runnable {
                 case "denied" -> DENIED;
                 default -> REFUSED;
             };
+        }
+
+        /** A duration as the config writes them ({@code 500ms}, {@code 10s}); more than zero. */
+        static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+            @Override
+            public Duration convert(String value) {
+                Duration duration;
+                try {
+                    duration = ConfigValues.parseDuration(value);
+                } catch (IllegalArgumentException e) {
+                    throw new CommandLine.TypeConversionException(e.getMessage());
+                }
+                if (duration.isZero()) {
+                    throw new CommandLine.TypeConversionException("'" + value + "' is no time at all: give e.g. 10s");
+                }
+                return duration;
+            }
         }
 
         /** {@code admin.socket} of {@code file} when it loads, else the default. */

@@ -51,7 +51,7 @@ final class TandemDaemon implements AutoCloseable, RuntimeView {
     private final L7Proxy proxy;
     private final L4Services l4;
     private final VrrpService vrrp;
-    private final StatsServer stats; // null without admin.stats
+    private final StatsServer stats; // not listening without admin.stats
     private final Reloader reloader;
     private final long startedAtMillis = System.currentTimeMillis();
     private AdminSocket admin; // null when the default socket could not open
@@ -73,7 +73,7 @@ final class TandemDaemon implements AutoCloseable, RuntimeView {
         this.accessLog = accessLog;
         this.state = state;
         this.proxy = proxy;
-        this.reloader = new Reloader(file, config, state, proxy, l4, vrrp, tracking(proxy, l4));
+        this.reloader = new Reloader(file, config, state, proxy, l4, vrrp, stats, tracking(proxy, l4));
     }
 
     /**
@@ -110,7 +110,7 @@ final class TandemDaemon implements AutoCloseable, RuntimeView {
             // VRRP holds every instance in FAULT until the cluster has handed this node the tables.
             vrrp = VrrpService.start(config.vrrp(), tracking(proxy, l4),
                     cluster == null ? null : new VrrpHold("cluster sync", cluster::ready));
-            stats = config.admin().stats() == null ? null : StatsServer.start(loops, config.admin().stats(),
+            stats = StatsServer.start(loops, config.admin().stats(),
                     liveView(config.global().name(), proxy, l4, vrrp, state, cluster));
         } catch (IOException e) {
             if (vrrp != null) {
@@ -294,7 +294,7 @@ final class TandemDaemon implements AutoCloseable, RuntimeView {
         return startedAtMillis;
     }
 
-    /** The stats endpoint, or null when {@code admin.stats} is not configured. */
+    /** The stats endpoint; it does not listen while the running config has no {@code admin.stats}. */
     StatsServer stats() {
         return stats;
     }
@@ -372,9 +372,7 @@ final class TandemDaemon implements AutoCloseable, RuntimeView {
             cluster.close(); // a clean leave: the peer keeps the tables and counts this node gone at once
         }
         // Last: an operator watches the drain on the stats page and the runtime API until the end.
-        if (stats != null) {
-            stats.close();
-        }
+        stats.close();
         if (admin != null) {
             admin.close();
         }

@@ -110,6 +110,30 @@ class CtlTest {
     }
 
     @Test
+    void aDaemonThatAcceptsButNeverAnswersTimesOutWithExitSix() throws Exception {
+        Path mute = dir.resolve("mute.sock");
+        try (ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            listener.bind(UnixDomainSocketAddress.of(mute));
+            // Accepted by the kernel's backlog, and then nothing: no read, no reply, no close.
+            long start = System.nanoTime();
+            CliRun outcome = ctl("-s", mute.toString(), "--timeout", "300ms", "show", "info");
+            long tookMillis = (System.nanoTime() - start) / 1_000_000;
+            assertEquals(6, outcome.exitCode(), outcome.err());
+            assertEquals("tandem ctl: the daemon on " + mute + " did not answer within 300 ms (is it stuck? see "
+                    + "journalctl -u tandem; a longer wait: --timeout)\n", outcome.err());
+            assertTrue(tookMillis >= 300 && tookMillis < 30_000, "gave up after the timeout: " + tookMillis + " ms");
+        }
+    }
+
+    @Test
+    void aTimeoutThatIsNoDurationIsAUsageError() {
+        CliRun outcome = ctl("-s", socket.toString(), "--timeout", "soon", "show", "info");
+        assertEquals(2, outcome.exitCode());
+        assertTrue(outcome.err().contains("bad duration 'soon'"), outcome.err());
+        assertEquals(2, ctl("-s", socket.toString(), "--timeout", "0s", "show", "info").exitCode());
+    }
+
+    @Test
     void socketComesFromTheConfigsAdminBlock() throws Exception {
         Path file = dir.resolve("tandem.yaml");
         Files.writeString(file, config(1, "127.0.0.1:2", socket));

@@ -168,6 +168,76 @@ class StatsEndpointTest {
     }
 
     @Test
+    void aReloadMovesTheEndpointAddsAuthRefusesATakenPortAndRemovesIt(@TempDir Path dir) throws Exception {
+        int oldPort = TestPorts.closedPort();
+        int newPort = TestPorts.closedPort();
+        int webPort = TestPorts.closedPort();
+        try (TestHttpBackend app = TestHttpBackend.start("app-1");
+             java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            String yaml = """
+                    global: { workers: 1, log: none }
+                    %s
+                    l7:
+                      frontends:
+                        web: { bind: "127.0.0.1:%d", default-backend: app }
+                      backends:
+                        app: { servers: { app-1: "%s" } }
+                    """;
+            String before = yaml.formatted("admin: { stats: { bind: \"127.0.0.1:" + oldPort + "\" } }", webPort,
+                    app.hostPort());
+            Path file = Files.writeString(dir.resolve("tandem.yaml"), before);
+            try (EventLoops loops = EventLoops.start(1);
+                 TandemDaemon daemon = TandemDaemon.start(config(before), loops, file)) {
+                assertEquals(200, get("http://127.0.0.1:" + oldPort + "/metrics").statusCode());
+
+                // Another address and basic auth: the new port answers (with credentials), the old one is closed.
+                Files.writeString(file, yaml.formatted("admin: { stats: { bind: \"127.0.0.1:" + newPort + "\", "
+                        + "metrics: /m, auth: { user: ops, password: s3cret } } }", webPort, app.hostPort()));
+                ReloadResult moved = daemon.reload();
+                assertTrue(moved.applied() && moved.restartNeeded().isEmpty(), moved.toString());
+                assertEquals(List.of("admin.stats: http://127.0.0.1:" + newPort + ": metrics /m, page /stats, basic "
+                        + "auth as ops (was http://127.0.0.1:" + oldPort + ": metrics /metrics, page /stats)"),
+                        moved.changes());
+                assertEquals(401, get("http://127.0.0.1:" + newPort + "/m").statusCode());
+                String credentials = "Basic " + Base64.getEncoder().encodeToString("ops:s3cret"
+                        .getBytes(StandardCharsets.UTF_8));
+                assertEquals(200, get("http://127.0.0.1:" + newPort + "/m", "Authorization", credentials)
+                        .statusCode());
+                assertTrue(refused(oldPort), "the old address no longer listens");
+                assertEquals(newPort, daemon.stats().localAddress().getPort());
+
+                // A port another process holds: the reload is refused and the endpoint stays as it was.
+                Files.writeString(file, yaml.formatted("admin: { stats: { bind: \"127.0.0.1:" + taken.getLocalPort()
+                        + "\" } }", webPort, app.hostPort()));
+                ReloadResult refused = daemon.reload();
+                assertTrue(!refused.applied() && refused.errors().get(0).startsWith("admin.stats: cannot listen on "
+                        + "127.0.0.1:" + taken.getLocalPort()), refused.toString());
+                assertEquals(200, get("http://127.0.0.1:" + newPort + "/m", "Authorization", credentials)
+                        .statusCode(), "still the endpoint of the config that runs");
+
+                // Without admin.stats there is no endpoint; bringing it back opens it again.
+                Files.writeString(file, yaml.formatted("", webPort, app.hostPort()));
+                ReloadResult removed = daemon.reload();
+                assertEquals(List.of("admin.stats: removed, not listening on 127.0.0.1:" + newPort + " any more"),
+                        removed.changes());
+                assertTrue(refused(newPort), "nothing listens once admin.stats is gone");
+                Files.writeString(file, before);
+                ReloadResult back = daemon.reload();
+                assertTrue(back.applied(), back.toString());
+                assertEquals(200, get("http://127.0.0.1:" + oldPort + "/metrics").statusCode());
+            }
+        }
+    }
+
+    private static boolean refused(int port) {
+        try (Socket ignored = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    @Test
     void afterAReloadTheMetricsShowTheNewSectionsAndKeepTheCountsOfThoseThatStayed(@TempDir Path dir)
             throws Exception {
         int statsPort = TestPorts.closedPort();
@@ -205,16 +275,18 @@ class StatsEndpointTest {
                 Files.writeString(file, after);
                 ReloadResult result = daemon.reload();
                 assertTrue(result.applied(), result.toString());
-                assertEquals(List.of("admin.stats 127.0.0.1:" + statsPort + " metrics /metrics page /lb (running: "
-                        + "127.0.0.1:" + statsPort + " metrics /metrics page /stats)"), result.restartNeeded());
+                assertEquals(List.of(), result.restartNeeded());
+                assertTrue(result.changes().contains("admin.stats: http://127.0.0.1:" + statsPort + ": metrics "
+                        + "/metrics, page /lb (was http://127.0.0.1:" + statsPort + ": metrics /metrics, page /stats)"),
+                        result.changes().toString());
                 assertEquals(200, get("http://127.0.0.1:" + webPort + "/api/x").statusCode());
                 Await.until("the api request counted", () -> requests(statsPort) == 4);
                 Scraped s = scrape(statsPort);
                 assertEquals(3, s.value("tandem_server_http_requests_total", "backend", "app", "server", "app-1"),
                         "app-1's counts carried over the reload");
                 assertEquals(1, s.value("tandem_server_http_requests_total", "backend", "api", "server", "api-1"));
-                assertEquals(200, get("http://127.0.0.1:" + statsPort + "/stats").statusCode(),
-                        "the page stays where it was until a restart");
+                assertEquals(200, get("http://127.0.0.1:" + statsPort + "/lb").statusCode(), "the page moved");
+                assertEquals(404, get("http://127.0.0.1:" + statsPort + "/stats").statusCode());
             }
         }
     }

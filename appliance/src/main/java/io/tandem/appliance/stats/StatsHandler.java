@@ -40,22 +40,35 @@ final class StatsHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final String PAGE_POLICY = "default-src 'none'; script-src 'unsafe-inline'; "
             + "style-src 'unsafe-inline'; connect-src 'self'; img-src data:";
 
-    private final StatsConfig config;
+    private final Supplier<Settings> settings;
     private final Supplier<LiveView> view;
     private final StatsPage page;
-    private final byte[] expectedAuthorization;
 
-    StatsHandler(StatsConfig config, Supplier<LiveView> view, StatsPage page) {
-        this.config = config;
+    /** {@code settings} is read at each request, so that a reload's paths and credentials apply to the next one. */
+    StatsHandler(Supplier<Settings> settings, Supplier<LiveView> view, StatsPage page) {
+        this.settings = settings;
         this.view = view;
         this.page = page;
-        this.expectedAuthorization = config.auth() == null ? null : ("Basic " + Base64.getEncoder().encodeToString(
-                (config.auth().user() + ":" + config.auth().password()).getBytes(StandardCharsets.UTF_8)))
-                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The endpoint's settings with the {@code Authorization} header they expect (null without auth), made once. */
+    record Settings(StatsConfig config, byte[] expectedAuthorization) {
+        static Settings of(StatsConfig config) {
+            return new Settings(config, config.auth() == null ? null : ("Basic " + Base64.getEncoder()
+                    .encodeToString((config.auth().user() + ":" + config.auth().password())
+                            .getBytes(StandardCharsets.UTF_8))).getBytes(StandardCharsets.UTF_8));
+        }
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        Settings current = settings.get();
+        if (current == null) {
+            // A reload removed admin.stats: a connection accepted before gets no answer any more.
+            ctx.close();
+            return;
+        }
+        StatsConfig config = current.config();
         if (request.decoderResult().isFailure()) {
             FullHttpResponse response = text(HttpResponseStatus.BAD_REQUEST, "bad request\n");
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -71,14 +84,14 @@ final class StatsHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (!known) {
             response = text(HttpResponseStatus.NOT_FOUND, "not found: the stats endpoint serves "
                     + config.metricsPath() + ", " + config.pagePath() + " and " + config.jsonPath() + "\n");
-        } else if (!authorized(request)) {
+        } else if (!authorized(request, current.expectedAuthorization())) {
             response = text(HttpResponseStatus.UNAUTHORIZED, "authentication required\n");
             response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Basic realm=\"tandem stats\", charset=\"UTF-8\"");
         } else if (!request.method().equals(HttpMethod.GET) && !request.method().equals(HttpMethod.HEAD)) {
             response = text(HttpResponseStatus.METHOD_NOT_ALLOWED, "only GET and HEAD\n");
             response.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
         } else {
-            response = answer(path, request);
+            response = answer(config, path, request);
         }
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         HttpUtil.setContentLength(response, response.content().readableBytes());
@@ -95,7 +108,7 @@ final class StatsHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
     }
 
-    private FullHttpResponse answer(String path, FullHttpRequest request) {
+    private FullHttpResponse answer(StatsConfig config, String path, FullHttpRequest request) {
         LiveView live = view.get();
         if (path.equals(config.metricsPath())) {
             return metrics(live, request.headers().get(HttpHeaderNames.ACCEPT));
@@ -128,7 +141,7 @@ final class StatsHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     /** Constant-time, so the comparison's duration tells nothing about the password. */
-    private boolean authorized(FullHttpRequest request) {
+    private static boolean authorized(FullHttpRequest request, byte[] expectedAuthorization) {
         if (expectedAuthorization == null) {
             return true;
         }

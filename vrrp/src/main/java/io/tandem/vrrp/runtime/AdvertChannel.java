@@ -1,6 +1,5 @@
 package io.tandem.vrrp.runtime;
 
-import io.tandem.core.config.HostPort;
 import io.tandem.core.config.VirtualAddress;
 import io.tandem.core.config.VrrpInstanceConfig;
 import io.tandem.vrrp.VrrpCodec;
@@ -24,8 +23,8 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * An instance's advertisements on the wire: one raw protocol-112 socket on its interface, sending to the VRRP
  * multicast group or to the unicast peers, from the interface's address (or the configured unicast source).
- * Packets are read on the receiver's own thread, decoded and checked there (drops counted by reason, logged when
- * they are errors), and the accepted ones handed to a {@link Listener} with the time they arrived.
+ * Packets are read on the receiver's own thread, decoded and checked there (drops counted by reason, errors logged
+ * rate-limited by {@link AdvertWarnings}), and the accepted ones handed to a {@link Listener} with the time they arrived.
  */
 final class AdvertChannel implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(AdvertChannel.class.getName());
@@ -46,6 +45,7 @@ final class AdvertChannel implements AutoCloseable {
     private final Map<VrrpCodec.DropReason, LongAdder> drops = new EnumMap<>(VrrpCodec.DropReason.class);
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong received = new AtomicLong();
+    private final AdvertWarnings warnings;
     private PacketReceiver receiver;
 
     private AdvertChannel(VrrpInstanceConfig config, RawIpSocket socket, List<InetAddress> destinations,
@@ -57,6 +57,7 @@ final class AdvertChannel implements AutoCloseable {
         this.advertised = config.virtualAddresses().stream().map(VirtualAddress::address).toList();
         this.intervalCentis = VrrpTiming.toCentis(config.version(), config.advertInterval());
         this.expected = VrrpCodec.Expected.of(config);
+        this.warnings = new AdvertWarnings(config.name());
         for (VrrpCodec.DropReason reason : VrrpCodec.DropReason.values()) {
             drops.put(reason, new LongAdder());
         }
@@ -108,11 +109,7 @@ final class AdvertChannel implements AutoCloseable {
                 packet.ttl(), expected);
         if (d.reason() != null) {
             drops.get(d.reason()).increment();
-            if (d.reason().isError()) {
-                LOG.log(d.accepted() ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG, "vrrp "
-                        + config.name() + ": " + (d.accepted() ? "accepted with warning " : "dropped ")
-                        + d.reason() + " from " + HostPort.text(packet.source()) + ": " + d.detail());
-            }
+            warnings.report(d, packet.source());
         }
         if (d.accepted()) {
             received.incrementAndGet();
