@@ -2,6 +2,7 @@ package io.tandem.core.config;
 
 import io.netty.util.NetUtil;
 
+import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -102,11 +103,26 @@ public record HostPort(String host, int port) {
         if (!(address instanceof InetSocketAddress inet)) {
             return String.valueOf(address);
         }
-        if (inet.getAddress() == null) {
-            return new HostPort(inet.getHostString(), inet.getPort()).toString();
+        return append(new StringBuilder(24), inet).toString();
+    }
+
+    /**
+     * Appends a socket address as {@link #text(SocketAddress)} writes it; an IPv4 one without building
+     * intermediate strings (access-log lines are rendered on the event loop, one per request).
+     */
+    public static StringBuilder append(StringBuilder out, InetSocketAddress address) {
+        InetAddress host = address.getAddress();
+        if (host == null) {
+            return out.append(new HostPort(address.getHostString(), address.getPort()));
         }
-        String host = text(inet.getAddress());
-        return (inet.getAddress() instanceof Inet6Address ? "[" + host + "]" : host) + ":" + inet.getPort();
+        if (host instanceof Inet4Address) {
+            byte[] octets = host.getAddress();
+            out.append(octets[0] & 0xFF).append('.').append(octets[1] & 0xFF).append('.')
+                    .append(octets[2] & 0xFF).append('.').append(octets[3] & 0xFF);
+        } else {
+            out.append('[').append(text(host)).append(']');
+        }
+        return out.append(':').append(address.getPort());
     }
 
     @Override

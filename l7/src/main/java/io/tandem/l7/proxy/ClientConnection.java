@@ -119,14 +119,16 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Fro
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.peer = (InetSocketAddress) ctx.channel().remoteAddress();
-        this.headTimer = new InactivityTimer(ctx.executor(), this::onHeadTimeout);
-        // One of each per connection, reused by its exchanges: a request costs no timer allocation.
-        this.clientTimer = new InactivityTimer(ctx.executor(), () -> {
+        // One of each per connection, reused by its exchanges (a request costs no timer allocation), sharing one
+        // scheduled task: an idle keep-alive connection keeps one task queued, not three.
+        InactivityTimer.Group timers = new InactivityTimer.Group(ctx.executor(), 3);
+        this.headTimer = timers.timer(this::onHeadTimeout);
+        this.clientTimer = timers.timer(() -> {
             if (exchange != null) {
                 exchange.onClientTimeout();
             }
         });
-        this.serverTimer = new InactivityTimer(ctx.executor(), () -> {
+        this.serverTimer = timers.timer(() -> {
             if (exchange != null) {
                 exchange.onServerTimeout();
             }

@@ -42,7 +42,8 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
     /** Body bytes held while the server connection is being made; more pauses reading from the client. */
     private static final int MAX_PENDING_BODY_BYTES = 64 * 1024;
 
-    private final ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>(2);
+    /** Created by the first body part that arrives before the server connection: most requests have none. */
+    private ArrayDeque<HttpContent> pendingBody;
     private int pendingBytes;
     private BackendRuntime backend;
     private Server server;
@@ -72,8 +73,7 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         this.facts = new HttpRequestFacts(request, downstream.peer().getAddress(), downstream.tls(),
                 downstream.firstRequest());
         this.grpc = ErrorResponses.isGrpc(request.headers().get(HttpHeaderNames.CONTENT_TYPE));
-        this.log = new ExchangeLog(request.method().name() + ' ' + request.uri() + ' '
-                + request.protocolVersion().text());
+        this.log = new ExchangeLog(request.method().name(), request.uri(), request.protocolVersion().text());
     }
 
     ExchangeLog log() {
@@ -241,9 +241,11 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
             // A replayed request has no body (see onUpstreamClosed): only its end is left to send.
             upstream.send(LastHttpContent.EMPTY_LAST_CONTENT);
         }
-        HttpContent content;
-        while ((content = pendingBody.poll()) != null) {
-            upstream.send(content);
+        if (pendingBody != null) {
+            HttpContent content;
+            while ((content = pendingBody.poll()) != null) {
+                upstream.send(content);
+            }
         }
         upstream.flush();
         if (requestComplete) {
@@ -293,6 +295,9 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         }
         log.bytesFromClient += content.content().readableBytes();
         if (upstream == null) {
+            if (pendingBody == null) {
+                pendingBody = new ArrayDeque<>(2);
+            }
             pendingBody.add(content);
             pendingBytes += content.content().readableBytes();
             if (pendingBytes > MAX_PENDING_BODY_BYTES) {
@@ -582,6 +587,9 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
     }
 
     private void releasePendingBody() {
+        if (pendingBody == null) {
+            return;
+        }
         HttpContent content;
         while ((content = pendingBody.poll()) != null) {
             content.release();

@@ -1,5 +1,6 @@
 package io.tandem.l7.proxy;
 
+import io.netty.util.concurrent.FastThreadLocal;
 import io.tandem.core.config.HostPort;
 import io.tandem.core.metrics.HttpCounters;
 import io.tandem.l7.tls.TlsSession;
@@ -26,6 +27,16 @@ final class ExchangeLog {
             .withZone(ZoneOffset.UTC);
     private static final ThreadLocal<CachedSecond> UTC_SECOND = ThreadLocal.withInitial(() -> new CachedSecond(UTC_DATE));
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+    /** One builder per event loop, reused by every line it renders: only the finished line is allocated. */
+    private static final FastThreadLocal<StringBuilder> LINE = new FastThreadLocal<>() {
+        @Override
+        protected StringBuilder initialValue() {
+            return new StringBuilder(LINE_CAPACITY);
+        }
+    };
+    private static final int LINE_CAPACITY = 512;
+    /** A builder grown past this by a huge request line is dropped, not kept for the life of the thread. */
+    private static final int MAX_KEPT_CAPACITY = 16384;
 
     /** Who ended the exchange, HAProxy's first termination character. */
     enum Cause {
@@ -71,12 +82,22 @@ final class ExchangeLog {
     /** The counters of the backend and server the request reached, null until it did. */
     HttpCounters backendCounters;
     HttpCounters serverCounters;
-    final String requestLine;
+    /** The request line in its three parts, joined only when a line is rendered; target and version may be null. */
+    private final String method;
+    private final String target;
+    private final String version;
 
+    /** An exchange whose request line is one word ({@code <BADREQ>}). */
     ExchangeLog(String requestLine) {
+        this(requestLine, null, null);
+    }
+
+    ExchangeLog(String method, String target, String version) {
         this.acceptMillis = System.currentTimeMillis();
         this.startNanos = System.nanoTime();
-        this.requestLine = requestLine;
+        this.method = method;
+        this.target = target;
+        this.version = version;
     }
 
     /** Records how the exchange ended unless an earlier, more precise cause was already recorded. */
@@ -111,8 +132,8 @@ final class ExchangeLog {
      */
     String render(InetSocketAddress client, String frontend, TlsSession tls) {
         long end = System.nanoTime();
-        StringBuilder line = new StringBuilder(160);
-        line.append(HostPort.text(client))
+        StringBuilder line = line();
+        HostPort.append(line, client)
                 .append(" [").append(SECOND.get().format(acceptMillis / 1000)).append('.');
         appendMillis(line, acceptMillis % 1000);
         line.append("] ")
@@ -125,14 +146,18 @@ final class ExchangeLog {
                 .append(status).append(' ').append(bytesToClient).append(" - - ");
         appendTermination(line);
         line.append(' ').append(retries).append(" \"");
-        appendEscaped(line, requestLine);
+        appendEscaped(line, method);
+        if (target != null) {
+            appendEscaped(line.append(' '), target);
+            appendEscaped(line.append(' '), version);
+        }
         line.append('"');
         if (tls != null) {
             line.append(' ');
             appendEscaped(line, tls.sni() == null ? "-" : tls.sni());
             line.append('/').append(tls.protocol()).append('/').append(tls.cipher());
         }
-        return line.toString();
+        return finish(line);
     }
 
     /**
@@ -143,7 +168,7 @@ final class ExchangeLog {
      */
     String renderJson(InetSocketAddress client, String frontend, TlsSession tls) {
         long end = System.nanoTime();
-        StringBuilder line = new StringBuilder(320);
+        StringBuilder line = line();
         line.append("{\"accept_date\":\"").append(UTC_SECOND.get().format(acceptMillis / 1000)).append('.');
         appendMillis(line, acceptMillis % 1000);
         line.append("Z\",\"client_ip\":\"").append(HostPort.text(client.getAddress()))
@@ -164,8 +189,13 @@ final class ExchangeLog {
                 .append(",\"termination_state\":\"");
         appendTermination(line);
         line.append("\",\"retries\":").append(retries)
-                .append(",\"request\":");
-        appendJsonString(line, requestLine);
+                .append(",\"request\":\"");
+        appendJsonChars(line, method);
+        if (target != null) {
+            appendJsonChars(line.append(' '), target);
+            appendJsonChars(line.append(' '), version);
+        }
+        line.append('"');
         if (tls != null) {
             line.append(",\"ssl_fc_sni\":");
             if (tls.sni() == null) {
@@ -176,7 +206,21 @@ final class ExchangeLog {
             line.append(",\"ssl_version\":\"").append(tls.protocol()).append("\",\"ssl_cipher\":\"")
                     .append(tls.cipher()).append('"');
         }
-        return line.append('}').toString();
+        return finish(line.append('}'));
+    }
+
+    private static StringBuilder line() {
+        StringBuilder line = LINE.get();
+        line.setLength(0);
+        return line;
+    }
+
+    private static String finish(StringBuilder line) {
+        String text = line.toString();
+        if (line.capacity() > MAX_KEPT_CAPACITY) {
+            LINE.set(new StringBuilder(LINE_CAPACITY));
+        }
+        return text;
     }
 
     /**
@@ -185,6 +229,12 @@ final class ExchangeLog {
      */
     static void appendJsonString(StringBuilder out, String text) {
         out.append('"');
+        appendJsonChars(out, text);
+        out.append('"');
+    }
+
+    /** The inside of {@link #appendJsonString}, without the quotes. */
+    private static void appendJsonChars(StringBuilder out, String text) {
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
             if (c == '"' || c == '\\') {
@@ -196,7 +246,6 @@ final class ExchangeLog {
                 out.append(c);
             }
         }
-        out.append('"');
     }
 
     /**

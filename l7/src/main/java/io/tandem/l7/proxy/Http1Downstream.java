@@ -125,13 +125,13 @@ final class Http1Downstream implements Downstream {
         }
         log.bytesToClient = response.content().readableBytes();
         encoder.answeringHead(false);
-        channel().write(response);
+        write(response);
         return true;
     }
 
     @Override
     public void sendInterim(HttpObject part) {
-        channel().write(part);
+        write(part);
     }
 
     @Override
@@ -158,12 +158,12 @@ final class Http1Downstream implements Downstream {
         }
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
         encoder.answeringHead(head);
-        channel().write(response);
+        write(response);
     }
 
     @Override
     public void sendContent(HttpContent content) {
-        channel().write(content);
+        write(content);
     }
 
     @Override
@@ -181,8 +181,8 @@ final class Http1Downstream implements Downstream {
         headers.set(HttpHeaderNames.UPGRADE, protocol);
         encoder.answeringHead(false);
         Channel channel = channel();
-        channel.write(response);
-        channel.write(LastHttpContent.EMPTY_LAST_CONTENT);
+        write(response);
+        write(LastHttpContent.EMPTY_LAST_CONTENT);
         Tunnel tunnel = new Tunnel(connection, upstream, pool, server, log, tunnelTimeoutMillis);
         channel.flush();
         upstream.toTunnel(tunnel);
@@ -206,6 +206,15 @@ final class Http1Downstream implements Downstream {
     public void abort(ExchangeLog log) {
         connection.proxy().exchangeEnded(log, connection);
         channel().close();
+    }
+
+    /**
+     * Writes without a promise of its own: a failed write to the client fires exceptionCaught, and
+     * {@link ClientConnection} closes the connection, which aborts the exchange.
+     */
+    private void write(Object message) {
+        Channel channel = channel();
+        channel.write(message, channel.voidPromise());
     }
 
     private Channel channel() {

@@ -25,15 +25,11 @@ final class UpstreamCodec {
     private UpstreamCodec() {
     }
 
-    static void addTo(ChannelPipeline pipeline, HttpDecoderConfig config) {
+    /** Adds the codec; the decoder returned is what {@link ResponseDecoder#hasUnreadBytes} is asked of. */
+    static ResponseDecoder addTo(ChannelPipeline pipeline, HttpDecoderConfig config) {
         ResponseDecoder decoder = new ResponseDecoder(config);
         pipeline.addLast(decoder, new RequestEncoder(decoder));
-    }
-
-    /** True when bytes the server sent after its last complete response wait unread in the decoder. */
-    static boolean hasUnreadBytes(Channel upstream) {
-        ResponseDecoder decoder = upstream.pipeline().get(ResponseDecoder.class);
-        return decoder != null && decoder.unreadBytes() > 0;
+        return decoder;
     }
 
     /** Leaves the pipeline (a protocol switch); bytes the decoder had read past the 101 go on down the pipeline. */
@@ -47,15 +43,17 @@ final class UpstreamCodec {
         }
     }
 
-    private static final class ResponseDecoder extends HttpResponseDecoder {
+    /** The response side of the codec. */
+    static final class ResponseDecoder extends HttpResponseDecoder {
         private final ArrayDeque<HttpMethod> methods = new ArrayDeque<>(2);
 
         ResponseDecoder(HttpDecoderConfig config) {
             super(config);
         }
 
-        int unreadBytes() {
-            return actualReadableBytes();
+        /** True when bytes the server sent after its last complete response wait unread (none once removed). */
+        boolean hasUnreadBytes() {
+            return actualReadableBytes() > 0;
         }
 
         @Override

@@ -8,7 +8,9 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
+import io.netty.channel.VoidChannelPromise;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -85,9 +87,9 @@ final class Upstreams implements UpstreamConnector {
             return;
         }
         IdlePool pool = pool(loop);
-        Channel idle = mayReuse ? pool.poll(server) : null;
+        UpstreamHandler idle = mayReuse ? pool.poll(server) : null;
         if (idle != null) {
-            UpstreamHandler handler = handler(idle);
+            UpstreamHandler handler = idle;
             handler.attach(listener);
             listener.onUpstreamReady(handler, true);
             return;
@@ -122,7 +124,7 @@ final class Upstreams implements UpstreamConnector {
                             // connect failure (retried like one).
                             ch.pipeline().addLast(tls.newHandler(ch.alloc(), connectTimeoutMillis));
                         }
-                        UpstreamCodec.addTo(ch.pipeline(), decoderConfig);
+                        handler.decoder = UpstreamCodec.addTo(ch.pipeline(), decoderConfig);
                         ch.pipeline().addLast(handler);
                     }
                 });
@@ -139,10 +141,6 @@ final class Upstreams implements UpstreamConnector {
         });
     }
 
-    private static UpstreamHandler handler(Channel upstream) {
-        return upstream.pipeline().get(UpstreamHandler.class);
-    }
-
     private IdlePool pool(EventLoop loop) {
         IdlePool pool = pools.get();
         if (pool == null) {
@@ -156,46 +154,47 @@ final class Upstreams implements UpstreamConnector {
 
     /** One event loop's idle connections per server; touched only from that loop. */
     private final class IdlePool {
-        private final Map<Server, ArrayDeque<IdleEntry>> idle = new HashMap<>();
+        private final Map<Server, ArrayDeque<UpstreamHandler>> idle = new HashMap<>();
 
-        Channel poll(Server server) {
-            ArrayDeque<IdleEntry> queue = idle.get(server);
+        UpstreamHandler poll(Server server) {
+            ArrayDeque<UpstreamHandler> queue = idle.get(server);
             if (queue == null) {
                 return null;
             }
-            IdleEntry entry;
+            UpstreamHandler entry;
             while ((entry = queue.pollLast()) != null) {
                 if (entry.channel.isActive()) {
-                    return entry.channel;
+                    return entry;
                 }
             }
             return null;
         }
 
-        void offer(Server server, Channel channel) {
-            ArrayDeque<IdleEntry> queue = idle.computeIfAbsent(server, s -> new ArrayDeque<>());
+        void offer(UpstreamHandler handler) {
+            ArrayDeque<UpstreamHandler> queue = idle.computeIfAbsent(handler.server, s -> new ArrayDeque<>());
             if (queue.size() >= MAX_IDLE_PER_SERVER) {
-                channel.close();
+                handler.channel.close();
                 return;
             }
-            queue.addLast(new IdleEntry(channel, System.nanoTime()));
+            handler.idleSinceNanos = System.nanoTime();
+            queue.addLast(handler);
         }
 
-        void remove(Server server, Channel channel) {
-            ArrayDeque<IdleEntry> queue = idle.get(server);
+        void remove(UpstreamHandler handler) {
+            ArrayDeque<UpstreamHandler> queue = idle.get(handler.server);
             if (queue != null) {
-                queue.removeIf(e -> e.channel == channel);
+                queue.remove(handler);
             }
         }
 
         /** Closes connections idle for longer than the idle timeout; the oldest sit at the head. */
         void sweep() {
             long now = System.nanoTime();
-            for (ArrayDeque<IdleEntry> queue : idle.values()) {
-                Iterator<IdleEntry> it = queue.iterator();
+            for (ArrayDeque<UpstreamHandler> queue : idle.values()) {
+                Iterator<UpstreamHandler> it = queue.iterator();
                 while (it.hasNext()) {
-                    IdleEntry entry = it.next();
-                    if (now - entry.since < idleTimeoutNanos) {
+                    UpstreamHandler entry = it.next();
+                    if (now - entry.idleSinceNanos < idleTimeoutNanos) {
                         break;
                     }
                     it.remove();
@@ -205,9 +204,6 @@ final class Upstreams implements UpstreamConnector {
         }
     }
 
-    private record IdleEntry(Channel channel, long since) {
-    }
-
     /**
      * One server connection: routes its events to the exchange that holds it, or keeps it quiet while idle, and
      * is what that exchange sends through.
@@ -215,12 +211,24 @@ final class Upstreams implements UpstreamConnector {
     private static final class UpstreamHandler extends ChannelUpstream {
         private final IdlePool pool;
         private final Server server;
+        /** Requests go out without a promise each: a failed write is seen as the output shut (AUTO_CLOSE is off),
+         *  and by the read side, as it was when the returned future was ignored; nothing is fired or closed. */
+        private ChannelPromise quietWrite;
+        private UpstreamCodec.ResponseDecoder decoder;
+        /** When it last went back to the idle pool. */
+        private long idleSinceNanos;
         /** Whether the server keeps the connection open after its latest final response. */
         private boolean keepAlive;
 
         UpstreamHandler(IdlePool pool, Server server) {
             this.pool = pool;
             this.server = server;
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            super.handlerAdded(ctx);
+            quietWrite = new VoidChannelPromise(channel, false);
         }
 
         void connected(Channel connected) {
@@ -232,18 +240,23 @@ final class Upstreams implements UpstreamConnector {
         }
 
         @Override
+        public void send(Object message) {
+            channel.write(message, quietWrite);
+        }
+
+        @Override
         public void release(boolean requestComplete) {
             owner = null;
             if (!requestComplete || !keepAlive || !channel.isActive()
                     || channel instanceof DuplexChannel duplex && duplex.isOutputShutdown()
-                    || UpstreamCodec.hasUnreadBytes(channel)) {
+                    || decoder.hasUnreadBytes()) {
                 // Also when a write failed during the exchange (AUTO_CLOSE is off), or the server sent more than
                 // its response: the connection is out of step and carries no further request.
                 channel.close();
                 return;
             }
             channel.config().setAutoRead(true);
-            pool.offer(server, channel);
+            pool.offer(this);
         }
 
         @Override
@@ -315,7 +328,7 @@ final class Upstreams implements UpstreamConnector {
             if (listener != null) {
                 listener.onUpstreamClosed(null);
             } else {
-                pool.remove(server, ctx.channel());
+                pool.remove(this);
             }
         }
     }

@@ -37,7 +37,7 @@ class ExchangeLogTest {
 
     @Test
     void overTlsTheLineEndsWithSniVersionAndCipherAndJsonHasThemAsFields() {
-        ExchangeLog log = new ExchangeLog("GET / HTTP/1.1");
+        ExchangeLog log = new ExchangeLog("GET", "/", "HTTP/1.1");
         InetSocketAddress client = new InetSocketAddress("198.18.0.7", 51000);
         TlsSession tls = new TlsSession("TLSv1.3", "api.example.com", "http/1.1", "TLS_AES_128_GCM_SHA256");
         assertTrue(log.render(client, "web", tls).endsWith(
