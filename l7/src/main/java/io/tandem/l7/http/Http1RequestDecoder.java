@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
 import io.netty.util.ByteProcessor;
 import io.netty.util.concurrent.FastThreadLocal;
 
@@ -82,21 +83,6 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
         HttpMethod.GET, HttpMethod.POST, HttpMethod.HEAD, HttpMethod.PUT, HttpMethod.DELETE,
         HttpMethod.OPTIONS, HttpMethod.PATCH, HttpMethod.TRACE, HttpMethod.CONNECT,
     };
-
-    /**
-     * Header names as clients usually spell them, indexed by length, so the common case costs a byte compare
-     * instead of a String allocation. Names are kept as received: only exact spellings hit the cache.
-     */
-    private static final String[][] KNOWN_NAMES_BY_LENGTH = knownNames(
-        "Host", "host", "User-Agent", "user-agent", "Accept", "accept", "Accept-Encoding", "accept-encoding",
-        "Accept-Language", "accept-language", "Connection", "connection", "Content-Length", "content-length",
-        "Content-Type", "content-type", "Transfer-Encoding", "transfer-encoding", "Cookie", "cookie",
-        "Referer", "referer", "Cache-Control", "cache-control", "Authorization", "authorization", "Origin",
-        "origin", "Upgrade", "upgrade", "Pragma", "pragma", "Expect", "expect", "TE", "te", "Range", "range",
-        "If-None-Match", "if-none-match", "If-Modified-Since", "if-modified-since", "X-Forwarded-For",
-        "x-forwarded-for", "X-Forwarded-Proto", "x-forwarded-proto", "X-Requested-With", "x-requested-with",
-        "Keep-Alive", "keep-alive", "Sec-Fetch-Mode", "sec-fetch-mode", "Sec-Fetch-Site", "sec-fetch-site",
-        "Sec-Fetch-Dest", "sec-fetch-dest", "Upgrade-Insecure-Requests", "upgrade-insecure-requests");
 
     private enum State { REQUEST_LINE, HEADERS, FIXED_BODY, CHUNK_SIZE, CHUNK_DATA, CHUNK_DATA_END, TRAILERS, BAD }
 
@@ -262,7 +248,7 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
 
     private static HttpMethod method(byte[] line, int len) {
         for (HttpMethod known : KNOWN_METHODS) {
-            if (equalsAt(line, 0, len, known.asciiName())) {
+            if (KnownNames.equalsAt(line, 0, len, known.asciiName())) {
                 return known;
             }
         }
@@ -779,26 +765,8 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
     }
 
     private static String name(byte[] line, int len) {
-        if (len < KNOWN_NAMES_BY_LENGTH.length) {
-            for (String known : KNOWN_NAMES_BY_LENGTH[len]) {
-                if (equalsAt(line, 0, len, known)) {
-                    return known;
-                }
-            }
-        }
-        return latin1(line, 0, len);
-    }
-
-    private static boolean equalsAt(byte[] line, int from, int len, CharSequence expected) {
-        if (expected.length() != len) {
-            return false;
-        }
-        for (int i = 0; i < len; i++) {
-            if (line[from + i] != (byte) expected.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
+        AsciiString known = KnownNames.lookup(line, 0, len);
+        return known != null ? known.toString() : latin1(line, 0, len);
     }
 
     /**
@@ -818,19 +786,6 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
 
     private static String latin1(byte[] bytes, int from, int len) {
         return new String(bytes, from, len, StandardCharsets.ISO_8859_1);
-    }
-
-    private static String[][] knownNames(String... names) {
-        int max = 0;
-        for (String n : names) {
-            max = Math.max(max, n.length());
-        }
-        String[][] byLength = new String[max + 1][];
-        for (int len = 0; len <= max; len++) {
-            final int l = len;
-            byLength[len] = java.util.Arrays.stream(names).filter(n -> n.length() == l).toArray(String[]::new);
-        }
-        return byLength;
     }
 
     private static boolean isOws(int c) {

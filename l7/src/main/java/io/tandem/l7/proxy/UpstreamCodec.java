@@ -11,7 +11,11 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseDecoder;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
+import io.tandem.l7.http.KnownNames;
 
 import java.util.ArrayDeque;
 
@@ -43,9 +47,30 @@ final class UpstreamCodec {
         }
     }
 
-    /** The response side of the codec. */
+    /**
+     * The response side of the codec. The common parts of a head come out as constants rather than new strings:
+     * the version, the status code and its standard reason phrase, the usual header names.
+     */
     static final class ResponseDecoder extends HttpResponseDecoder {
+        private static final String HTTP_1_1 = HttpVersion.HTTP_1_1.text();
+        private static final String HTTP_1_0 = HttpVersion.HTTP_1_0.text();
+        /** Status codes 100..599 as text, the reason phrase Netty knows for each (null where it knows none). */
+        private static final String[] CODES = new String[600];
+        private static final String[] REASONS = new String[600];
+
+        static {
+            for (int code = 100; code < CODES.length; code++) {
+                CODES[code] = Integer.toString(code);
+                HttpResponseStatus known = HttpResponseStatus.valueOf(code);
+                if (!known.reasonPhrase().startsWith("Unknown Status")) {
+                    REASONS[code] = known.reasonPhrase();
+                }
+            }
+        }
+
         private final ArrayDeque<HttpMethod> methods = new ArrayDeque<>(2);
+        /** The status code of the status line being split, for its reason phrase. */
+        private int statusCode;
 
         ResponseDecoder(HttpDecoderConfig config) {
             super(config);
@@ -54,6 +79,49 @@ final class UpstreamCodec {
         /** True when bytes the server sent after its last complete response wait unread (none once removed). */
         boolean hasUnreadBytes() {
             return actualReadableBytes() > 0;
+        }
+
+        @Override
+        protected String splitFirstWordInitialLine(byte[] line, int start, int length) {
+            if (KnownNames.equalsAt(line, start, length, HTTP_1_1)) {
+                return HTTP_1_1;
+            }
+            if (KnownNames.equalsAt(line, start, length, HTTP_1_0)) {
+                return HTTP_1_0;
+            }
+            return super.splitFirstWordInitialLine(line, start, length);
+        }
+
+        @Override
+        protected String splitSecondWordInitialLine(byte[] line, int start, int length) {
+            statusCode = 0;
+            if (length == 3 && isDigit(line[start]) && isDigit(line[start + 1]) && isDigit(line[start + 2])) {
+                int code = (line[start] - '0') * 100 + (line[start + 1] - '0') * 10 + line[start + 2] - '0';
+                if (code >= 100 && code < CODES.length) {
+                    statusCode = code;
+                    return CODES[code];
+                }
+            }
+            return super.splitSecondWordInitialLine(line, start, length);
+        }
+
+        @Override
+        protected String splitThirdWordInitialLine(byte[] line, int start, int length) {
+            String reason = statusCode == 0 ? null : REASONS[statusCode];
+            if (reason != null && KnownNames.equalsAt(line, start, length, reason)) {
+                return reason;
+            }
+            return super.splitThirdWordInitialLine(line, start, length);
+        }
+
+        @Override
+        protected AsciiString splitHeaderName(byte[] line, int start, int length) {
+            AsciiString known = KnownNames.lookup(line, start, length);
+            return known != null ? known : super.splitHeaderName(line, start, length);
+        }
+
+        private static boolean isDigit(byte b) {
+            return b >= '0' && b <= '9';
         }
 
         @Override
