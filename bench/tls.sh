@@ -5,7 +5,8 @@
 #
 #   bench/tls.sh                     # one measured run per proxy and test, 10 s each
 #   DURATION=20 CLIENTS=2 bench/tls.sh
-#   DURATION=2 WARMUP=1 PIN=0 bench/tls.sh   # a quick check that it runs (no numbers worth quoting)
+#   DURATION=2 WARMUP=2 H2_REQUESTS=5000 H2_WARMUP_REQUESTS=5000 PIN=0 bench/tls.sh
+#                                    # a quick check that it runs (no numbers worth quoting)
 #
 # Environment:
 #   DURATION  seconds per measured run (default 10)
@@ -16,15 +17,17 @@
 #   REQUEST   1 (default): each connection also carries "GET / HTTP/1.0" through the proxy to nginx; 0: the
 #             handshake alone (s_time without -www), what the TLS libraries and their use cost by themselves
 #   H2_CONNECTIONS, H2_STREAMS  h2load's -c and -m (default 50 and 10)
+#   H2_REQUESTS, H2_WARMUP_REQUESTS  requests of the measured h2load run and of the warm-up run before it, per
+#             proxy (default 300000 each, some 20-30 s at HAProxy's rate)
 #   PIN       1 (default): HAProxy and Tandem's event loop on CPU 1, s_time, h2load and nginx on CPU 0
 #             (bench/lib.sh); 0: none
 #   TANDEM    path of the tandem launcher (default: the one built in appliance/target)
 #
 # Each connection is a new TCP connection and a full handshake (s_time -new), then "GET / HTTP/1.0" through the
 # proxy to nginx; HAProxy runs nbthread 1, Tandem workers: 1. Target (printed PASS/FAIL): Tandem >= 1.0 x HAProxy
-# for each key type. The h2 run opens its 50 connections once and then sends 10 streams at a time on each, every
-# stream a GET through the proxy to nginx over HTTP/1.1; printed: requests per second, the ratio, and CPU
-# microseconds per request of each proxy process (no target is set for it). Also printed: CPU microseconds per connection of each proxy process and of Tandem's event-loop
+# for each key type. Each h2load run opens its 50 connections (full handshakes) and then keeps 10 streams at a time
+# on each, every stream a GET through the proxy to nginx over HTTP/1.1; printed: requests per second, the ratio, and
+# CPU microseconds per request of each proxy process (no target is set for it). Also printed: CPU microseconds per connection of each proxy process and of Tandem's event-loop
 # thread alone (a figure less sensitive to a busy machine than the rates). Traffic goes to 127.0.0.1 only. Every process started here is stopped by PID on exit.
 set -euo pipefail
 
@@ -34,6 +37,8 @@ CLIENTS=${CLIENTS:-2}
 REQUEST=${REQUEST:-1}
 H2_CONNECTIONS=${H2_CONNECTIONS:-50}
 H2_STREAMS=${H2_STREAMS:-10}
+H2_REQUESTS=${H2_REQUESTS:-300000}
+H2_WARMUP_REQUESTS=${H2_WARMUP_REQUESTS:-300000}
 PIN=${PIN:-1}
 
 bench_name=tls.sh
@@ -205,16 +210,16 @@ main() {
     done
 
     echo
-    echo "h2load -t1 -c$H2_CONNECTIONS -m$H2_STREAMS over TLS (ALPN h2, ECDSA P-256), ${DURATION}s per run, warm-up ${WARMUP}s per proxy"
+    echo "h2load -t1 -c$H2_CONNECTIONS -m$H2_STREAMS over TLS (ALPN h2, ECDSA P-256): $H2_REQUESTS requests per run, after $H2_WARMUP_REQUESTS of warm-up"
     local proxy port pid c0 c1 rps failed cpu_us h2_rps=()
     printf '%-8s  %10s  %7s  %11s\n' proxy h2_rps failed cpu_us/req
     for proxy in haproxy tandem; do
         if [ "$proxy" = haproxy ]; then port=$haproxy_h2; pid=$haproxy_pid; else port=$tandem_h2; pid=$tandem_pid; fi
-        run_h2load "https://127.0.0.1:$port/" "$WARMUP" "$H2_CONNECTIONS" "$H2_STREAMS" >/dev/null
+        run_h2load "https://127.0.0.1:$port/" "$H2_WARMUP_REQUESTS" "$H2_CONNECTIONS" "$H2_STREAMS" >/dev/null
         c0=$(cpu_ticks_of "$pid")
-        read -r rps failed <<<"$(run_h2load "https://127.0.0.1:$port/" "$DURATION" "$H2_CONNECTIONS" "$H2_STREAMS")"
+        read -r rps failed <<<"$(run_h2load "https://127.0.0.1:$port/" "$H2_REQUESTS" "$H2_CONNECTIONS" "$H2_STREAMS")"
         c1=$(cpu_ticks_of "$pid")
-        cpu_us=$(cpu_per_request $((c1 - c0)) "$rps" "$DURATION")
+        cpu_us=$(cpu_per_request $((c1 - c0)) "$H2_REQUESTS" 1)
         printf '%-8s  %10s  %7s  %11s\n' "$proxy" "$rps" "$failed" "$cpu_us"
         h2_rps+=("$rps")
     done
