@@ -138,16 +138,24 @@ final class StatTable {
         L4Counters total = service.counters();
         frontendRow(service.name(), total, "tcp");
         int sid = 0;
+        long connects = 0;
         for (Server server : service.servers()) {
             Map<String, Object> row = server(service.name(), server, ++sid, "tcp");
             L4Counters c = service.counters(server);
             row.put("bin", c.bytesIn());
             row.put("bout", c.bytesOut());
             attempts(row, c);
+            // A server's connection counts once it is connected; the failed ones were tried too.
+            long tried = c.totalConnections() + c.connectErrors();
+            connects += tried;
+            row.put("connect", tried);
+            row.put("reuse", 0); // L4 never reuses a server connection
         }
         Map<String, Object> row = backendRow(service.name(), service.pool(), "tcp", total.totalConnections(), total,
                 service.config().balance().algorithm().configName());
         row.put("smax", total.maxActiveConnections());
+        row.put("connect", connects);
+        row.put("reuse", 0); // L4 never reuses a server connection
     }
 
     private Map<String, Object> server(String section, Server server, int sid, String mode) {

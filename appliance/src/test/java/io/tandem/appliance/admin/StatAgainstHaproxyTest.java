@@ -42,12 +42,18 @@ class StatAgainstHaproxyTest {
             "agg_server_status", "agg_server_check_status", "agg_check_status");
 
     /**
-     * Empty on some rows only (docs/runtime-api.md): slim on frontends and backends; on L7 backends smax and qmax
-     * (no backend-wide slot count or queue maximum), chkdown and lastchg (a backend has no state of its own).
+     * Empty on some rows only (docs/runtime-api.md), by svname and mode: slim on frontends and backends; on backends
+     * qmax, chkdown and lastchg (a backend has no state of its own), and smax on L7 ones (no backend-wide slot
+     * count); on L4 rows what only requests have.
      */
     private static final Map<String, Set<String>> EMPTY_ON = Map.of(
-            "FRONTEND", Set.of("slim"),
-            "BACKEND", Set.of("slim", "smax", "qmax", "chkdown", "lastchg"));
+            "FRONTEND http", Set.of("slim"),
+            "BACKEND http", Set.of("slim", "smax", "qmax", "chkdown", "lastchg"),
+            "FRONTEND tcp", Set.of("slim", "dreq", "ereq", "req_tot"),
+            "BACKEND tcp", Set.of("slim", "qmax", "chkdown", "lastchg", "dreq", "eresp", "cli_abrt", "srv_abrt",
+                    "qtime", "ctime", "rtime", "ttime", "qtime_max", "ctime_max", "rtime_max", "ttime_max"),
+            "server tcp", Set.of("eresp", "cli_abrt", "srv_abrt", "qtime", "ctime", "rtime", "ttime", "qtime_max",
+                    "ctime_max", "rtime_max", "ttime_max"));
 
     /**
      * Counters that count the same thing in both on this traffic. Not bin and bout (HAProxy counts headers), nor
@@ -69,6 +75,8 @@ class StatAgainstHaproxyTest {
              TestLineServer garbage = TestLineServer.start(line -> "garbage")) {
             int deadPort = TestPorts.closedPort();
             int haproxyPort = TestPorts.closedPort();
+            int haproxyTcpPort = TestPorts.closedPort();
+            int tandemTcpPort = TestPorts.closedPort();
             Path haproxySocket = dir.resolve("haproxy.sock");
             Path config = Files.writeString(dir.resolve("haproxy.cfg"), """
                     global
@@ -93,7 +101,15 @@ class StatAgainstHaproxyTest {
                       server d1 127.0.0.1:%d
                     backend bad
                       server b1 127.0.0.1:%d
-                    """.formatted(haproxySocket, haproxyPort, ok.hostPort(), deadPort, garbage.port()));
+                    frontend tcp
+                      mode tcp
+                      bind 127.0.0.1:%d
+                      default_backend tcp
+                    backend tcp
+                      mode tcp
+                      server t1 %s
+                    """.formatted(haproxySocket, haproxyPort, ok.hostPort(), deadPort, garbage.port(), haproxyTcpPort,
+                    ok.hostPort()));
             int tandemPort = TestPorts.closedPort();
             Path tandemSocket = dir.resolve("tandem.sock");
             Process haproxy = new ProcessBuilder(HAPROXY.toString(), "-db", "-f", config.toString())
@@ -112,8 +128,12 @@ class StatAgainstHaproxyTest {
                         app: { check: { http: GET /health, inter: 200ms }, servers: { s1: "%s" } }
                         dead: { servers: { d1: "127.0.0.1:%d" } }
                         bad: { servers: { b1: "127.0.0.1:%d" } }
+                    l4:
+                      services:
+                        tcp: { listen: 127.0.0.1:%d, servers: { t1: "%s" } }
                     admin: { socket: "%s" }
-                    """.formatted(tandemPort, ok.hostPort(), deadPort, garbage.port(), tandemSocket))) {
+                    """.formatted(tandemPort, ok.hostPort(), deadPort, garbage.port(), tandemTcpPort, ok.hostPort(),
+                    tandemSocket))) {
                 Await.until("haproxy answers", () -> answers(haproxySocket));
                 // Checked by both (the health state itself depends on each one's timing, so only its columns count).
                 Await.until("both checked s1", () -> !cell(haproxySocket, "app", "s1", "check_status").isEmpty()
@@ -121,15 +141,24 @@ class StatAgainstHaproxyTest {
                 for (int port : new int[] {haproxyPort, tandemPort}) {
                     sendTraffic(port);
                 }
-                Await.until("both counted the 7 requests", () -> "7".equals(cell(haproxySocket, "web", "FRONTEND",
-                        "req_tot")) && "7".equals(cell(tandemSocket, "web", "FRONTEND", "req_tot")));
+                for (int port : new int[] {haproxyTcpPort, tandemTcpPort}) {
+                    for (int i = 0; i < 2; i++) {
+                        assertEquals("HTTP/1.1 200", statusLine(port, "GET /tcp HTTP/1.0\r\n\r\n"));
+                    }
+                }
+                Await.until("both counted the 7 requests and the 2 connections", () -> "7".equals(cell(haproxySocket,
+                        "web", "FRONTEND", "req_tot")) && "7".equals(cell(tandemSocket, "web", "FRONTEND", "req_tot"))
+                        && "0".equals(cell(haproxySocket, "tcp", "FRONTEND", "scur"))
+                        && "0".equals(cell(tandemSocket, "tcp", "FRONTEND", "scur")));
                 Map<String, Map<String, String>> theirs = StatRows.of(AdminClient.send(haproxySocket, "show stat"));
                 Map<String, Map<String, String>> ours = StatRows.of(AdminClient.send(tandemSocket, "show stat"));
                 assertEquals(theirs.keySet(), ours.keySet(), "the same rows");
                 List<String> differences = new ArrayList<>();
                 for (String row : theirs.keySet()) {
                     String svname = row.substring(row.indexOf('/') + 1);
-                    Set<String> emptyHere = EMPTY_ON.getOrDefault(svname, Set.of());
+                    String kind = (svname.equals("FRONTEND") || svname.equals("BACKEND") ? svname : "server") + " "
+                            + theirs.get(row).get("mode");
+                    Set<String> emptyHere = EMPTY_ON.getOrDefault(kind, Set.of());
                     for (String column : StatTable.COLUMNS) {
                         boolean theyFill = !theirs.get(row).getOrDefault(column, "").isEmpty();
                         boolean weFill = !ours.get(row).getOrDefault(column, "").isEmpty();
