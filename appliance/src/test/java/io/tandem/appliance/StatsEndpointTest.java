@@ -80,6 +80,7 @@ class StatsEndpointTest {
         try (TestHttpBackend app1 = TestHttpBackend.start("app-1");
              TestHttpBackend app2 = TestHttpBackend.start("app-2");
              TestHttpBackend gone = TestHttpBackend.start("gone-1").respondWith(404);
+             TestHttpBackend broken = TestHttpBackend.start("broken-1").respondWith(500);
              Running daemon = start(config("""
                      global: { workers: 1, log: none }
                      admin:
@@ -90,6 +91,7 @@ class StatsEndpointTest {
                            bind: "127.0.0.1:%d"
                            use-backend:
                              - missing if { path_beg /missing }
+                             - broken if { path_beg /broken }
                            default-backend: app
                        backends:
                          app:
@@ -97,21 +99,33 @@ class StatsEndpointTest {
                            servers: { app-1: "%s", app-2: "%s" }
                          missing:
                            servers: { gone-1: "%s" }
-                     """.formatted(statsPort, webPort, app1.hostPort(), app2.hostPort(), gone.hostPort())))) {
+                         broken:
+                           servers: { broken-1: "%s" }
+                     """.formatted(statsPort, webPort, app1.hostPort(), app2.hostPort(), gone.hostPort(),
+                     broken.hostPort())))) {
             String web = "http://127.0.0.1:" + webPort;
             for (int i = 0; i < 30; i++) {
                 HttpResponse<String> response = get(web + (i % 3 == 0 ? "/missing/" + i : "/ok/" + i));
                 assertEquals(i % 3 == 0 ? 404 : 200, response.statusCode());
             }
-            Await.until("the 30 requests counted", () -> requests(statsPort) == 30);
+            for (int i = 0; i < 5; i++) {
+                assertEquals(500, get(web + "/broken/" + i).statusCode());
+            }
+            Await.until("the 35 requests counted", () -> requests(statsPort) == 35);
             Scraped s = scrape(statsPort);
             assertEquals(20, s.value("tandem_frontend_http_responses_total", "frontend", "web", "code", "2xx"));
             assertEquals(10, s.value("tandem_frontend_http_responses_total", "frontend", "web", "code", "4xx"));
-            assertEquals(0, s.value("tandem_frontend_http_responses_total", "frontend", "web", "code", "5xx"));
-            assertEquals(30, s.value("tandem_frontend_http_request_duration_seconds_count", "frontend", "web"),
+            assertEquals(5, s.value("tandem_frontend_http_responses_total", "frontend", "web", "code", "5xx"));
+            assertEquals(0, s.value("tandem_frontend_http_responses_total", "frontend", "web", "code", "other"));
+            assertEquals(35, s.value("tandem_frontend_http_request_duration_seconds_count", "frontend", "web"),
                     "one observation per request");
-            assertEquals(30, s.value("tandem_frontend_http_request_duration_seconds_bucket", "frontend", "web",
+            assertEquals(35, s.value("tandem_frontend_http_request_duration_seconds_bucket", "frontend", "web",
                     "le", "+Inf"));
+            assertEquals(5, s.value("tandem_server_http_responses_total", "backend", "broken", "server",
+                    "broken-1", "code", "5xx"), "a server's 500 is its own 5xx");
+            assertEquals(0, s.value("tandem_server_response_errors_total", "backend", "broken", "server",
+                    "broken-1"), "a well-formed 500 is no response error");
+            assertEquals(20, s.value("tandem_backend_loadbalanced_total", "backend", "app"));
             assertEquals(20, s.value("tandem_backend_http_requests_total", "backend", "app"));
             assertEquals(20, s.value("tandem_backend_http_request_duration_seconds_count", "backend", "app"));
             assertEquals(10, s.value("tandem_server_http_responses_total", "backend", "app", "server", "app-1",

@@ -18,6 +18,7 @@ import io.tandem.core.balance.Server;
 import io.tandem.core.balance.ServerChoice;
 import io.tandem.core.balance.ServerPool;
 import io.tandem.core.config.Timeouts;
+import io.tandem.core.metrics.TrafficCounters;
 import io.tandem.core.net.InactivityTimer;
 
 import java.io.IOException;
@@ -213,6 +214,15 @@ final class TcpSession implements ServerPool.AcquireCallback {
         }
         server = acquired;
         serverCounters = service.counters(acquired);
+        Server failed = choice.lastFailed();
+        if (failed != null) {
+            TrafficCounters.retried(service.counters(), service.counters(failed), failed == acquired);
+        }
+        if (failed != acquired) {
+            // As HAProxy's lbtot: a retry that the balancer sends back to the server that failed is no new pick.
+            service.counters().balancedOnce();
+            serverCounters.balancedOnce();
+        }
         connect();
     }
 
@@ -282,8 +292,7 @@ final class TcpSession implements ServerPool.AcquireCallback {
         }
         idle.cancel();
         if (choice.canRetry()) {
-            service.counters().retry();
-            serverCounters.retry();
+            // Counted once the next attempt has its server: a retry if it is this one again, else a redispatch.
             choice.retry(target);
         } else {
             close();

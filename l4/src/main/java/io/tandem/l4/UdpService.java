@@ -135,7 +135,9 @@ final class UdpService implements RunningService {
         flows.put(client, flow);
         active.incrementAndGet();
         service.counters().opened();
+        service.counters().balancedOnce();
         service.counters(server).opened();
+        service.counters(server).balancedOnce();
         flow.connect();
         return flow;
     }

@@ -3,6 +3,7 @@ package io.tandem.appliance.admin;
 import io.tandem.core.balance.Server;
 import io.tandem.core.balance.ServerPool;
 import io.tandem.core.metrics.HttpCounters;
+import io.tandem.core.metrics.RecentAverage;
 import io.tandem.core.metrics.TrafficCounters;
 import io.tandem.core.health.CheckResult;
 import io.tandem.core.health.HealthCheck;
@@ -20,7 +21,8 @@ import java.util.Map;
 /**
  * {@code show stat}: one row per L7 frontend, backend and server and per L4 service (as a FRONTEND, its servers
  * and a BACKEND row), in HAProxy 2.6's CSV layout, so scripts written for {@code echo "show stat" | socat ...}
- * keep working. Only what Tandem measures is filled in; the other columns stay empty, as HAProxy leaves the
+ * keep working. Every column Tandem counts is filled in; those it has no notion of (rates per second, compression,
+ * caching, connection rules, header rewrites: docs/runtime-api.md lists them) stay empty, as HAProxy leaves the
  * columns that do not apply to a row. HAProxy's stats-module columns (after its {@code -} column) are not
  * written: they belong to its SSL, HTTP/2 and HTTP/1 modules.
  */
@@ -101,7 +103,10 @@ final class StatTable {
     private void frontend(FrontendRuntime frontend) {
         proxyId++;
         HttpCounters c = frontend.counters();
-        http(frontendRow(frontend.name(), c, "http"), c);
+        Map<String, Object> row = frontendRow(frontend.name(), c, "http");
+        row.put("dreq", c.outcomes(HttpCounters.Outcome.DENIED));
+        row.put("ereq", c.outcomes(HttpCounters.Outcome.REQUEST_ERROR));
+        http(row, c);
     }
 
     private void backend(BackendRuntime backend) {
@@ -110,11 +115,12 @@ final class StatTable {
         for (Server server : backend.servers()) {
             Map<String, Object> row = server(backend.name(), server, ++sid, "http");
             HttpCounters c = backend.counters(server);
-            errors(row, c);
+            attempts(row, c);
             row.put("bin", c.bytesIn());
             row.put("bout", c.bytesOut());
             row.put("cookie", server.config().cookie());
             http(row, c);
+            exchanges(row, c);
         }
         HttpCounters c = backend.counters();
         Map<String, Object> row = backendRow(backend.name(), backend.pool(), "http", c.requests(), c,
@@ -122,7 +128,9 @@ final class StatTable {
         if (backend.config().cookie() != null) {
             row.put("cookie", backend.config().cookie().name());
         }
+        row.put("dreq", c.outcomes(HttpCounters.Outcome.DENIED));
         http(row, c);
+        exchanges(row, c);
     }
 
     private void service(ServiceRuntime service) {
@@ -130,21 +138,32 @@ final class StatTable {
         L4Counters total = service.counters();
         frontendRow(service.name(), total, "tcp");
         int sid = 0;
+        long connects = 0;
         for (Server server : service.servers()) {
             Map<String, Object> row = server(service.name(), server, ++sid, "tcp");
             L4Counters c = service.counters(server);
             row.put("bin", c.bytesIn());
             row.put("bout", c.bytesOut());
-            errors(row, c);
+            attempts(row, c);
+            // A server's connection counts once it is connected; the failed ones were tried too.
+            long tried = c.totalConnections() + c.connectErrors();
+            connects += tried;
+            row.put("connect", tried);
+            row.put("reuse", 0); // L4 never reuses a server connection
         }
-        backendRow(service.name(), service.pool(), "tcp", total.totalConnections(), total,
+        Map<String, Object> row = backendRow(service.name(), service.pool(), "tcp", total.totalConnections(), total,
                 service.config().balance().algorithm().configName());
+        row.put("smax", total.maxActiveConnections());
+        row.put("connect", connects);
+        row.put("reuse", 0); // L4 never reuses a server connection
     }
 
     private Map<String, Object> server(String section, Server server, int sid, String mode) {
         Map<String, Object> row = row(section, server.name(), TYPE_SERVER, mode);
         row.put("qcur", 0);
+        row.put("qmax", 0);
         row.put("scur", server.activeConnections());
+        row.put("smax", server.maxActiveConnections());
         if (server.config().maxconn() > 0) {
             row.put("slim", server.config().maxconn());
         }
@@ -155,13 +174,23 @@ final class StatTable {
         row.put("uweight", server.weight());
         row.put("act", server.backup() ? 0 : 1);
         row.put("bck", server.backup() ? 1 : 0);
-        row.put("chkfail", server.checkFailures());
-        row.put("chkdown", server.downTransitions());
         row.put("lastchg", (now - server.lastChangeMillis()) / 1000);
         row.put("sid", sid);
+        row.put("lastsess", secondsSince(server.lastSessionMillis()));
         row.put("addr", server.config().address().toString());
+        if (check != null) {
+            row.put("chkfail", server.checkFailures());
+            row.put("chkdown", server.downTransitions());
+            row.put("check_rise", check.config().rise());
+            row.put("check_fall", check.config().fall());
+            row.put("check_health", check.health());
+        }
         CheckResult result = check == null ? null : check.lastResult();
         if (result != null) {
+            if (!result.passed()) {
+                // HAProxy's last_chk says what went wrong; a check that passed leaves it empty.
+                row.put("last_chk", result.detail());
+            }
             row.put("check_status", ServerStatus.checkCode(result, check));
             row.put("check_duration", result.durationMillis());
             row.put("check_desc", result.detail());
@@ -180,14 +209,17 @@ final class StatTable {
         row.put("qcur", pool.queueLength());
         row.put("scur", servers.stream().mapToInt(Server::activeConnections).sum());
         row.put("status", pool.anyUsable() ? "UP" : "DOWN");
-        row.put("weight", servers.stream().filter(s -> !s.backup() && s.isUsable()).mapToInt(Server::weight).sum());
+        int weight = servers.stream().filter(s -> !s.backup() && s.isUsable()).mapToInt(Server::weight).sum();
+        row.put("weight", weight);
+        row.put("uweight", weight);
         row.put("act", servers.stream().filter(s -> !s.backup() && s.isUsable()).count());
         row.put("bck", servers.stream().filter(s -> s.backup() && s.isUsable()).count());
         row.put("sid", 0);
         row.put("stot", sessions);
         row.put("bin", c.bytesIn());
         row.put("bout", c.bytesOut());
-        errors(row, c);
+        attempts(row, c);
+        row.put("lastsess", secondsSince(servers.stream().mapToLong(Server::lastSessionMillis).max().orElse(0)));
         row.put("algo", algorithm);
         return row;
     }
@@ -196,6 +228,7 @@ final class StatTable {
     private Map<String, Object> frontendRow(String name, TrafficCounters c, String mode) {
         Map<String, Object> row = row(name, "FRONTEND", TYPE_FRONTEND, mode);
         row.put("scur", c.activeConnections());
+        row.put("smax", c.maxActiveConnections());
         row.put("stot", c.totalConnections());
         row.put("bin", c.bytesIn());
         row.put("bout", c.bytesOut());
@@ -205,9 +238,38 @@ final class StatTable {
         return row;
     }
 
-    private static void errors(Map<String, Object> row, TrafficCounters c) {
+    /** A backend's or server's connects: failed, made again on the same or another server, balancer picks. */
+    private static void attempts(Map<String, Object> row, TrafficCounters c) {
         row.put("econ", c.connectErrors());
         row.put("wretr", c.retries());
+        row.put("wredis", c.redispatches());
+        row.put("lbtot", c.balanced());
+    }
+
+    /**
+     * A backend's or server's requests beyond their statuses: response errors, aborts, server connections made and
+     * reused, and the recent averages (and maxima) of the phases of the requests a server answered, in ms.
+     */
+    private static void exchanges(Map<String, Object> row, HttpCounters c) {
+        row.put("eresp", c.responseErrors());
+        row.put("cli_abrt", c.outcomes(HttpCounters.Outcome.CLIENT_ABORT));
+        row.put("srv_abrt", c.outcomes(HttpCounters.Outcome.SERVER_ABORT));
+        row.put("connect", c.connects());
+        row.put("reuse", c.reuses());
+        times(row, "qtime", c.queueTime());
+        times(row, "ctime", c.connectTime());
+        times(row, "rtime", c.responseTime());
+        times(row, "ttime", c.sessionTime());
+    }
+
+    private static void times(Map<String, Object> row, String column, RecentAverage time) {
+        row.put(column, time.average());
+        row.put(column + "_max", time.max());
+    }
+
+    /** Seconds since {@code millis}, or -1 for never (0), as HAProxy writes {@code lastsess}. */
+    private long secondsSince(long millis) {
+        return millis == 0 ? -1 : Math.max(0, (now - millis) / 1000);
     }
 
     /** Requests and responses by class ({@code hrsp_1xx} ... {@code hrsp_other}). */

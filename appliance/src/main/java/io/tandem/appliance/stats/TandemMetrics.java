@@ -52,6 +52,24 @@ final class TandemMetrics {
         s.gauge("tandem_frontend_current_sessions", "Client connections open now.", labels, c.activeConnections());
         s.counter("tandem_frontend_sessions", "Client connections accepted.", labels, c.totalConnections());
         http(s, "frontend", labels, c);
+        denied(s, "frontend", labels, c);
+        s.counter("tandem_frontend_request_errors", "Requests malformed or not received in time (400, 408).", labels,
+                c.outcomes(HttpCounters.Outcome.REQUEST_ERROR));
+    }
+
+    private static void denied(Scrape s, String level, Labels labels, HttpCounters c) {
+        s.counter("tandem_" + level + "_requests_denied", "Requests refused by an http-request deny rule.", labels,
+                c.outcomes(HttpCounters.Outcome.DENIED));
+    }
+
+    /** A backend's or server's failed exchanges: bad or missing response heads, and aborts by either side. */
+    private static void failures(Scrape s, String level, Labels labels, HttpCounters c) {
+        s.counter("tandem_" + level + "_response_errors", "Responses the server got wrong: a malformed, missing or "
+                + "late head (502, 504), or a body cut short.", labels, c.responseErrors());
+        s.counter("tandem_" + level + "_client_aborts", "Requests the client left (or stopped reading) before the "
+                + "end.", labels, c.outcomes(HttpCounters.Outcome.CLIENT_ABORT));
+        s.counter("tandem_" + level + "_server_aborts", "Responses the server cut short in their body.", labels,
+                c.outcomes(HttpCounters.Outcome.SERVER_ABORT));
     }
 
     private static void backend(Scrape s, BackendRuntime backend) {
@@ -69,12 +87,15 @@ final class TandemMetrics {
         s.gauge("tandem_backend_active_servers", "Servers, not backups, that may take new requests.", labels, usable);
         HttpCounters c = backend.counters();
         http(s, "backend", labels, c);
+        denied(s, "backend", labels, c);
+        failures(s, "backend", labels, c);
         connects(s, "backend", labels, c);
         for (Server server : backend.servers()) {
             Labels serverLabels = Labels.of("backend", backend.name(), "server", server.name());
             health(s, "server", serverLabels, server);
             HttpCounters sc = backend.counters(server);
             http(s, "server", serverLabels, sc);
+            failures(s, "server", serverLabels, sc);
             connects(s, "server", serverLabels, sc);
         }
     }
@@ -113,8 +134,12 @@ final class TandemMetrics {
     private static void connects(Scrape s, String level, Labels labels, TrafficCounters c) {
         s.counter("tandem_" + level + "_connection_errors", "Failed connects to servers; each attempt counts.",
                 labels, c.connectErrors());
-        s.counter("tandem_" + level + "_retry_warnings", "Connect attempts made again after a failure.", labels,
-                c.retries());
+        s.counter("tandem_" + level + "_retry_warnings", "Connect attempts made again on the same server after it "
+                + "failed.", labels, c.retries());
+        s.counter("tandem_" + level + "_redispatch_warnings", "Connect attempts made again on another server after "
+                + "a failure.", labels, c.redispatches());
+        s.counter("tandem_" + level + "_loadbalanced", "Times the balancer picked a server (persistence aside).",
+                labels, c.balanced());
     }
 
     private static void traffic(Scrape s, String level, Labels labels, TrafficCounters c) {

@@ -169,7 +169,8 @@ class RuntimeApiTest {
         assertEquals("OPEN", rows.get("web/FRONTEND").get("status"));
         assertEquals("2", rows.get("app/app-01").get("stot"));
         assertEquals("2", rows.get("app/app-02").get("req_tot"));
-        assertEquals("0", rows.get("app/app-02").get("chkfail"));
+        assertEquals("", rows.get("app/app-02").get("chkfail"), "no health check: empty, as in HAProxy");
+        assertEquals("2", rows.get("app/app-02").get("lbtot"));
         assertEquals("no check", rows.get("app/app-01").get("status"));
         assertEquals("UP", rows.get("app/BACKEND").get("status"));
         assertEquals("roundrobin", rows.get("app/BACKEND").get("algo"));
@@ -177,6 +178,11 @@ class RuntimeApiTest {
         assertEquals(daemon.app1.hostPort().toString(), rows.get("app/app-01").get("addr"));
         String json = daemon.api("show stat json");
         assertTrue(json.startsWith("[{\"pxname\":\"web\",\"svname\":\"FRONTEND\""), json);
+        // Clients that their cookie sends to app-02 are no balancer picks: its lbtot stays.
+        assertEquals(Map.of("app-02", 2), hits(2, "s2"));
+        Await.until("the sticky requests counted", () -> stat("app", "app-02", "req_tot").equals("4"));
+        assertEquals("2", stat("app", "app-02", "lbtot"));
+        assertEquals("4", stat("app", "BACKEND", "lbtot"));
     }
 
     @Test

@@ -21,6 +21,7 @@ public final class Server {
     private final ServerConfig config;
     private final InetSocketAddress socketAddress;
     private final AtomicInteger active = new AtomicInteger();
+    private final AtomicInteger maxActive = new AtomicInteger();
     private final AtomicLong totalConnections = new AtomicLong();
     private final AtomicLong checkFailures = new AtomicLong();
     private final AtomicLong downTransitions = new AtomicLong();
@@ -28,6 +29,8 @@ public final class Server {
     private volatile AdminState adminState = AdminState.READY;
     private volatile int weight;
     private volatile long lastChangeMillis = System.currentTimeMillis();
+    /** When the server last handed out a slot; 0 never. */
+    private volatile long lastSessionMillis;
     private volatile TlsClient tls;
 
     /**
@@ -79,6 +82,8 @@ public final class Server {
         this.lastChangeMillis = previous.lastChangeMillis;
         this.checkFailures.set(previous.checkFailures.get());
         this.downTransitions.set(previous.downTransitions.get());
+        this.maxActive.set(previous.maxActive.get());
+        this.lastSessionMillis = previous.lastSessionMillis;
     }
 
     /** The weight balancers use now: the configured one unless the runtime API set another. */
@@ -193,6 +198,16 @@ public final class Server {
         return totalConnections.get();
     }
 
+    /** The most slots it has had taken at once (HAProxy's {@code smax}). */
+    public int maxActiveConnections() {
+        return maxActive.get();
+    }
+
+    /** When it last handed out a slot, Unix milliseconds; 0 if never (HAProxy's {@code lastsess}). */
+    public long lastSessionMillis() {
+        return lastSessionMillis;
+    }
+
     /** True when per-server {@code maxconn} leaves room for one more connection. */
     public boolean hasCapacity() {
         int max = config.maxconn();
@@ -209,6 +224,10 @@ public final class Server {
             }
             if (active.compareAndSet(current, current + 1)) {
                 totalConnections.incrementAndGet();
+                if (current + 1 > maxActive.get()) {
+                    maxActive.accumulateAndGet(current + 1, Math::max);
+                }
+                lastSessionMillis = System.currentTimeMillis();
                 return true;
             }
         }

@@ -27,6 +27,8 @@ public final class ServerChoice implements ServerPool.AcquireCallback {
     private ServerPool.Waiting waiting = ServerPool.Waiting.DONE;
     private int retried;
     private boolean persisted;
+    /** The server whose connect failed last; null before any failed. */
+    private Server lastFailed;
 
     /**
      * A choice in {@code pool} for a caller on {@code executor}, with {@code retries} attempts after the first and
@@ -82,9 +84,18 @@ public final class ServerChoice implements ServerPool.AcquireCallback {
             excluded = new HashSet<>();
         }
         excluded.add(failed);
+        lastFailed = failed;
         retried++;
         persisted = false;
         acquire();
+    }
+
+    /**
+     * In {@code onAcquired} after a {@link #retry}: the server that failed before (the new one is a retry when it is
+     * the same, else a redispatch); null on the first attempt.
+     */
+    public Server lastFailed() {
+        return lastFailed;
     }
 
     /** Attempts made after the first. */

@@ -46,8 +46,9 @@ public final class HealthCheck {
     private final Executor resolver;
     private final List<ServerStateListener> listeners;
 
+    // Written on the event loop only; volatile for health(), read by the runtime API.
+    private volatile int consecutive;
     // Event-loop confined.
-    private int consecutive;
     // Numbers the probes: late verdicts of a finished one (its close, a timer firing) carry an old number.
     private long attempt;
     private boolean inFlight;
@@ -91,6 +92,17 @@ public final class HealthCheck {
     /** The latest probe's outcome, null before the first one finished. */
     public CheckResult lastResult() {
         return lastResult;
+    }
+
+    /**
+     * HAProxy's {@code check_health}: 0..rise+fall-1, counting up from 0 with each passed probe while the server is
+     * DOWN (UP at {@code rise}), and down from rise+fall-1 with each failed one while it is UP (DOWN after
+     * {@code fall}).
+     */
+    public int health() {
+        int rise = Math.max(1, config.rise());
+        int fall = Math.max(1, config.fall());
+        return server.isUp() ? rise + fall - 1 - consecutive : consecutive;
     }
 
     /** Starts after a random part of one interval, so a pool's checks do not all fire at the same instant. */

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.ReferenceCountUtil;
+import io.tandem.core.metrics.HttpCounters;
 import io.tandem.core.config.HostPort;
 import io.tandem.core.net.InactivityTimer;
 import io.tandem.core.net.EpollInterestPin;
@@ -240,6 +241,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Fro
         ExchangeLog log = new ExchangeLog("<BADREQ>");
         log.status = status;
         log.terminate(ExchangeLog.Cause.PROXY, ExchangeLog.Phase.REQUEST);
+        log.outcome = HttpCounters.Outcome.REQUEST_ERROR;
         ReferenceCountUtil.release(request);
         respondAndClose(ErrorResponses.of(status, true), log);
     }

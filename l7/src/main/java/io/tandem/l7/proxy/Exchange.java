@@ -15,6 +15,8 @@ import io.tandem.core.balance.ServerPool;
 import io.tandem.core.config.ForwardFor;
 import io.tandem.core.config.HostPort;
 import io.tandem.core.config.Timeouts;
+import io.tandem.core.metrics.HttpCounters;
+import io.tandem.core.metrics.TrafficCounters;
 import io.tandem.core.net.InactivityTimer;
 import io.tandem.l7.compress.Algorithm;
 import io.tandem.l7.compress.BodyCompressor;
@@ -120,6 +122,7 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
     private boolean answeredByRules(RuleResult result) {
         if (result instanceof RuleResult.Deny deny) {
             log.terminate(ExchangeLog.Cause.PROXY, ExchangeLog.Phase.REQUEST);
+            log.outcome = HttpCounters.Outcome.DENIED;
             answerLocally(errorResponse(deny.status()));
             return true;
         }
@@ -200,6 +203,15 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         log.queueDoneNanos = System.nanoTime();
         log.server = chosen.name();
         log.serverCounters = backend.counters(chosen);
+        Server failed = choice.lastFailed();
+        if (failed != null) {
+            TrafficCounters.retried(backend.counters(), backend.counters(failed), failed == chosen);
+        }
+        if (!choice.persisted() && failed != chosen) {
+            // As HAProxy's lbtot: a retry that the balancer sends back to the server that failed is no new pick.
+            backend.counters().balancedOnce();
+            log.serverCounters.balancedOnce();
+        }
         connect(true);
     }
 
@@ -232,6 +244,8 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         upstream = connection;
         reusedUpstream = reused;
         log.connectedNanos = System.nanoTime();
+        backend.counters().upstream(reused);
+        log.serverCounters.upstream(reused);
         if (stickKey != null) {
             // stick store-request, once the server took the connection: a failed server is never stored.
             backend.stick(stickKey, server);
@@ -262,13 +276,14 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         }
         backend.counters().connectError();
         log.serverCounters.connectError();
+        backend.counters().upstream(false);
+        log.serverCounters.upstream(false);
         backend.connectFailures().failed(server, cause, backend.timeouts().connect().toMillis());
         if (choice.canRetry()) {
             Server failed = server;
             releaseServer();
             log.retries++;
-            backend.counters().retry();
-            log.serverCounters.retry();
+            // Counted once the next attempt has its server: a retry if it is this one again, else a redispatch.
             choice.retry(failed);
         } else {
             fail(503, ExchangeLog.Cause.SERVER_ABORT, ExchangeLog.Phase.CONNECT);

@@ -77,6 +77,8 @@ final class ExchangeLog {
     char cookieResponse = '-';
     Cause cause = Cause.NORMAL;
     Phase phase = Phase.REQUEST;
+    /** Set where the cause alone does not tell it (a deny, a malformed request); else derived by {@link #outcome}. */
+    HttpCounters.Outcome outcome;
     String backend = "<NOSRV>";
     String server = "<NOSRV>";
     /** The counters of the backend and server the request reached, null until it did. */
@@ -108,22 +110,55 @@ final class ExchangeLog {
         }
     }
 
-    /** Counts the ended exchange in {@code frontend}'s counters and in those of its backend and server, if any. */
+    /**
+     * Counts the ended exchange in {@code frontend}'s counters and in those of its backend and server, if any; a
+     * request a server answered also counts its phases there (queue, connect, response head, total).
+     */
     void count(HttpCounters frontend) {
         long total = System.nanoTime() - startNanos;
-        count(frontend, total);
+        HttpCounters.Outcome outcome = outcome();
+        count(frontend, total, outcome);
         if (backendCounters != null) {
-            count(backendCounters, total);
+            count(backendCounters, total, outcome);
         }
         if (serverCounters != null) {
-            count(serverCounters, total);
+            count(serverCounters, total, outcome);
+            if (responseHeadNanos >= 0) {
+                long queue = millis(requestDoneNanos, queueDoneNanos);
+                long connect = millis(queueDoneNanos, connectedNanos);
+                long response = millis(connectedNanos, responseHeadNanos);
+                long all = total / 1_000_000;
+                backendCounters.phases(queue, connect, response, all);
+                serverCounters.phases(queue, connect, response, all);
+            }
         }
     }
 
-    private void count(HttpCounters counters, long totalNanos) {
-        counters.request(status, totalNanos);
+    private void count(HttpCounters counters, long totalNanos, HttpCounters.Outcome outcome) {
+        counters.request(status, totalNanos, outcome);
         counters.addBytesIn(bytesFromClient);
         counters.addBytesOut(bytesToClient);
+    }
+
+    /**
+     * How the exchange ended for the error counters, from who ended it and where, as HAProxy counts them: a client
+     * timeout answered with 408 is a request error, any other end by the client an abort; a server that failed
+     * before its response head is a response error, one that failed in its body a server abort.
+     */
+    HttpCounters.Outcome outcome() {
+        if (outcome != null) {
+            return outcome;
+        }
+        return switch (cause) {
+            case CLIENT_ABORT -> HttpCounters.Outcome.CLIENT_ABORT;
+            case CLIENT_TIMEOUT -> status == 408 ? HttpCounters.Outcome.REQUEST_ERROR : HttpCounters.Outcome.CLIENT_ABORT;
+            case SERVER_ABORT, SERVER_TIMEOUT -> switch (phase) {
+                case HEADERS -> HttpCounters.Outcome.RESPONSE_ERROR;
+                case DATA -> HttpCounters.Outcome.SERVER_ABORT;
+                default -> HttpCounters.Outcome.DONE;
+            };
+            default -> HttpCounters.Outcome.DONE;
+        };
     }
 
     /**
