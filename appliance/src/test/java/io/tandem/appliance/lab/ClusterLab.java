@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,8 +42,10 @@ final class ClusterLab implements BeforeAllCallback, AfterEachCallback, AfterAll
     static final String VIP_2 = "198.18.0.101";
     static final String CLUSTER = "lab-pair";
     private static final Pattern MARK = Pattern.compile("\n@@(\\d{3})\n");
-    /** Transfers per curl process: each {@link Lab#exec} has 10 s. */
+    /** Transfers per curl process. */
     private static final int CURL_BATCH = 25;
+    /** How long one request may take: generous, for a busy CI box. */
+    private static final Duration CURL_PATIENCE = Duration.ofSeconds(20);
 
     private Lab lab;
     private Path key;
@@ -103,6 +106,7 @@ final class ClusterLab implements BeforeAllCallback, AfterEachCallback, AfterAll
         return "198.18.1." + (1 + i);
     }
 
+    /** The node's address on the sync link: its own with 198.19 for 198.18. */
     static String syncIp(Node node) {
         return node.ip().replace("198.18.0.", "198.19.0.");
     }
@@ -220,15 +224,24 @@ final class ClusterLab implements BeforeAllCallback, AfterEachCallback, AfterAll
         Map<String, String> seen = new LinkedHashMap<>();
         for (int start = 0; start < sources.size(); start += CURL_BATCH) {
             List<String> batch = sources.subList(start, Math.min(sources.size(), start + CURL_BATCH));
-            List<String> command = new ArrayList<>(List.of("curl"));
+            List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", lab.c().ns(), "curl"));
             for (String from : batch) {
-                if (command.size() > 1) {
+                if (!from.equals(batch.get(0))) {
                     command.add("--next");
                 }
-                command.addAll(List.of("-s", "--interface", from, "--max-time", "5", "-w", "\n@@%{http_code}\n",
+                command.addAll(List.of("-s", "--interface", from, "--max-time",
+                        String.valueOf(CURL_PATIENCE.toSeconds()), "-w", "\n@@%{http_code}\n",
                         "http://" + target + ":8080/"));
             }
-            String out = lab.exec(lab.c().ns(), command.toArray(String[]::new)).output();
+            // Started, not exec'd: a batch on a busy CI box may take longer than exec's 10 s.
+            Child curl = lab.start(command, "curl");
+            try {
+                curl.awaitExit(CURL_PATIENCE.multipliedBy(batch.size()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted waiting for curl", e);
+            }
+            String out = curl.output();
             Matcher m = MARK.matcher(out);
             int bodyStart = 0;
             for (String from : batch) {

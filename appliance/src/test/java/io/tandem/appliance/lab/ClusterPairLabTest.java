@@ -129,9 +129,11 @@ class ClusterPairLabTest {
             int count = n;
             // The next request goes to the other node once this one's count is there: the limit is what is tested,
             // not the replication delay (bench/cluster.sh measures that).
-            Await.until(() -> "request " + count + " counted on both: a " + entry("web", lab.a(), from) + ", b "
-                    + entry("web", lab.b(), from), () -> entry("web", lab.a(), from).endsWith("http_req_cnt=" + count)
-                    && entry("web", lab.b(), from).endsWith("http_req_cnt=" + count));
+            String counted = " http_req_cnt=" + n;
+            Await.until(() -> "request " + count + " counted on both (answers " + answers + "): a "
+                    + entry("web", lab.a(), from) + ", b " + entry("web", lab.b(), from),
+                    () -> entry("web", lab.a(), from).endsWith(counted)
+                            && entry("web", lab.b(), from).endsWith(counted));
         }
         List<String> expected = new ArrayList<>();
         for (int n = 1; n <= LIMIT + 4; n++) {
