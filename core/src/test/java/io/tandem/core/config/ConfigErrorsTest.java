@@ -59,6 +59,14 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void sharingTheConfigNeedsOneTopLevelSectionPerLine() {
+        assertErrors("{ cluster: { name: p, bind: 198.18.0.1:7800, members: [198.18.0.1:7800],"
+                        + " secret: 0123456789abcdef, share: [config] } }\n",
+                "1:1: to share the config, its top level must be one section per line (global:, l7:, ...), not a "
+                        + "flow mapping");
+    }
+
+    @Test
     void adminSocketMustBeAnAbsolutePathThatFitsAUnixSocket() {
         assertErrors("admin: { socket: run/tandem.sock }\n",
                 "1:18: admin socket 'run/tandem.sock' must be an absolute path to a file, e.g. /run/tandem/tandem.sock");
