@@ -145,6 +145,14 @@ class PairSharingTest {
         assertTrue(server("lb-a", "app-02").contains("\"admin\":\"drain\""), server("lb-a", "app-02"));
         String enable = api("lb-b", "enable server app/app-01");
         assertTrue(enable.contains("peer lb-a: applied"), enable);
+        // A server only a has (add server is not shared): b says so, and a's reply carries it.
+        assertTrue(api("lb-a", "add server app/app-03 127.0.0.1:9").contains("added"));
+        String unknown = api("lb-a", "disable server app/app-03");
+        assertTrue(unknown.startsWith("error [peer]: server app/app-03: maint (was ready); peer lb-b: no server "
+                + "'app-03' in backend 'app'"), unknown);
+        b.awaitLog("of server l7:app/app-03 from lb-a not applied: no server 'app-03' in backend 'app'");
+        assertTrue(server("lb-a", "app-03").contains("\"admin\":\"maint\""), "it holds on a all the same");
+        assertTrue(api("lb-a", "del server app/app-03").contains("removed"));
 
         // A reload on a sends its shared sections: b checks them, applies them and writes them to its file.
         Files.writeString(file("lb-a"), Files.readString(file("lb-a")) + """
