@@ -183,7 +183,7 @@ class PairSharingTest {
         int bindLine = (int) Files.readString(file("lb-a")).lines().takeWhile(l -> !l.contains(":" + extra + "\"]"))
                 .count() + 1;
         CliRun refused = CliRun.of("ctl", "-s", socket("lb-a").toString(), "reload");
-        assertEquals(6, refused.exitCode(), refused.err());
+        assertEquals(7, refused.exitCode(), refused.err());
         assertTrue(refused.err().startsWith("error [peer]: reload applied: 2 change(s) here, but a peer did not "
                 + "apply the shared config\n"), refused.err());
         assertTrue(refused.err().contains("  peer lb-b: refused: 1 error(s), nothing changed\n    peer lb-b: "
