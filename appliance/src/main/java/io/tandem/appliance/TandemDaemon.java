@@ -259,7 +259,11 @@ final class TandemDaemon implements AutoCloseable, RuntimeView {
         List<PeerReply> replies = cluster.shareConfig(new ConfigOffer(version, reloader.file().toString(),
                 shared.config().sentText()));
         ReloadResult shown = result.withPeers(replies);
-        if (!replies.isEmpty()) {
+        if (replies.isEmpty()) {
+            LOG.log(System.Logger.Level.INFO, "reload of " + reloader.file() + ": shared config " + version
+                    + " not sent: no peer in the cluster now (one that joins later keeps its own: reload here once "
+                    + "it is up, and show cluster says whether they match)");
+        } else {
             String block = "\n  " + String.join("\n  ", shown.peerLines());
             LOG.log(shown.peerRefused() ? System.Logger.Level.WARNING : System.Logger.Level.INFO, "reload of "
                     + reloader.file() + ": shared config " + version + " sent to the peers" + (shown.peerRefused()
