@@ -101,14 +101,19 @@ public record CheckedConfig(TandemConfig config, L7Snapshot snapshot, L4Snapshot
      * does not have. {@code tandem check} prints them and still passes; {@code tandem run} fails on them.
      */
     public List<String> hostWarnings() {
-        List<String> warnings = new ArrayList<>();
+        return hostErrors().stream().map(e -> e.pos() + ": warning: " + e.message()).toList();
+    }
+
+    /** {@link #hostWarnings} as the errors they are for {@code tandem run} and a reload. */
+    List<ConfigError> hostErrors() {
+        List<ConfigError> errors = new ArrayList<>();
         for (VrrpInstanceConfig instance : config.vrrp().instances().values()) {
             if (!interfaceExists(instance.interfaceName())) {
-                warnings.add(instance.pos() + ": warning: vrrp instance '" + instance.name() + "': interface "
-                        + instance.interfaceName() + " does not exist on this host (tandem run would fail here)");
+                errors.add(new ConfigError(instance.pos(), "vrrp instance '" + instance.name() + "': interface "
+                        + instance.interfaceName() + " does not exist on this host (tandem run would fail here)"));
             }
         }
-        return warnings;
+        return errors;
     }
 
     private static boolean interfaceExists(String name) {

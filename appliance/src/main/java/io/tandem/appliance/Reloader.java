@@ -1,10 +1,15 @@
 package io.tandem.appliance;
 
+import io.tandem.appliance.setup.AtomicFile;
 import io.tandem.appliance.stats.StatsServer;
+import io.tandem.cluster.ConfigOffer;
 import io.tandem.core.config.AdminConfig;
 import io.tandem.core.config.ClusterConfig;
 import io.tandem.core.config.ConfigError;
+import io.tandem.core.config.ConfigException;
+import io.tandem.core.config.ConfigLoader;
 import io.tandem.core.config.GlobalConfig;
+import io.tandem.core.config.SharedConfig;
 import io.tandem.core.config.SameSettings;
 import io.tandem.core.config.TandemConfig;
 import io.tandem.core.state.ListenerSwap;
@@ -16,13 +21,16 @@ import io.tandem.vrrp.runtime.TrackedService;
 import io.tandem.vrrp.runtime.VrrpService;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * A hitless reload of the config file: the file is checked exactly as {@code tandem check} checks it (and as
@@ -46,11 +54,13 @@ final class Reloader {
     private final StatsServer stats;
     private final Function<String, TrackedService> tracking;
     private TandemConfig running;
+    private SharedSections shared;
 
-    Reloader(Path file, TandemConfig running, RuntimeState state, L7Proxy proxy, L4Services l4, VrrpService vrrp,
-             StatsServer stats, Function<String, TrackedService> tracking) {
+    Reloader(Path file, TandemConfig running, SharedSections shared, RuntimeState state, L7Proxy proxy,
+             L4Services l4, VrrpService vrrp, StatsServer stats, Function<String, TrackedService> tracking) {
         this.file = file;
         this.running = running;
+        this.shared = shared;
         this.state = state;
         this.proxy = proxy;
         this.l4 = l4;
@@ -88,17 +98,85 @@ final class Reloader {
     }
 
     private ReloadResult apply() {
-        CheckedConfig checked = CheckedConfig.load(file);
-        if (!checked.ok()) {
-            return ReloadResult.refused(checked.errors().stream().map(ConfigError::toString).toList());
+        String text;
+        try {
+            text = ConfigLoader.text(file);
+        } catch (ConfigException e) {
+            return refused(e.errors());
         }
-        List<String> hostErrors = checked.hostWarnings().stream().map(w -> w.replace(": warning: ", ": "))
-                .toList();
-        if (!hostErrors.isEmpty()) {
-            return ReloadResult.refused(hostErrors);
+        return checkAndInstall(text, errors -> errors);
+    }
+
+    /**
+     * Checks {@code text} as the file's content, exactly as {@code tandem check} and {@code tandem run} do, and
+     * installs it when it passes; {@code place} puts each error where its line came from.
+     */
+    private ReloadResult checkAndInstall(String text, UnaryOperator<List<ConfigError>> place) {
+        CheckedConfig checked = CheckedConfig.of(ConfigLoader.parse(file.toString(), text));
+        if (!checked.ok()) {
+            return refused(place.apply(checked.errors()));
+        }
+        if (!checked.hostErrors().isEmpty()) {
+            return refused(place.apply(checked.hostErrors()));
         }
         List<String> restartNeeded = new ArrayList<>();
-        return install(withRunningGlobals(checked.config(), restartNeeded), restartNeeded);
+        ReloadResult result = install(withRunningGlobals(checked.config(), restartNeeded), restartNeeded);
+        if (result.applied()) {
+            shared = SharedSections.of(file.toString(), text);
+        }
+        return result;
+    }
+
+    private static ReloadResult refused(List<ConfigError> errors) {
+        return ReloadResult.refused(errors.stream().map(ConfigError::toString).toList());
+    }
+
+    /** The shared sections of the config running now (from the file, or from the peer's config it took). */
+    synchronized SharedSections shared() {
+        return shared;
+    }
+
+    /**
+     * A peer's shared sections ({@code share: config}): merged with this node's own file (its node-local sections
+     * as they are on disk), checked as a reload checks the file, installed when the check passes and then written
+     * to the file (temp file and rename, so a crash leaves the old file or the new one; the old one kept as FILE.bak), so a restart keeps them.
+     * An error is placed in the peer's file (a line of the text it sent) or in this node's, named {@code self:FILE}.
+     */
+    synchronized ReloadResult applyShared(ConfigOffer offer, String self) {
+        String text;
+        SharedConfig own;
+        SharedConfig received;
+        try {
+            text = ConfigLoader.text(file);
+            own = SharedConfig.of(file.toString(), text);
+            received = SharedConfig.of(offer.source(), offer.text());
+        } catch (ConfigException e) {
+            return refused(e.errors());
+        }
+        SharedConfig.Merged merged = own.merge(received);
+        ReloadResult result = checkAndInstall(merged.text(), errors -> merged.placed(errors, self + ":" + file));
+        if (!result.applied()) {
+            return result;
+        }
+        try {
+            writeAtomically(file, merged.text());
+            return result;
+        } catch (IOException e) {
+            List<String> errors = new ArrayList<>(result.errors());
+            errors.add("applied, but " + file + " could not be written (" + e.getMessage() + "): a restart would "
+                    + "run the file's old sections; fix the file's permissions and reload on the peer again");
+            return new ReloadResult(true, errors, result.changes(), result.restartNeeded());
+        }
+    }
+
+    /**
+     * Replaces the file (the real one behind a link) with {@code text}, keeping its mode and owner and its old
+     * content as {@code FILE.bak}.
+     */
+    private static void writeAtomically(Path file, String text) throws IOException {
+        Path target = file.toRealPath();
+        AtomicFile.write(target, text, PosixFilePermissions.toString(Files.getPosixFilePermissions(target)),
+                Files.getOwner(target).getName(), true);
     }
 
     /**

@@ -109,13 +109,13 @@ public final class TandemCli implements Runnable {
      * {@code tandem ctl}: one runtime-API command to the running daemon, its reply printed (tables for people, JSON
      * with {@code --json}). Exit codes: 0 done, 1 refused by the daemon, 2 usage (unknown command, bad
      * arguments), 3 daemon not running, 4 permission denied, 5 unknown backend, server or table, 6 no answer within
-     * {@code --timeout}.
+     * {@code --timeout}, 7 done here but a cluster peer did not apply it.
      */
     @Command(name = "ctl", mixinStandardHelpOptions = true,
             description = "Send a command to the running daemon over its runtime API, e.g. tandem ctl show servers, "
                     + "tandem ctl disable server app/app-01 (tandem ctl help lists them). Exit codes: 0 done, "
                     + "1 refused, 2 usage, 3 daemon not running, 4 permission denied, 5 unknown backend, server or "
-                    + "table, 6 no answer within --timeout.")
+                    + "table, 6 no answer within --timeout, 7 done here but a cluster peer did not apply it.")
     static final class Ctl implements Callable<Integer> {
         static final int REFUSED = 1;
         static final int USAGE = 2;
@@ -123,6 +123,7 @@ public final class TandemCli implements Runnable {
         static final int DENIED = 4;
         static final int NOT_FOUND = 5;
         static final int NO_ANSWER = 6;
+        static final int PEER = 7;
 
         @Option(names = {"-s", "--socket"}, paramLabel = "PATH", description = "The daemon's socket (default: "
                 + "admin.socket of the config, else " + AdminConfig.DEFAULT_SOCKET + ").")
@@ -174,6 +175,7 @@ public final class TandemCli implements Runnable {
                 case "usage" -> USAGE;
                 case "not-found" -> NOT_FOUND;
                 case "denied" -> DENIED;
+                case "peer" -> PEER;
                 default -> REFUSED;
             };
         }

@@ -1,12 +1,20 @@
 package io.tandem.appliance;
 
 import io.tandem.appliance.admin.AdminSocket;
+import io.tandem.appliance.admin.PeerChanges;
 import io.tandem.appliance.admin.RuntimeView;
 import io.tandem.appliance.stats.LiveView;
 import io.tandem.appliance.stats.StatsServer;
 import io.tandem.core.config.AdminConfig;
 import io.tandem.cluster.ClusterNode;
 import io.tandem.cluster.ClusterStatus;
+import io.tandem.cluster.ConfigOffer;
+import io.tandem.cluster.Outcome;
+import io.tandem.cluster.PeerReply;
+import io.tandem.cluster.ServerChange;
+import io.tandem.cluster.SharedState;
+import io.tandem.core.config.ClusterConfig;
+import io.tandem.core.config.ConfigVersion;
 import io.tandem.core.config.TandemConfig;
 import io.tandem.core.health.HealthChecks;
 import io.tandem.core.net.Deadline;
@@ -29,6 +37,7 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Function;
@@ -62,9 +71,12 @@ final class TandemDaemon implements AutoCloseable, RuntimeView {
     private volatile boolean stopNow;
     private volatile boolean stopping;
 
+    /** The shared config version without a cluster (with one, the cluster keeps it, serial and all). */
+    private volatile ConfigVersion aloneVersion;
+
     private TandemDaemon(TandemConfig config, EventLoops loops, AsyncAccessLog accessLog, RuntimeState state,
                          L7Proxy proxy, L4Services l4, VrrpService vrrp, StatsServer stats, ClusterNode cluster,
-                         Path file) {
+                         Path file, SharedSections shared) {
         this.cluster = cluster;
         this.stats = stats;
         this.l4 = l4;
@@ -73,7 +85,8 @@ final class TandemDaemon implements AutoCloseable, RuntimeView {
         this.accessLog = accessLog;
         this.state = state;
         this.proxy = proxy;
-        this.reloader = new Reloader(file, config, state, proxy, l4, vrrp, stats, tracking(proxy, l4));
+        this.reloader = new Reloader(file, config, shared, state, proxy, l4, vrrp, stats, tracking(proxy, l4));
+        this.aloneVersion = new ConfigVersion(shared.hash(), 0);
     }
 
     /**
@@ -103,10 +116,11 @@ final class TandemDaemon implements AutoCloseable, RuntimeView {
         VrrpService vrrp = null;
         StatsServer stats;
         ClusterNode cluster = null;
+        SharedSections shared = SharedSections.read(file);
         try {
             proxy.start(snapshot);
             l4.start();
-            cluster = startCluster(config, state);
+            cluster = startCluster(config, state, new ConfigVersion(shared.hash(), 0));
             // VRRP holds every instance in FAULT until the cluster has handed this node the tables.
             vrrp = VrrpService.start(config.vrrp(), tracking(proxy, l4),
                     cluster == null ? null : new VrrpHold("cluster sync", cluster::ready));
@@ -129,7 +143,11 @@ final class TandemDaemon implements AutoCloseable, RuntimeView {
                 + " from " + config.source() + ": " + snapshot.frontends().size() + " frontend(s), "
                 + snapshot.backends().size() + " backend(s), " + l4Snapshot.services().size() + " L4 service(s), "
                 + vrrp.instances().size() + " VRRP instance(s), transport " + loops.transportName());
-        TandemDaemon daemon = new TandemDaemon(config, loops, accessLog, state, proxy, l4, vrrp, stats, cluster, file);
+        TandemDaemon daemon = new TandemDaemon(config, loops, accessLog, state, proxy, l4, vrrp, stats, cluster, file,
+                shared);
+        if (cluster != null) {
+            cluster.serve(daemon.new Peers());
+        }
         try {
             daemon.admin = openRuntimeApi(config.admin(), daemon);
         } catch (IOException e) {
@@ -158,12 +176,13 @@ final class TandemDaemon implements AutoCloseable, RuntimeView {
     }
 
     /** Joins the pair's cluster in the background (null without a cluster section); it follows each commit's tables. */
-    private static ClusterNode startCluster(TandemConfig config, RuntimeState state) throws IOException {
+    private static ClusterNode startCluster(TandemConfig config, RuntimeState state, ConfigVersion version)
+            throws IOException {
         if (!config.cluster().enabled()) {
             return null;
         }
         try {
-            ClusterNode cluster = ClusterNode.start(config.cluster(), config.global().name(), state::tables);
+            ClusterNode cluster = ClusterNode.start(config.cluster(), config.global().name(), state::tables, version);
             state.onCommit(cluster::tablesChanged);
             return cluster;
         } catch (Exception e) {
@@ -213,15 +232,112 @@ final class TandemDaemon implements AutoCloseable, RuntimeView {
         if (reloader.file() == null) {
             return ReloadResult.refused(List.of("this daemon has no config file to reload"));
         }
+        ReloadResult result;
+        SharedSections shared;
         synchronized (reloader) {
             if (stopping) {
                 return ReloadResult.refused(List.of("the daemon is stopping"));
             }
             systemd.reloading("reloading " + reloader.file());
-            ReloadResult result = reloader.reload();
+            result = reloader.reload();
             systemd.ready("reload " + result.summary() + "; " + serving());
+            shared = reloader.shared();
+        }
+        if (!result.applied()) {
             return result;
         }
+        if (cluster == null) {
+            aloneVersion = new ConfigVersion(shared.hash(), aloneVersion.serial() + 1);
+            return result;
+        }
+        // Sent outside the reload lock: a peer that sends its own at the same moment waits for no one.
+        ConfigVersion version = cluster.nextConfigVersion(shared.hash());
+        cluster.configRunning(version);
+        if (!cluster.shares(ClusterConfig.Share.CONFIG) || shared.config() == null) {
+            return result;
+        }
+        List<PeerReply> replies = cluster.shareConfig(new ConfigOffer(version, reloader.file().toString(),
+                shared.config().sentText()));
+        ReloadResult shown = result.withPeers(replies);
+        if (replies.isEmpty()) {
+            LOG.log(System.Logger.Level.INFO, "reload of " + reloader.file() + ": shared config " + version
+                    + " not sent: no peer in the cluster now (one that joins later keeps its own: reload here once "
+                    + "it is up, and show cluster says whether they match)");
+        } else {
+            String block = "\n  " + String.join("\n  ", shown.peerLines());
+            LOG.log(shown.peerRefused() ? System.Logger.Level.WARNING : System.Logger.Level.INFO, "reload of "
+                    + reloader.file() + ": shared config " + version + " sent to the peers" + (shown.peerRefused()
+                    ? "; a peer did not apply it and runs its own still (fix what it says and reload again)" : "")
+                    + block);
+        }
+        return shown;
+    }
+
+    /** The peers' admin changes and configs, applied here (see {@link ClusterNode#serve}). */
+    private final class Peers implements SharedState {
+        private final PeerChanges changes = new PeerChanges(TandemDaemon.this);
+
+        @Override
+        public Outcome applyServer(ServerChange change, String from) {
+            return changes.apply(change, from);
+        }
+
+        @Override
+        public Outcome applyConfig(ConfigOffer offer, String from) {
+            return acceptConfig(offer, from);
+        }
+    }
+
+    /**
+     * A peer's shared sections: taken unless this node already runs them, or runs a newer config (a reload of its
+     * own that crossed this one); otherwise merged, checked and applied as a reload (see {@link Reloader#applyShared}).
+     */
+    private Outcome acceptConfig(ConfigOffer offer, String from) {
+        String self = reloader.running().global().name();
+        if (reloader.file() == null) {
+            return Outcome.refused("not applied: this daemon has no config file", List.of());
+        }
+        synchronized (reloader) {
+            if (stopping) {
+                return Outcome.refused("not applied: the daemon is stopping", List.of());
+            }
+            ConfigVersion now = cluster.configVersion();
+            if (now.hash().equals(offer.version().hash())) {
+                cluster.configRunning(new ConfigVersion(now.hash(), Math.max(now.serial(), offer.version().serial())));
+                return Outcome.applied("already runs " + offer.version().hash(), List.of());
+            }
+            if (now.serial() >= offer.version().serial()) {
+                return Outcome.refused("not applied: it runs " + now + ", newer than " + offer.version()
+                        + " (reload again on the node whose config is right)", List.of());
+            }
+            ReloadResult result = reloader.applyShared(offer, self);
+            List<String> lines = new ArrayList<>(result.errors());
+            lines.addAll(result.changes());
+            result.restartNeeded().forEach(line -> lines.add(line + ": needs a restart, the running value is kept"));
+            String block = lines.isEmpty() ? "" : "\n  " + String.join("\n  ", lines);
+            if (result.applied()) {
+                cluster.configRunning(offer.version());
+                LOG.log(System.Logger.Level.INFO, "shared config " + offer.version() + " from peer " + from + " "
+                        + result.summary() + ", written to " + reloader.file() + block);
+                return Outcome.applied(result.summary(), lines);
+            }
+            LOG.log(System.Logger.Level.WARNING, "shared config " + offer.version() + " from peer " + from + " "
+                    + result.summary() + " (still running " + now + "; the peer reports these errors)" + block);
+            return Outcome.refused(result.summary(), lines);
+        }
+    }
+
+    @Override
+    public List<PeerReply> shareServer(ServerChange change) {
+        if (cluster == null || !cluster.shares(ClusterConfig.Share.SERVER_STATES)) {
+            return null;
+        }
+        return cluster.shareServer(change);
+    }
+
+    @Override
+    public ConfigVersion configVersion() {
+        return cluster == null ? aloneVersion : cluster.configVersion();
     }
 
     /** Tells systemd (when it started the daemon as a {@code Type=notify} unit) that the daemon is up. */

@@ -131,6 +131,25 @@ class TandemCheckTest {
         assertTrue(outcome.err().contains(":10:48: dataplane 'ipvs' is not supported yet"), outcome.err());
     }
 
+    @Test
+    void theClusterMayShareAdminStatesAndTheConfig() throws IOException {
+        Path file = write("""
+                l7:
+                  frontends:
+                    web: { bind: 127.0.0.1:18080, default-backend: app }
+                  backends:
+                    app: { servers: { a: 127.0.0.1:9002 } }
+                cluster:
+                  name: pair
+                  bind: 127.0.0.1:7800
+                  members: [127.0.0.1:7800, 127.0.0.2:7800]
+                  secret: 0123456789abcdef0123
+                  share: [stick-tables, rate-limits, server-states, config]
+                """);
+        CliRun outcome = run("check", "-c", file.toString());
+        assertEquals(0, outcome.exitCode(), outcome.err());
+    }
+
     private static final String VRRP_ONLY_ON_MISSING_INTERFACE = """
             global: { name: lb-a }
             vrrp:

@@ -5,9 +5,9 @@ import io.tandem.core.stick.StickTable;
 import io.tandem.core.stick.StickTableListener;
 import io.tandem.core.stick.StickUpdate;
 
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -247,13 +247,13 @@ final class Replicator implements StickTableListener, AutoCloseable {
         return entries;
     }
 
-    /** Writes a full sync to a state-transfer stream, ended by an empty batch. @return the entries */
-    long writeFull(OutputStream stream) throws Exception {
-        // Buffered: the state stream sends a message per write, and the codec writes field by field.
-        java.io.DataOutputStream out = new java.io.DataOutputStream(new java.io.BufferedOutputStream(stream, 1 << 16));
+    /**
+     * Writes a full sync to a state-transfer stream, ended by an empty batch; the caller buffers (the state stream
+     * sends a message per write, and the codec writes field by field) and flushes. @return the entries
+     */
+    long writeFull(DataOutputStream out) throws Exception {
         long entries = full(false, ops -> TableCodec.write(out, node, System.currentTimeMillis(), ops));
         TableCodec.write(out, node, System.currentTimeMillis(), List.of());
-        out.flush();
         return entries;
     }
 
@@ -262,9 +262,11 @@ final class Replicator implements StickTableListener, AutoCloseable {
         return full(true, ops -> link.send(TableCodec.encode(node, System.currentTimeMillis(), ops)));
     }
 
-    /** Reads a full sync written by {@link #writeFull} and applies it. @return the operations applied */
-    long readFull(InputStream stream) throws IOException {
-        java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(stream, 1 << 16));
+    /**
+     * Reads a full sync written by {@link #writeFull} and applies it, leaving {@code in} after its empty batch.
+     * @return the operations applied
+     */
+    long readFull(DataInputStream in) throws IOException {
         long ops = 0;
         while (true) {
             TableCodec.Batch batch = TableCodec.read(in);

@@ -1,6 +1,7 @@
 package io.tandem.cluster;
 
 import io.tandem.core.config.ClusterConfig;
+import io.tandem.core.config.ConfigVersion;
 import io.tandem.core.config.HostPort;
 import io.tandem.core.stick.StickData;
 import io.tandem.core.stick.StickEvent;
@@ -66,7 +67,7 @@ public final class ClusterBench {
         HostPort b = new HostPort("127.0.0.1", basePort + 1);
         ClusterConfig config = new ClusterConfig("bench-pair", new HostPort("127.0.0.1", port), List.of(a, b), SECRET,
                 EnumSet.of(ClusterConfig.Share.STICK_TABLES, ClusterConfig.Share.RATE_LIMITS), null);
-        return ClusterNode.start(config, name, () -> Map.of(TABLE, table));
+        return ClusterNode.start(config, name, () -> Map.of(TABLE, table), new ConfigVersion("-", 0));
     }
 
     private static void awaitReady(ClusterNode node, long timeoutMillis) {

@@ -1,6 +1,7 @@
 package io.tandem.cluster;
 
 import io.tandem.core.config.ClusterConfig;
+import io.tandem.core.config.ConfigVersion;
 import io.tandem.core.config.HostPort;
 import io.tandem.core.stick.StickData;
 import io.tandem.core.stick.StickEvent;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -31,11 +33,14 @@ class ClusterNodeTest {
     private final HostPort a = new HostPort("127.0.0.1", freePort());
     private final HostPort b = new HostPort("127.0.0.1", freePort());
 
+    /** A port free now, with port + 100 (failure detection's) free too. */
     private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
+        while (true) {
+            try (ServerSocket s = new ServerSocket(0); ServerSocket fd = new ServerSocket(s.getLocalPort() + 100)) {
+                return s.getLocalPort();
+            } catch (IOException taken) {
+                // port + 100 is in use, or past 65535: try another
+            }
         }
     }
 
@@ -47,8 +52,9 @@ class ClusterNodeTest {
 
     private ClusterNode node(String name, HostPort bind, String secret, StickTable table) throws Exception {
         ClusterConfig config = new ClusterConfig("test-pair", bind, List.of(a, b), secret,
-                EnumSet.of(ClusterConfig.Share.STICK_TABLES, ClusterConfig.Share.RATE_LIMITS), null);
-        ClusterNode node = ClusterNode.start(config, name, () -> Map.of("l7 frontend/web", table));
+                EnumSet.allOf(ClusterConfig.Share.class), null);
+        ClusterNode node = ClusterNode.start(config, name, () -> Map.of("l7 frontend/web", table),
+                new ConfigVersion("-", 0));
         open.add(0, node);
         return node;
     }
@@ -120,6 +126,100 @@ class ClusterNodeTest {
             assertEquals(List.of("lb-a"), na.status().members());
             assertEquals(0, tb.size(), "nothing of a's table reached b");
         }
+    }
+
+    /** A daemon's side of the sharing: records what it is given; servers named {@code none} it does not have. */
+    private static final class Recorder implements SharedState {
+        final List<String> applied = new CopyOnWriteArrayList<>();
+
+        @Override
+        public Outcome applyServer(ServerChange change, String from) {
+            if (change.server().endsWith("/none")) {
+                return Outcome.refused("no server 'none' in backend 'app'", List.of());
+            }
+            applied.add(from + " " + change.server() + " " + change.setting() + " " + change.value());
+            return Outcome.applied("applied", List.of());
+        }
+
+        @Override
+        public Outcome applyConfig(ConfigOffer offer, String from) {
+            if (offer.text().contains("bad")) {
+                return Outcome.refused("refused: 1 error(s), nothing changed", List.of(offer.source() + ":2:3: bad"));
+            }
+            applied.add(from + " config " + offer.version());
+            return Outcome.applied("applied: 1 change(s)", List.of("backend api: added"));
+        }
+    }
+
+    /** lb-a, then lb-b serving {@code onB}: both ready, each in the other's view. */
+    private ClusterNode[] pair(Recorder onB) throws Exception {
+        ClusterNode na = node("lb-a", a, SECRET, table());
+        Await.until("a ready", na::ready);
+        ClusterNode nb = node("lb-b", b, SECRET, table());
+        nb.serve(onB);
+        Await.until("b ready", nb::ready);
+        Await.until("both in the view", () -> na.status().members().size() == 2);
+        return new ClusterNode[] {na, nb};
+    }
+
+    @Test
+    void anAdminChangeHoldsOnThePeerAndItsReplySaysSo() throws Exception {
+        Recorder onB = new Recorder();
+        ClusterNode[] pair = pair(onB);
+        ClusterNode na = pair[0];
+        ClusterNode nb = pair[1];
+        List<PeerReply> replies = na.shareServer(new ServerChange("l7:app/app-01", ServerChange.Setting.STATE,
+                "maint"));
+        assertEquals(List.of(new PeerReply("lb-b", Outcome.applied("applied", List.of()))), replies);
+        assertEquals(List.of("lb-a l7:app/app-01 STATE maint"), onB.applied);
+        PeerReply missing = na.shareServer(new ServerChange("l7:app/none", ServerChange.Setting.WEIGHT, "3")).get(0);
+        assertFalse(missing.outcome().ok());
+        assertEquals("no server 'none' in backend 'app'", missing.outcome().summary());
+        assertEquals(1, nb.status().sharing().statesNotApplied());
+        assertEquals(2, na.status().sharing().statesSent());
+    }
+
+    @Test
+    void aLateJoinerTakesTheAdminStatesInItsStateTransfer() throws Exception {
+        ClusterNode na = node("lb-a", a, SECRET, table());
+        Await.until("a ready", na::ready);
+        assertEquals(List.of(), na.shareServer(new ServerChange("l7:app/app-01", ServerChange.Setting.STATE,
+                "drain")), "no peer yet");
+        na.shareServer(new ServerChange("l7:app/app-01", ServerChange.Setting.STATE, "maint"));
+        na.shareServer(new ServerChange("l4:web/l7-a", ServerChange.Setting.WEIGHT, "7"));
+        ClusterNode nb = node("lb-b", b, SECRET, table());
+        Await.until("b ready", nb::ready);
+        Recorder onB = new Recorder();
+        nb.serve(onB);
+        Await.until(() -> "b applied a's states: " + onB.applied, () -> onB.applied.size() == 2);
+        assertEquals(java.util.Set.of("lb-a l7:app/app-01 STATE maint", "lb-a l4:web/l7-a WEIGHT 7"),
+                java.util.Set.copyOf(onB.applied), "the newest of each, once");
+    }
+
+    @Test
+    void aConfigGetsEachPeersOutcomeAndTheVersionsTellWhetherTheyMatch() throws Exception {
+        Recorder onB = new Recorder();
+        ClusterNode[] pair = pair(onB);
+        ClusterNode na = pair[0];
+        ClusterNode nb = pair[1];
+        Await.until("a knows b's version", () -> !na.status().peers().isEmpty()
+                && na.status().peers().get(0).config() != null);
+        assertTrue(na.status().configInSync(), "both started from '-'");
+        ConfigVersion next = na.nextConfigVersion("3f2a9c1e0b7d");
+        assertEquals(new ConfigVersion("3f2a9c1e0b7d", 1), next);
+        na.configRunning(next);
+        Await.until("b sees the difference", () -> !nb.status().configInSync());
+        List<PeerReply> replies = na.shareConfig(new ConfigOffer(next, "/etc/tandem/tandem.yaml", "l7: {}\n"));
+        assertEquals("applied: 1 change(s)", replies.get(0).outcome().summary());
+        assertEquals(List.of("lb-a config 3f2a9c1e0b7d#1"), onB.applied);
+        nb.configRunning(next);
+        Await.until("in sync again", () -> na.status().configInSync() && nb.status().configInSync());
+        PeerReply refused = na.shareConfig(new ConfigOffer(na.nextConfigVersion("9c1d0e2f3a4b"), "a.yaml",
+                "l7: bad\n")).get(0);
+        assertFalse(refused.outcome().ok());
+        assertEquals(List.of("a.yaml:2:3: bad"), refused.outcome().lines());
+        assertEquals(1, nb.status().sharing().configsRefused());
+        assertEquals(1, nb.status().sharing().configsAccepted());
     }
 
     private static long rate(StickTable t) {

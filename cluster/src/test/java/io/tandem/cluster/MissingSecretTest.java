@@ -1,6 +1,7 @@
 package io.tandem.cluster;
 
 import io.tandem.core.config.ClusterConfig;
+import io.tandem.core.config.ConfigVersion;
 import io.tandem.core.config.HostPort;
 import io.tandem.core.stick.StickKeyType;
 import io.tandem.core.stick.StickSchema;
@@ -35,7 +36,8 @@ class MissingSecretTest {
         StickTable table = new StickTable("web", StickKeyType.IP, 100, Duration.ofMinutes(5), StickSchema.of(Map.of()),
                 () -> System.nanoTime() / 1_000_000);
         table.stick("198.18.3.1", "app-01");
-        try (ClusterNode node = ClusterNode.start(config, "lb-a", () -> Map.of("l7 frontend/web", table))) {
+        try (ClusterNode node = ClusterNode.start(config, "lb-a", () -> Map.of("l7 frontend/web", table),
+                new ConfigVersion("-", 0))) {
             Await.until("a ready", node::ready);
             ClusterConfig theirs = new ClusterConfig("test-pair", outsider, List.of(a, outsider),
                     "a-guess-of-enough-length", EnumSet.of(ClusterConfig.Share.STICK_TABLES), null);

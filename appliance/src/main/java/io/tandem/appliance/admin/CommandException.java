@@ -14,7 +14,9 @@ final class CommandException extends Exception {
         /** No such backend, service, server or table. */
         NOT_FOUND("not-found"),
         /** Understood, but not possible now (e.g. deleting a server that still serves). */
-        REFUSED("refused");
+        REFUSED("refused"),
+        /** Done on this node, but a peer did not apply the shared change (or did not answer). */
+        PEER("peer");
 
         final String word;
 

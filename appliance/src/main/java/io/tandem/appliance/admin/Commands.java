@@ -3,6 +3,8 @@ package io.tandem.appliance.admin;
 import io.tandem.appliance.JsonWriter;
 import io.tandem.appliance.ReloadResult;
 import io.tandem.cluster.ClusterStatus;
+import io.tandem.cluster.PeerReply;
+import io.tandem.cluster.ServerChange;
 import io.tandem.core.balance.Server;
 import io.tandem.core.config.HostPort;
 import io.tandem.core.config.ServerConfig;
@@ -53,7 +55,8 @@ final class Commands {
             new Usage("show table", "show table [NAME [key KEY]]", "the stick tables, or one table's entries"),
             new Usage("clear table", "clear table NAME [key KEY]", "remove one entry, or every entry, of a table"),
             new Usage("show vrrp", "show vrrp", "the VRRP instances: state, priority, addresses"),
-            new Usage("show cluster", "show cluster", "the cluster's members"),
+            new Usage("show cluster", "show cluster",
+                    "the cluster: members, replication, each node's config version"),
             new Usage("enable server", "enable server BACKEND/SERVER", "put a server back in service (ready)"),
             new Usage("disable server", "disable server BACKEND/SERVER", "maintenance: no new traffic at all"),
             new Usage("drain server", "drain server BACKEND/SERVER",
@@ -69,9 +72,16 @@ final class Commands {
             new Usage("quit", "quit", "close the connection"));
 
     private final RuntimeView view;
+    /** False for a peer's change run here ({@link PeerChanges}): it is not sent back. */
+    private final boolean sharing;
 
     Commands(RuntimeView view) {
+        this(view, true);
+    }
+
+    Commands(RuntimeView view, boolean sharing) {
         this.view = view;
+        this.sharing = sharing;
     }
 
     /** A command's reply: its text form and its JSON form (built from maps and lists, see {@link Json}). */
@@ -107,7 +117,7 @@ final class Commands {
         }
     }
 
-    private Reply execute(List<String> words, String who) throws CommandException {
+    Reply execute(List<String> words, String who) throws CommandException {
         String first = words.isEmpty() ? "" : words.get(0);
         String two = words.size() >= 2 ? first + " " + words.get(1) : first;
         return switch (two) {
@@ -212,6 +222,7 @@ final class Commands {
         info.put("L4_services", view.l4().services().size());
         info.put("Servers", servers);
         info.put("Vrrp_instances", view.vrrp().size());
+        info.put("Config_version", view.configVersion().toString());
         StringBuilder text = new StringBuilder();
         info.forEach((key, value) -> text.append(key).append(": ").append(value).append('\n'));
         return new Reply(text.append('\n').toString(), info);
@@ -457,17 +468,26 @@ final class Commands {
         StringBuilder text = new StringBuilder("cluster " + status.cluster() + ": node " + status.node()
                 + (status.ready() ? ", ready" : ", not ready (waiting for the tables)") + "\nmembers: "
                 + String.join(" ", status.members()) + "\n");
-        TextTable peers = new TextTable("PEER", "IN VIEW", "LAG MS");
+        TextTable peers = new TextTable("PEER", "IN VIEW", "LAG MS", "CONFIG");
         List<Map<String, Object>> peerJson = new ArrayList<>();
         for (ClusterStatus.Peer peer : status.peers()) {
-            peers.row(peer.name(), peer.inView() ? "yes" : "no", peer.lagMillis() == null ? "-" : peer.lagMillis());
-            peerJson.add(map("name", peer.name(), "in_view", peer.inView(), "lag_ms", peer.lagMillis()));
+            peers.row(peer.name(), peer.inView() ? "yes" : "no", peer.lagMillis() == null ? "-" : peer.lagMillis(),
+                    peer.config() == null ? "-" : peer.config());
+            peerJson.add(map("name", peer.name(), "in_view", peer.inView(), "lag_ms", peer.lagMillis(),
+                    "config", peer.config() == null ? null : peer.config().toString()));
         }
+        ClusterStatus.Sharing sharing = status.sharing();
         ClusterStatus.StateTransfer last = status.lastStateTransfer();
+        text.append(configLine(status)).append('\n');
         text.append(peers.render()).append("queue ").append(status.queueDepth()).append(", dropped ")
                 .append(status.dropped()).append(", coalesced ").append(status.coalesced()).append(", sent ")
                 .append(status.sent()).append(", received ").append(status.received()).append(", refused joins ")
-                .append(status.refusedJoins()).append("\nlast state transfer: ")
+                .append(status.refusedJoins()).append("\nadmin states: ").append(shared(sharing.serverStates()))
+                .append(", sent ").append(sharing.statesSent()).append(", applied ").append(sharing.statesApplied())
+                .append(", not applied ").append(sharing.statesNotApplied()).append("\nconfig: ")
+                .append(shared(sharing.config())).append(", sent ").append(sharing.configsSent())
+                .append(", accepted ").append(sharing.configsAccepted()).append(", refused ")
+                .append(sharing.configsRefused()).append("\nlast state transfer: ")
                 .append(last == null ? "none" : last.changes() + " change(s) from " + last.from() + " at " + last.at()
                         + " in " + last.millis() + " ms")
                 .append("\n\n");
@@ -475,8 +495,26 @@ final class Commands {
                 "ready", status.ready(), "members", status.members(), "peers", peerJson,
                 "queue_depth", status.queueDepth(), "dropped", status.dropped(), "coalesced", status.coalesced(),
                 "sent", status.sent(), "received", status.received(), "refused_joins", status.refusedJoins(),
+                "config", status.config().toString(), "config_in_sync", status.configInSync(),
+                "server_states", map("shared", sharing.serverStates(), "sent", sharing.statesSent(),
+                        "applied", sharing.statesApplied(), "not_applied", sharing.statesNotApplied()),
+                "configs", map("shared", sharing.config(), "sent", sharing.configsSent(),
+                        "accepted", sharing.configsAccepted(), "refused", sharing.configsRefused()),
                 "last_state_transfer", last == null ? null : map("from", last.from(), "at", last.at().toString(),
                         "changes", last.changes(), "ms", last.millis())));
+    }
+
+    /** {@code config: lb-a 3f2a9c1e0b7d#8, in sync} or {@code ..., DIFFERS from lb-b 9c1d0e2f3a4b#3}. */
+    private static String configLine(ClusterStatus status) {
+        List<String> differing = status.peers().stream()
+                .filter(p -> p.inView() && p.config() != null && !p.config().hash().equals(status.config().hash()))
+                .map(p -> p.name() + " " + p.config()).toList();
+        return "config " + status.node() + " " + status.config() + (differing.isEmpty() ? ", in sync"
+                : ", DIFFERS from " + String.join(", ", differing));
+    }
+
+    private static String shared(boolean on) {
+        return on ? "shared" : "not shared";
     }
 
     // ---- server state ----
@@ -502,7 +540,7 @@ final class Commands {
         return changeState(ServerTarget.server(view, words.get(2)), state, who);
     }
 
-    private Reply changeState(ServerTarget target, Server.AdminState state, String who) {
+    private Reply changeState(ServerTarget target, Server.AdminState state, String who) throws CommandException {
         Server server = target.server();
         Server.AdminState before = server.adminState();
         server.setAdminState(state);
@@ -518,8 +556,41 @@ final class Commands {
         int open = server.activeConnections();
         String text = "server " + target.qualifiedName() + ": " + now + (before == state ? " (unchanged)" : " (was "
                 + was + ")") + (state != Server.AdminState.READY && open > 0 ? "; " + open
-                + " connection(s) still open" : "") + "\n\n";
-        return new Reply(text, map("server", target.qualifiedName(), "admin", now, "was", was, "active", open));
+                + " connection(s) still open" : "") + "\n";
+        return shared(new Reply(text, map("server", target.qualifiedName(), "admin", now, "was", was, "active", open)),
+                target, ServerChange.Setting.STATE, now);
+    }
+
+    /**
+     * {@code reply} with the peers' replies to the change ({@code share: server-states}); a peer that did not apply
+     * it (a server it lacks, no answer) makes it a {@code peer} error, done here all the same.
+     */
+    private Reply shared(Reply reply, ServerTarget target, ServerChange.Setting setting, String value)
+            throws CommandException {
+        List<PeerReply> peers = sharing ? view.shareServer(new ServerChange(target.tier().name()
+                .toLowerCase(Locale.ROOT) + ":" + target.qualifiedName(), setting, value)) : null;
+        if (peers == null) {
+            return new Reply(reply.text() + "\n", reply.json());
+        }
+        StringBuilder text = new StringBuilder(reply.text());
+        List<Map<String, Object>> json = new ArrayList<>();
+        boolean refused = false;
+        for (PeerReply peer : peers) {
+            text.append("peer ").append(peer.peer()).append(": ").append(peer.outcome().summary()).append('\n');
+            json.add(map("peer", peer.peer(), "applied", peer.outcome().ok(), "message", peer.outcome().summary()));
+            refused |= !peer.outcome().ok();
+        }
+        if (peers.isEmpty()) {
+            text.append("peers: none in the cluster now (a node that joins receives this state)\n");
+        }
+        if (refused) {
+            throw new CommandException(CommandException.Kind.PEER, text.toString().stripTrailing()
+                    .replace("\n", "; "));
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> body = new LinkedHashMap<>((Map<String, Object>) reply.json());
+        body.put("peers", json);
+        return new Reply(text.append('\n').toString(), body);
     }
 
     private Reply setWeight(List<String> words, String who) throws CommandException {
@@ -534,8 +605,9 @@ final class Commands {
         target.pool().serverStateChanged(server);
         LOG.log(System.Logger.Level.INFO, "server " + target.qualifiedName() + " weight set to " + weight
                 + " by the runtime API (" + who + "), was " + before);
-        return new Reply("server " + target.qualifiedName() + ": weight " + weight + " (was " + before + ")\n\n",
-                map("server", target.qualifiedName(), "weight", weight, "was", before));
+        return shared(new Reply("server " + target.qualifiedName() + ": weight " + weight + " (was " + before + ")\n",
+                map("server", target.qualifiedName(), "weight", weight, "was", before)), target,
+                ServerChange.Setting.WEIGHT, String.valueOf(weight));
     }
 
     /** {@code N} (0..256) or {@code N%} of {@code configured}, as HAProxy's {@code set weight}. */
@@ -652,8 +724,16 @@ final class Commands {
             throw new CommandException(CommandException.Kind.REFUSED, "reload " + result.summary() + "\n"
                     + lines.toString().stripTrailing());
         }
+        result.peerLines().forEach(line -> lines.append("  ").append(line).append('\n'));
+        if (result.peerRefused()) {
+            throw new CommandException(CommandException.Kind.PEER, "reload " + result.summary() + " here, but a peer"
+                    + " did not apply the shared config\n" + lines.toString().stripTrailing());
+        }
+        List<Map<String, Object>> peers = result.peers().stream().map(p -> map("peer", p.peer(), "applied",
+                p.outcome().ok(), "summary", p.outcome().summary(), "lines", p.outcome().lines())).toList();
         return new Reply("reload " + result.summary() + "\n" + lines + "\n", map("applied", true,
-                "errors", result.errors(), "changes", result.changes(), "restart_needed", result.restartNeeded()));
+                "errors", result.errors(), "changes", result.changes(), "restart_needed", result.restartNeeded(),
+                "peers", peers));
     }
 
     /** An ordered map of alternating keys and values. */

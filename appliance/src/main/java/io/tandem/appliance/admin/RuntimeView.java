@@ -2,6 +2,9 @@ package io.tandem.appliance.admin;
 
 import io.tandem.appliance.ReloadResult;
 import io.tandem.cluster.ClusterStatus;
+import io.tandem.cluster.PeerReply;
+import io.tandem.cluster.ServerChange;
+import io.tandem.core.config.ConfigVersion;
 import io.tandem.core.config.TandemConfig;
 import io.tandem.core.health.HealthChecks;
 import io.tandem.l4.L4Snapshot;
@@ -48,4 +51,13 @@ public interface RuntimeView {
 
     /** Reloads the config file without dropping a connection, as SIGHUP does. */
     ReloadResult reload();
+
+    /**
+     * Sends an admin change just made here to the peers ({@code share: server-states}) and returns their replies
+     * (empty when no peer is in the cluster now); null when the node does not share server states.
+     */
+    List<PeerReply> shareServer(ServerChange change);
+
+    /** The version of the shared config sections (defaults, l7, l4) this node runs. */
+    ConfigVersion configVersion();
 }

@@ -19,9 +19,9 @@ import java.util.Set;
  * Replaces a file so that a crash or Ctrl-C leaves either the old or the new content, never a mix: the new content
  * goes to a temporary file in the same directory (so the rename stays on one file system), is flushed to disk, and
  * is renamed over the old file; then the directory is flushed so the rename itself survives a power cut. The old
- * content can be kept as {@code FILE.bak}.
+ * content can be kept as {@code FILE.bak}. The wizard writes its files so, and a node the config its peer sent.
  */
-final class AtomicFile {
+public final class AtomicFile {
     private AtomicFile() {
     }
 
@@ -30,7 +30,8 @@ final class AtomicFile {
      * that user exists (else by whoever runs the wizard), the old content kept as {@code FILE.bak} when
      * {@code keepBackup}. Returns the backup's path, or null when none was made.
      */
-    static Path write(Path file, String text, String mode, String owner, boolean keepBackup) throws IOException {
+    public static Path write(Path file, String text, String mode, String owner, boolean keepBackup)
+            throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Set<PosixFilePermission> permissions = PosixFilePermissions.fromString(mode);

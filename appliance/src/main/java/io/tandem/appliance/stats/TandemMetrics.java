@@ -190,6 +190,21 @@ final class TandemMetrics {
         s.counter("tandem_cluster_updates_received", "Changes applied from the peers.", labels, c.received());
         s.counter("tandem_cluster_joins_refused", "Joins and merges refused for a wrong secret.", labels,
                 c.refusedJoins());
+        ClusterStatus.Sharing shared = c.sharing();
+        s.gauge("tandem_cluster_config_in_sync", "1 while every peer in the view runs the same shared config "
+                + "sections (defaults, l7, l4) as this node.", labels, c.configInSync() ? 1 : 0);
+        s.counter("tandem_cluster_admin_states_sent", "Admin changes (state, weight) sent to the peers.", labels,
+                shared.statesSent());
+        s.counter("tandem_cluster_admin_states_applied", "Admin changes from the peers applied here.", labels,
+                shared.statesApplied());
+        s.counter("tandem_cluster_admin_states_not_applied", "Admin changes from the peers not applied here (no "
+                + "such server, a newer change held, not shared).", labels, shared.statesNotApplied());
+        s.counter("tandem_cluster_configs_sent", "Shared config sections sent to the peers on reload.", labels,
+                shared.configsSent());
+        s.counter("tandem_cluster_configs_accepted", "Peers' shared config sections checked and applied here.",
+                labels, shared.configsAccepted());
+        s.counter("tandem_cluster_configs_refused", "Peers' shared config sections refused here.", labels,
+                shared.configsRefused());
         for (ClusterStatus.Peer peer : c.peers()) {
             Labels p = Labels.of("cluster", c.cluster(), "peer", peer.name());
             s.gauge("tandem_cluster_peer_up", "1 while the peer is in the view.", p, peer.inView() ? 1 : 0);

@@ -30,7 +30,9 @@ public record ClusterConfig(String name, HostPort bind, List<HostPort> members, 
         STICK_TABLES("stick-tables"),
         /** The stick tables' counters, kept per node and summed, so a rate limit holds for the pair. */
         RATE_LIMITS("rate-limits"),
+        /** Admin states and weights set by the runtime API ({@code enable|disable|drain server}, {@code set weight}). */
         SERVER_STATES("server-states"),
+        /** The shared config sections ({@code defaults}, {@code l7}, {@code l4}), sent on reload, checked before apply. */
         CONFIG("config");
 
         private final String keyword;

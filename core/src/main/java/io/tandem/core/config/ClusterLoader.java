@@ -7,15 +7,14 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Reads the {@code cluster} block. {@code share} defaults to what is implemented ({@code stick-tables} and
- * {@code rate-limits}); {@code server-states} and {@code config} are recognised and refused as not supported yet.
+ * Reads the {@code cluster} block. {@code share} defaults to {@code stick-tables} and {@code rate-limits};
+ * {@code server-states} (admin states and weights set by the runtime API) and {@code config} (the shared sections
+ * sent on reload) are opt-in, since each lets one node change the other.
  */
 final class ClusterLoader {
     static final List<String> CLUSTER_KEYS = List.of("name", "bind", "members", "secret", "share");
     /** The least secret that still takes a brute-force search out of reach (the setup wizard writes 32 bytes). */
     static final int MIN_SECRET_BYTES = 16;
-    private static final Set<ClusterConfig.Share> NOT_YET = EnumSet.of(ClusterConfig.Share.SERVER_STATES,
-            ClusterConfig.Share.CONFIG);
 
     private final NodeReader reader;
 
@@ -82,9 +81,6 @@ final class ClusterLoader {
             if (found == null) {
                 reader.error(item.pos(), "unknown cluster share '" + item.value() + "'; expected stick-tables, "
                         + "rate-limits, server-states or config");
-            } else if (NOT_YET.contains(found)) {
-                reader.error(item.pos(), "cluster share '" + found.keyword() + "' is not supported yet; "
-                        + "stick-tables and rate-limits are");
             } else {
                 share.add(found);
             }

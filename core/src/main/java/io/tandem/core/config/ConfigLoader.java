@@ -55,16 +55,27 @@ public final class ConfigLoader {
     public static LoadResult load(Path file, Map<String, String> env) {
         String text;
         try {
-            text = SourceText.read(file);
-        } catch (IOException e) {
-            ConfigError error = new ConfigError(new SourcePos(file.toString(), 1, 1),
-                    "cannot read config (" + NodeReader.reason(e) + ")");
-            return new LoadResult(null, List.of(error));
-        } catch (SourceText.Refused e) {
-            return new LoadResult(null, List.of(new ConfigError(e.pos(file.toString()), "config file is "
-                    + e.getMessage())));
+            text = text(file);
+        } catch (ConfigException e) {
+            return new LoadResult(null, e.errors());
         }
         return parse(file.toString(), text, env);
+    }
+
+    /**
+     * The text of the config file {@code file}, as {@link #load} reads it (UTF-8, at most 1 MiB, no byte-order
+     * mark), for a caller that needs the text it parses too (the shared config's version is taken from it).
+     */
+    public static String text(Path file) throws ConfigException {
+        try {
+            return SourceText.read(file);
+        } catch (IOException e) {
+            throw new ConfigException(List.of(new ConfigError(new SourcePos(file.toString(), 1, 1),
+                    "cannot read config (" + NodeReader.reason(e) + ")")));
+        } catch (SourceText.Refused e) {
+            throw new ConfigException(List.of(new ConfigError(e.pos(file.toString()), "config file is "
+                    + e.getMessage())));
+        }
     }
 
     /** Parses {@code yamlText}, naming it {@code sourceName} in errors; {@code ${NAME}} from the process env. */
@@ -77,18 +88,9 @@ public final class ConfigLoader {
         NodeReader reader = new NodeReader(sourceName, env);
         Node root;
         try {
-            // Composing builds the node tree only: no objects are constructed, and marks keep every position.
-            LoaderOptions options = new LoaderOptions();
-            Parser parser = new AliasExpandingParser(new ParserImpl(new StreamReader(yamlText), options));
-            root = new Composer(parser, new Resolver(), options).getSingleNode();
-        } catch (MarkedYAMLException e) {
-            Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
-            SourcePos pos = mark != null ? reader.pos(mark) : new SourcePos(sourceName, 1, 1);
-            String problem = e.getProblem() != null ? e.getProblem() : e.getMessage();
-            return new LoadResult(null, List.of(new ConfigError(pos, "YAML syntax error: " + problem)));
+            root = compose(yamlText);
         } catch (YAMLException e) {
-            return new LoadResult(null, List.of(new ConfigError(new SourcePos(sourceName, 1, 1),
-                    "YAML error: " + e.getMessage())));
+            return new LoadResult(null, List.of(yamlError(sourceName, e)));
         }
         SourcePos start = new SourcePos(sourceName, 1, 1);
         Block top = root == null ? null : reader.block(root, "the config", "at the top level", TOP_KEYS, start);
@@ -104,8 +106,37 @@ public final class ConfigLoader {
         ServerLoops.check(reader, l7, l4);
         VrrpConfig vrrp = new VrrpLoader(reader).load(section(reader, top, "vrrp", VrrpLoader.VRRP_KEYS), l7, l4);
         ClusterConfig cluster = new ClusterLoader(reader).load(top);
+        if (cluster.share().contains(ClusterConfig.Share.CONFIG)) {
+            try {
+                SharedConfig.of(sourceName, yamlText);
+            } catch (ConfigException e) {
+                e.errors().forEach(error -> reader.error(error.pos(), error.message()));
+            }
+        }
         return new LoadResult(new TandemConfig(sourceName, global, defaults, l7, l4, vrrp, cluster, admin),
                 reader.errors());
+    }
+
+    /**
+     * The node tree of {@code yamlText} (null when empty). Composing builds the node tree only: no objects are
+     * constructed, and marks keep every position. Throws snakeyaml's exceptions for text that is not YAML.
+     */
+    static Node compose(String yamlText) {
+        LoaderOptions options = new LoaderOptions();
+        Parser parser = new AliasExpandingParser(new ParserImpl(new StreamReader(yamlText), options));
+        return new Composer(parser, new Resolver(), options).getSingleNode();
+    }
+
+    /** Text that is not YAML, at the position snakeyaml names. */
+    static ConfigError yamlError(String sourceName, YAMLException e) {
+        if (e instanceof MarkedYAMLException marked) {
+            Mark mark = marked.getProblemMark() != null ? marked.getProblemMark() : marked.getContextMark();
+            SourcePos pos = mark != null ? new SourcePos(sourceName, mark.getLine() + 1, mark.getColumn() + 1)
+                    : new SourcePos(sourceName, 1, 1);
+            String problem = marked.getProblem() != null ? marked.getProblem() : marked.getMessage();
+            return new ConfigError(pos, "YAML syntax error: " + problem);
+        }
+        return new ConfigError(new SourcePos(sourceName, 1, 1), "YAML error: " + e.getMessage());
     }
 
     /** A top-level section, or an empty one when absent or not a mapping, so its defaults still apply. */

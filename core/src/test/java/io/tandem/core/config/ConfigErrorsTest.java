@@ -51,11 +51,19 @@ class ConfigErrorsTest {
     }
 
     @Test
-    void laterFeaturesAreRecognisedButNotSupportedYet() {
+    void everyClusterShareIsAcceptedAndAnUnknownOneIsNamed() {
         assertErrors("cluster: { name: p, bind: 198.18.0.1:7800, members: [198.18.0.1:7800],"
-                        + " secret: 0123456789abcdef, share: [stick-tables, server-states, config] }\n",
-                "1:120: cluster share 'server-states' is not supported yet; stick-tables and rate-limits are",
-                "1:135: cluster share 'config' is not supported yet; stick-tables and rate-limits are");
+                        + " secret: 0123456789abcdef, share: [stick-tables, rate-limits, server-states, config,"
+                        + " sessions] }\n",
+                "1:156: unknown cluster share 'sessions'; expected stick-tables, rate-limits, server-states or config");
+    }
+
+    @Test
+    void sharingTheConfigNeedsOneTopLevelSectionPerLine() {
+        assertErrors("{ cluster: { name: p, bind: 198.18.0.1:7800, members: [198.18.0.1:7800],"
+                        + " secret: 0123456789abcdef, share: [config] } }\n",
+                "1:1: to share the config, its top level must be one section per line (global:, l7:, ...), not a "
+                        + "flow mapping");
     }
 
     @Test
