@@ -158,6 +158,11 @@ final class GrpcBackend implements AutoCloseable {
         return message;
     }
 
+    /** Stops gracefully: GOAWAY on its connections, the calls in flight finish, no new connection is taken. */
+    void shutdown() {
+        server.shutdown();
+    }
+
     /** Stops at once, as a killed server: open connections close, calls in flight end. */
     void kill() throws InterruptedException {
         server.shutdownNow();

@@ -236,6 +236,32 @@ class GrpcProxyTest {
     }
 
     @Test
+    void aServerGoingAwayFinishesItsStreamAndTheNextCallsGoToTheOthers() throws Exception {
+        List<GrpcBackend> ab = backends("a", "b");
+        ManagedChannel channel = channel(proxy("", servers(ab)));
+        assertEquals("a", unary(channel));
+        assertEquals("b", unary(channel));
+        // A server stream opened on a's connection, then a sends GOAWAY: the stream still runs to its end.
+        Iterator<byte[]> download = ClientCalls.blockingServerStreamingCall(channel, GrpcBackend.DOWNLOAD,
+                deadline(), "3000".getBytes(StandardCharsets.UTF_8));
+        assertArrayEquals(GrpcBackend.message(0), download.next());
+        ab.get(0).shutdown();
+        int received = 1;
+        while (download.hasNext()) {
+            assertArrayEquals(GrpcBackend.message(received), download.next(), "message " + received);
+            received++;
+        }
+        assertEquals(3000, received);
+        // New calls open no stream on a's connection; a takes no new connection, so b serves them all (one sent
+        // in the round trip before a's final GOAWAY may still be a's).
+        Map<String, Integer> after = new HashMap<>();
+        for (int i = 0; i < 20; i++) {
+            after.merge(unary(channel), 1, Integer::sum);
+        }
+        assertTrue(after.getOrDefault("b", 0) >= 19, after.toString());
+    }
+
+    @Test
     void noServerToTakeTheRpcIsUnavailableNotAnHtmlPage() throws Exception {
         int closed = ProxyHarness.freePort();
         ManagedChannel channel = channel(proxy("", Map.of("gone", "127.0.0.1:" + closed)));
