@@ -14,12 +14,14 @@ import java.util.stream.Collectors;
 
 /**
  * The tandem.yaml of a node set up by the wizard: one L7 frontend on the chosen port in front of the first pool,
- * on a pair one VRRP instance with unicast adverts to the peer, and the stats endpoint on loopback. Same answers, same text, so running the wizard
- * again with the same answers shows no diff.
+ * on a pair one VRRP instance with unicast adverts to the peer and the cluster with it, and the stats endpoint on
+ * loopback. Same answers, same text, so running the wizard again with the same answers shows no diff.
  */
 final class NodeConfig {
     static final String FRONTEND = "web";
     static final String INSTANCE = "VI_1";
+    /** JGroups' usual port; failure detection takes this port + 100. */
+    static final int CLUSTER_PORT = 7800;
     private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]*(:\\d+)?");
     private static final Resolver RESOLVER = new Resolver();
 
@@ -27,15 +29,24 @@ final class NodeConfig {
     }
 
     static String yaml(Answers a, Path configFile, Path keyFile) {
+        return yaml(a, configFile, keyFile, "file:" + keyFile);
+    }
+
+    /**
+     * The same text with {@code secret} as the cluster section's secret: {@code file:KEY} for the file, a
+     * {@code ${NAME}} reference for the check before anything is written (the key file does not exist yet), so both
+     * have the same lines.
+     */
+    static String yaml(Answers a, Path configFile, Path keyFile, String secret) {
         StringBuilder y = new StringBuilder();
         y.append("# ").append(configFile).append(": written by `tandem setup` for ").append(a.hostname())
                 .append(" (").append(describe(a.role())).append(").\n");
         y.append("# After an edit: tandem check -c ").append(configFile).append("  then  systemctl reload tandem\n");
-        if (a.role().pair()) {
-            y.append("#\n# The pair's cluster secret is in ").append(keyFile).append(".\n");
-            y.append("# There is no `cluster:` section yet: Tandem does not have the cluster yet, and tandem check\n");
-            y.append("# rejects the section. When it lands, the section reads the key with\n");
-            y.append("# `secret: file:").append(keyFile).append("`.\n");
+        if (a.role().pair() && ownAddress(a) == null) {
+            y.append("#\n# The pair's cluster secret is in ").append(keyFile).append(". There is no `cluster:` section:\n");
+            y.append("# its bind is this node's own address on ").append(a.vipInterface())
+                    .append(", which DHCP gives; see docs/cluster.md\n");
+            y.append("# (secret: file:").append(keyFile).append(").\n");
         }
         y.append("\nglobal:\n  name: ").append(scalar(a.hostname())).append("\n");
         y.append("\nl7:\n  frontends:\n    ").append(FRONTEND).append(":\n");
@@ -70,16 +81,27 @@ final class NodeConfig {
             y.append("      virtual-addresses: [").append(a.vips().stream().map(v -> scalar(v.toString()))
                     .collect(Collectors.joining(", "))).append("]\n");
             String peer = scalar(HostPort.text(a.peer()));
-            // The source is this node's address on the instance's interface, which the wizard knows only for a
-            // static management address on that same interface.
-            if (a.address() == null || !a.vipInterface().equals(a.managementInterface())) {
+            if (ownAddress(a) == null) {
                 y.append("      unicast: { peers: [").append(peer).append("] }   # source: the interface's address\n");
             } else {
-                y.append("      unicast: { source: ").append(scalar(HostPort.text(a.address().address())))
-                        .append(", peers: [").append(peer).append("] }\n");
+                y.append("      unicast: { source: ").append(scalar(ownAddress(a))).append(", peers: [").append(peer)
+                        .append("] }\n");
             }
             y.append("      # No usable server behind the frontend: give the virtual addresses to the other node.\n");
             y.append("      track: { services: [").append(FRONTEND).append("] }\n");
+        }
+        String own = ownAddress(a);
+        if (own != null) {
+            // The same members, in the same order, on both nodes: the first node's address first.
+            String peer = HostPort.text(a.peer());
+            List<String> members = a.role() == Role.FIRST ? List.of(own, peer) : List.of(peer, own);
+            y.append("\ncluster:\n");
+            y.append("  # Stick tables and rate counters shared with the other node (docs/cluster.md).\n");
+            y.append("  name: ").append(scalar(clusterName(a))).append("   # the same on both nodes\n");
+            y.append("  bind: ").append(scalar(member(own))).append("\n");
+            y.append("  members: [").append(members.stream().map(m -> scalar(member(m)))
+                    .collect(Collectors.joining(", "))).append("]\n");
+            y.append("  secret: ").append(scalar(secret)).append("\n");
         }
         y.append("\nadmin:\n");
         y.append("  # Metrics (/metrics) and the stats page (/stats) on this node's loopback only, as the page shows\n");
@@ -87,6 +109,26 @@ final class NodeConfig {
                 .append(statsBind(a)).append(" to this node.\n");
         y.append("  stats: { bind: ").append(statsBind(a)).append(" }\n");
         return y.toString();
+    }
+
+    /**
+     * This node's address on the virtual addresses' interface, which VRRP's unicast source and the cluster's bind
+     * are: known for a static management address on that same interface, else null.
+     */
+    static String ownAddress(Answers a) {
+        if (!a.role().pair() || a.address() == null || !a.vipInterface().equals(a.managementInterface())) {
+            return null;
+        }
+        return HostPort.text(a.address().address());
+    }
+
+    /** The cluster's name, from what both nodes were given alike (the VRID). */
+    static String clusterName(Answers a) {
+        return "tandem-vrid-" + a.vrid();
+    }
+
+    private static String member(String host) {
+        return new HostPort(host, CLUSTER_PORT).toString();
     }
 
     /** The stats endpoint's default address, one port up when the frontend took that port. */

@@ -2,6 +2,7 @@ package io.tandem.appliance.setup;
 
 import io.tandem.appliance.CheckedConfig;
 import io.tandem.appliance.TandemCli;
+import io.tandem.core.config.ClusterConfig;
 import io.tandem.core.config.ConfigError;
 import io.tandem.core.config.ConfigLoader;
 import io.tandem.core.config.HostPort;
@@ -20,6 +21,8 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 
 /**
@@ -33,6 +36,8 @@ import java.util.concurrent.Callable;
                 + "See docs/setup-wizard.md.")
 public final class SetupCommand implements Callable<Integer> {
     static final String KEY_FILE = "cluster.key";
+    /** Where the check before apply finds the secret (the config's own {@code file:} does not exist yet). */
+    private static final String SECRET_VARIABLE = "TANDEM_SETUP_CLUSTER_SECRET";
     private static final String OWNER = "tandem";
 
     @Option(names = "--config", paramLabel = "PATH", description = "Write this file (default: "
@@ -117,7 +122,10 @@ public final class SetupCommand implements Callable<Integer> {
             throws SetupCancelled, IOException {
         Path keyFile = config.toAbsolutePath().getParent().resolve(KEY_FILE);
         String yaml = NodeConfig.yaml(answered, config, keyFile);
-        CheckedConfig checked = CheckedConfig.of(ConfigLoader.parse(config.toString(), yaml));
+        // The key file is written on apply: the check reads the same text with the secret from a variable.
+        String checkedYaml = NodeConfig.yaml(answered, config, keyFile, "${" + SECRET_VARIABLE + "}");
+        CheckedConfig checked = CheckedConfig.of(ConfigLoader.parse(config.toString(), checkedYaml,
+                answered.secret() == null ? Map.of() : Map.of(SECRET_VARIABLE, answered.secret().text())));
         if (!checked.ok()) {
             for (ConfigError error : checked.errors()) {
                 System.err.println(error);
@@ -136,8 +144,9 @@ public final class SetupCommand implements Callable<Integer> {
         out.println();
         out.print(diff(yaml));
         if (answered.role().pair()) {
-            out.println("Cluster secret: written to " + keyFile + " (mode 0600) on apply. The config has no `cluster:`"
-                    + " section: Tandem does not have the cluster yet.");
+            out.println("Cluster secret: written to " + keyFile + " (mode 0600) on apply."
+                    + (NodeConfig.ownAddress(answered) != null ? "" : " The config has no `cluster:` section: its bind"
+                    + " is this node's own address, which DHCP gives (docs/cluster.md)."));
         }
         if (!yes && console != null) {
             String reply = console.readLine("Apply? [y/N]: ").strip();
@@ -147,21 +156,29 @@ public final class SetupCommand implements Callable<Integer> {
             }
         }
         interrupts.applying();
-        boolean globalsChanged = globalsChanged(checked);
-        return apply(answered, checked, yaml, keyFile, network, file == null ? null : file.newSecret(), globalsChanged,
+        boolean restartNeeded = restartNeeded(checked);
+        return apply(answered, checked, yaml, keyFile, network, file == null ? null : file.newSecret(), restartNeeded,
                 out);
     }
 
     /**
-     * True unless the file there now has the same {@code global} settings as the new one: a reload keeps those at
-     * their running values, so only a restart applies a change of them.
+     * True unless the file there now has the same {@code global} settings and {@code cluster} section as the new one:
+     * a reload keeps those at their running values, so only a restart applies a change of them.
      */
-    private boolean globalsChanged(CheckedConfig next) {
+    private boolean restartNeeded(CheckedConfig next) {
         if (!Files.exists(config)) {
             return true;
         }
         CheckedConfig now = CheckedConfig.load(config);
-        return now.config() == null || !now.config().global().equals(next.config().global());
+        if (now.config() == null || !now.config().global().equals(next.config().global())) {
+            return true;
+        }
+        ClusterConfig was = now.config().cluster();
+        ClusterConfig will = next.config().cluster();
+        // Not the records' equals: their source position moves with the lines above the section.
+        return !(Objects.equals(was.name(), will.name()) && Objects.equals(was.bind(), will.bind())
+                && was.members().equals(will.members()) && Objects.equals(was.secret(), will.secret())
+                && was.share().equals(will.share()));
     }
 
     private String diff(String yaml) throws IOException {
@@ -180,7 +197,7 @@ public final class SetupCommand implements Callable<Integer> {
     }
 
     private int apply(Answers answered, CheckedConfig checked, String yaml, Path keyFile, NetworkSettings network,
-                      ClusterSecret unshown, boolean globalsChanged, PrintStream out) throws IOException {
+                      ClusterSecret unshown, boolean restartNeeded, PrintStream out) throws IOException {
         boolean ok = true;
         if (answered.secret() != null) {
             AtomicFile.write(keyFile, answered.secret().text() + "\n", "rw-------", OWNER, true);
@@ -195,12 +212,12 @@ public final class SetupCommand implements Callable<Integer> {
             ok &= network.apply(out);
         }
         if (noStart) {
-            out.println("Not started (--no-start): to start it, " + ServiceControl.commands(globalsChanged));
+            out.println("Not started (--no-start): to start it, " + ServiceControl.commands(restartNeeded));
         } else if (!config.toAbsolutePath().equals(Path.of(TandemCli.DEFAULT_CONFIG))) {
             out.println("Not started: the service reads " + TandemCli.DEFAULT_CONFIG + ", not " + config
                     + "; run  tandem run -c " + config);
         } else {
-            ok &= ServiceControl.start(out, config, globalsChanged);
+            ok &= ServiceControl.start(out, config, restartNeeded);
         }
         StatsConfig stats = checked.config().admin().stats();
         if (stats != null) {
