@@ -3,13 +3,15 @@ package io.tandem.core.config;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Parsers for the value syntaxes of the config file (durations, sizes, IP literals), shared with the modules
- * that compile config text later. Each throws {@link IllegalArgumentException} whose message is the
- * user-facing error.
+ * Parsers for the value syntaxes of the config file (durations, sizes, IP literals, integers, keywords), shared
+ * with the modules that compile config text later. The duration and size parsers throw
+ * {@link IllegalArgumentException} whose message is the user-facing error; the others give null for text that
+ * is not one, for the caller to report or to skip.
  */
 public final class ConfigValues {
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)?");
@@ -83,6 +85,38 @@ public final class ConfigValues {
             }
         }
         return Long.toString(size);
+    }
+
+    /**
+     * The integer {@code text} spells in decimal (an optional sign, then digits), or null when it spells none or
+     * one outside the range of a long. Checked before parsing, so that samples that are not numbers (an ACL test,
+     * a stick-table key) cost no exception.
+     */
+    public static Long parseInteger(String text) {
+        int start = text.startsWith("-") || text.startsWith("+") ? 1 : 0;
+        if (text.length() == start || text.length() - start > 19) {
+            return null;
+        }
+        for (int i = start; i < text.length(); i++) {
+            if (text.charAt(i) < '0' || text.charAt(i) > '9') {
+                return null;
+            }
+        }
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException overflow) {
+            return null;
+        }
+    }
+
+    /** The constant of {@code values} whose {@code keyword} is {@code name}, or null: an enum's config words. */
+    public static <E> E named(E[] values, Function<E, String> keyword, String name) {
+        for (E value : values) {
+            if (keyword.apply(value).equals(name)) {
+                return value;
+            }
+        }
+        return null;
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.tandem.core.stick;
 
+import io.tandem.core.config.ConfigValues;
+
 /**
  * The data a stick table can store per entry, by HAProxy name: the server a key sticks to, and counters.
  * A {@code _cnt} counts since the entry was created; a {@code _rate(PERIOD)} counts over a sliding period.
@@ -38,11 +40,6 @@ public enum StickData {
 
     /** The data called {@code keyword} (without a period), or null. */
     public static StickData named(String keyword) {
-        for (StickData data : values()) {
-            if (data.keyword.equals(keyword)) {
-                return data;
-            }
-        }
-        return null;
+        return ConfigValues.named(values(), StickData::keyword, keyword);
     }
 }

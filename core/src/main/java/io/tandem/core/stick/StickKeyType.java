@@ -1,6 +1,7 @@
 package io.tandem.core.stick;
 
 import io.netty.util.NetUtil;
+import io.tandem.core.config.ConfigValues;
 
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -30,12 +31,7 @@ public enum StickKeyType {
 
     /** The type called {@code keyword} in a {@code stick-table}'s {@code type}, or null. */
     public static StickKeyType named(String keyword) {
-        for (StickKeyType type : values()) {
-            if (type.keyword.equals(keyword)) {
-                return type;
-            }
-        }
-        return null;
+        return ConfigValues.named(values(), StickKeyType::keyword, keyword);
     }
 
     /** The key for an address sample; an IPv4-mapped IPv6 address counts as the IPv4 address it carries. */
@@ -106,21 +102,8 @@ public enum StickKeyType {
     }
 
     private static String integer(String text) {
-        String t = text.trim();
-        int start = t.startsWith("-") || t.startsWith("+") ? 1 : 0;
-        if (t.length() == start || t.length() - start > 19) {
-            return null;
-        }
-        for (int i = start; i < t.length(); i++) {
-            if (t.charAt(i) < '0' || t.charAt(i) > '9') {
-                return null;
-            }
-        }
-        try {
-            return Long.toString(Long.parseLong(t));
-        } catch (NumberFormatException overflow) {
-            return null;
-        }
+        Long value = ConfigValues.parseInteger(text.trim());
+        return value == null ? null : Long.toString(value);
     }
 
     private static String truncated(String text) {

@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The value syntaxes: durations, sizes, addresses and ranges. */
+/** The value syntaxes: durations, sizes, addresses, ranges, integers and keywords. */
 class ConfigValuesTest {
 
     @Test
@@ -79,6 +79,23 @@ class ConfigValuesTest {
         assertNull(ConfigValues.parseIpLiteral("256.1.1.1"));
         assertNull(ConfigValues.parseIpLiteral("1.2.3"));
         assertEquals("0:0:0:0:0:0:0:1", ConfigValues.parseIpLiteral("::1").getHostAddress());
+    }
+
+    @Test
+    void integersAreSignedDecimalsInTheRangeOfALong() {
+        assertEquals(42L, ConfigValues.parseInteger("42"));
+        assertEquals(-7L, ConfigValues.parseInteger("-7"));
+        assertEquals(7L, ConfigValues.parseInteger("+7"));
+        assertEquals(Long.MAX_VALUE, ConfigValues.parseInteger("9223372036854775807"));
+        for (String notOne : new String[] {"", "-", "1.5", "0x10", " 1", "9223372036854775808", "12345678901234567890"}) {
+            assertNull(ConfigValues.parseInteger(notOne), notOne);
+        }
+    }
+
+    @Test
+    void keywordsNameTheirConstantOrNothing() {
+        assertNull(ConfigValues.named(new String[] {"tcp", "udp"}, String::toUpperCase, "tcp"));
+        assertEquals("udp", ConfigValues.named(new String[] {"tcp", "udp"}, String::toUpperCase, "UDP"));
     }
 
     @Test

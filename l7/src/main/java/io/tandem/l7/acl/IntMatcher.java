@@ -1,6 +1,7 @@
 package io.tandem.l7.acl;
 
 import io.tandem.core.config.ConfigError;
+import io.tandem.core.config.ConfigValues;
 
 import java.net.InetAddress;
 import java.util.List;
@@ -45,8 +46,10 @@ final class IntMatcher implements SampleTest {
                 errors.add(new ConfigError(word.pos(), "a range cannot follow '" + operator + "'"));
                 continue;
             }
-            Long from = colon == 0 ? Long.valueOf(Long.MIN_VALUE) : parse(colon < 0 ? text : text.substring(0, colon));
-            Long to = colon < 0 ? from : colon == text.length() - 1 ? Long.valueOf(Long.MAX_VALUE) : parse(text.substring(colon + 1));
+            Long from = colon == 0 ? Long.valueOf(Long.MIN_VALUE)
+                    : ConfigValues.parseInteger(colon < 0 ? text : text.substring(0, colon));
+            Long to = colon < 0 ? from : colon == text.length() - 1 ? Long.valueOf(Long.MAX_VALUE)
+                    : ConfigValues.parseInteger(text.substring(colon + 1));
             if (from == null || to == null || (colon == 0 && colon == text.length() - 1)) {
                 errors.add(new ConfigError(word.pos(), "'" + text + "' is not an integer or a range like 10:20"));
                 continue;
@@ -77,24 +80,6 @@ final class IntMatcher implements SampleTest {
         return new IntMatcher(length, Arrays.copyOf(low, count), Arrays.copyOf(high, count));
     }
 
-    /** The integer {@code text} spells, or null; checked first so that non-numeric samples cost no exception. */
-    private static Long parse(String text) {
-        int start = text.startsWith("-") || text.startsWith("+") ? 1 : 0;
-        if (text.length() == start || text.length() - start > 19) {
-            return null;
-        }
-        for (int i = start; i < text.length(); i++) {
-            if (text.charAt(i) < '0' || text.charAt(i) > '9') {
-                return null;
-            }
-        }
-        try {
-            return Long.parseLong(text);
-        } catch (NumberFormatException overflow) {
-            return null;
-        }
-    }
-
     @Override
     public boolean integer(long value) {
         for (int i = 0; i < low.length; i++) {
@@ -110,7 +95,7 @@ final class IntMatcher implements SampleTest {
         if (length) {
             return integer(value.length());
         }
-        Long parsed = parse(value);
+        Long parsed = ConfigValues.parseInteger(value);
         return parsed != null && integer(parsed);
     }
 

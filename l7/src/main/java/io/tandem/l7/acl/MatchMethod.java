@@ -1,5 +1,7 @@
 package io.tandem.l7.acl;
 
+import io.tandem.core.config.ConfigValues;
+
 import java.util.Locale;
 
 /** HAProxy's pattern match methods, as named after {@code -m} and as the suffix of ACL keywords such as {@code path_beg}. */
@@ -8,12 +10,7 @@ enum MatchMethod {
 
     /** The method named {@code name} ({@code beg}, {@code reg}...), or null. */
     static MatchMethod named(String name) {
-        for (MatchMethod m : values()) {
-            if (m.keyword().equals(name)) {
-                return m;
-            }
-        }
-        return null;
+        return ConfigValues.named(values(), MatchMethod::keyword, name);
     }
 
     /** The method an ACL keyword suffix selects ({@code _beg} → BEG); only the string methods have one. */

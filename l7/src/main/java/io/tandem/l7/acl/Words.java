@@ -1,6 +1,7 @@
 package io.tandem.l7.acl;
 
 import io.tandem.core.config.ConfigError;
+import io.tandem.core.config.Located;
 import io.tandem.core.config.SourcePos;
 
 import java.util.ArrayList;
@@ -19,6 +20,23 @@ public final class Words {
     private static final String ESCAPABLE = " \t\\\"'#$";
 
     private Words() {
+    }
+
+    /**
+     * The words of a config line that needs at least one: null when a quote is unclosed or when the line is empty,
+     * which is reported at the line as {@code whenEmpty}.
+     */
+    public static List<Word> splitLine(Located<String> line, String whenEmpty, List<ConfigError> errors) {
+        int before = errors.size();
+        List<Word> words = split(line.value(), line.pos(), errors);
+        if (errors.size() > before) {
+            return null;
+        }
+        if (words.isEmpty()) {
+            errors.add(new ConfigError(line.pos(), whenEmpty));
+            return null;
+        }
+        return words;
     }
 
     /** The words of {@code text}, which starts at {@code pos}; an unclosed quote is reported and ends the line. */

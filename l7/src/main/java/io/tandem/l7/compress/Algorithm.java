@@ -1,5 +1,7 @@
 package io.tandem.l7.compress;
 
+import io.tandem.core.config.ConfigValues;
+
 /** A compression algorithm by its HAProxy name, with the Accept-Encoding / Content-Encoding token it answers to. */
 public enum Algorithm {
     /** Leaves the body as it is; chosen when nothing else is accepted and it is configured (HAProxy's debug algo). */
@@ -25,11 +27,10 @@ public enum Algorithm {
 
     /** The algorithm named {@code name} in the config; the loader has already rejected any other name. */
     static Algorithm named(String name) {
-        for (Algorithm algorithm : values()) {
-            if (algorithm.configName.equals(name)) {
-                return algorithm;
-            }
+        Algorithm algorithm = ConfigValues.named(values(), a -> a.configName, name);
+        if (algorithm == null) {
+            throw new IllegalArgumentException("unknown compression algo " + name);
         }
-        throw new IllegalArgumentException("unknown compression algo " + name);
+        return algorithm;
     }
 }

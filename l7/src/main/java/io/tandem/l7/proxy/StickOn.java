@@ -21,13 +21,9 @@ public record StickOn(Sample key, StickTable table, Condition condition) {
 
     /** Compiles the line against the backend's ACLs and tables; reports each problem and returns null if any. */
     public static StickOn compile(Located<String> line, AclSet acls, List<ConfigError> errors) {
-        int before = errors.size();
-        List<Word> words = Words.split(line.value(), line.pos(), errors);
-        if (errors.size() > before) {
-            return null;
-        }
-        if (words.isEmpty()) {
-            errors.add(new ConfigError(line.pos(), "stick-on needs a sample fetch, e.g. src or req.cook(SESSION)"));
+        List<Word> words = Words.splitLine(line, "stick-on needs a sample fetch, e.g. src or req.cook(SESSION)",
+                errors);
+        if (words == null) {
             return null;
         }
         Word fetch = words.get(0);

@@ -34,13 +34,8 @@ record Rule(Condition condition, RequestAction action) {
 
     private static Rule compile(Located<String> line, String section, Map<String, ActionParser> parsers, AclSet acls,
                                 List<ConfigError> errors) {
-        int before = errors.size();
-        List<Word> words = Words.split(line.value(), line.pos(), errors);
-        if (errors.size() > before) {
-            return null;
-        }
-        if (words.isEmpty()) {
-            errors.add(new ConfigError(line.pos(), "empty " + section + " rule"));
+        List<Word> words = Words.splitLine(line, "empty " + section + " rule", errors);
+        if (words == null) {
             return null;
         }
         Word keyword = words.get(0);

@@ -19,13 +19,8 @@ public record UseBackendRule(String backend, Condition condition, SourcePos pos)
 
     /** Compiles {@code line}; reports each problem at its column and returns null if there was one. */
     public static UseBackendRule compile(Located<String> line, AclSet acls, List<ConfigError> errors) {
-        int before = errors.size();
-        List<Word> words = Words.split(line.value(), line.pos(), errors);
-        if (errors.size() > before) {
-            return null;
-        }
-        if (words.isEmpty()) {
-            errors.add(new ConfigError(line.pos(), "use-backend needs a backend name"));
+        List<Word> words = Words.splitLine(line, "use-backend needs a backend name", errors);
+        if (words == null) {
             return null;
         }
         Word name = words.get(0);
