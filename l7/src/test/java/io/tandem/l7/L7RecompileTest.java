@@ -115,9 +115,9 @@ class L7RecompileTest {
         L7Snapshot first = compileAndCommit(CONFIG);
         BackendRuntime app = first.backends().get("app");
         Server app1 = app.servers().get(0);
-        first.frontends().get("web").counters().request(200, 1_000_000, HttpCounters.Outcome.DONE);
-        app.counters().request(200, 1_000_000, HttpCounters.Outcome.DONE);
-        app.counters(app1).request(404, 1_000_000, HttpCounters.Outcome.DONE);
+        first.frontends().get("web").counters().request(200, 1_000_000, HttpCounters.Outcome.DONE, 0, 0);
+        app.counters().request(200, 1_000_000, HttpCounters.Outcome.DONE, 0, 0);
+        app.counters(app1).request(404, 1_000_000, HttpCounters.Outcome.DONE, 0, 0);
         L7Snapshot second = compileAndCommit(CONFIG.replace("app-1: 127.0.0.1:9001",
                 "app-1: { address: 127.0.0.1:9001, weight: 5 }"));
         BackendRuntime after = second.backends().get("app");

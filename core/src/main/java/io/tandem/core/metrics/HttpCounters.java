@@ -1,14 +1,13 @@
 package io.tandem.core.metrics;
 
-import java.util.concurrent.atomic.LongAdder;
-
 /**
  * The HTTP traffic of one L7 frontend, backend or server: beside what {@link TrafficCounters} counts, requests,
  * responses by status class, how the requests that went wrong ended ({@link Outcome}, HAProxy's {@code dreq},
  * {@code ereq}, {@code eresp}, {@code cli_abrt}, {@code srv_abrt}), server connections made and reused,
- * the requests' total time, and the recent averages of their phases (HAProxy's {@code qtime} ... {@code ttime}). Allocation-free on the hot path (adders and a
- * {@link LatencyHistogram} made once). Connections are the clients' for a frontend; a server's are its
- * {@code Server}'s, and a backend's the sum of its servers'.
+ * the requests' total time, and the recent averages of their phases (HAProxy's {@code qtime} ... {@code ttime}).
+ * The histogram and the averages live in these counters' own cells ({@link Cells}), so an ended request is counted
+ * in one block of the calling event loop's, without atomics or allocation. Connections are the clients' for a
+ * frontend; a server's are its {@code Server}'s, and a backend's the sum of its servers'.
  */
 public final class HttpCounters extends TrafficCounters {
     /** The response classes, in the order of {@link #responses(int)}: 1xx to 5xx, then anything else. */
@@ -35,41 +34,46 @@ public final class HttpCounters extends TrafficCounters {
         SERVER_ABORT
     }
 
-    private final LongAdder requests = new LongAdder();
-    private final LongAdder[] responses = new LongAdder[CLASSES.length];
-    private final LongAdder[] outcomes = new LongAdder[Outcome.values().length];
-    private final LongAdder connects = new LongAdder();
-    private final LongAdder reuses = new LongAdder();
-    private final LatencyHistogram totalTime = new LatencyHistogram();
-    private final RecentAverage queueTime = new RecentAverage();
-    private final RecentAverage connectTime = new RecentAverage();
-    private final RecentAverage responseTime = new RecentAverage();
-    private final RecentAverage sessionTime = new RecentAverage();
+    private static final int REQUESTS = TrafficCounters.CELLS;
+    private static final int RESPONSES = REQUESTS + 1;
+    /** One cell per {@link Outcome} by ordinal; {@code DONE}'s stays 0 (those are the rest of the requests). */
+    private static final int OUTCOMES = RESPONSES + CLASSES.length;
+    private static final int CONNECTS = OUTCOMES + Outcome.values().length;
+    private static final int REUSES = CONNECTS + 1;
+    private static final int TOTAL_TIME = REUSES + 1;
+    private static final int QUEUE_TIME = TOTAL_TIME + LatencyHistogram.CELLS;
+    private static final int CONNECT_TIME = QUEUE_TIME + RecentAverage.CELLS;
+    private static final int RESPONSE_TIME = CONNECT_TIME + RecentAverage.CELLS;
+    private static final int SESSION_TIME = RESPONSE_TIME + RecentAverage.CELLS;
+    private static final int END = SESSION_TIME + RecentAverage.CELLS;
+
+    private final LatencyHistogram totalTime = new LatencyHistogram(cells, TOTAL_TIME);
+    private final RecentAverage queueTime = new RecentAverage(cells, QUEUE_TIME);
+    private final RecentAverage connectTime = new RecentAverage(cells, CONNECT_TIME);
+    private final RecentAverage responseTime = new RecentAverage(cells, RESPONSE_TIME);
+    private final RecentAverage sessionTime = new RecentAverage(cells, SESSION_TIME);
 
     public HttpCounters() {
-        for (int i = 0; i < responses.length; i++) {
-            responses[i] = new LongAdder();
-        }
-        for (int i = 0; i < outcomes.length; i++) {
-            outcomes[i] = new LongAdder();
-        }
+        super(END - TrafficCounters.CELLS);
     }
 
     /**
      * One request ended as {@code outcome}: its response's {@code status} (no status, or outside 100..599: "other",
-     * e.g. a client that left before the answer) after {@code totalNanos} from its first byte to its end. A tunnel
-     * ({@code 101}) is counted but not timed: how long a WebSocket stays open says nothing of how fast requests are
-     * answered.
+     * e.g. a client that left before the answer) after {@code totalNanos} from its first byte to its end, with
+     * {@code bytesIn} from the client and {@code bytesOut} to it. A tunnel ({@code 101}) is counted but not timed:
+     * how long a WebSocket stays open says nothing of how fast requests are answered.
      */
-    public void request(int status, long totalNanos, Outcome outcome) {
-        requests.increment();
-        responses[classIndex(status)].increment();
+    public void request(int status, long totalNanos, Outcome outcome, long bytesIn, long bytesOut) {
+        long[] mine = cells.mine();
+        Cells.add(mine, REQUESTS, 1);
+        Cells.add(mine, RESPONSES + classIndex(status), 1);
         if (outcome != Outcome.DONE) {
-            outcomes[outcome.ordinal()].increment();
+            Cells.add(mine, OUTCOMES + outcome.ordinal(), 1);
         }
         if (status != SWITCHING_PROTOCOLS) {
-            totalTime.record(totalNanos);
+            totalTime.record(mine, totalNanos);
         }
+        addBytes(mine, bytesIn, bytesOut);
     }
 
     /**
@@ -77,10 +81,11 @@ public final class HttpCounters extends TrafficCounters {
      * connection), the server's time to its response head, and the request's total.
      */
     public void phases(long queueMillis, long connectMillis, long responseMillis, long totalMillis) {
-        queueTime.record(queueMillis);
-        connectTime.record(connectMillis);
-        responseTime.record(responseMillis);
-        sessionTime.record(totalMillis);
+        long[] mine = cells.mine();
+        queueTime.record(mine, queueMillis);
+        connectTime.record(mine, connectMillis);
+        responseTime.record(mine, responseMillis);
+        sessionTime.record(mine, totalMillis);
     }
 
     /**
@@ -88,12 +93,12 @@ public final class HttpCounters extends TrafficCounters {
      * {@code connect}), or one {@code reused} from the idle pool.
      */
     public void upstream(boolean reused) {
-        (reused ? reuses : connects).increment();
+        Cells.add(cells.mine(), reused ? REUSES : CONNECTS, 1);
     }
 
     /** Requests that ended as {@code outcome}; for {@link Outcome#DONE}, 0 (those are the rest of {@link #requests}). */
     public long outcomes(Outcome outcome) {
-        return outcome == Outcome.DONE ? 0 : outcomes[outcome.ordinal()].sum();
+        return outcome == Outcome.DONE ? 0 : cells.sum(OUTCOMES + outcome.ordinal());
     }
 
     /** Response errors as HAProxy's {@code eresp} counts them: bad or missing response heads and server aborts. */
@@ -103,12 +108,12 @@ public final class HttpCounters extends TrafficCounters {
 
     /** New server connections tried for requests, failed ones included (HAProxy's {@code connect}). */
     public long connects() {
-        return connects.sum();
+        return cells.sum(CONNECTS);
     }
 
     /** Idle server connections reused for requests (HAProxy's {@code reuse}). */
     public long reuses() {
-        return reuses.sum();
+        return cells.sum(REUSES);
     }
 
     /** Time in the queue, recent average and maximum ({@code qtime}, {@code qtime_max}). */
@@ -138,12 +143,12 @@ public final class HttpCounters extends TrafficCounters {
 
     /** Requests that ended, whatever their outcome. */
     public long requests() {
-        return requests.sum();
+        return cells.sum(REQUESTS);
     }
 
     /** Responses of class {@code CLASSES[index]}. */
     public long responses(int index) {
-        return responses[index].sum();
+        return cells.sum(RESPONSES + index);
     }
 
     /** Requests' total time, from the request's head to the end of the response; tunnels left out. */

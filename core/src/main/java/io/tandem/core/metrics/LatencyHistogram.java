@@ -1,12 +1,10 @@
 package io.tandem.core.metrics;
 
-import java.util.concurrent.atomic.LongAdder;
-
 /**
  * Request durations in fixed buckets (1 ms to 10 s, then +Inf), Prometheus-style: {@link #record} finds the bucket
- * with a scan over a preallocated array and increments one adder; nothing is allocated per request. Written by every
- * event loop at once; {@link #snapshot} reads the buckets and derives the count from them, so a scrape never shows a
- * count that disagrees with its buckets.
+ * with a scan over a constant array and adds one to its cell in the calling thread's block ({@link Cells}); no
+ * atomics, nothing allocated per request. {@link #snapshot} sums the buckets over the threads and derives the count
+ * from them, so a scrape never shows a count that disagrees with its buckets.
  */
 public final class LatencyHistogram {
     /** Upper bounds of the finite buckets, in seconds (as the exposition writes them). */
@@ -20,14 +18,23 @@ public final class LatencyHistogram {
         }
     }
 
-    /** One adder per finite bucket, then the +Inf bucket; not cumulative. */
-    private final LongAdder[] buckets = new LongAdder[BOUNDS_NANOS.length + 1];
-    private final LongAdder sumNanos = new LongAdder();
+    /** The cells one histogram takes: one per finite bucket, the +Inf bucket (not cumulative), the sum. */
+    static final int CELLS = BOUNDS_NANOS.length + 2;
+    private static final int BUCKETS = BOUNDS_NANOS.length + 1;
+    private static final int SUM = BUCKETS;
 
+    private final Cells cells;
+    private final int base;
+
+    /** A histogram with cells of its own. */
     public LatencyHistogram() {
-        for (int i = 0; i < buckets.length; i++) {
-            buckets[i] = new LongAdder();
-        }
+        this(new Cells(CELLS), 0);
+    }
+
+    /** A histogram in {@code cells} from {@code base} on ({@link #CELLS} of them), beside its owner's counters. */
+    LatencyHistogram(Cells cells, int base) {
+        this.cells = cells;
+        this.base = base;
     }
 
     /** The finite upper bounds, in seconds, in increasing order; a copy. */
@@ -37,24 +44,29 @@ public final class LatencyHistogram {
 
     /** Counts one observation of {@code nanos} (negative values count as 0). */
     public void record(long nanos) {
+        record(cells.mine(), nanos);
+    }
+
+    /** Counts one observation in {@code block}, the calling thread's block of this histogram's cells. */
+    void record(long[] block, long nanos) {
         long value = Math.max(0, nanos);
         int i = 0;
         while (i < BOUNDS_NANOS.length && value > BOUNDS_NANOS[i]) {
             i++;
         }
-        buckets[i].increment();
-        sumNanos.add(value);
+        Cells.add(block, base + i, 1);
+        Cells.add(block, base + SUM, value);
     }
 
     /** The buckets as they are now. */
     public Snapshot snapshot() {
-        long[] counts = new long[buckets.length];
+        long[] counts = new long[BUCKETS];
         long count = 0;
         for (int i = 0; i < counts.length; i++) {
-            counts[i] = buckets[i].sum();
+            counts[i] = cells.sum(base + i);
             count += counts[i];
         }
-        return new Snapshot(counts, count, sumNanos.sum());
+        return new Snapshot(counts, count, cells.sum(base + SUM));
     }
 
     /**

@@ -1,46 +1,67 @@
 package io.tandem.core.metrics;
 
-import java.util.concurrent.atomic.AtomicLong;
-
 /**
- * A duration's average over the last {@value #WINDOW} samples, and its maximum since start, as HAProxy keeps its
- * {@code qtime}/{@code ctime}/{@code rtime}/{@code ttime} (its sliding-window average, {@code swrate}): the exact
- * mean until the window is full, then each sample replaces a window's share of the sum. Written by every event loop
- * with atomics only; nothing is allocated per sample.
+ * A duration's recent average and its maximum since start, as HAProxy keeps its {@code qtime}/{@code ctime}/
+ * {@code rtime}/{@code ttime} (its sliding-window average, {@code swrate}): each counting thread keeps the exact
+ * mean of its samples until it has {@value #WINDOW}, then each sample replaces a window's share of its sum; the
+ * average read is that of every thread's window together. With one event loop that is HAProxy's figure; with
+ * several, the last {@value #WINDOW} samples of each. No atomics and nothing allocated per sample ({@link Cells}).
  */
 public final class RecentAverage {
     /** HAProxy's {@code TIME_STATS_SAMPLES}. */
     public static final int WINDOW = 512;
+    /** The cells one average takes: samples, their windowed sum, the maximum. */
+    static final int CELLS = 3;
+    private static final int SAMPLES = 0;
+    private static final int SUM = 1;
+    private static final int MAX = 2;
 
-    private final AtomicLong samples = new AtomicLong();
-    private final AtomicLong sum = new AtomicLong();
-    private final AtomicLong max = new AtomicLong();
+    private final Cells cells;
+    private final int base;
+
+    /** An average with cells of its own. */
+    public RecentAverage() {
+        this(new Cells(CELLS), 0);
+    }
+
+    /** An average in {@code cells} from {@code base} on ({@link #CELLS} of them), beside its owner's counters. */
+    RecentAverage(Cells cells, int base) {
+        this.cells = cells;
+        this.base = base;
+    }
 
     /** Counts one sample of {@code millis} (negative values count as 0). */
     public void record(long millis) {
+        record(cells.mine(), millis);
+    }
+
+    /** Counts one sample in {@code block}, the calling thread's block of this average's cells. */
+    void record(long[] block, long millis) {
         long value = Math.max(0, millis);
-        if (samples.incrementAndGet() <= WINDOW) {
-            sum.addAndGet(value);
-        } else {
-            long old;
-            do {
-                old = sum.get();
-            } while (!sum.compareAndSet(old, old - old / WINDOW + value));
-        }
-        long highest;
-        while (value > (highest = max.get()) && !max.compareAndSet(highest, value)) {
-            // another loop raised it meanwhile: compare again
-        }
+        long samples = Cells.get(block, base + SAMPLES) + 1;
+        long sum = Cells.get(block, base + SUM);
+        // A reader may see the new sum with the old count or the reverse (Cells orders no two cells): its mean is
+        // off by one sample's share, for that reading only.
+        Cells.set(block, base + SUM, samples <= WINDOW ? sum + value : sum - sum / WINDOW + value);
+        Cells.set(block, base + SAMPLES, samples);
+        Cells.raise(block, base + MAX, value);
     }
 
     /** The average of the recent samples, in milliseconds; 0 before the first. */
     public long average() {
-        long n = Math.min(samples.get(), WINDOW);
-        return n == 0 ? 0 : sum.get() / n;
+        long samples = 0;
+        long sum = 0;
+        for (long[] block : cells.blocks()) {
+            if (block != null) {
+                samples += Math.min(Cells.get(block, base + SAMPLES), WINDOW);
+                sum += Cells.get(block, base + SUM);
+            }
+        }
+        return samples == 0 ? 0 : sum / samples;
     }
 
     /** The largest sample since start, in milliseconds. */
     public long max() {
-        return max.get();
+        return cells.max(base + MAX);
     }
 }

@@ -15,7 +15,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.util.concurrent.DefaultThreadFactory;
+import io.tandem.core.metrics.CountingThreads;
 
 /**
  * The process's one event-loop group and the channel classes that go with its transport: native epoll on
@@ -37,7 +37,7 @@ public final class EventLoops implements AutoCloseable {
         int threads = workers > 0 ? workers : Runtime.getRuntime().availableProcessors();
         boolean useEpoll = Epoll.isAvailable();
         IoHandlerFactory ioHandler = useEpoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("tandem-io", true),
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, CountingThreads.factory("tandem-io", true),
                 ioHandler);
         if (useEpoll) {
             LOG.log(System.Logger.Level.INFO, "network transport: epoll, " + threads + " event loop(s)");

@@ -38,11 +38,11 @@ class LatencyHistogramTest {
     @Test
     void responsesAreCountedByClassWithOthersApartAndTunnelsUntimed() {
         HttpCounters counters = new HttpCounters();
-        counters.request(200, 1, HttpCounters.Outcome.DONE);
-        counters.request(404, 1, HttpCounters.Outcome.DONE);
-        counters.request(503, 1, HttpCounters.Outcome.DONE);
-        counters.request(-1, 1, HttpCounters.Outcome.CLIENT_ABORT);
-        counters.request(101, 1, HttpCounters.Outcome.DONE);
+        counters.request(200, 1, HttpCounters.Outcome.DONE, 0, 0);
+        counters.request(404, 1, HttpCounters.Outcome.DONE, 0, 0);
+        counters.request(503, 1, HttpCounters.Outcome.DONE, 0, 0);
+        counters.request(-1, 1, HttpCounters.Outcome.CLIENT_ABORT, 0, 0);
+        counters.request(101, 1, HttpCounters.Outcome.DONE, 0, 0);
         assertEquals(5, counters.requests());
         assertEquals(1, counters.responses(0));
         assertEquals(1, counters.responses(1));

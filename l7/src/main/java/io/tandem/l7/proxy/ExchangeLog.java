@@ -135,9 +135,7 @@ final class ExchangeLog {
     }
 
     private void count(HttpCounters counters, long totalNanos, HttpCounters.Outcome outcome) {
-        counters.request(status, totalNanos, outcome);
-        counters.addBytesIn(bytesFromClient);
-        counters.addBytesOut(bytesToClient);
+        counters.request(status, totalNanos, outcome, bytesFromClient, bytesToClient);
     }
 
     /**
