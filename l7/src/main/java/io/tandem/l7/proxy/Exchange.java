@@ -370,6 +370,13 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
             }
         }
         if (msg instanceof HttpContent content) {
+            if (content.decoderResult().isFailure()) {
+                // The server broke its body's framing (a bad chunk, a close mid-body): the client must not take
+                // what it got for the whole response, and the server connection is out of step.
+                ReferenceCountUtil.release(msg);
+                abort(ExchangeLog.Cause.SERVER_ABORT, ExchangeLog.Phase.DATA, 502);
+                return;
+            }
             onResponseContent(content);
         }
     }

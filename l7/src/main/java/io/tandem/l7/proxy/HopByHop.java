@@ -12,7 +12,7 @@ final class HopByHop {
             "Proxy-Connection", HttpHeaderNames.TE, HttpHeaderNames.UPGRADE, HttpHeaderNames.PROXY_AUTHENTICATE);
 
     /** Framing and routing headers a client may not make us drop by naming them in Connection. */
-    private static final java.util.Set<String> PROTECTED = java.util.Set.of("close", "keep-alive",
+    private static final List<String> PROTECTED = List.of("close", "keep-alive",
             "transfer-encoding", "content-length", "host");
 
     private HopByHop() {
@@ -46,20 +46,33 @@ final class HopByHop {
     /** Strips {@code Connection}, every header it names, and the fixed hop-by-hop set. Transfer-Encoding stays:
      *  the encoder re-frames the body by it. */
     static void strip(HttpHeaders headers) {
-        List<String> connection = headers.getAll(HttpHeaderNames.CONNECTION);
-        if (!connection.isEmpty()) {
-            for (String value : connection) {
-                for (String token : value.split(",")) {
-                    String name = token.trim();
-                    if (!name.isEmpty() && !PROTECTED.contains(name.toLowerCase(java.util.Locale.ROOT))) {
-                        headers.remove(name);
-                    }
-                }
+        if (headers.contains(HttpHeaderNames.CONNECTION)) {
+            for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
+                removeNamed(headers, value);
             }
             headers.remove(HttpHeaderNames.CONNECTION);
         }
         for (CharSequence name : ALWAYS) {
             headers.remove(name);
         }
+    }
+
+    /** Removes the headers a Connection value lists, but never the protected ones; "keep-alive" costs nothing. */
+    private static void removeNamed(HttpHeaders headers, String list) {
+        TokenList.anyMatch(list, (l, start, end) -> {
+            if (end > start && !isProtected(l, start, end)) {
+                headers.remove(l.substring(start, end));
+            }
+            return false;
+        });
+    }
+
+    private static boolean isProtected(String list, int start, int end) {
+        for (String name : PROTECTED) {
+            if (name.length() == end - start && list.regionMatches(true, start, name, 0, name.length())) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -3,35 +3,31 @@ package io.tandem.l7.proxy;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestEncoder;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseDecoder;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpStatusClass;
-import io.netty.handler.codec.http.HttpVersion;
-import io.netty.util.AsciiString;
-import io.tandem.l7.http.KnownNames;
-
-import java.util.ArrayDeque;
+import io.tandem.l7.http.FlatHeaders;
+import io.tandem.l7.http.Http1ResponseDecoder;
 
 /**
- * HTTP/1.1 on a server connection: what Netty's {@link HttpClientCodec} does for a proxy (requests out, responses
- * in, a HEAD response read without its body), plus what that codec keeps to itself and a connection pool must
- * know: whether the server sent bytes past the end of its response. Such a connection is out of step; reused,
- * those bytes would be read as the start of the next client's response.
+ * HTTP/1.1 on a server connection: requests out through Netty's encoder, responses in through the strict
+ * {@link Http1ResponseDecoder}, which the encoder tells which requests were HEAD (their responses have no body).
+ * The decoder is also what a connection pool asks whether the server sent bytes past the end of its response:
+ * such a connection is out of step; reused, those bytes would be read as the start of the next client's response.
  */
 final class UpstreamCodec {
+    /** Longest status line, largest header section and most fields a server's response may have. */
+    private static final int MAX_STATUS_LINE = 8192;
+    private static final int MAX_HEADER_BYTES = 65536;
+    private static final int MAX_HEADER_COUNT = 200;
+
     private UpstreamCodec() {
     }
 
-    /** Adds the codec; the decoder returned is what {@link ResponseDecoder#hasUnreadBytes} is asked of. */
-    static ResponseDecoder addTo(ChannelPipeline pipeline, HttpDecoderConfig config) {
-        ResponseDecoder decoder = new ResponseDecoder(config);
+    /** Adds the codec; the decoder returned is what {@link Http1ResponseDecoder#hasUnreadBytes} is asked of. */
+    static Http1ResponseDecoder addTo(ChannelPipeline pipeline) {
+        Http1ResponseDecoder decoder = new Http1ResponseDecoder(MAX_STATUS_LINE, MAX_HEADER_BYTES, MAX_HEADER_COUNT);
         pipeline.addLast(decoder, new RequestEncoder(decoder));
         return decoder;
     }
@@ -42,109 +38,27 @@ final class UpstreamCodec {
         if (pipeline.get(RequestEncoder.class) != null) {
             pipeline.remove(RequestEncoder.class);
         }
-        if (pipeline.get(ResponseDecoder.class) != null) {
-            pipeline.remove(ResponseDecoder.class);
-        }
-    }
-
-    /**
-     * The response side of the codec. The common parts of a head come out as constants rather than new strings:
-     * the version, the status code and its standard reason phrase, the usual header names.
-     */
-    static final class ResponseDecoder extends HttpResponseDecoder {
-        private static final String HTTP_1_1 = HttpVersion.HTTP_1_1.text();
-        private static final String HTTP_1_0 = HttpVersion.HTTP_1_0.text();
-        /** Status codes 100..599 as text, the reason phrase Netty knows for each (null where it knows none). */
-        private static final String[] CODES = new String[600];
-        private static final String[] REASONS = new String[600];
-
-        static {
-            for (int code = 100; code < CODES.length; code++) {
-                CODES[code] = Integer.toString(code);
-                HttpResponseStatus known = HttpResponseStatus.valueOf(code);
-                if (!known.reasonPhrase().startsWith("Unknown Status")) {
-                    REASONS[code] = known.reasonPhrase();
-                }
-            }
-        }
-
-        private final ArrayDeque<HttpMethod> methods = new ArrayDeque<>(2);
-        /** The status code of the status line being split, for its reason phrase. */
-        private int statusCode;
-
-        ResponseDecoder(HttpDecoderConfig config) {
-            super(config);
-        }
-
-        /** True when bytes the server sent after its last complete response wait unread (none once removed). */
-        boolean hasUnreadBytes() {
-            return actualReadableBytes() > 0;
-        }
-
-        @Override
-        protected String splitFirstWordInitialLine(byte[] line, int start, int length) {
-            if (KnownNames.equalsAt(line, start, length, HTTP_1_1)) {
-                return HTTP_1_1;
-            }
-            if (KnownNames.equalsAt(line, start, length, HTTP_1_0)) {
-                return HTTP_1_0;
-            }
-            return super.splitFirstWordInitialLine(line, start, length);
-        }
-
-        @Override
-        protected String splitSecondWordInitialLine(byte[] line, int start, int length) {
-            statusCode = 0;
-            if (length == 3 && isDigit(line[start]) && isDigit(line[start + 1]) && isDigit(line[start + 2])) {
-                int code = (line[start] - '0') * 100 + (line[start + 1] - '0') * 10 + line[start + 2] - '0';
-                if (code >= 100 && code < CODES.length) {
-                    statusCode = code;
-                    return CODES[code];
-                }
-            }
-            return super.splitSecondWordInitialLine(line, start, length);
-        }
-
-        @Override
-        protected String splitThirdWordInitialLine(byte[] line, int start, int length) {
-            String reason = statusCode == 0 ? null : REASONS[statusCode];
-            if (reason != null && KnownNames.equalsAt(line, start, length, reason)) {
-                return reason;
-            }
-            return super.splitThirdWordInitialLine(line, start, length);
-        }
-
-        @Override
-        protected AsciiString splitHeaderName(byte[] line, int start, int length) {
-            AsciiString known = KnownNames.lookup(line, start, length);
-            return known != null ? known : super.splitHeaderName(line, start, length);
-        }
-
-        private static boolean isDigit(byte b) {
-            return b >= '0' && b <= '9';
-        }
-
-        @Override
-        protected boolean isContentAlwaysEmpty(HttpMessage msg) {
-            if (((HttpResponse) msg).status().codeClass() == HttpStatusClass.INFORMATIONAL) {
-                // An interim response: the final one, which answers the request, is still to come.
-                return super.isContentAlwaysEmpty(msg);
-            }
-            return HttpMethod.HEAD.equals(methods.poll()) || super.isContentAlwaysEmpty(msg);
+        if (pipeline.get(Http1ResponseDecoder.class) != null) {
+            pipeline.remove(Http1ResponseDecoder.class);
         }
     }
 
     private static final class RequestEncoder extends HttpRequestEncoder {
-        private final ResponseDecoder decoder;
+        private final Http1ResponseDecoder decoder;
 
-        RequestEncoder(ResponseDecoder decoder) {
+        RequestEncoder(Http1ResponseDecoder decoder) {
             this.decoder = decoder;
         }
 
         @Override
         protected void encodeInitialLine(ByteBuf buf, HttpRequest request) throws Exception {
-            decoder.methods.add(request.method());
+            decoder.requestSent(HttpMethod.HEAD.equals(request.method()));
             super.encodeInitialLine(buf, request);
+        }
+
+        @Override
+        protected void encodeHeaders(HttpHeaders headers, ByteBuf buf) {
+            FlatHeaders.encode(headers, buf);
         }
     }
 }

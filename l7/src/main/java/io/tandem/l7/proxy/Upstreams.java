@@ -12,7 +12,6 @@ import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.VoidChannelPromise;
 import io.netty.channel.socket.DuplexChannel;
-import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -27,6 +26,7 @@ import io.tandem.core.balance.Server;
 import io.tandem.core.net.EpollInterestPin;
 import io.tandem.core.net.EventLoops;
 import io.tandem.core.tls.TlsClient;
+import io.tandem.l7.http.Http1ResponseDecoder;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -115,16 +115,12 @@ final class Upstreams implements UpstreamConnector {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        HttpDecoderConfig decoderConfig = new HttpDecoderConfig()
-                                .setMaxInitialLineLength(8192)
-                                .setMaxHeaderSize(65536)
-                                .setMaxChunkSize(65536);
                         if (tls != null) {
                             // The handshake is part of the connect: its time counts in Tc, its failure is a
                             // connect failure (retried like one).
                             ch.pipeline().addLast(tls.newHandler(ch.alloc(), connectTimeoutMillis));
                         }
-                        handler.decoder = UpstreamCodec.addTo(ch.pipeline(), decoderConfig);
+                        handler.decoder = UpstreamCodec.addTo(ch.pipeline());
                         ch.pipeline().addLast(handler);
                     }
                 });
@@ -214,7 +210,7 @@ final class Upstreams implements UpstreamConnector {
         /** Requests go out without a promise each: a failed write is seen as the output shut (AUTO_CLOSE is off),
          *  and by the read side, as it was when the returned future was ignored; nothing is fired or closed. */
         private ChannelPromise quietWrite;
-        private UpstreamCodec.ResponseDecoder decoder;
+        private Http1ResponseDecoder decoder;
         /** When it last went back to the idle pool. */
         private long idleSinceNanos;
         /** Whether the server keeps the connection open after its latest final response. */
