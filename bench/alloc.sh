@@ -11,6 +11,8 @@
 #   IDLE              idle-client counts, measured in order (default "1000 8000")
 #   CONNECTIONS       wrk connections (default 50)
 #   TANDEM            path of the tandem launcher (default: the one built in appliance/target)
+#   HISTOGRAM         if set, the top N classes of Tandem's heap (jcmd GC.class_histogram) while N idle clients are
+#                     held, for each idle count: what an idle connection is made of
 #
 # Bytes per request: the JVM's per-thread allocation counters (jcmd Thread.print -e, "allocated=") of the
 # event-loop threads (tandem-io-*), before and after the measured wrk run, divided by the requests wrk counted.
@@ -172,6 +174,10 @@ main() {
     for n in $IDLE; do
         hold_idle "$tandem_port" "$n"
         heap=$(heap_used_kib "$tandem_pid"); rss=$(rss_now "$tandem_pid")
+        if [ -n "${HISTOGRAM:-}" ]; then
+            echo "heap histogram at $n idle (top $HISTOGRAM):"
+            jcmd "$tandem_pid" GC.class_histogram | sed -n "3,$((HISTOGRAM + 3))p"
+        fi
         release_idle
         hold_idle "$haproxy_port" "$n"
         h_rss=$(rss_now "$haproxy_pid")

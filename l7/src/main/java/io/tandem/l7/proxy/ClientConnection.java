@@ -35,7 +35,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Fro
     private final ProxyContext proxy;
     /** The frontend of the current request: the current snapshot's when the request began. */
     private FrontendRuntime frontend;
-    private final ArrayDeque<HttpObject> pipelined = new ArrayDeque<>();
+    /** Created by the first pipelined request: most clients never pipeline, and an idle connection holds none. */
+    private ArrayDeque<HttpObject> pipelined;
     private final Http1Downstream downstream;
     private final TlsSession tls;
     private ChannelHandlerContext ctx;
@@ -186,7 +187,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Fro
             ReferenceCountUtil.release(msg);
             return;
         }
-        if (exchange != null && exchange.requestComplete() || !pipelined.isEmpty()) {
+        if (exchange != null && exchange.requestComplete() || !nothingPipelined()) {
+            if (pipelined == null) {
+                pipelined = new ArrayDeque<>(4);
+            }
             pipelined.add(object);
             if (pipelined.size() >= MAX_PIPELINED) {
                 // Reading goes on while a response is pending (a closing client is seen at once), but a client
@@ -275,7 +279,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Fro
      */
     void exchangeFinished(boolean keepAlive) {
         exchange = null;
-        if (!keepAlive || closeWhenIdle || proxy.draining() || inputShutdown && pipelined.isEmpty()) {
+        if (!keepAlive || closeWhenIdle || proxy.draining() || inputShutdown && nothingPipelined()) {
             releasePipelined();
             ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             return;
@@ -284,10 +288,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Fro
         keepAliveWait = true;
         headTimer.start(frontend.config().timeout().httpKeepAlive().toMillis());
         // Feed the next pipelined request up to its end; later ones wait for its response.
-        while (!pipelined.isEmpty() && (exchange == null || !exchange.requestComplete())) {
+        while (!nothingPipelined() && (exchange == null || !exchange.requestComplete())) {
             dispatch(pipelined.poll());
         }
-        if (pipelined.size() < MAX_PIPELINED) {
+        if (pipelined == null || pipelined.size() < MAX_PIPELINED) {
             ctx.channel().config().setAutoRead(true);
         }
     }
@@ -344,7 +348,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Fro
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
             inputShutdown = true;
-            if (tunnel != null || exchange == null && pipelined.isEmpty()) {
+            if (tunnel != null || exchange == null && nothingPipelined()) {
                 ctx.close();
             }
         }
@@ -403,9 +407,13 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Fro
         ctx.close();
     }
 
+    private boolean nothingPipelined() {
+        return pipelined == null || pipelined.isEmpty();
+    }
+
     private void releasePipelined() {
         HttpObject object;
-        while ((object = pipelined.poll()) != null) {
+        while (pipelined != null && (object = pipelined.poll()) != null) {
             ReferenceCountUtil.release(object);
         }
     }

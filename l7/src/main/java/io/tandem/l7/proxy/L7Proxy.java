@@ -1,6 +1,7 @@
 package io.tandem.l7.proxy;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -42,6 +43,11 @@ public final class L7Proxy implements AutoCloseable {
     /** Session-ticket keys rotate hourly, as a ticket lives ({@link TlsTerminator#SESSION_TIMEOUT_SECONDS}). */
     private static final long TICKET_KEY_ROTATION_MINUTES = 60;
     private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
+    /**
+     * One read-size policy for every client channel: it is immutable (each channel's handle keeps its own
+     * guess), and Netty's default is a new instance per channel, 32 B of each idle connection's heap.
+     */
+    private static final AdaptiveRecvByteBufAllocator READ_SIZES = new AdaptiveRecvByteBufAllocator();
 
     private final EventLoops loops;
     private final ProxyContext context;
@@ -182,6 +188,7 @@ public final class L7Proxy implements AutoCloseable {
                 // A client that shuts down its sending side after the request still gets its response.
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, READ_SIZES)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
