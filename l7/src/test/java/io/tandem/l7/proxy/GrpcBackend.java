@@ -47,10 +47,15 @@ final class GrpcBackend implements AutoCloseable {
             MethodDescriptor.MethodType.CLIENT_STREAMING);
     static final MethodDescriptor<byte[], byte[]> ECHO = method("Echo", MethodDescriptor.MethodType.BIDI_STREAMING);
     static final MethodDescriptor<byte[], byte[]> HANG = method("Hang", MethodDescriptor.MethodType.UNARY);
+    static final MethodDescriptor<byte[], byte[]> FLOOD = method("Flood",
+            MethodDescriptor.MethodType.SERVER_STREAMING);
 
     final String name;
     final AtomicInteger unaryCalls = new AtomicInteger();
     final AtomicInteger hangCalls = new AtomicInteger();
+    /** Bytes {@code Flood} sent, and whether its stream ever stopped taking more (flow control pushed back). */
+    final java.util.concurrent.atomic.AtomicLong floodBytes = new java.util.concurrent.atomic.AtomicLong();
+    final java.util.concurrent.atomic.AtomicBoolean floodBlocked = new java.util.concurrent.atomic.AtomicBoolean();
     private final Server server;
 
     private GrpcBackend(String name, Path certificate, Path key, int maxStreams) throws IOException {
@@ -141,6 +146,19 @@ final class GrpcBackend implements AutoCloseable {
                     public void onCompleted() {
                         response.onCompleted();
                     }
+                }))
+                .addMethod(FLOOD, ServerCalls.asyncServerStreamingCall((request, response) -> {
+                    // Sends while the stream takes more, as a well-behaved streaming server does; never ends.
+                    io.grpc.stub.ServerCallStreamObserver<byte[]> stream =
+                            (io.grpc.stub.ServerCallStreamObserver<byte[]>) response;
+                    byte[] chunk = new byte[16 * 1024];
+                    stream.setOnReadyHandler(() -> {
+                        while (stream.isReady()) {
+                            stream.onNext(chunk);
+                            floodBytes.addAndGet(chunk.length);
+                        }
+                        floodBlocked.set(true);
+                    });
                 }))
                 .addMethod(HANG, ServerCalls.asyncUnaryCall((request, response) -> {
                     // Never answers: the proxy's timeout.server has to, or the client's deadline.

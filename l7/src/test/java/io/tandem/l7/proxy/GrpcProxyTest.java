@@ -191,6 +191,30 @@ class GrpcProxyTest {
         return calls;
     }
 
+    @Test
+    void aClientThatStopsReadingStopsTheServerThroughFlowControl() throws Exception {
+        GrpcBackend flood = backends("flood").get(0);
+        ProxyHarness proxy = proxy("", servers(List.of(flood)));
+        ManagedChannel channel = channel(proxy);
+        io.grpc.ClientCall<byte[], byte[]> call = channel.newCall(GrpcBackend.FLOOD, deadline());
+        call.start(new io.grpc.ClientCall.Listener<>() {
+        }, new io.grpc.Metadata());
+        // One message asked for, none more: the client's window fills, then the proxy's stream to the server.
+        call.request(1);
+        call.sendMessage(new byte[]{1});
+        call.halfClose();
+        io.tandem.core.testing.Await.until("the server's stream stopped taking more", flood.floodBlocked::get);
+        // Meanwhile other calls to that server, on the same server connection, go on: the stalled stream holds
+        // only its own window. Without back-pressure the flood would pass hundreds of MB in the time they take.
+        ManagedChannel other = channel(proxy);
+        for (int i = 0; i < 300; i++) {
+            assertEquals("flood", unary(other));
+        }
+        long sent = flood.floodBytes.get();
+        assertTrue(sent < 32L * 1024 * 1024, "the proxy read " + sent + " bytes for a client that reads nothing");
+        call.cancel("done", null);
+    }
+
     private static StreamObserver<byte[]> completing(CompletableFuture<String> result) {
         return new StreamObserver<>() {
             private String value;
