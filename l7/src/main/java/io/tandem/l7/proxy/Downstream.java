@@ -3,6 +3,7 @@ package io.tandem.l7.proxy;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -89,6 +90,22 @@ interface Downstream {
      */
     void fail(FullHttpResponse response, ExchangeLog log);
 
-    /** The exchange ends where it stands (a response cut short, a client gone): logs and ends the client side. */
-    void abort(ExchangeLog log);
+    /**
+     * The exchange ends where it stands (a response cut short, a client gone): logs and ends the client side.
+     * {@code trailers}, when not null, end the response for a client whose protocol carries them (HTTP/2: gRPC's
+     * status of a response the server cut) instead of a reset; HTTP/1 closes the connection either way.
+     */
+    void abort(ExchangeLog log, HttpHeaders trailers);
+
+    /**
+     * True when the client's protocol can tell it that the request was not processed, so that it may send it again
+     * (HTTP/2: RST_STREAM REFUSED_STREAM, which gRPC clients retry transparently); HTTP/1 cannot.
+     */
+    boolean canRefuse();
+
+    /**
+     * The server did not process the request and it goes nowhere else: tells the client so (see {@link #canRefuse},
+     * called only when it is true), logs, and ends the client side.
+     */
+    void refuse(ExchangeLog log);
 }

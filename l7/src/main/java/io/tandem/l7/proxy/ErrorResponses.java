@@ -3,9 +3,11 @@ package io.tandem.l7.proxy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 
@@ -57,12 +59,25 @@ public final class ErrorResponses {
     public static FullHttpResponse grpc(int status) {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
                 Unpooled.EMPTY_BUFFER);
-        String message = EXPLANATIONS.getOrDefault(status, HttpResponseStatus.valueOf(status).reasonPhrase());
-        response.headers()
-                .set(HttpHeaderNames.CONTENT_TYPE, "application/grpc")
-                .set("grpc-status", grpcCode(status))
-                .set("grpc-message", message);
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/grpc");
+        setGrpcStatus(response.headers(), status);
         return response;
+    }
+
+    /**
+     * The trailers that end a gRPC response the server cut ({@code status} 502) or stopped sending in time (504)
+     * after it had started: gRPC clients then report that status (UNAVAILABLE, DEADLINE_EXCEEDED) with its message,
+     * where a reset would read as CANCELLED.
+     */
+    public static HttpHeaders grpcTrailers(int status) {
+        HttpHeaders trailers = new DefaultHttpHeaders();
+        setGrpcStatus(trailers, status);
+        return trailers;
+    }
+
+    private static void setGrpcStatus(HttpHeaders headers, int status) {
+        String message = EXPLANATIONS.getOrDefault(status, HttpResponseStatus.valueOf(status).reasonPhrase());
+        headers.set("grpc-status", grpcCode(status)).set("grpc-message", message);
     }
 
     /**

@@ -44,9 +44,20 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
     /** Body bytes held while the server connection is being made; more pauses reading from the client. */
     private static final int MAX_PENDING_BODY_BYTES = 64 * 1024;
 
+    /**
+     * Request body held, as sent, while an HTTP/2 server may still refuse the stream: a refused request goes to another
+     * server with it (HAProxy's {@code l7-retries}, whose request must fit its buffer). A bigger body is not held.
+     */
+    private static final int MAX_HELD_BODY_BYTES = 64 * 1024;
+
     /** Created by the first body part that arrives before the server connection: most requests have none. */
     private ArrayDeque<HttpContent> pendingBody;
     private int pendingBytes;
+    /** Copies of the body parts sent to an HTTP/2 server until its response starts (see MAX_HELD_BODY_BYTES). */
+    private ArrayDeque<HttpContent> heldBody;
+    private int heldBytes;
+    /** A part of the body went to a server without a copy held: the request cannot be sent again. */
+    private boolean bodyGone;
     private BackendRuntime backend;
     private Server server;
     private ServerChoice choice;
@@ -255,10 +266,16 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
             // A replayed request has no body (see onUpstreamClosed): only its end is left to send.
             upstream.send(LastHttpContent.EMPTY_LAST_CONTENT);
         }
+        if (heldBody != null) {
+            // A refused stream's body goes again, still held in case this server refuses it too.
+            for (HttpContent held : heldBody) {
+                upstream.send(held.retainedDuplicate());
+            }
+        }
         if (pendingBody != null) {
             HttpContent content;
             while ((content = pendingBody.poll()) != null) {
-                upstream.send(content);
+                sendBody(content);
             }
         }
         upstream.flush();
@@ -320,7 +337,7 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
                 downstream.readRequestBody(false);
             }
         } else {
-            upstream.send(content);
+            sendBody(content);
             if (!upstream.isWritable()) {
                 downstream.readRequestBody(false);
             }
@@ -335,6 +352,24 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         } else {
             clientTimer.touch();
         }
+    }
+
+    /** Sends a body part, holding a copy while an HTTP/2 server may refuse the stream and the body is small. */
+    private void sendBody(HttpContent content) {
+        if (!bodyGone && !responseStarted) {
+            int size = content.content().readableBytes();
+            if (server.config().h2() && heldBytes + size <= MAX_HELD_BODY_BYTES) {
+                if (heldBody == null) {
+                    heldBody = new ArrayDeque<>(2);
+                }
+                heldBody.add(content.retainedDuplicate());
+                heldBytes += size;
+            } else {
+                bodyGone = true;
+                releaseHeldBody();
+            }
+        }
+        upstream.send(content);
     }
 
     void onClientReadComplete() {
@@ -394,8 +429,7 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
                 upstreamBroken();
                 return false;
             }
-            responseStarted = true;
-            log.responseHeadNanos = System.nanoTime();
+            responseStarted();
             log.status = status;
             startTunnel(response);
             return true;
@@ -405,8 +439,7 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
             downstream.sendInterim(response);
             return true;
         }
-        responseStarted = true;
-        log.responseHeadNanos = System.nanoTime();
+        responseStarted();
         log.status = status;
         facts.countStatus(status);
         HttpHeaders headers = response.headers();
@@ -417,6 +450,13 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
                 backend.config().compression(), response, ByteBufAllocator.DEFAULT);
         downstream.sendHead(response, requestComplete);
         return true;
+    }
+
+    /** The server is answering: it took the request, which is no longer sent anywhere else. */
+    private void responseStarted() {
+        responseStarted = true;
+        log.responseHeadNanos = System.nanoTime();
+        releaseHeldBody();
     }
 
     private void insertPersistenceCookie(HttpHeaders headers) {
@@ -496,6 +536,10 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
             return;
         }
         if (!responseStarted) {
+            if (cause instanceof RefusedStream) {
+                refused();
+                return;
+            }
             if (reusedUpstream && !downstream.requestHasBody() && requestComplete) {
                 // The server closed an idle connection as we reused it: the request never reached it.
                 upstream = null;
@@ -507,6 +551,27 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
             upstreamBroken();
         } else {
             abort(ExchangeLog.Cause.SERVER_ABORT, ExchangeLog.Phase.DATA, 0);
+        }
+    }
+
+    /**
+     * The server did not process the request (see RefusedStream): another attempt, on another server when there is
+     * one, when retries are left and the body sent so far is held; else the client hears it was refused (HTTP/2,
+     * which it may retry) or gets 502 (HTTP/1).
+     */
+    private void refused() {
+        upstream = null;
+        if (!bodyGone && choice.canRetry()) {
+            serverTimer.cancel();
+            Server failed = server;
+            releaseServer();
+            log.retries++;
+            choice.retry(failed);
+        } else if (downstream.canRefuse()) {
+            endAbruptly(ExchangeLog.Cause.SERVER_ABORT, ExchangeLog.Phase.HEADERS);
+            downstream.refuse(log);
+        } else {
+            upstreamBroken();
         }
     }
 
@@ -565,7 +630,9 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
             return;
         }
         endAbruptly(cause, phase);
-        downstream.abort(log);
+        boolean serverSide = cause == ExchangeLog.Cause.SERVER_ABORT || cause == ExchangeLog.Cause.SERVER_TIMEOUT;
+        downstream.abort(log, grpc && serverSide
+                ? ErrorResponses.grpcTrailers(cause == ExchangeLog.Cause.SERVER_TIMEOUT ? 504 : 502) : null);
     }
 
     /** Lets go of everything the exchange holds; neither connection is reused. */
@@ -575,6 +642,7 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         releaseServer();
         discardUpstream();
         releasePendingBody();
+        releaseHeldBody();
         if (compressor != null) {
             compressor.close();
         }
@@ -605,6 +673,15 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
         if (upstream != null) {
             upstream.discard();
             upstream = null;
+        }
+    }
+
+    private void releaseHeldBody() {
+        if (heldBody != null) {
+            for (HttpContent held : heldBody) {
+                held.release();
+            }
+            heldBody = null;
         }
     }
 

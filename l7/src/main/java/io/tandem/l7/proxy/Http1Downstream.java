@@ -202,10 +202,23 @@ final class Http1Downstream implements Downstream {
         connection.respondAndClose(response, log);
     }
 
+    /** HTTP/1 has no trailers after a cut response (a chunked one would read as complete): the connection closes. */
     @Override
-    public void abort(ExchangeLog log) {
+    public void abort(ExchangeLog log, HttpHeaders trailers) {
         connection.proxy().exchangeEnded(log, connection);
         channel().close();
+    }
+
+    /** HTTP/1 has no way to say "not processed, send it again": the exchange answers 502. */
+    @Override
+    public boolean canRefuse() {
+        return false;
+    }
+
+    /** Never called: see {@link #canRefuse}. */
+    @Override
+    public void refuse(ExchangeLog log) {
+        throw new IllegalStateException("HTTP/1 cannot refuse a request");
     }
 
     /**

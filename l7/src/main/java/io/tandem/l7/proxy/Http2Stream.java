@@ -291,10 +291,37 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Downstre
         endStream();
     }
 
+    /**
+     * Reset with CANCEL; with {@code trailers} (gRPC's status of a cut response) the stream ends with them instead,
+     * after the head if it is still held, so that a gRPC client reads the status rather than a bare cancel.
+     */
     @Override
-    public void abort(ExchangeLog log) {
+    public void abort(ExchangeLog log, HttpHeaders trailers) {
         connection.proxy().exchangeEnded(log, connection);
-        channel.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.CANCEL));
+        if (trailers == null) {
+            heldHead = null;
+            channel.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.CANCEL));
+            streamEnded();
+            return;
+        }
+        if (heldHead != null) {
+            channel.write(heldHead);
+            heldHead = null;
+        }
+        channel.write(new DefaultLastHttpContent(io.netty.buffer.Unpooled.EMPTY_BUFFER, trailers));
+        endStream();
+    }
+
+    /** RST_STREAM REFUSED_STREAM: the client may send the request again, on this connection or another. */
+    @Override
+    public boolean canRefuse() {
+        return true;
+    }
+
+    @Override
+    public void refuse(ExchangeLog log) {
+        connection.proxy().exchangeEnded(log, connection);
+        channel.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM));
         streamEnded();
     }
 

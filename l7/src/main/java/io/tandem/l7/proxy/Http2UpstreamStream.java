@@ -9,7 +9,11 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.HttpConversionUtil;
+import io.netty.util.ReferenceCountUtil;
 
 /**
  * One stream of an HTTP/2 server connection ({@link Http2Upstreams}), the server side of one exchange. Netty's
@@ -64,7 +68,7 @@ final class Http2UpstreamStream extends ChannelUpstream {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         UpstreamListener listener = owner;
         if (listener == null) {
-            io.netty.util.ReferenceCountUtil.release(msg);
+            ReferenceCountUtil.release(msg);
             return;
         }
         if (msg instanceof FullHttpResponse full) {
@@ -92,6 +96,23 @@ final class Http2UpstreamStream extends ChannelUpstream {
         HttpHeaders headers = head.headers();
         headers.remove(HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text());
         headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
+    }
+
+    /**
+     * The server did not process the stream: it reset it with REFUSED_STREAM, or its GOAWAY's last stream id is
+     * below this one's (Netty tells only those streams). The exchange hears {@link RefusedStream} before the stream
+     * closes, and may send the request elsewhere.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        boolean refused = evt instanceof Http2GoAwayFrame
+                || evt instanceof Http2ResetFrame reset && reset.errorCode() == Http2Error.REFUSED_STREAM.code();
+        ReferenceCountUtil.release(evt);
+        UpstreamListener listener = owner;
+        if (refused && listener != null) {
+            owner = null;
+            listener.onUpstreamClosed(RefusedStream.INSTANCE);
+        }
     }
 
     /** Reset by the server, or its connection gone: an exchange still holding the stream hears it closed. */

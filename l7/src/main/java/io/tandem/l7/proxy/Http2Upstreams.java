@@ -9,6 +9,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
@@ -54,6 +56,12 @@ final class Http2Upstreams {
     private static final int STREAMS_BEFORE_SETTINGS = 100;
     /** The response header list a server may send: as HTTP/1's response header limit (see Upstreams). */
     private static final int MAX_HEADER_LIST_SIZE = 65536;
+    /**
+     * The connection's receive window. HTTP/2 starts it as small as one stream's (65535 bytes), so one stream whose
+     * client stopped reading would stall every other stream of the connection: this lets about a hundred streams'
+     * windows be full at once. A paused stream still holds at most its own window.
+     */
+    private static final int CONNECTION_WINDOW = 100 * Http2CodecUtil.DEFAULT_WINDOW_SIZE;
 
     private final EventLoops loops;
     private final long idleTimeoutMillis;
@@ -211,6 +219,14 @@ final class Http2Upstreams {
                 leavePool();
                 channel.close();
             }
+        }
+
+        /** After the preface the codec sent: the connection's window grows to {@link #CONNECTION_WINDOW}. */
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            int increment = CONNECTION_WINDOW - Http2CodecUtil.DEFAULT_WINDOW_SIZE;
+            ctx.writeAndFlush(new DefaultHttp2WindowUpdateFrame(increment));
+            ctx.fireChannelActive();
         }
 
         /** The server's first SETTINGS make the connection ready: the exchanges waiting get their streams. */

@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A real grpc-java server (h2c, or TLS with ALPN h2) on loopback with one test service of byte-array messages, as no
  * protoc runs in the build: {@code Unary} answers the server's name, {@code Download} streams the number of
  * messages asked for, {@code Upload} answers the count and size of what it was sent, {@code Echo} echoes each
- * message as it comes, and {@code Hang} never answers.
+ * message as it comes, {@code Hang} never answers, and {@code Partial} sends one message and never ends.
  */
 final class GrpcBackend implements AutoCloseable {
     static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
@@ -47,10 +47,17 @@ final class GrpcBackend implements AutoCloseable {
             MethodDescriptor.MethodType.CLIENT_STREAMING);
     static final MethodDescriptor<byte[], byte[]> ECHO = method("Echo", MethodDescriptor.MethodType.BIDI_STREAMING);
     static final MethodDescriptor<byte[], byte[]> HANG = method("Hang", MethodDescriptor.MethodType.UNARY);
+    static final MethodDescriptor<byte[], byte[]> FLOOD = method("Flood",
+            MethodDescriptor.MethodType.SERVER_STREAMING);
+    static final MethodDescriptor<byte[], byte[]> PARTIAL = method("Partial",
+            MethodDescriptor.MethodType.SERVER_STREAMING);
 
     final String name;
     final AtomicInteger unaryCalls = new AtomicInteger();
     final AtomicInteger hangCalls = new AtomicInteger();
+    /** Bytes {@code Flood} sent, and whether its stream ever stopped taking more (flow control pushed back). */
+    final java.util.concurrent.atomic.AtomicLong floodBytes = new java.util.concurrent.atomic.AtomicLong();
+    final java.util.concurrent.atomic.AtomicBoolean floodBlocked = new java.util.concurrent.atomic.AtomicBoolean();
     private final Server server;
 
     private GrpcBackend(String name, Path certificate, Path key, int maxStreams) throws IOException {
@@ -141,6 +148,23 @@ final class GrpcBackend implements AutoCloseable {
                     public void onCompleted() {
                         response.onCompleted();
                     }
+                }))
+                .addMethod(FLOOD, ServerCalls.asyncServerStreamingCall((request, response) -> {
+                    // Sends while the stream takes more, as a well-behaved streaming server does; never ends.
+                    io.grpc.stub.ServerCallStreamObserver<byte[]> stream =
+                            (io.grpc.stub.ServerCallStreamObserver<byte[]>) response;
+                    byte[] chunk = new byte[16 * 1024];
+                    stream.setOnReadyHandler(() -> {
+                        while (stream.isReady()) {
+                            stream.onNext(chunk);
+                            floodBytes.addAndGet(chunk.length);
+                        }
+                        floodBlocked.set(true);
+                    });
+                }))
+                .addMethod(PARTIAL, ServerCalls.asyncServerStreamingCall((request, response) -> {
+                    // One message, then nothing: the response has started, and only a kill ends it.
+                    response.onNext(message(0));
                 }))
                 .addMethod(HANG, ServerCalls.asyncUnaryCall((request, response) -> {
                     // Never answers: the proxy's timeout.server has to, or the client's deadline.

@@ -191,6 +191,30 @@ class GrpcProxyTest {
         return calls;
     }
 
+    @Test
+    void aClientThatStopsReadingStopsTheServerThroughFlowControl() throws Exception {
+        GrpcBackend flood = backends("flood").get(0);
+        ProxyHarness proxy = proxy("", servers(List.of(flood)));
+        ManagedChannel channel = channel(proxy);
+        io.grpc.ClientCall<byte[], byte[]> call = channel.newCall(GrpcBackend.FLOOD, deadline());
+        call.start(new io.grpc.ClientCall.Listener<>() {
+        }, new io.grpc.Metadata());
+        // One message asked for, none more: the client's window fills, then the proxy's stream to the server.
+        call.request(1);
+        call.sendMessage(new byte[]{1});
+        call.halfClose();
+        io.tandem.core.testing.Await.until("the server's stream stopped taking more", flood.floodBlocked::get);
+        // Meanwhile other calls to that server, on the same server connection, go on: the stalled stream holds
+        // only its own window. Without back-pressure the flood would pass hundreds of MB in the time they take.
+        ManagedChannel other = channel(proxy);
+        for (int i = 0; i < 300; i++) {
+            assertEquals("flood", unary(other));
+        }
+        long sent = flood.floodBytes.get();
+        assertTrue(sent < 32L * 1024 * 1024, "the proxy read " + sent + " bytes for a client that reads nothing");
+        call.cancel("done", null);
+    }
+
     private static StreamObserver<byte[]> completing(CompletableFuture<String> result) {
         return new StreamObserver<>() {
             private String value;
@@ -336,5 +360,128 @@ class GrpcProxyTest {
         ProxyHarness proxy = proxy("", Map.of("secure", secure.address()), ", ssl: { ca: \""
                 + certs.ca(TestCertificates.Kind.RSA) + "\", sni: grpc.test.example }");
         assertEquals("secure", unary(channel(proxy)));
+    }
+
+    /** A backend of a refusing server first and the grpc-java server {@code b} second, roundrobin. */
+    private Map<String, String> refuserThenB(RefusingH2Server refuser) throws Exception {
+        Map<String, String> servers = new java.util.LinkedHashMap<>();
+        servers.put("refuser", refuser.address());
+        servers.putAll(servers(backends("b")));
+        return servers;
+    }
+
+    /** One client-streaming call of {@code n} messages of 1000 bytes; the server answers "COUNT BYTES". */
+    private static String upload(ManagedChannel channel, int n) throws Exception {
+        CompletableFuture<String> uploaded = new CompletableFuture<>();
+        StreamObserver<byte[]> upload = ClientCalls.asyncClientStreamingCall(
+                channel.newCall(GrpcBackend.UPLOAD, deadline()), completing(uploaded));
+        for (int i = 0; i < n; i++) {
+            upload.onNext(GrpcBackend.message(i));
+        }
+        upload.onCompleted();
+        return uploaded.get(30, TimeUnit.SECONDS);
+    }
+
+    private void refusedCallsGoToTheOtherServerWithTheirBodies(RefusingH2Server.Mode mode) throws Exception {
+        RefusingH2Server refuser = opened(new RefusingH2Server(mode));
+        ManagedChannel channel = channel(proxy("", refuserThenB(refuser)));
+        for (int i = 0; i < 10; i++) {
+            assertEquals("20 20000", upload(channel, 20), "call " + i);
+        }
+        assertTrue(refuser.refused.get() >= 5, "the refusing server saw " + refuser.refused + " of the calls");
+    }
+
+    @Test
+    void aStreamTheServerRefusesIsSentWithItsBodyToAnotherServer() throws Exception {
+        refusedCallsGoToTheOtherServerWithTheirBodies(RefusingH2Server.Mode.RESET);
+    }
+
+    @Test
+    void aStreamAboveTheLastStreamIdOfAServersGoawayIsSentWithItsBodyToAnotherServer() throws Exception {
+        refusedCallsGoToTheOtherServerWithTheirBodies(RefusingH2Server.Mode.GOAWAY);
+    }
+
+    @Test
+    void aRefusalTheProxyDoesNotRetryReachesTheGrpcClientAsRefusedStreamAndItSendsTheCallAgain() throws Exception {
+        RefusingH2Server refuser = opened(new RefusingH2Server(RefusingH2Server.Mode.RESET));
+        ManagedChannel channel = channel(proxy("retries: 0", refuserThenB(refuser)));
+        // Each call the balancer gives the refusing server comes back REFUSED_STREAM: grpc-java sends it again
+        // (transparent retry), and the balancer's next server answers.
+        for (int i = 0; i < 10; i++) {
+            assertEquals("b", unary(channel), "call " + i);
+        }
+        assertTrue(refuser.refused.get() >= 5, "the refusing server saw " + refuser.refused + " of the calls");
+    }
+
+    @Test
+    void aRefusedRequestWhoseBodyIsTooBigToHoldIsNotSentAgain() throws Exception {
+        RefusingH2Server refuser = opened(new RefusingH2Server(RefusingH2Server.Mode.RESET_AT_END));
+        ProxyHarness proxy = proxy("", Map.of("refuser", refuser.address()));
+        java.nio.file.Path body = java.nio.file.Files.createTempFile("refused", ".bin");
+        open.add(() -> java.nio.file.Files.delete(body));
+        // Refused once the server has read it all: 100 kB were sent, more than the proxy holds, so no retry. curl
+        // hears REFUSED_STREAM and sends the request again itself, a few times: one stream at the server each.
+        java.nio.file.Files.write(body, new byte[100_000]);
+        assertRefusedToCurl(postWithCurl(proxy, body, "--http2-prior-knowledge"));
+        int attempts = refuser.refused.get();
+        // 1 kB is held: each of curl's attempts is sent again twice (retries: 2) before curl hears the refusal.
+        java.nio.file.Files.write(body, new byte[1000]);
+        refuser.refused.set(0);
+        assertRefusedToCurl(postWithCurl(proxy, body, "--http2-prior-knowledge"));
+        assertEquals(3 * attempts, refuser.refused.get(), "three streams for each of curl's " + attempts + " attempts");
+    }
+
+    /** curl failed on the refusal: it retries REFUSED_STREAM itself ("tried N times"), or names it. */
+    private static void assertRefusedToCurl(Http2ProxyTest.Result result) {
+        assertTrue(result.exit() != 0 && (result.out().contains("REFUSED_STREAM") || result.out().contains("tried")),
+                result.toString());
+    }
+
+    @Test
+    void anHttp1ClientWhoseRequestEveryServerRefusesGets502() throws Exception {
+        bindOptions = "";
+        RefusingH2Server refuser = opened(new RefusingH2Server(RefusingH2Server.Mode.RESET_AT_END));
+        ProxyHarness proxy = proxy("", Map.of("refuser", refuser.address()));
+        java.nio.file.Path body = java.nio.file.Files.createTempFile("refused", ".bin");
+        open.add(() -> java.nio.file.Files.delete(body));
+        java.nio.file.Files.write(body, new byte[1000]);
+        Http2ProxyTest.Result result = postWithCurl(proxy, body, "--http1.1", "-o", "/dev/null", "-w",
+                "%{http_code}");
+        assertEquals("502", result.out(), result.toString());
+        assertEquals(3, refuser.refused.get(), "the first attempt and two retries");
+    }
+
+    private static Http2ProxyTest.Result postWithCurl(ProxyHarness proxy, java.nio.file.Path body, String... options)
+            throws Exception {
+        io.tandem.core.testing.Prerequisites.requireExecutable(java.nio.file.Path.of("/usr/bin/curl"), "curl");
+        List<String> command = new ArrayList<>(List.of("/usr/bin/curl", "-sS", "--max-time", "30"));
+        command.addAll(List.of(options));
+        command.addAll(List.of("--data-binary", "@" + body, Http2ProxyTest.url(proxy, "/upload")));
+        return Http2ProxyTest.run(command);
+    }
+
+    @Test
+    void aResponseTheServerCutsEndsWithUnavailableInItsTrailersNotACancel() throws Exception {
+        GrpcBackend a = backends("a").get(0);
+        ManagedChannel channel = channel(proxy("", servers(List.of(a))));
+        Iterator<byte[]> stream = ClientCalls.blockingServerStreamingCall(channel, GrpcBackend.PARTIAL, deadline(),
+                new byte[]{1});
+        assertArrayEquals(GrpcBackend.message(0), stream.next());
+        a.kill();
+        StatusRuntimeException error = assertThrows(StatusRuntimeException.class, stream::hasNext);
+        // From the trailers the proxy ended the stream with; a reset would read CANCELLED.
+        assertEquals(Status.Code.UNAVAILABLE, error.getStatus().getCode(), error.toString());
+        assertEquals("The server returned an invalid or incomplete response.", error.getStatus().getDescription());
+    }
+
+    @Test
+    void aResponseThatStopsForLongerThanTimeoutServerEndsWithDeadlineExceededInItsTrailers() throws Exception {
+        ManagedChannel channel = channel(proxy("timeout: { server: 500ms }", servers(backends("a"))));
+        Iterator<byte[]> stream = ClientCalls.blockingServerStreamingCall(channel, GrpcBackend.PARTIAL, deadline(),
+                new byte[]{1});
+        assertArrayEquals(GrpcBackend.message(0), stream.next());
+        StatusRuntimeException error = assertThrows(StatusRuntimeException.class, stream::hasNext);
+        assertEquals(Status.Code.DEADLINE_EXCEEDED, error.getStatus().getCode(), error.toString());
+        assertEquals("The server didn't respond in time.", error.getStatus().getDescription());
     }
 }

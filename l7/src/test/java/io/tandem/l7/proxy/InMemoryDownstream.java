@@ -162,8 +162,18 @@ final class InMemoryDownstream implements Downstream {
     }
 
     @Override
-    public void abort(ExchangeLog log) {
+    public void abort(ExchangeLog log, HttpHeaders trailers) {
         response.completeExceptionally(new IOException("exchange aborted: " + render(log)));
+    }
+
+    @Override
+    public boolean canRefuse() {
+        return false;
+    }
+
+    @Override
+    public void refuse(ExchangeLog log) {
+        throw new IllegalStateException("never refused: canRefuse is false");
     }
 
     private String render(ExchangeLog log) {
