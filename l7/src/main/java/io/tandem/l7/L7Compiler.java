@@ -22,8 +22,7 @@ import io.tandem.l7.proxy.BackendRuntime;
 import io.tandem.l7.proxy.FrontendRuntime;
 import io.tandem.l7.proxy.L7Snapshot;
 import io.tandem.l7.proxy.StickOn;
-import io.tandem.l7.rules.RequestRules;
-import io.tandem.l7.rules.ResponseRules;
+import io.tandem.l7.rules.HttpRules;
 import io.tandem.l7.rules.UseBackendRule;
 import io.tandem.l7.tls.TlsTerminator;
 
@@ -123,8 +122,8 @@ public final class L7Compiler {
         StickTable table = tables.backends().get(backend.name());
         StickScope stick = tables.scope("backend '" + backend.name() + "'", table);
         AclSet acls = AclSet.compile(backend.acls(), stick, errors);
-        RequestRules requestRules = RequestRules.compile(backend.httpRequest(), acls, errors);
-        ResponseRules responseRules = ResponseRules.compile(backend.httpResponse(), acls, errors);
+        HttpRules requestRules = HttpRules.compileRequest(backend.httpRequest(), acls, errors);
+        HttpRules responseRules = HttpRules.compileResponse(backend.httpResponse(), acls, errors);
         StickOn stickOn = backend.stickOn() == null ? null : StickOn.compile(backend.stickOn(), acls, errors);
         stick.check(errors);
         return new BackendRuntime(backend, state.pool(Tier.L7, backend.name(), backend.balance(), servers),
@@ -141,8 +140,8 @@ public final class L7Compiler {
         StickTable table = tables.frontends().get(frontend.name());
         StickScope stick = tables.scope("frontend '" + frontend.name() + "'", table);
         AclSet acls = AclSet.compile(frontend.acls(), stick, errors);
-        RequestRules requestRules = RequestRules.compile(frontend.httpRequest(), acls, errors);
-        ResponseRules responseRules = ResponseRules.compile(frontend.httpResponse(), acls, errors);
+        HttpRules requestRules = HttpRules.compileRequest(frontend.httpRequest(), acls, errors);
+        HttpRules responseRules = HttpRules.compileResponse(frontend.httpResponse(), acls, errors);
         List<UseBackendRule> useBackend = new ArrayList<>();
         for (Located<String> line : frontend.useBackend()) {
             UseBackendRule rule = UseBackendRule.compile(line, acls, errors);

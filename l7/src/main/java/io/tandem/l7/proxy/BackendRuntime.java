@@ -13,8 +13,7 @@ import io.tandem.core.metrics.HttpCounters;
 import io.tandem.core.stick.StickEntry;
 import io.tandem.core.stick.StickTable;
 import io.tandem.l7.acl.RequestFacts;
-import io.tandem.l7.rules.RequestRules;
-import io.tandem.l7.rules.ResponseRules;
+import io.tandem.l7.rules.HttpRules;
 
 import java.util.Collections;
 import java.util.HashMap;
@@ -29,8 +28,8 @@ import java.util.Map;
 public final class BackendRuntime {
     private final BackendConfig config;
     private final ServerPool pool;
-    private final RequestRules requestRules;
-    private final ResponseRules responseRules;
+    private final HttpRules requestRules;
+    private final HttpRules responseRules;
     private final StickTable stickTable;
     private final StickOn stickOn;
     private final Map<String, Server> serversByName;
@@ -42,8 +41,8 @@ public final class BackendRuntime {
      * A backend with its own {@code stickTable} and {@code stickOn} rule, each null when it has none, counting into
      * {@code counters} and, per server of {@code pool}, {@code serverCounters}.
      */
-    public BackendRuntime(BackendConfig config, ServerPool pool, RequestRules requestRules,
-                          ResponseRules responseRules, StickTable stickTable, StickOn stickOn,
+    public BackendRuntime(BackendConfig config, ServerPool pool, HttpRules requestRules,
+                          HttpRules responseRules, StickTable stickTable, StickOn stickOn,
                           HttpCounters counters, Map<Server, HttpCounters> serverCounters) {
         this.config = config;
         this.counters = counters;
@@ -118,11 +117,11 @@ public final class BackendRuntime {
         stickOn.table().stick(key, server.name());
     }
 
-    RequestRules requestRules() {
+    HttpRules requestRules() {
         return requestRules;
     }
 
-    ResponseRules responseRules() {
+    HttpRules responseRules() {
         return responseRules;
     }
 

@@ -6,8 +6,7 @@ import io.tandem.core.log.RateLimitedLog;
 import io.tandem.core.metrics.HttpCounters;
 import io.tandem.core.stick.StickTable;
 import io.tandem.l7.acl.RequestFacts;
-import io.tandem.l7.rules.RequestRules;
-import io.tandem.l7.rules.ResponseRules;
+import io.tandem.l7.rules.HttpRules;
 import io.tandem.l7.rules.UseBackendRule;
 import io.tandem.l7.tls.TlsTerminator;
 
@@ -22,8 +21,8 @@ import java.util.Map;
 public final class FrontendRuntime {
     private static final System.Logger LOG = System.getLogger(FrontendRuntime.class.getName());
     private final FrontendConfig config;
-    private final RequestRules requestRules;
-    private final ResponseRules responseRules;
+    private final HttpRules requestRules;
+    private final HttpRules responseRules;
     private final List<UseBackendRule> useBackend;
     private final Map<String, BackendRuntime> backends;
     private final BackendRuntime defaultBackend;
@@ -38,7 +37,7 @@ public final class FrontendRuntime {
      * A frontend with its own {@code stickTable} (null when it has none), whose TLS binds terminate with {@code tls}
      * (by bind address; the other binds are plain text).
      */
-    public FrontendRuntime(FrontendConfig config, RequestRules requestRules, ResponseRules responseRules,
+    public FrontendRuntime(FrontendConfig config, HttpRules requestRules, HttpRules responseRules,
                            List<UseBackendRule> useBackend, Map<String, BackendRuntime> backends,
                            StickTable stickTable, HttpCounters counters, Map<HostPort, TlsTerminator> tls) {
         this.config = config;
@@ -96,11 +95,11 @@ public final class FrontendRuntime {
         return stickTable;
     }
 
-    RequestRules requestRules() {
+    HttpRules requestRules() {
         return requestRules;
     }
 
-    ResponseRules responseRules() {
+    HttpRules responseRules() {
         return responseRules;
     }
 

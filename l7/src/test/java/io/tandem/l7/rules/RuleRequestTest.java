@@ -35,21 +35,21 @@ class RuleRequestTest {
         return located;
     }
 
-    static RequestRules rules(String... lines) {
+    static HttpRules rules(String... lines) {
         List<ConfigError> errors = new ArrayList<>();
-        RequestRules rules = RequestRules.compile(lines(lines), ACLS, errors);
+        HttpRules rules = HttpRules.compileRequest(lines(lines), ACLS, errors);
         assertEquals(List.of(), errors);
         return rules;
     }
 
     static List<String> errors(String line) {
         List<ConfigError> errors = new ArrayList<>();
-        RequestRules rules = RequestRules.compile(lines(line), ACLS, errors);
+        HttpRules rules = HttpRules.compileRequest(lines(line), ACLS, errors);
         assertEquals(0, rules.size());
         return errors.stream().map(ConfigError::toString).toList();
     }
 
-    static RuleResult apply(RequestRules rules, RequestFacts request) {
+    static RuleResult apply(HttpRules rules, RequestFacts request) {
         return rules.apply(request, request.headers());
     }
 
@@ -67,21 +67,21 @@ class RuleRequestTest {
 
     @Test
     void denyUnlessAllowedSource() {
-        RequestRules rules = rules("deny unless valid_admin_src");
+        HttpRules rules = rules("deny unless valid_admin_src");
         assertEquals(new RuleResult.Deny(403), apply(rules, get("/").withSource("10.10.2.1")));
         assertEquals(RuleResult.CONTINUE, apply(rules, get("/").withSource("10.10.1.1")));
     }
 
     @Test
     void allowStopsRuleEvaluation() {
-        RequestRules rules = rules("allow if valid_admin_src", "deny");
+        HttpRules rules = rules("allow if valid_admin_src", "deny");
         assertEquals(RuleResult.CONTINUE, apply(rules, get("/").withSource("10.10.1.1")));
         assertEquals(new RuleResult.Deny(403), apply(rules, get("/").withSource("10.9.9.9")));
     }
 
     @Test
     void redirectSchemeKeepsHostAndUri() {
-        RequestRules rules = rules("redirect scheme https code 301 if !{ ssl_fc }");
+        HttpRules rules = rules("redirect scheme https code 301 if !{ ssl_fc }");
         TestRequest plain = get("/a/b?x=1").withHeader("Host", "example.com:8080");
         assertEquals(new RuleResult.Redirect(301, "https://example.com:8080/a/b?x=1"), apply(rules, plain));
         assertEquals(RuleResult.CONTINUE, apply(rules, plain.withTls("example.com")));
@@ -153,7 +153,7 @@ class RuleRequestTest {
 
     @Test
     void laterConditionsSeeEarlierHeaderChanges() {
-        RequestRules rules = rules("set-header X-Role admin if valid_admin_src", "deny if { hdr(x-role) admin }");
+        HttpRules rules = rules("set-header X-Role admin if valid_admin_src", "deny if { hdr(x-role) admin }");
         assertEquals(new RuleResult.Deny(403), apply(rules, get("/").withSource("10.10.1.2")));
         assertEquals(RuleResult.CONTINUE, apply(rules, get("/").withSource("10.10.9.2")));
     }
@@ -169,7 +169,7 @@ class RuleRequestTest {
 
     @Test
     void firstFinalRuleWins() {
-        RequestRules rules = rules("redirect prefix /v2 if is_api", "deny");
+        HttpRules rules = rules("redirect prefix /v2 if is_api", "deny");
         assertEquals(new RuleResult.Redirect(302, "/v2/api/a"), apply(rules, get("/api/a")));
         assertEquals(new RuleResult.Deny(403), apply(rules, get("/x")));
     }

@@ -16,9 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 class RuleResponseTest {
 
-    private static ResponseRules rules(String... lines) {
+    private static HttpRules rules(String... lines) {
         List<ConfigError> errors = new ArrayList<>();
-        ResponseRules rules = ResponseRules.compile(lines(lines), ACLS, errors);
+        HttpRules rules = HttpRules.compileResponse(lines(lines), ACLS, errors);
         assertEquals(List.of(), errors);
         return rules;
     }
@@ -35,7 +35,7 @@ class RuleResponseTest {
 
     @Test
     void responseConditionsAndSamplesReadTheRequest() {
-        ResponseRules rules = rules("set-header X-Api-Client %[src] if is_api");
+        HttpRules rules = rules("set-header X-Api-Client %[src] if is_api");
         HttpHeaders api = new DefaultHttpHeaders();
         rules.apply(get("/api/x").withSource("10.0.0.4"), api);
         assertEquals("10.0.0.4", api.get("X-Api-Client"));
@@ -47,7 +47,7 @@ class RuleResponseTest {
     @Test
     void requestOnlyActionsAreRefusedInResponseRules() {
         List<ConfigError> errors = new ArrayList<>();
-        ResponseRules.compile(lines("deny if is_api"), ACLS, errors);
+        HttpRules.compileResponse(lines("deny if is_api"), ACLS, errors);
         assertEquals(List.of("t.yaml:10:11: 'deny' is not supported in http-response rules (only set-header, add-header, del-header)"),
                 errors.stream().map(ConfigError::toString).toList());
     }

@@ -45,18 +45,18 @@ class StickRulesTest {
     }
 
     /** Compiles rule lines (line 10 on, column 11) and ACLs in {@code scope}; checks the scope like the compiler. */
-    private static RequestRules compile(StickScope scope, List<ConfigError> errors, Map<String, String> acls,
+    private static HttpRules compile(StickScope scope, List<ConfigError> errors, Map<String, String> acls,
                                         String... lines) {
         Map<String, Located<String>> defs = new LinkedHashMap<>();
         acls.forEach((name, text) -> defs.put(name, new Located<>(text, new SourcePos("t.yaml", 3, 17))));
-        RequestRules rules = RequestRules.compile(lines(lines), AclSet.compile(defs, scope, errors), errors);
+        HttpRules rules = HttpRules.compileRequest(lines(lines), AclSet.compile(defs, scope, errors), errors);
         scope.check(errors);
         return rules;
     }
 
-    private RequestRules rules(String... lines) {
+    private HttpRules rules(String... lines) {
         List<ConfigError> errors = new ArrayList<>();
-        RequestRules rules = compile(scope(front), errors, Map.of(), lines);
+        HttpRules rules = compile(scope(front), errors, Map.of(), lines);
         assertEquals(List.of(), errors);
         return rules;
     }
@@ -67,13 +67,13 @@ class StickRulesTest {
         return errors.stream().map(ConfigError::toString).toList();
     }
 
-    private static RuleResult apply(RequestRules rules, TestRequest request) {
+    private static RuleResult apply(HttpRules rules, TestRequest request) {
         return rules.apply(request, request.headers());
     }
 
     @Test
     void denyAfterTrackSeesTheCountIncludingTheCurrentRequest() {
-        RequestRules rules = rules("track-sc0 src", "deny deny_status 429 if { sc_http_req_rate(0) gt 3 }");
+        HttpRules rules = rules("track-sc0 src", "deny deny_status 429 if { sc_http_req_rate(0) gt 3 }");
         for (int i = 1; i <= 3; i++) {
             assertEquals(RuleResult.CONTINUE, apply(rules, get("/").withSource("10.0.0.1")), "request " + i);
         }
@@ -85,13 +85,13 @@ class StickRulesTest {
 
     @Test
     void aCounterReadsZeroBeforeItTracksAnything() {
-        RequestRules rules = rules("deny deny_status 429 if { sc_http_req_rate(0) lt 1 }", "track-sc0 src");
+        HttpRules rules = rules("deny deny_status 429 if { sc_http_req_rate(0) lt 1 }", "track-sc0 src");
         assertEquals(new RuleResult.Deny(429), apply(rules, get("/")));
     }
 
     @Test
     void aSecondTrackOfTheSameCounterIsIgnored() {
-        RequestRules rules = rules("track-sc1 hdr(x-user) table per_user", "track-sc1 src table per_user",
+        HttpRules rules = rules("track-sc1 hdr(x-user) table per_user", "track-sc1 src table per_user",
                 "deny if { sc1_http_req_cnt gt 2 }");
         TestRequest alice = get("/").withHeader("X-User", "alice");
         assertEquals(RuleResult.CONTINUE, apply(rules, alice.withSource("10.0.0.1")));
@@ -106,7 +106,7 @@ class StickRulesTest {
 
     @Test
     void trackIfConditionAndTheThreeCounterSpellings() {
-        RequestRules rules = rules("track-sc2 url_param(key) table per_user if { path_beg /api/ }",
+        HttpRules rules = rules("track-sc2 url_param(key) table per_user if { path_beg /api/ }",
                 "return status 200 content-type text/plain lf-string %[sc_http_req_cnt(2)]/%[sc2_http_req_cnt]"
                         + "/%[sc_http_req_cnt(2,per_user)]");
         assertEquals(new RuleResult.Return(200, "text/plain", "1/1/1"), apply(rules, get("/api/?key=k1")));
@@ -116,7 +116,7 @@ class StickRulesTest {
 
     @Test
     void srcFetchesReadTheClientsEntryWithoutTrackingIt() {
-        RequestRules rules = rules("track-sc0 src", "deny if { src_http_req_rate gt 1 }",
+        HttpRules rules = rules("track-sc0 src", "deny if { src_http_req_rate gt 1 }",
                 "return status 200 content-type text/plain lf-string %[src_http_req_cnt(per_user)]");
         assertEquals(new RuleResult.Return(200, "text/plain", "0"), apply(rules, get("/").withSource("10.0.0.9")));
         assertEquals(new RuleResult.Deny(403), apply(rules, get("/").withSource("10.0.0.9")));
