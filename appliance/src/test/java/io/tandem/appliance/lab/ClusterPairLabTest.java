@@ -7,6 +7,8 @@ import static java.time.Duration.ofMillis;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -149,8 +151,11 @@ class ClusterPairLabTest {
         Prerequisites.requireExecutable(TCPDUMP, "tcpdump");
         Path pcap = lab.fresh("sync-link", ".pcap");
         // -Z root: tcpdump would otherwise drop to its own user, who cannot write in the lab's directory.
+        // --immediate-mode: without it the kernel hands packets over in blocks, and the block still open when
+        // tcpdump is stopped is lost (a CI run captured 184 bytes of a whole state transfer that way).
         Child tcpdump = lab.start(List.of("ip", "netns", "exec", lab.a().ns(), TCPDUMP.toString(), "-i",
-                ClusterLab.SYNC, "-U", "-s", "0", "-n", "-Z", "root", "-w", pcap.toString(), "tcp"), "tcpdump");
+                ClusterLab.SYNC, "--immediate-mode", "-U", "-s", "0", "-n", "-Z", "root", "-w", pcap.toString(),
+                "tcp"), "tcpdump");
         tcpdump.awaitLog("listening on " + ClusterLab.SYNC, ofMillis(30_000));
 
         Child a = cluster.start(lab.a(), "");
@@ -159,6 +164,9 @@ class ClusterPairLabTest {
         ClusterLab.assertServed(cluster.clients(0, 20, lab.a().ip()), "by a alone");
         Child b = cluster.start(lab.b(), "");
         b.awaitLog("is ready (tables received from a)", ofMillis(30_000));
+        // The capture is shown to work (the state transfer is in it) before the updates it must also hold are made.
+        Await.until(() -> "the capture shows the state transfer to b on :" + CLUSTER_PORT,
+                () -> capturedPayload(pcap) > 20 * 20);
         ClusterLab.assertServed(cluster.clients(20, 40, lab.a().ip()), "by a");
         awaitAgreement("replicated");
         assertEquals(40, cluster.table(lab.b(), "web").lines().count());
@@ -196,6 +204,14 @@ class ClusterPairLabTest {
         return names;
     }
 
+    private static long capturedPayload(Path pcap) {
+        try {
+            return clusterPayloadBytes(Files.readAllBytes(pcap));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The TCP payload bytes to or from {@link #CLUSTER_PORT} in a pcap file of Ethernet frames. */
     private static long clusterPayloadBytes(byte[] pcap) {
         ByteBuffer net = ByteBuffer.wrap(pcap); // the packets: network byte order
@@ -208,6 +224,9 @@ class ClusterPairLabTest {
             int captured = in.getInt(at + 8);
             int frame = at + 16;
             at = frame + captured;
+            if (at > pcap.length) {
+                break; // a packet tcpdump is still writing
+            }
             if (captured < 14 + 20 + 20 || (net.getShort(frame + 12) & 0xFFFF) != 0x0800 || pcap[frame + 23] != 6) {
                 continue; // not TCP over IPv4
             }
