@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
  * The blocks and values that keep one shape wherever they appear ({@code timeout}, {@code forwardfor},
  * {@code check}, {@code servers}, {@code stick-table}, {@code balance}, bind lines), read the same way for every
  * section that holds them. {@code http} arguments say whether the section speaks HTTP (an l7 backend) or not
- * (an l4 service), for the features that need it.
+ * (an l4 service), for the features that need it. What a section inherits when it does not set {@code timeout},
+ * {@code forwardfor} or {@code retries} is the {@code defaults} block, itself read over the built-in values.
  */
 final class CommonBlocks {
     static final List<String> TIMEOUT_KEYS = List.of("connect", "client", "server", "http-request",
@@ -58,9 +59,12 @@ final class CommonBlocks {
     private static final int DEFAULT_RISE = 2;
 
     private final NodeReader reader;
+    private final DefaultsConfig inherited;
 
-    CommonBlocks(NodeReader reader) {
+    /** Blocks read over {@code inherited}: the {@code defaults} block's values, or the built-in ones for it. */
+    CommonBlocks(NodeReader reader, DefaultsConfig inherited) {
         this.reader = reader;
+        this.inherited = inherited;
     }
 
     /**
@@ -202,31 +206,37 @@ final class CommonBlocks {
         return fallback;
     }
 
-    /** The {@code timeout} block of {@code parent}, unset fields null (the caller merges with the level above). */
+    /** The {@code timeout} block of {@code parent}, each key it does not set inherited. */
     Timeouts timeouts(Block parent) {
         Block t = parent.block("timeout", TIMEOUT_KEYS);
         if (t == null) {
-            return Timeouts.UNSET;
+            return inherited.timeout();
         }
         return new Timeouts(t.duration("connect", null), t.duration("client", null), t.duration("server", null),
                 t.duration("http-request", null), t.duration("http-keep-alive", null), t.duration("tunnel", null),
-                t.duration("queue", null));
+                t.duration("queue", null)).orElse(inherited.timeout());
     }
 
-    /** {@code forwardfor: true|false} or {@code { except: CIDR | [CIDR, ...] }}; {@code inherited} when absent. */
-    ForwardFor forwardFor(Block parent, ForwardFor inherited) {
+    /** {@code retries} of {@code parent}: connect attempts after a failed one; inherited when absent. */
+    int retries(Block parent) {
+        return parent.integer("retries", 0, ConfigLoader.MAX_RETRIES, inherited.retries());
+    }
+
+    /** {@code forwardfor: true|false} or {@code { except: CIDR | [CIDR, ...] }}; inherited when absent. */
+    ForwardFor forwardFor(Block parent) {
         Node value = parent.value("forwardfor");
         if (value == null) {
-            return inherited;
+            return inherited.forwardfor();
         }
         if (value instanceof ScalarNode) {
             Boolean enabled = reader.bool(value, "'forwardfor'");
-            return enabled == null ? inherited : enabled ? new ForwardFor(true, List.of()) : ForwardFor.DISABLED;
+            return enabled == null ? inherited.forwardfor() : enabled ? new ForwardFor(true, List.of())
+                    : ForwardFor.DISABLED;
         }
         if (!(value instanceof MappingNode)) {
             reader.error(value, "expected true, false or a mapping for 'forwardfor', got "
                     + NodeReader.describe(value));
-            return inherited;
+            return inherited.forwardfor();
         }
         Block block = parent.block("forwardfor", List.of("except"));
         List<Cidr> except = new ArrayList<>();

@@ -40,6 +40,8 @@ public final class ConfigLoader {
     /** Connect attempts beyond the first: more only repeats a failure that many times. */
     static final int MAX_RETRIES = 100;
     private static final int DEFAULT_RETRIES = 3;
+    private static final DefaultsConfig BUILT_IN_DEFAULTS = new DefaultsConfig(Timeouts.BUILT_IN, ForwardFor.DISABLED,
+            DEFAULT_RETRIES);
     private static final String DEFAULT_LOG = "stdout";
     private static final Duration DEFAULT_HARD_STOP_AFTER = Duration.ofSeconds(30);
 
@@ -99,12 +101,13 @@ public final class ConfigLoader {
         }
         GlobalConfig global = global(section(reader, top, "global", GLOBAL_KEYS));
         DefaultsConfig defaults = defaults(reader, section(reader, top, "defaults", DEFAULTS_KEYS));
-        L7Config l7 = new L7Loader(reader, defaults).load(section(reader, top, "l7", L7Loader.L7_KEYS));
-        L4Config l4 = new L4Loader(reader, defaults).load(section(reader, top, "l4", L4Loader.L4_KEYS));
+        CommonBlocks common = new CommonBlocks(reader, defaults);
+        L7Config l7 = new L7Loader(reader, common).load(section(reader, top, "l7", L7Loader.L7_KEYS));
+        L4Config l4 = new L4Loader(reader, common).load(section(reader, top, "l4", L4Loader.L4_KEYS));
         AdminConfig admin = new AdminLoader(reader).load(section(reader, top, "admin", AdminLoader.ADMIN_KEYS));
         BindConflicts.check(reader, l7, l4, admin.stats());
         ServerLoops.check(reader, l7, l4);
-        VrrpConfig vrrp = new VrrpLoader(reader).load(section(reader, top, "vrrp", VrrpLoader.VRRP_KEYS), l7, l4);
+        VrrpConfig vrrp = new VrrpLoader(reader, common).load(section(reader, top, "vrrp", VrrpLoader.VRRP_KEYS), l7, l4);
         ClusterConfig cluster = new ClusterLoader(reader).load(top);
         if (cluster.share().contains(ClusterConfig.Share.CONFIG)) {
             try {
@@ -198,10 +201,10 @@ public final class ConfigLoader {
         return log;
     }
 
+    /** The {@code defaults} block, read over the built-in values as a section is read over the defaults. */
     private static DefaultsConfig defaults(NodeReader reader, Block d) {
-        CommonBlocks common = new CommonBlocks(reader);
-        return new DefaultsConfig(common.timeouts(d).orElse(Timeouts.BUILT_IN),
-                common.forwardFor(d, ForwardFor.DISABLED), d.integer("retries", 0, MAX_RETRIES, DEFAULT_RETRIES));
+        CommonBlocks common = new CommonBlocks(reader, BUILT_IN_DEFAULTS);
+        return new DefaultsConfig(common.timeouts(d), common.forwardFor(d), common.retries(d));
     }
 
     /**

@@ -4,10 +4,10 @@ import java.util.List;
 
 /**
  * Reads the {@code l4} block: TCP and UDP services. {@code check}, {@code servers}, {@code timeout}, the
- * {@code listen} line and {@code balance} are read by {@link CommonBlocks}, as in l7, without the HTTP-only
- * features (balance {@code uri}/{@code hdr()}, server cookies).
+ * {@code listen} line, {@code balance} and {@code retries} are read by {@link CommonBlocks} (over the defaults),
+ * as in l7, without the HTTP-only features (balance {@code uri}/{@code hdr()}, server cookies).
  */
-final class L4Loader {
+record L4Loader(NodeReader reader, CommonBlocks common) {
     static final List<String> L4_KEYS = List.of("services");
     static final List<String> SERVICE_KEYS = List.of("listen", "protocol", "balance", "hash-type", "send-proxy",
             "splice", "check", "servers", "timeout", "maxconn", "retries", "dataplane");
@@ -16,16 +16,6 @@ final class L4Loader {
     private static final List<String> SEND_PROXY_VALUES = List.of("v1", "v2", "none");
     private static final List<String> DATAPLANES = List.of("userspace", "nftables", "ipvs");
     private static final String DEFAULT_DATAPLANE = "userspace";
-
-    private final NodeReader reader;
-    private final CommonBlocks common;
-    private final DefaultsConfig defaults;
-
-    L4Loader(NodeReader reader, DefaultsConfig defaults) {
-        this.reader = reader;
-        this.common = new CommonBlocks(reader);
-        this.defaults = defaults;
-    }
 
     L4Config load(Block l4) {
         return new L4Config(common.sections(l4.names("services"), "service", SERVICE_KEYS, this::service));
@@ -49,9 +39,8 @@ final class L4Loader {
         }
         dataplane(s);
         ServiceConfig service = new ServiceConfig(name, listen, protocol, common.balance(s, false), sendProxy,
-                splice, common.check(s), common.servers(s, what, false), common.timeouts(s).orElse(defaults.timeout()),
-                s.integer("maxconn", 0, CommonBlocks.MAX_CONNECTIONS, 0), s.integer("retries", 0, ConfigLoader.MAX_RETRIES,
-                defaults.retries()), s.pos());
+                splice, common.check(s), common.servers(s, what, false), common.timeouts(s),
+                s.integer("maxconn", 0, CommonBlocks.MAX_CONNECTIONS, 0), common.retries(s), s.pos());
         return listen == null ? null : service;
     }
 

@@ -15,7 +15,7 @@ import java.util.regex.Matcher;
  * Reads the {@code l7} block (frontends, backends) and checks what spans them: backend names. Bind conflicts
  * span l7 and l4 and are checked by {@link BindConflicts}.
  */
-final class L7Loader {
+record L7Loader(NodeReader reader, CommonBlocks common) {
     static final List<String> L7_KEYS = List.of("frontends", "backends");
     static final List<String> FRONTEND_KEYS = List.of("bind", "acl", "http-request", "http-response",
             "use-backend", "default-backend", "timeout", "forwardfor", "stick-table", "compression");
@@ -25,16 +25,6 @@ final class L7Loader {
     private static final List<String> COMPRESSION_KEYS = List.of("algo", "type", "offload");
     private static final List<String> COOKIE_OPTIONS = List.of("insert", "indirect", "nocache", "httponly", "secure");
     private static final Set<String> COOKIE_MODES_NOT_YET = Set.of("rewrite", "prefix");
-
-    private final NodeReader reader;
-    private final CommonBlocks common;
-    private final DefaultsConfig defaults;
-
-    L7Loader(NodeReader reader, DefaultsConfig defaults) {
-        this.reader = reader;
-        this.common = new CommonBlocks(reader);
-        this.defaults = defaults;
-    }
 
     L7Config load(Block l7) {
         Block backendBlocks = l7.names("backends");
@@ -69,7 +59,7 @@ final class L7Loader {
         }
         return new FrontendConfig(name, List.copyOf(binds), acls(f), f.locatedList("http-request"),
                 f.locatedList("http-response"), f.locatedList("use-backend"), f.located("default-backend"),
-                common.timeouts(f).orElse(defaults.timeout()), common.forwardFor(f, defaults.forwardfor()),
+                common.timeouts(f), common.forwardFor(f),
                 common.stickTable(f), compression(f), f.pos());
     }
 
@@ -80,8 +70,7 @@ final class L7Loader {
         Located<String> stickOn = b.located("stick-on");
         return new BackendConfig(name, common.balance(b, true), cookie(b.located("cookie")), common.check(b), servers, acls(b),
                 b.locatedList("http-request"), b.locatedList("http-response"),
-                common.timeouts(b).orElse(defaults.timeout()),
-                b.integer("retries", 0, ConfigLoader.MAX_RETRIES, defaults.retries()), common.stickTable(b), stickOn,
+                common.timeouts(b), common.retries(b), common.stickTable(b), stickOn,
                 compression(b), b.pos());
     }
 

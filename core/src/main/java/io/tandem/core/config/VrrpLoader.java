@@ -56,9 +56,9 @@ final class VrrpLoader {
     private final NodeReader reader;
     private final CommonBlocks common;
 
-    VrrpLoader(NodeReader reader) {
+    VrrpLoader(NodeReader reader, CommonBlocks common) {
         this.reader = reader;
-        this.common = new CommonBlocks(reader);
+        this.common = common;
     }
 
     /** The instances and sync groups of {@code vrrp}; tracked services must be L7 frontends or L4 services. */
