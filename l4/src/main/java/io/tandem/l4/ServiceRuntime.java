@@ -5,7 +5,7 @@ import io.tandem.core.balance.ServerPool;
 import io.tandem.core.config.BalanceConfig;
 import io.tandem.core.config.ServiceConfig;
 import io.tandem.core.config.Timeouts;
-import io.tandem.core.log.ConnectFailureLog;
+import io.tandem.core.log.SocketFailureLog;
 
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -25,7 +25,7 @@ public final class ServiceRuntime {
     private final ServerPool pool;
     private final L4Counters counters;
     private final Map<Server, L4Counters> serverCounters;
-    private final ConnectFailureLog connectFailures;
+    private final SocketFailureLog connectFailures;
 
     ServiceRuntime(ServiceConfig config, ServerPool pool, L4Counters counters, Map<Server, L4Counters> serverCounters) {
         this.config = config;
@@ -33,7 +33,7 @@ public final class ServiceRuntime {
         this.pool = pool;
         this.counters = counters;
         this.serverCounters = serverCounters;
-        this.connectFailures = new ConnectFailureLog("service " + config.name());
+        this.connectFailures = new SocketFailureLog("service " + config.name());
     }
 
     public String name() {
@@ -67,7 +67,7 @@ public final class ServiceRuntime {
         return serverCounters.get(server);
     }
 
-    ConnectFailureLog connectFailures() {
+    SocketFailureLog connectFailures() {
         return connectFailures;
     }
 

@@ -10,7 +10,7 @@ import io.netty.channel.unix.Errors;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.NativeInetAddress;
 import io.tandem.core.config.HostPort;
-import io.tandem.core.log.AcceptFailureLog;
+import io.tandem.core.log.SocketFailureLog;
 import io.tandem.core.log.RateLimitedLog;
 import io.tandem.core.net.EventLoops;
 
@@ -51,7 +51,7 @@ final class TcpService implements RunningService {
     private final Set<TcpSession> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger active = new AtomicInteger();
     private final RateLimitedLog badProxyHeaders = new RateLimitedLog(LOG, System.Logger.Level.WARNING);
-    private final AcceptFailureLog acceptFailures;
+    private final SocketFailureLog acceptFailures;
     private volatile Listener listener;
     private volatile boolean closed;
 
@@ -59,7 +59,7 @@ final class TcpService implements RunningService {
         this.current = current;
         this.loops = loops;
         this.maxConnections = maxConnections;
-        this.acceptFailures = new AcceptFailureLog("service " + current.get().name());
+        this.acceptFailures = new SocketFailureLog("service " + current.get().name());
     }
 
     /** The service as the current snapshot has it. */

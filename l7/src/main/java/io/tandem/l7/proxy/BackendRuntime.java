@@ -8,7 +8,7 @@ import io.tandem.core.config.BalanceConfig;
 import io.tandem.core.config.BackendConfig;
 import io.tandem.core.config.CookieConfig;
 import io.tandem.core.config.Timeouts;
-import io.tandem.core.log.ConnectFailureLog;
+import io.tandem.core.log.SocketFailureLog;
 import io.tandem.core.metrics.HttpCounters;
 import io.tandem.core.stick.StickEntry;
 import io.tandem.core.stick.StickTable;
@@ -35,7 +35,7 @@ public final class BackendRuntime {
     private final Map<String, Server> serversByName;
     private final HttpCounters counters;
     private final Map<Server, HttpCounters> serverCounters;
-    private final ConnectFailureLog connectFailures;
+    private final SocketFailureLog connectFailures;
 
     /**
      * A backend with its own {@code stickTable} and {@code stickOn} rule, each null when it has none, counting into
@@ -57,7 +57,7 @@ public final class BackendRuntime {
             byName.put(server.name(), server);
         }
         this.serversByName = Map.copyOf(byName);
-        this.connectFailures = new ConnectFailureLog("backend " + config.name());
+        this.connectFailures = new SocketFailureLog("backend " + config.name());
     }
 
     public String name() {
@@ -87,7 +87,7 @@ public final class BackendRuntime {
     }
 
     /** Failed connects to this backend's servers, logged as bursts. */
-    ConnectFailureLog connectFailures() {
+    SocketFailureLog connectFailures() {
         return connectFailures;
     }
 

@@ -14,7 +14,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.tandem.core.config.BindConfig;
 import io.tandem.core.config.HostPort;
-import io.tandem.core.log.AcceptFailureLog;
+import io.tandem.core.log.SocketFailureLog;
 import io.tandem.core.net.Deadline;
 import io.tandem.core.net.EventLoops;
 import io.tandem.core.state.ListenerSwap;
@@ -220,7 +220,7 @@ public final class L7Proxy implements AutoCloseable {
         try {
             Channel listener = bootstrap.bind(socketAddress).syncUninterruptibly().channel();
             // Last in the listener's pipeline, behind Netty's acceptor (which pauses accepting for a second).
-            listener.pipeline().addLast(new AcceptFailureHandler(new AcceptFailureLog("frontend " + frontend)));
+            listener.pipeline().addLast(new AcceptFailureHandler(new SocketFailureLog("frontend " + frontend)));
             LOG.log(System.Logger.Level.INFO, "frontend " + frontend + " listening on " + address
                     + (bind.acceptProxy() ? " (accept-proxy)" : "") + (bind.tls() != null ? " (tls)" : "")
                     + (bind.h2() ? " (proto h2)" : ""));
@@ -320,9 +320,9 @@ public final class L7Proxy implements AutoCloseable {
      * exception that "reached the tail of the pipeline", and says what they mean.
      */
     private final class AcceptFailureHandler extends ChannelInboundHandlerAdapter {
-        private final AcceptFailureLog log;
+        private final SocketFailureLog log;
 
-        AcceptFailureHandler(AcceptFailureLog log) {
+        AcceptFailureHandler(SocketFailureLog log) {
             this.log = log;
         }
 
