@@ -1,43 +1,30 @@
 package io.tandem.l4;
 
 import io.tandem.core.balance.Server;
+import io.tandem.core.balance.ServerGroup;
 import io.tandem.core.balance.ServerPool;
 import io.tandem.core.config.BalanceConfig;
 import io.tandem.core.config.ServiceConfig;
 import io.tandem.core.config.Timeouts;
-import io.tandem.core.log.SocketFailureLog;
 
 import java.net.InetSocketAddress;
-import java.util.List;
 import java.util.Map;
 
 /**
  * One compiled L4 service: its config, its timeouts with the built-in values filled in, and the live state it uses
- * from the runtime state: its server pool and the traffic counters of the service and of each of its servers
- * (thread-safe, and kept across recompiles).
+ * from the runtime state (its server group: pool and counters, thread-safe and kept across recompiles).
  */
-public final class ServiceRuntime {
+public final class ServiceRuntime extends ServerGroup<L4Counters> {
     /** Flows of a UDP service when neither the service nor {@code global.maxconn} limit them. */
     public static final int DEFAULT_MAX_FLOWS = 65536;
 
     private final ServiceConfig config;
     private final Timeouts timeouts;
-    private final ServerPool pool;
-    private final L4Counters counters;
-    private final Map<Server, L4Counters> serverCounters;
-    private final SocketFailureLog connectFailures;
 
     ServiceRuntime(ServiceConfig config, ServerPool pool, L4Counters counters, Map<Server, L4Counters> serverCounters) {
+        super("service", config.name(), pool, counters, serverCounters);
         this.config = config;
         this.timeouts = (config.timeout() == null ? Timeouts.UNSET : config.timeout()).orElse(Timeouts.BUILT_IN);
-        this.pool = pool;
-        this.counters = counters;
-        this.serverCounters = serverCounters;
-        this.connectFailures = new SocketFailureLog("service " + config.name());
-    }
-
-    public String name() {
-        return config.name();
     }
 
     public ServiceConfig config() {
@@ -47,28 +34,6 @@ public final class ServiceRuntime {
     /** The service's timeouts, every key set (the config's, else Tandem's built-in values). */
     public Timeouts timeouts() {
         return timeouts;
-    }
-
-    public ServerPool pool() {
-        return pool;
-    }
-
-    public List<Server> servers() {
-        return pool.servers();
-    }
-
-    /** The service's own counters. */
-    public L4Counters counters() {
-        return counters;
-    }
-
-    /** The counters of one of this service's servers; null for a server of another service. */
-    public L4Counters counters(Server server) {
-        return serverCounters.get(server);
-    }
-
-    SocketFailureLog connectFailures() {
-        return connectFailures;
     }
 
     /**
@@ -97,10 +62,5 @@ public final class ServiceRuntime {
             return globalMaxconn > 0 ? Math.min(globalMaxconn, DEFAULT_MAX_FLOWS) : DEFAULT_MAX_FLOWS;
         }
         return globalMaxconn > 0 ? globalMaxconn : Integer.MAX_VALUE;
-    }
-
-    @Override
-    public String toString() {
-        return "service " + name();
     }
 }

@@ -3,21 +3,19 @@ package io.tandem.l7.proxy;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.tandem.core.balance.Server;
+import io.tandem.core.balance.ServerGroup;
 import io.tandem.core.balance.ServerPool;
 import io.tandem.core.config.BalanceConfig;
 import io.tandem.core.config.BackendConfig;
 import io.tandem.core.config.CookieConfig;
 import io.tandem.core.config.Timeouts;
-import io.tandem.core.log.SocketFailureLog;
 import io.tandem.core.metrics.HttpCounters;
 import io.tandem.core.stick.StickEntry;
 import io.tandem.core.stick.StickTable;
 import io.tandem.l7.acl.RequestFacts;
 import io.tandem.l7.rules.HttpRules;
 
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -25,17 +23,13 @@ import java.util.Map;
  * A compiled backend as the data path reads it: pool, rules, persistence cookie, stick table and {@code stick-on},
  * timeouts and retries, and the counters of the backend and of each server (from the runtime state).
  */
-public final class BackendRuntime {
+public final class BackendRuntime extends ServerGroup<HttpCounters> {
     private final BackendConfig config;
-    private final ServerPool pool;
     private final HttpRules requestRules;
     private final HttpRules responseRules;
     private final StickTable stickTable;
     private final StickOn stickOn;
     private final Map<String, Server> serversByName;
-    private final HttpCounters counters;
-    private final Map<Server, HttpCounters> serverCounters;
-    private final SocketFailureLog connectFailures;
 
     /**
      * A backend with its own {@code stickTable} and {@code stickOn} rule, each null when it has none, counting into
@@ -44,10 +38,8 @@ public final class BackendRuntime {
     public BackendRuntime(BackendConfig config, ServerPool pool, HttpRules requestRules,
                           HttpRules responseRules, StickTable stickTable, StickOn stickOn,
                           HttpCounters counters, Map<Server, HttpCounters> serverCounters) {
+        super("backend", config.name(), pool, counters, serverCounters);
         this.config = config;
-        this.counters = counters;
-        this.serverCounters = Collections.unmodifiableMap(new IdentityHashMap<>(serverCounters));
-        this.pool = pool;
         this.requestRules = requestRules;
         this.responseRules = responseRules;
         this.stickTable = stickTable;
@@ -57,38 +49,10 @@ public final class BackendRuntime {
             byName.put(server.name(), server);
         }
         this.serversByName = Map.copyOf(byName);
-        this.connectFailures = new SocketFailureLog("backend " + config.name());
-    }
-
-    public String name() {
-        return config.name();
     }
 
     public BackendConfig config() {
         return config;
-    }
-
-    public ServerPool pool() {
-        return pool;
-    }
-
-    public List<Server> servers() {
-        return pool.servers();
-    }
-
-    /** Every request routed to the backend. */
-    public HttpCounters counters() {
-        return counters;
-    }
-
-    /** The counters of {@code server}, one of this backend's; null for another's. */
-    public HttpCounters counters(Server server) {
-        return serverCounters.get(server);
-    }
-
-    /** Failed connects to this backend's servers, logged as bursts. */
-    SocketFailureLog connectFailures() {
-        return connectFailures;
     }
 
     /** The backend's own stick table, or null. */
