@@ -7,29 +7,27 @@ import org.jline.reader.UserInterruptException;
 import org.jline.terminal.Terminal;
 
 import java.io.IOException;
-import java.io.PrintWriter;
 
 /**
  * Lines read with JLine on a real terminal: cursor keys, backspace, Ctrl-A/E and this session's history. Bracketed
  * paste is off so that a pasted secret arrives as typed text on any console.
  */
-final class JLineConsole implements LineConsole {
+final class JLineConsole extends LineConsole {
     private final Terminal terminal;
     private final LineReader reader;
-    private final PrintWriter out;
 
     JLineConsole(Terminal terminal) {
+        super(terminal.writer());
         this.terminal = terminal;
         this.reader = LineReaderBuilder.builder().terminal(terminal)
                 .option(LineReader.Option.BRACKETED_PASTE, false)
                 .option(LineReader.Option.AUTO_FRESH_LINE, false)
                 .variable(LineReader.HISTORY_FILE, null)
                 .build();
-        this.out = terminal.writer();
     }
 
     @Override
-    public String readLine(String prompt) throws SetupCancelled {
+    String readLine(String prompt) throws SetupCancelled {
         try {
             return reader.readLine(prompt);
         } catch (UserInterruptException e) {
@@ -40,13 +38,7 @@ final class JLineConsole implements LineConsole {
     }
 
     @Override
-    public void println(String line) {
-        out.println(line);
-        out.flush();
-    }
-
-    @Override
-    public void onInterrupt(Runnable action) {
+    void onInterrupt(Runnable action) {
         // Through the terminal, which restores its own handler after each line it reads.
         terminal.handle(Terminal.Signal.INT, signal -> action.run());
     }

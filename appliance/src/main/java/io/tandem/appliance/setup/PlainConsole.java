@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -13,21 +14,19 @@ import java.nio.charset.StandardCharsets;
  * input is not a terminal nothing echoes the answer, so it is printed after the prompt to keep the transcript one
  * question per line.
  */
-final class PlainConsole implements LineConsole {
+final class PlainConsole extends LineConsole {
     private final BufferedReader in;
-    private final PrintStream out;
     private final boolean echo;
 
     PlainConsole(InputStream in, PrintStream out, boolean echo) {
+        super(new PrintWriter(out));
         this.in = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-        this.out = out;
         this.echo = echo;
     }
 
     @Override
-    public String readLine(String prompt) throws SetupCancelled {
-        out.print(prompt);
-        out.flush();
+    String readLine(String prompt) throws SetupCancelled {
+        print(prompt);
         String line;
         try {
             line = in.readLine();
@@ -35,28 +34,17 @@ final class PlainConsole implements LineConsole {
             throw new SetupCancelled("the input could not be read (" + e.getMessage() + ")", 1);
         }
         if (line == null) {
-            out.println();
+            println("");
             throw new SetupCancelled("end of input", 1);
         }
         if (echo) {
-            out.println(line);
+            println(line);
         }
         return line;
     }
 
     @Override
-    public void println(String line) {
-        out.println(line);
-        out.flush();
-    }
-
-    @Override
-    public void onInterrupt(Runnable action) {
+    void onInterrupt(Runnable action) {
         Interrupts.onSigint(action);
-    }
-
-    @Override
-    public void close() {
-        out.flush();
     }
 }
