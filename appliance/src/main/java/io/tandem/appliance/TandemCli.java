@@ -59,10 +59,7 @@ public final class TandemCli implements Runnable {
             description = "Run the load balancer in the foreground, logging to stdout/stderr. SIGTERM or SIGINT "
                     + "drains in-flight requests (up to global.hard-stop-after), then exits 0; a second one stops at once. "
                     + "SIGHUP reloads the file without dropping a connection (one that fails the check changes nothing).")
-    static final class Run implements Callable<Integer> {
-        @CommandLine.Mixin
-        ConfigFileOption file;
-
+    static final class Run extends ConfigFileCommand {
         @Option(names = {"-v", "--verbose"}, description = "Log debug events too.")
         boolean verbose;
 
@@ -71,16 +68,15 @@ public final class TandemCli implements Runnable {
             OperatorLogFormat.install(verbose);
             // Before anything else, so that no signal finds the JVM's defaults (SIGHUP would end it with 129).
             Signals signals = Signals.install(true);
-            LOG.log(System.Logger.Level.INFO, "tandem " + Version.text() + " starting from " + file.config + " (pid "
+            LOG.log(System.Logger.Level.INFO, "tandem " + Version.text() + " starting from " + config + " (pid "
                     + ProcessHandle.current().pid() + ")");
-            CheckedConfig checked = CheckedConfig.load(file.config);
+            CheckedConfig checked = checked();
             if (!checked.ok()) {
-                printErrors(checked.errors());
                 System.err.println("tandem: not started: fix the " + checked.errors().size()
-                        + " error(s) above (tandem check -c " + file.config + ")");
+                        + " error(s) above (tandem check -c " + config + ")");
                 return 1;
             }
-            return runUntilSignalled(signals, checked, file.config);
+            return runUntilSignalled(signals, checked, config);
         }
     }
 
@@ -88,15 +84,11 @@ public final class TandemCli implements Runnable {
     @Command(name = "check", mixinStandardHelpOptions = true,
             description = "Check a config file: exit 0 with a one-line summary, 1 with every error as "
                     + "FILE:LINE:COL: message, 2 for a usage error.")
-    static final class Check implements Callable<Integer> {
-        @CommandLine.Mixin
-        ConfigFileOption file;
-
+    static final class Check extends ConfigFileCommand {
         @Override
         public Integer call() {
-            CheckedConfig checked = CheckedConfig.load(file.config);
+            CheckedConfig checked = checked();
             if (!checked.ok()) {
-                printErrors(checked.errors());
                 return 1;
             }
             checked.warnings().forEach(System.err::println);
@@ -272,13 +264,10 @@ public final class TandemCli implements Runnable {
             description = "Print the JVM options bin/tandem runs the config with: heap sized to maxconn, collector "
                     + "chosen by workers, direct memory and code cache capped (see docs/performance.md). Exit 1 "
                     + "when the file does not load.")
-    static final class JvmOptions implements Callable<Integer> {
-        @CommandLine.Mixin
-        ConfigFileOption file;
-
+    static final class JvmOptions extends ConfigFileCommand {
         @Override
         public Integer call() {
-            LoadResult loaded = ConfigLoader.load(file.config);
+            LoadResult loaded = ConfigLoader.load(config);
             if (loaded.config() == null) {
                 printErrors(loaded.errors());
                 return 1;
@@ -299,11 +288,18 @@ public final class TandemCli implements Runnable {
         }
     }
 
-    /** The {@code -c FILE} option that {@code run} and {@code check} share. */
-    static final class ConfigFileOption {
+    /** A command on the config file of {@code -c FILE}: {@code run}, {@code check} and {@code jvm-options}. */
+    abstract static class ConfigFileCommand implements Callable<Integer> {
         @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Config file (default: "
                 + DEFAULT_CONFIG + ").")
         Path config = Path.of(DEFAULT_CONFIG);
+
+        /** The file taken through every check the daemon applies, each error printed as FILE:LINE:COL: message. */
+        CheckedConfig checked() {
+            CheckedConfig checked = CheckedConfig.load(config);
+            printErrors(checked.errors());
+            return checked;
+        }
     }
 
     /** Supplies {@code --version}. */
