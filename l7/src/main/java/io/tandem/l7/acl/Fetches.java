@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiPredicate;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -33,32 +34,33 @@ final class Fetches {
     }
 
     private static final Map<String, Def> DEFS = new LinkedHashMap<>();
+    private static final Fetch SOURCE = new Fetch(SampleType.ADDRESS, Fetches::anySource);
 
     static {
-        define("path", Arg.NONE, a -> new Text(RequestFacts::path));
-        define("url", Arg.NONE, a -> new Text(RequestFacts::uri));
-        define("query", Arg.NONE, a -> new Text(RequestFacts::query));
-        define("method", Arg.NONE, a -> new Text(RequestFacts::method));
-        define("ssl_sni", Arg.NONE, a -> new Text(RequestFacts::sslSni));
-        define("ssl_fc_sni", Arg.NONE, a -> new Text(RequestFacts::sslSni));
-        define("ssl_fc_protocol", Arg.NONE, a -> new Text(RequestFacts::sslProtocol));
-        define("ssl_fc_alpn", Arg.NONE, a -> new Text(RequestFacts::sslAlpn));
-        define("req.ver", Arg.NONE, a -> new Text(Fetches::version));
-        define("base", Arg.NONE, a -> new Text(Fetches::base));
-        define("url_param", Arg.NAME_AND_DELIMITER, a -> new UrlParam(a[0], a.length > 1 ? a[1].charAt(0) : '&'));
-        define("urlp", Arg.NAME_AND_DELIMITER, a -> new UrlParam(a[0], a.length > 1 ? a[1].charAt(0) : '&'));
-        define("hdr", Arg.NAME, a -> new HeaderValues(AsciiString.cached(a[0])));
-        define("req.hdr", Arg.NAME, a -> new HeaderValues(AsciiString.cached(a[0])));
-        define("hdr_cnt", Arg.NAME, a -> new HeaderCount(AsciiString.cached(a[0])));
-        define("req.hdr_cnt", Arg.NAME, a -> new HeaderCount(AsciiString.cached(a[0])));
-        define("cook", Arg.NAME, a -> new Cookie(a[0]));
-        define("req.cook", Arg.NAME, a -> new Cookie(a[0]));
-        define("src", Arg.NONE, a -> new Source());
-        define("ssl_fc", Arg.NONE, a -> new Flag(RequestFacts::sslFc));
-        define("always_true", Arg.NONE, a -> new Flag(r -> true));
-        define("always_false", Arg.NONE, a -> new Flag(r -> false));
+        define("path", Arg.NONE, a -> text(RequestFacts::path));
+        define("url", Arg.NONE, a -> text(RequestFacts::uri));
+        define("query", Arg.NONE, a -> text(RequestFacts::query));
+        define("method", Arg.NONE, a -> text(RequestFacts::method));
+        define("ssl_sni", Arg.NONE, a -> text(RequestFacts::sslSni));
+        define("ssl_fc_sni", Arg.NONE, a -> text(RequestFacts::sslSni));
+        define("ssl_fc_protocol", Arg.NONE, a -> text(RequestFacts::sslProtocol));
+        define("ssl_fc_alpn", Arg.NONE, a -> text(RequestFacts::sslAlpn));
+        define("req.ver", Arg.NONE, a -> text(Fetches::version));
+        define("base", Arg.NONE, a -> text(Fetches::base));
+        define("url_param", Arg.NAME_AND_DELIMITER, a -> urlParam(a[0], a.length > 1 ? a[1].charAt(0) : '&'));
+        define("urlp", Arg.NAME_AND_DELIMITER, a -> urlParam(a[0], a.length > 1 ? a[1].charAt(0) : '&'));
+        define("hdr", Arg.NAME, a -> eachHeader(AsciiString.cached(a[0]), Fetches::anyElement));
+        define("req.hdr", Arg.NAME, a -> eachHeader(AsciiString.cached(a[0]), Fetches::anyElement));
+        define("hdr_cnt", Arg.NAME, a -> headerCount(AsciiString.cached(a[0])));
+        define("req.hdr_cnt", Arg.NAME, a -> headerCount(AsciiString.cached(a[0])));
+        define("cook", Arg.NAME, a -> cookie(a[0]));
+        define("req.cook", Arg.NAME, a -> cookie(a[0]));
+        define("src", Arg.NONE, a -> SOURCE);
+        define("ssl_fc", Arg.NONE, a -> flag(RequestFacts::sslFc));
+        define("always_true", Arg.NONE, a -> flag(r -> true));
+        define("always_false", Arg.NONE, a -> flag(r -> false));
         // Every request that reaches the L7 rules has been parsed as HTTP.
-        define("req.proto_http", Arg.NONE, a -> new Flag(r -> true));
+        define("req.proto_http", Arg.NONE, a -> flag(r -> true));
     }
 
     private Fetches() {
@@ -210,111 +212,61 @@ final class Fetches {
     }
 
     /** A fetch that reads one text value (absent when null). */
-    private record Text(Function<RequestFacts, String> read) implements Fetch {
-        @Override
-        public SampleType type() {
-            return SampleType.STRING;
-        }
-
-        @Override
-        public boolean anyValue(RequestFacts request, SampleTest test) {
+    private static Fetch text(Function<RequestFacts, String> read) {
+        return new Fetch(SampleType.STRING, (request, test) -> {
             String value = read.apply(request);
             return value != null && test.string(value);
-        }
+        });
     }
 
     /** A boolean fetch, offered as 1 or 0. */
-    private record Flag(Predicate<RequestFacts> read) implements Fetch {
-        @Override
-        public SampleType type() {
-            return SampleType.BOOLEAN;
-        }
-
-        @Override
-        public boolean anyValue(RequestFacts request, SampleTest test) {
-            return test.integer(read.test(request) ? 1 : 0);
-        }
+    private static Fetch flag(Predicate<RequestFacts> read) {
+        return new Fetch(SampleType.BOOLEAN, (request, test) -> test.integer(read.test(request) ? 1 : 0));
     }
 
     /** {@code src}: the client address; an IPv4-mapped IPv6 address is offered as the IPv4 address it carries. */
-    private record Source() implements Fetch {
-        @Override
-        public SampleType type() {
-            return SampleType.ADDRESS;
-        }
-
-        @Override
-        public boolean anyValue(RequestFacts request, SampleTest test) {
-            InetAddress source = request.source();
-            return source != null && test.address(unmapped(source));
-        }
+    private static boolean anySource(RequestFacts request, SampleTest test) {
+        InetAddress source = request.source();
+        return source != null && test.address(unmapped(source));
     }
 
-    /** {@code hdr(NAME)}: every comma-separated element of every occurrence of the header. */
-    private record HeaderValues(AsciiString name) implements Fetch {
-        @Override
-        public SampleType type() {
-            return SampleType.STRING;
-        }
-
-        @Override
-        public boolean anyValue(RequestFacts request, SampleTest test) {
+    /**
+     * A text fetch over every occurrence of header {@code name}, each offered to the test by {@code offer}: its
+     * comma-separated elements for {@code hdr(NAME)}, one cookie's values for {@code req.cook(NAME)}.
+     */
+    private static Fetch eachHeader(AsciiString name, BiPredicate<String, SampleTest> offer) {
+        return new Fetch(SampleType.STRING, (request, test) -> {
             for (String value : request.headers().getAll(name)) {
-                if (anyElement(value, test)) {
+                if (offer.test(value, test)) {
                     return true;
                 }
             }
             return false;
-        }
+        });
+    }
+
+    /** {@code req.cook(NAME)}: the value of every cookie named NAME in the Cookie headers. */
+    private static Fetch cookie(String name) {
+        return eachHeader(HttpHeaderNames.COOKIE, (header, test) -> anyParameter(header, ';', name, test));
     }
 
     /** {@code hdr_cnt(NAME)}: how many comma-separated elements the header's occurrences hold. */
-    private record HeaderCount(AsciiString name) implements Fetch {
-        @Override
-        public SampleType type() {
-            return SampleType.INTEGER;
-        }
-
-        @Override
-        public boolean anyValue(RequestFacts request, SampleTest test) {
+    private static Fetch headerCount(AsciiString name) {
+        return new Fetch(SampleType.INTEGER, (request, test) -> {
             long count = 0;
             for (String value : request.headers().getAll(name)) {
                 count += countElements(value);
             }
             return test.integer(count);
-        }
-    }
-
-    /** {@code req.cook(NAME)}: the value of every cookie named NAME in the Cookie headers. */
-    private record Cookie(String name) implements Fetch {
-        @Override
-        public SampleType type() {
-            return SampleType.STRING;
-        }
-
-        @Override
-        public boolean anyValue(RequestFacts request, SampleTest test) {
-            for (String header : request.headers().getAll(HttpHeaderNames.COOKIE)) {
-                if (anyParameter(header, ';', name, test)) {
-                    return true;
-                }
-            }
-            return false;
-        }
+        });
     }
 
     /** {@code url_param(NAME[,DELIM])}: the raw value of every query parameter named NAME. */
-    private record UrlParam(String name, char delimiter) implements Fetch {
-        @Override
-        public SampleType type() {
-            return SampleType.STRING;
-        }
-
-        @Override
-        public boolean anyValue(RequestFacts request, SampleTest test) {
+    private static Fetch urlParam(String name, char delimiter) {
+        return new Fetch(SampleType.STRING, (request, test) -> {
             String query = request.query();
             return query != null && anyParameter(query, delimiter, name, test);
-        }
+        });
     }
 
     /** Offers the value of each {@code name=value} item of {@code list} (items split on {@code separator}) named {@code name}. */

@@ -112,10 +112,10 @@ final class StickFetches {
                 errors.add(new ConfigError(word.pos(), StickScope.notStored(table, data)));
                 return null;
             }
-            return new SourceCounter(table, data);
+            return sourceCounter(table, data);
         }
         scope.needs(counter, data, table, word.pos());
-        return new TrackedCounter(counter, data, table);
+        return trackedCounter(counter, data, table);
     }
 
     private static StickData counter(String keyword) {
@@ -127,14 +127,8 @@ final class StickFetches {
      * {@code sc_DATA(N)}: the data of the entry counter N tracks (0 when it tracks none); with a table, of the
      * entry with the same key in that table. No value when the entry's table does not store the data.
      */
-    private record TrackedCounter(int counter, StickData data, StickTable table) implements Fetch {
-        @Override
-        public SampleType type() {
-            return SampleType.INTEGER;
-        }
-
-        @Override
-        public boolean anyValue(RequestFacts request, SampleTest test) {
+    private static Fetch trackedCounter(int counter, StickData data, StickTable table) {
+        return new Fetch(SampleType.INTEGER, (request, test) -> {
             StickEntry entry = request.tracked(counter);
             if (entry != null && table != null) {
                 entry = table.lookup(entry.key());
@@ -143,21 +137,15 @@ final class StickFetches {
                 return test.integer(0);
             }
             return entry.table().stores(data) && test.integer(entry.read(data));
-        }
+        });
     }
 
     /** {@code src_DATA}: the data of the client address's entry in {@code table}, 0 when it has none. */
-    private record SourceCounter(StickTable table, StickData data) implements Fetch {
-        @Override
-        public SampleType type() {
-            return SampleType.INTEGER;
-        }
-
-        @Override
-        public boolean anyValue(RequestFacts request, SampleTest test) {
+    private static Fetch sourceCounter(StickTable table, StickData data) {
+        return new Fetch(SampleType.INTEGER, (request, test) -> {
             InetAddress source = request.source();
             StickEntry entry = source == null ? null : table.lookup(table.type().key(source));
             return test.integer(entry == null ? 0 : entry.read(data));
-        }
+        });
     }
 }
