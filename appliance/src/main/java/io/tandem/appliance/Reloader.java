@@ -194,33 +194,21 @@ final class Reloader {
             // The same compile as the check that passed: only a bug gets here.
             return ReloadResult.refused(compiled.errors().stream().map(ConfigError::toString).toList());
         }
-        ListenerSwap statsSwap;
+        ListenerSwap statsSwap = null;
+        ListenerSwap l7Swap = null;
+        ListenerSwap l4Swap = null;
         try {
             statsSwap = stats.prepare(next.admin().stats());
-        } catch (IOException e) {
-            return ReloadResult.refused(List.of(e.getMessage()));
-        }
-        ListenerSwap l7Swap;
-        try {
             l7Swap = proxy.prepare(compiled.snapshot());
-        } catch (IOException e) {
-            statsSwap.abandon();
-            return ReloadResult.refused(List.of(e.getMessage()));
-        }
-        ListenerSwap l4Swap;
-        try {
             l4Swap = l4.prepare(compiled.l4());
         } catch (IOException e) {
-            statsSwap.abandon();
-            l7Swap.abandon();
+            abandon(statsSwap, l7Swap, l4Swap);
             return ReloadResult.refused(List.of(e.getMessage()));
         }
         try {
             compile.commit();
         } catch (IllegalStateException e) {
-            statsSwap.abandon();
-            l7Swap.abandon();
-            l4Swap.abandon();
+            abandon(statsSwap, l7Swap, l4Swap);
             return ReloadResult.refused(List.of("the runtime state changed while the file was compiled (a server"
                     + " was added or removed meanwhile): reload again"));
         }
@@ -239,6 +227,15 @@ final class Reloader {
         }
         running = next;
         return new ReloadResult(true, errors, changes, restartNeeded);
+    }
+
+    /** Gives up the swaps prepared so far (null: not prepared), closing the listeners they opened. */
+    private static void abandon(ListenerSwap... swaps) {
+        for (ListenerSwap swap : swaps) {
+            if (swap != null) {
+                swap.abandon();
+            }
+        }
     }
 
     /**
