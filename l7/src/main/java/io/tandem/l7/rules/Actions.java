@@ -136,9 +136,7 @@ final class Actions {
                 case "drop-query" -> dropQuery = true;
                 case "append-slash" -> appendSlash = true;
                 default -> {
-                    errors.add(new ConfigError(option.pos(), "unknown redirect option '" + option.text()
-                            + "' (expected code, drop-query, append-slash, if or unless)"));
-                    return null;
+                    return unknownOption("redirect", option, "code, drop-query, append-slash", errors);
                 }
             }
             if (code < 0) {
@@ -177,9 +175,7 @@ final class Actions {
                     }
                 }
                 default -> {
-                    errors.add(new ConfigError(option.pos(), "unknown return option '" + option.text()
-                            + "' (expected status, content-type, string, lf-string, if or unless)"));
-                    return null;
+                    return unknownOption("return", option, "status, content-type, string, lf-string", errors);
                 }
             }
             if (status < 0) {
@@ -191,5 +187,12 @@ final class Actions {
             return null;
         }
         return new ReturnAction(status, contentType, body);
+    }
+
+    /** Records that {@code option} is none of {@code action}'s {@code options}; null, for the action to return. */
+    private static RequestAction unknownOption(String action, Word option, String options, List<ConfigError> errors) {
+        errors.add(new ConfigError(option.pos(), "unknown " + action + " option '" + option.text() + "' (expected "
+                + options + ", if or unless)"));
+        return null;
     }
 }
