@@ -6,7 +6,7 @@ package io.tandem.core.metrics;
  * atomics, nothing allocated per request. {@link #snapshot} sums the buckets over the threads and derives the count
  * from them, so a scrape never shows a count that disagrees with its buckets.
  */
-public final class LatencyHistogram {
+public final class LatencyHistogram extends CellMetric {
     /** Upper bounds of the finite buckets, in seconds (as the exposition writes them). */
     private static final double[] BOUNDS_SECONDS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
             2.5, 5, 10};
@@ -23,9 +23,6 @@ public final class LatencyHistogram {
     private static final int BUCKETS = BOUNDS_NANOS.length + 1;
     private static final int SUM = BUCKETS;
 
-    private final Cells cells;
-    private final int base;
-
     /** A histogram with cells of its own. */
     public LatencyHistogram() {
         this(new Cells(CELLS), 0);
@@ -33,8 +30,7 @@ public final class LatencyHistogram {
 
     /** A histogram in {@code cells} from {@code base} on ({@link #CELLS} of them), beside its owner's counters. */
     LatencyHistogram(Cells cells, int base) {
-        this.cells = cells;
-        this.base = base;
+        super(cells, base);
     }
 
     /** The finite upper bounds, in seconds, in increasing order; a copy. */
@@ -42,12 +38,7 @@ public final class LatencyHistogram {
         return BOUNDS_SECONDS.clone();
     }
 
-    /** Counts one observation of {@code nanos} (negative values count as 0). */
-    public void record(long nanos) {
-        record(cells.mine(), nanos);
-    }
-
-    /** Counts one observation in {@code block}, the calling thread's block of this histogram's cells. */
+    @Override
     void record(long[] block, long nanos) {
         long value = Math.max(0, nanos);
         int i = 0;

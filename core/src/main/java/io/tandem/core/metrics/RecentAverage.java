@@ -7,7 +7,7 @@ package io.tandem.core.metrics;
  * average read is that of every thread's window together. With one event loop that is HAProxy's figure; with
  * several, the last {@value #WINDOW} samples of each. No atomics and nothing allocated per sample ({@link Cells}).
  */
-public final class RecentAverage {
+public final class RecentAverage extends CellMetric {
     /** HAProxy's {@code TIME_STATS_SAMPLES}. */
     public static final int WINDOW = 512;
     /** The cells one average takes: samples, their windowed sum, the maximum. */
@@ -16,9 +16,6 @@ public final class RecentAverage {
     private static final int SUM = 1;
     private static final int MAX = 2;
 
-    private final Cells cells;
-    private final int base;
-
     /** An average with cells of its own. */
     public RecentAverage() {
         this(new Cells(CELLS), 0);
@@ -26,16 +23,10 @@ public final class RecentAverage {
 
     /** An average in {@code cells} from {@code base} on ({@link #CELLS} of them), beside its owner's counters. */
     RecentAverage(Cells cells, int base) {
-        this.cells = cells;
-        this.base = base;
+        super(cells, base);
     }
 
-    /** Counts one sample of {@code millis} (negative values count as 0). */
-    public void record(long millis) {
-        record(cells.mine(), millis);
-    }
-
-    /** Counts one sample in {@code block}, the calling thread's block of this average's cells. */
+    @Override
     void record(long[] block, long millis) {
         long value = Math.max(0, millis);
         long samples = Cells.get(block, base + SAMPLES) + 1;
