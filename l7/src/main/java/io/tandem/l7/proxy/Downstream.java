@@ -51,6 +51,13 @@ interface Downstream {
      */
     String takeConnectionHeaders(HttpRequest request);
 
+    /**
+     * True when the client takes any 2xx answer to its upgrade for the switch itself (an HTTP/2 extended CONNECT,
+     * RFC 8441): a server that answers the upgrade with a 2xx but does not switch is then a broken server (502).
+     * False for HTTP/1, whose client reads a 2xx as the refusal it is.
+     */
+    boolean upgradeNeedsSwitch();
+
     /** Resumes (true) or pauses (false) reading the request body: back-pressure from the server's side. */
     void readRequestBody(boolean read);
 

@@ -434,6 +434,11 @@ final class Exchange implements UpstreamListener, ServerPool.AcquireCallback {
             startTunnel(response);
             return true;
         }
+        if (status < 300 && status >= 200 && upgradeProtocol != null && downstream.upgradeNeedsSwitch()) {
+            // The client would take this answer for the switch it asked for.
+            upstreamBroken();
+            return false;
+        }
         if (status < 200) {
             informational = true;
             downstream.sendInterim(response);

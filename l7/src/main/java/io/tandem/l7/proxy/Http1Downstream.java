@@ -1,6 +1,9 @@
 package io.tandem.l7.proxy;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -27,7 +30,7 @@ import java.net.InetSocketAddress;
  * response — keep-alive or close, hop-by-hop headers, the response's framing for the client's version, HEAD,
  * and the switch to a tunnel after a {@code 101}. One per connection, reused by its exchanges one after another.
  */
-final class Http1Downstream implements Downstream {
+final class Http1Downstream implements Downstream, Tunnel.Client {
     private final ClientConnection connection;
     private final ProxyResponseEncoder encoder;
     // The current request's HTTP/1 facts, set by begin().
@@ -100,6 +103,11 @@ final class Http1Downstream implements Downstream {
         upgrade = HopByHop.requestedUpgrade(request);
         HopByHop.strip(request.headers());
         return upgrade;
+    }
+
+    @Override
+    public boolean upgradeNeedsSwitch() {
+        return false;
     }
 
     @Override
@@ -183,10 +191,31 @@ final class Http1Downstream implements Downstream {
         Channel channel = channel();
         write(response);
         write(LastHttpContent.EMPTY_LAST_CONTENT);
-        Tunnel tunnel = new Tunnel(connection, upstream, pool, server, log, tunnelTimeoutMillis);
+        Tunnel tunnel = new Tunnel(this, upstream, pool, server, log, tunnelTimeoutMillis);
         channel.flush();
         upstream.toTunnel(tunnel);
         connection.enterTunnel(tunnel);
+    }
+
+    @Override
+    public Channel tunnelChannel() {
+        return channel();
+    }
+
+    /** The connection carries the tunnel's bytes as they are. */
+    @Override
+    public Object toClient(ByteBuf bytes) {
+        return bytes;
+    }
+
+    @Override
+    public void endTunnel() {
+        channel().writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public void tunnelEnded(ExchangeLog log) {
+        connection.proxy().exchangeEnded(log, connection);
     }
 
     @Override

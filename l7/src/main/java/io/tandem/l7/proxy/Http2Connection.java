@@ -16,7 +16,6 @@ import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.tandem.core.config.HostPort;
 import io.tandem.core.net.EpollInterestPin;
 import io.tandem.core.net.InactivityTimer;
@@ -82,7 +81,9 @@ final class Http2Connection extends ChannelInboundHandlerAdapter implements Fron
         Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
                 .initialSettings(Http2Settings.defaultSettings()
                         .maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
-                        .maxHeaderListSize(MAX_HEADER_LIST_SIZE))
+                        .maxHeaderListSize(MAX_HEADER_LIST_SIZE)
+                        // RFC 8441: WebSocket over a stream, by extended CONNECT (see Http2Stream).
+                        .connectProtocolEnabled(true))
                 .decoderEnforceMaxRstFramesPerWindow(MAX_RESETS_PER_SECOND, 1)
                 .encoderEnforceMaxQueuedControlFrames(MAX_QUEUED_CONTROL_FRAMES)
                 .decoderEnforceMaxSmallContinuationFrames(MAX_SMALL_CONTINUATION_FRAMES)
@@ -98,8 +99,7 @@ final class Http2Connection extends ChannelInboundHandlerAdapter implements Fron
         channel.pipeline().addLast(codec, new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
             protected void initChannel(Http2StreamChannel stream) {
-                stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true),
-                        new Http2Stream(connection, stream));
+                Http2Stream.install(connection, stream);
             }
         }), connection);
     }

@@ -1,9 +1,7 @@
 package io.tandem.l7.proxy;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.tandem.core.balance.Server;
@@ -12,11 +10,28 @@ import io.tandem.core.net.InactivityTimer;
 
 /**
  * The bytes of an upgraded connection (WebSocket and other {@code 101 Switching Protocols}) relayed both ways
- * after the HTTP codecs left both pipelines, with back-pressure and the {@code timeout tunnel} inactivity limit.
- * The server slot stays taken until the tunnel closes, so leastconn sees long-lived tunnels.
+ * after the HTTP codecs left the server's pipeline, with back-pressure and the {@code timeout tunnel} inactivity
+ * limit. The client side is an HTTP/1 connection, or an HTTP/2 stream opened by an extended CONNECT (RFC 8441)
+ * whose DATA frames carry the bytes: see {@link Client}. The server slot stays taken until the tunnel closes, so
+ * leastconn sees long-lived tunnels.
  */
 final class Tunnel implements UpstreamListener {
-    private final ClientConnection connection;
+    /** The client side of a tunnel, as the protocol that carried the upgrade request implements it. */
+    interface Client {
+        /** The channel the tunnel's bytes come in and go out on: the TCP connection, or the HTTP/2 stream. */
+        Channel tunnelChannel();
+
+        /** What carries {@code bytes} to the client on that channel. */
+        Object toClient(ByteBuf bytes);
+
+        /** Ends the client's side once what was written has gone: a close (HTTP/1), END_STREAM (HTTP/2). */
+        void endTunnel();
+
+        /** The tunnel is over: it is logged as the exchange it was. */
+        void tunnelEnded(ExchangeLog log);
+    }
+
+    private final Client end;
     private final Channel client;
     private final UpstreamConnection upstream;
     private final ServerPool pool;
@@ -29,10 +44,10 @@ final class Tunnel implements UpstreamListener {
         return log;
     }
 
-    Tunnel(ClientConnection connection, UpstreamConnection upstream, ServerPool pool, Server server, ExchangeLog log,
+    Tunnel(Client end, UpstreamConnection upstream, ServerPool pool, Server server, ExchangeLog log,
            long timeoutMillis) {
-        this.connection = connection;
-        this.client = connection.channel();
+        this.end = end;
+        this.client = end.tunnelChannel();
         this.upstream = upstream;
         this.pool = pool;
         this.server = server;
@@ -77,7 +92,7 @@ final class Tunnel implements UpstreamListener {
         }
         idle.touch();
         log.bytesToClient += bytes.readableBytes();
-        client.write(bytes);
+        client.write(end.toClient(bytes));
         if (!client.isWritable()) {
             upstream.readFromServer(false);
         }
@@ -120,7 +135,7 @@ final class Tunnel implements UpstreamListener {
             log.terminate(cause, ExchangeLog.Phase.DATA);
         }
         upstream.closeAfterFlush();
-        client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        connection.proxy().exchangeEnded(log, connection);
+        end.endTunnel();
+        end.tunnelEnded(log);
     }
 }

@@ -106,6 +106,11 @@ final class InMemoryDownstream implements Downstream {
     }
 
     @Override
+    public boolean upgradeNeedsSwitch() {
+        return false;
+    }
+
+    @Override
     public void readRequestBody(boolean read) {
         // The whole request is handed in at once: there is nothing to pause.
     }

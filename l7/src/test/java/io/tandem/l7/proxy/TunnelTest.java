@@ -73,7 +73,7 @@ class TunnelTest {
     }
 
     /** WebSockets to ws_cluster; anything else to {@code plain}, whose server ${PLAIN} may hang. */
-    private static String config(String tunnelTimeout) {
+    static String config(String tunnelTimeout) {
         return """
                 defaults:
                   timeout: { tunnel: %s, server: 200ms, client: 200ms }
