@@ -4,6 +4,7 @@
 #
 #   bench/cluster.sh                       # everything, the issue's figures
 #   ENTRIES=200000 ROUNDS=1 bench/cluster.sh
+#   PARTS=l7 ROUNDS=5 bench/cluster.sh     # only the L7 on/off rounds
 #
 # Environment:
 #   RATE         updates a second for the replication delay (default 10000)
@@ -13,6 +14,7 @@
 #   DURATION     seconds per L7 round (default 10); WARMUP seconds of warm-up per daemon start (default 10)
 #   CONNECTIONS  wrk connections (default 50)
 #   PIN          1 (default): the node under test's event loop on CPU 1, wrk, nginx and its peer on CPU 0
+#   PARTS        which parts run (default "driver l7"): driver (1 and 2 below), l7 (3)
 #   TANDEM       path of the tandem launcher (default: the one built in appliance/target)
 #
 # What runs:
@@ -23,8 +25,9 @@
 #      entry on b. Transfer: a holds ENTRIES entries and b joins: from b's start to ready (join + transfer).
 #      Memory: heap after full collections, before and after each table filled (serial GC, so "used" is exact).
 #   3. L7 rps: `tandem run` with a frontend that tracks a cookie (a new entry, so a replicated update, on every
-#      request: wrk sends a new SID each time) in front of nginx. Off: no cluster section. On: a cluster section
-#      and a second `tandem run` as its peer, joined before the round starts. Ratio of the medians, on / off.
+#      request: wrk sends a new SID each time) in front of nginx, and a second `tandem run` as its peer on the load
+#      CPU, in both modes. Off: no cluster section on either. On: a cluster section on both, joined before the
+#      round starts. Ratio of the medians, on / off.
 #
 # Targets (printed PASS/FAIL; the exit status is 0 unless the setup itself failed): replication p99 <= 20 ms at
 # 10k updates/s; state transfer of 1M entries <= 5 s; L7 rps on/off >= 0.95. Memory per entry is reported.
@@ -40,6 +43,7 @@ DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-10}
 CONNECTIONS=${CONNECTIONS:-50}
 PIN=${PIN:-1}
+PARTS=${PARTS:-driver l7}
 
 bench_name=cluster.sh
 # shellcheck source=bench/lib.sh
@@ -151,20 +155,24 @@ end
 EOF
 }
 
+# l7_round MODE: one measured round. Both modes run the same two processes on the same CPUs, the node under test
+# and its peer (started first, so that it is the coordinator a joins, as a restarted node would): off, neither has
+# a cluster section; on, both have. The peer's own work (applying a's updates) shares the load CPU with wrk and
+# nginx in "on" only, which counts against the cluster, never for it.
 l7_round() {
-    local mode=$1 port c1 c2 a_pid b_pid=""
+    local mode=$1 port peer_port c1="" c2="" a_pid b_pid
     port=$(free_port)
+    peer_port=$(free_port)
     if [ "$mode" = on ]; then
         c1=$(cluster_port)
         c2=$((c1 + 1))
-        write_config b "$(free_port)" "$c2" "$c1"
-        "${load_cpu[@]}" "$TANDEM" run -c "$work/b.yaml" >>"$work/b.log" 2>&1 &
-        b_pid=$!
-        pids+=("$b_pid")
-        write_config a "$port" "$c1" "$c2"
-    else
-        write_config a "$port"
     fi
+    write_config b "$peer_port" ${c2:+"$c2" "$c1"}
+    "${load_cpu[@]}" "$TANDEM" run -c "$work/b.yaml" >>"$work/b.log" 2>&1 &
+    b_pid=$!
+    pids+=("$b_pid")
+    wait_http "$peer_port" "$b_pid" b
+    write_config a "$port" ${c1:+"$c1" "$c2"}
     "${tandem_cpu[@]}" "$TANDEM" run -c "$work/a.yaml" >>"$work/a.log" 2>&1 &
     a_pid=$!
     pids+=("$a_pid")
@@ -179,8 +187,8 @@ l7_round() {
     result=$(run_wrk "$port" "$DURATION" -s "$work/new-sid.lua")
     if [ "$mode" = on ]; then
         "$TANDEM" ctl -s "$work/a.sock" show cluster 2>/dev/null | sed -n 's/^queue /  a: queue /p' >>"$work/replicated"
-        stop_pid "$b_pid"
     fi
+    stop_pid "$b_pid"
     stop_pid "$a_pid"
     echo "$result"
 }
@@ -215,16 +223,20 @@ main() {
     require_tools nginx:nginx wrk:wrk curl:curl taskset:util-linux ss:iproute2
     build
     cd "$work"
-    replication_and_transfer
-    echo
-    start_nginx "    keepalive_requests 1000000000;
+    case " $PARTS " in *" driver "*)
+        replication_and_transfer
+        echo
+    esac
+    case " $PARTS " in *" l7 "*)
+        start_nginx "    keepalive_requests 1000000000;
     keepalive_timeout 60s;"
-    l7_on_off
-    echo
-    echo "$repl_line"
-    echo "$transfer_line"
-    echo "$l7_line"
-    echo "$memory_line"
+        l7_on_off
+        echo
+    esac
+    local line
+    for line in "${repl_line:-}" "${transfer_line:-}" "${l7_line:-}" "${memory_line:-}"; do
+        [ -z "$line" ] || echo "$line"
+    done
 }
 
 main "$@"

@@ -14,6 +14,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The wire form of table changes: a batch is its sender's node name, the sender's wall clock when it was sent (for
@@ -27,6 +28,14 @@ final class TableCodec {
     private static final byte REMOVE = 1;
     private static final byte CLEAR = 2;
     private static final StickData[] DATA = StickData.values();
+    /**
+     * Table, node and server names repeat in every update: each is decoded to one shared string, so that a
+     * replicated entry does not hold its own copy of its server's name and of the node whose counters it keeps
+     * (~100 bytes an entry). Bounded, whatever a peer sends: past this many, names are no longer shared.
+     */
+    private static final int MAX_NAMES = 4096;
+    private static final ConcurrentHashMap<String, String> NAMES =
+            new ConcurrentHashMap<>();
 
     /** A decoded batch. */
     record Batch(String sender, long sentAtMillis, List<TableOp> ops) {
@@ -88,7 +97,7 @@ final class TableCodec {
             throw new IOException("cluster message version " + version + ", this node speaks " + VERSION
                     + " (run the same Tandem version on both nodes)");
         }
-        String sender = in.readUTF();
+        String sender = name(in.readUTF());
         long sentAt = in.readLong();
         int count = in.readInt();
         if (count < 0) {
@@ -97,15 +106,28 @@ final class TableCodec {
         List<TableOp> ops = new ArrayList<>(Math.min(count, 4096));
         for (int i = 0; i < count; i++) {
             byte kind = in.readByte();
-            String table = in.readUTF();
+            String table = name(in.readUTF());
             ops.add(switch (kind) {
-                case UPDATE -> new TableOp.Update(table, in.readUTF(), readUpdate(in));
+                case UPDATE -> new TableOp.Update(table, name(in.readUTF()), readUpdate(in));
                 case REMOVE -> new TableOp.Remove(table, in.readUTF());
                 case CLEAR -> new TableOp.Clear(table);
                 default -> throw new IOException("unknown table operation " + kind);
             });
         }
         return new Batch(sender, sentAt, ops);
+    }
+
+    /** The one shared string equal to {@code name} (see {@link #MAX_NAMES}). */
+    static String name(String name) {
+        String held = NAMES.get(name);
+        if (held != null) {
+            return held;
+        }
+        if (NAMES.size() >= MAX_NAMES) {
+            return name;
+        }
+        held = NAMES.putIfAbsent(name, name);
+        return held == null ? name : held;
     }
 
     private static void writeUpdate(DataOutput out, StickUpdate u) throws IOException {
@@ -127,7 +149,7 @@ final class TableCodec {
 
     private static StickUpdate readUpdate(DataInput in) throws IOException {
         String key = in.readUTF();
-        String server = in.readBoolean() ? in.readUTF() : null;
+        String server = in.readBoolean() ? name(in.readUTF()) : null;
         long serverVersion = in.readLong();
         long expiresIn = in.readLong();
         int n = in.readUnsignedByte();

@@ -37,6 +37,8 @@ public final class ClusterBench {
     private static final String SECRET = "YmVuY2gtcGFpci1zZWNyZXQtb2YtMzItYnl0ZXMtbG9uZw==";
     private static final String TABLE = "l7 frontend/web";
     private static final long POLL_NANOS = 200_000;
+    /** The servers keys stick to: one string each, as a backend's server names are in Tandem (the config's). */
+    private static final String[] SERVERS = {"s0", "s1"};
 
     private ClusterBench() {
     }
@@ -112,7 +114,7 @@ public final class ClusterBench {
                     }
                     written[i] = System.nanoTime();
                     count.lazySet(i + 1);
-                    ta.stick(key(i), "s" + (i & 1));
+                    ta.stick(key(i), SERVERS[i & 1]);
                 }
                 double achieved = total / ((System.nanoTime() - start) / 1e9);
                 reader.join(TimeUnit.SECONDS.toMillis(30));
@@ -167,7 +169,7 @@ public final class ClusterBench {
         StickTable tb = table(entries);
         long empty = heapAfterGc();
         for (int i = 0; i < entries; i++) {
-            ta.count(ta.stick(key(i), "s" + (i & 1)), StickEvent.HTTP_REQUEST);
+            ta.count(ta.stick(key(i), SERVERS[i & 1]), StickEvent.HTTP_REQUEST);
         }
         long filled = heapAfterGc();
         long readyMillis;

@@ -14,10 +14,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Two replicators wired back to back: what replication does without the JGroups stack around it. */
 class ReplicatorTest {
@@ -28,6 +31,7 @@ class ReplicatorTest {
     private final AtomicReference<Replicator> toA = new AtomicReference<>();
     private final AtomicReference<Replicator> toB = new AtomicReference<>();
     private final List<Replicator> started = new ArrayList<>();
+    private final AtomicInteger messages = new AtomicInteger();
 
     private static StickTable table() {
         return new StickTable("web", StickKeyType.IP, 10_000, Duration.ofMinutes(5), StickSchema.of(STORE),
@@ -36,6 +40,7 @@ class ReplicatorTest {
 
     private Replicator replicator(String node, StickTable table, AtomicReference<Replicator> peer) {
         Replicator r = new Replicator(node, true, () -> Map.of("l7 frontend/web", table), 1000, bytes -> {
+            messages.incrementAndGet();
             if (linkUp.get()) {
                 peer.get().receive(TableCodec.decode(bytes));
             }
@@ -62,6 +67,26 @@ class ReplicatorTest {
         assertEquals("app-01", tableB.lookup("198.18.1.1").serverId());
         Thread.sleep(200); // nothing further may travel: b must not echo what it applied
         assertEquals(0, toB.get().sent());
+    }
+
+    @Test
+    void changesMadeWhileTheSenderLingersShareOneMessage() throws Exception {
+        pair();
+        int changes = 400;
+        long start = System.nanoTime();
+        for (int i = 0; i < changes; i++) { // one change every 50 us: each would find the sender idle without linger
+            long due = start + i * 50_000L;
+            while (System.nanoTime() < due) {
+                Thread.onSpinWait();
+            }
+            tableA.stick("198.18." + (2 + (i >> 8)) + "." + (i & 0xFF), "app-01");
+        }
+        long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        Await.until("b has every entry and a counts them sent", () -> tableB.size() == changes
+                && toA.get().sent() == changes);
+        assertTrue(messages.get() <= elapsedMillis / (Replicator.LINGER_NANOS / 1_000_000) + 2,
+                messages.get() + " messages for " + changes + " changes in " + elapsedMillis + " ms: more than one a "
+                        + "linger");
     }
 
     @Test

@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,6 +39,18 @@ class TableCodecTest {
         assertEquals(1, TableCodec.read(in).ops().size());
         assertEquals(List.of(new TableOp.Clear("t")), TableCodec.read(in).ops());
         assertTrue(TableCodec.read(in).ops().isEmpty());
+    }
+
+    @Test
+    void decodedUpdatesShareOneStringPerServerAndNodeName() throws IOException {
+        List<TableOp> ops = List.of(new TableOp.Update("l7 frontend/web", "lb-a", UPDATE),
+                new TableOp.Update("l7 frontend/web", "lb-a", UPDATE));
+        TableOp.Update first = (TableOp.Update) TableCodec.decode(TableCodec.encode("lb-a", 1, ops)).ops().get(0);
+        TableOp.Update later = (TableOp.Update) TableCodec.decode(TableCodec.encode("lb-a", 2, ops)).ops().get(1);
+        assertSame(first.update().serverId(), later.update().serverId(), "one app-02 for every entry");
+        assertSame(first.share(), later.share(), "one lb-a for every entry's share");
+        assertSame(first.table(), later.table());
+        assertNotSame(first.update().key(), later.update().key(), "keys are each entry's own");
     }
 
     @Test

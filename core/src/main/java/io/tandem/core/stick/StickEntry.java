@@ -10,13 +10,17 @@ public final class StickEntry {
 
     private final StickTable table;
     private final String key;
-    private final long[] counts = new long[DATA.length];
+    /** By {@link StickData} ordinal; null when the table stores no count (most store only a rate): 72 bytes less. */
+    private final long[] counts;
     private final RateCounter[] rates = new RateCounter[DATA.length];
     private volatile String serverId;
     /** The version of {@link #serverId}: a Lamport time and the node that set it ({@link StickTable#nextVersion}). */
     private long serverVersion;
-    /** The counters other nodes counted for this key, by node name; null until a peer reports one. */
-    private java.util.Map<String, Slot> peers;
+    /**
+     * The counters other nodes counted for this key, one slot per node in a list (a pair has one peer: a map would
+     * cost it ~100 bytes per entry more); null until a peer reports one.
+     */
+    private Slot peers;
     /** Written under the table's lock; read without it by lookups. */
     volatile long expiresAt;
     /** When listeners last heard of this entry; {@link #NEVER} before the first report. */
@@ -30,11 +34,14 @@ public final class StickEntry {
         this.table = table;
         this.key = key;
         StickSchema schema = table.schema();
+        boolean anyCount = false;
         for (StickData data : DATA) {
             if (data.kind() == StickData.Kind.RATE && schema.stores(data)) {
                 rates[data.ordinal()] = new RateCounter(schema.period(data).toMillis(), now);
             }
+            anyCount |= data.kind() == StickData.Kind.COUNT && schema.stores(data);
         }
+        this.counts = anyCount ? new long[DATA.length] : null;
     }
 
     public StickTable table() {
@@ -59,12 +66,13 @@ public final class StickEntry {
         return switch (data.kind()) {
             case SERVER -> 0;
             case COUNT -> {
+                if (counts == null) {
+                    yield 0;
+                }
                 synchronized (this) {
                     long sum = counts[data.ordinal()];
-                    if (peers != null) {
-                        for (Slot peer : peers.values()) {
-                            sum += peer.counts[data.ordinal()];
-                        }
+                    for (Slot peer = peers; peer != null; peer = peer.next) {
+                        sum += peer.counts[data.ordinal()];
                     }
                     yield sum;
                 }
@@ -76,10 +84,8 @@ public final class StickEntry {
                 }
                 synchronized (this) {
                     long sum = rate.rate(now);
-                    if (peers != null) {
-                        for (Slot peer : peers.values()) {
-                            sum += peer.rates[data.ordinal()].rate(now);
-                        }
+                    for (Slot peer = peers; peer != null; peer = peer.next) {
+                        sum += peer.rates[data.ordinal()].rate(now);
                     }
                     yield sum;
                 }
@@ -87,10 +93,18 @@ public final class StickEntry {
         };
     }
 
-    /** One node's share of the counters: what the whole pair counts is the sum over the nodes. */
+    /** One node's share of the counters (shaped like the entry's own): what the pair counts is the sum over the nodes. */
     private static final class Slot {
-        final long[] counts = new long[DATA.length];
+        final String node;
+        final long[] counts;
         final RateCounter[] rates = new RateCounter[DATA.length];
+        final Slot next;
+
+        Slot(String node, long[] counts, Slot next) {
+            this.node = node;
+            this.counts = counts;
+            this.next = next;
+        }
     }
 
     /** True when the entry was never reported, or last reported at least {@code interval} ago. */
@@ -144,7 +158,9 @@ public final class StickEntry {
             return java.util.Map.of();
         }
         java.util.Map<String, StickUpdate> all = new java.util.TreeMap<>();
-        peers.forEach((node, slot) -> all.put(node, snapshot(slot.counts, slot.rates, now)));
+        for (Slot slot = peers; slot != null; slot = slot.next) {
+            all.put(slot.node, snapshot(slot.counts, slot.rates, now));
+        }
         return all;
     }
 
@@ -177,10 +193,7 @@ public final class StickEntry {
         long[] intoCounts = counts;
         RateCounter[] intoRates = rates;
         if (node != null) {
-            if (peers == null) {
-                peers = new java.util.HashMap<>(2);
-            }
-            Slot slot = peers.computeIfAbsent(node, n -> newSlot(now));
+            Slot slot = slot(node, now);
             intoCounts = slot.counts;
             intoRates = slot.rates;
         }
@@ -203,13 +216,20 @@ public final class StickEntry {
         }
     }
 
-    private Slot newSlot(long now) {
-        Slot slot = new Slot();
+    /** Node {@code node}'s slot, added when it has none yet. */
+    private Slot slot(String node, long now) {
+        for (Slot slot = peers; slot != null; slot = slot.next) {
+            if (slot.node.equals(node)) {
+                return slot;
+            }
+        }
+        Slot slot = new Slot(node, counts == null ? null : new long[DATA.length], peers);
         for (StickData data : DATA) {
             if (rates[data.ordinal()] != null) {
                 slot.rates[data.ordinal()] = new RateCounter(rates[data.ordinal()].period(), now);
             }
         }
+        peers = slot;
         return slot;
     }
 

@@ -276,6 +276,52 @@ class StickTableTest {
     }
 
     @Test
+    void applyAllInstallsEveryUpdateAsApplyDoesAndKeepsEachNodesShare() {
+        Map<StickData, Duration> store = Map.of(StickData.HTTP_REQ_CNT, Duration.ZERO,
+                StickData.HTTP_REQ_RATE, Duration.ofSeconds(10));
+        StickTable a = table(1000, Duration.ofMinutes(5), store);
+        StickTable c = table(1000, Duration.ofMinutes(5), store);
+        StickTable b = table(1000, Duration.ofMinutes(5), store);
+        List<StickUpdate> fromA = new ArrayList<>();
+        List<StickUpdate> fromC = new ArrayList<>();
+        for (int i = 0; i < 200; i++) { // more than one run under the lock
+            String key = "10.0.1." + i;
+            count(a, a.stick(key, "app-0" + i % 3), StickEvent.HTTP_REQUEST, 2);
+            count(c, c.touch(key), StickEvent.HTTP_REQUEST, 1 + i % 2);
+            fromA.add(a.snapshot(a.lookup(key)));
+            fromC.add(c.snapshot(c.lookup(key)));
+        }
+        b.applyAll("lb-a", fromA);
+        b.applyAll("lb-c", fromC);
+        assertEquals(200, b.size());
+        for (int i = 0; i < 200; i++) {
+            StickEntry copy = b.lookup("10.0.1." + i);
+            assertEquals("app-0" + i % 3, copy.serverId());
+            assertEquals(3 + i % 2, copy.read(StickData.HTTP_REQ_CNT), "a's share plus c's");
+            assertEquals(3 + i % 2, copy.read(StickData.HTTP_REQ_RATE));
+            assertEquals(2, b.peerSnapshots(copy).get("lb-a").values().get(0).current());
+        }
+        advance(Duration.ofMinutes(5).toMillis() - 1);
+        assertNotNull(b.lookup("10.0.1.199"));
+        advance(1);
+        assertNull(b.lookup("10.0.1.199"), "each copy expires when its original would");
+    }
+
+    @Test
+    void applyAllIntoASmallerTableKeepsTheNewestWithinCapacity() {
+        StickTable a = table(100, Duration.ofMinutes(5), Map.of());
+        StickTable b = table(30, Duration.ofMinutes(5), Map.of());
+        List<StickUpdate> all = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            all.add(a.snapshot(a.stick("10.0.2." + i, "app-01")));
+        }
+        b.applyAll("lb-a", all);
+        assertEquals(30, b.size());
+        assertNull(b.lookup("10.0.2.69"));
+        assertEquals("app-01", b.lookup("10.0.2.99").serverId());
+    }
+
+    @Test
     void theNewerServerVersionWinsInWhicheverOrderTheyArrive() {
         StickTable a = table(10, Duration.ofMinutes(5), Map.of());
         StickTable b = table(10, Duration.ofMinutes(5), Map.of());
