@@ -13,6 +13,12 @@
 #   TANDEM            path of the tandem launcher (default: the one built in appliance/target)
 #   HISTOGRAM         if set, the top N classes of Tandem's heap (jcmd GC.class_histogram) while N idle clients are
 #                     held, for each idle count: what an idle connection is made of
+#   SETTLE            seconds to wait before each RSS reading (default 0): the launcher's TrimNativeHeapInterval
+#                     gives freed native memory back every 5 s, so SETTLE=6 reads RSS after one trim
+#   NMT               if set, Tandem runs with -XX:NativeMemoryTracking=summary and, with each RSS reading, prints
+#                     what the JVM has committed per category (jcmd VM.native_memory) and the resident set split
+#                     into anonymous and file-backed pages (/proc/PID/smaps_rollup); NMT's own bookkeeping adds a
+#                     few MiB to the RSS it reports
 #
 # Bytes per request: the JVM's per-thread allocation counters (jcmd Thread.print -e, "allocated=") of the
 # event-loop threads (tandem-io-*), before and after the measured wrk run, divided by the requests wrk counted.
@@ -28,6 +34,7 @@ REQUESTS_SECONDS=${REQUESTS_SECONDS:-10}
 WARMUP=${WARMUP:-10}
 IDLE=${IDLE:-"1000 8000"}
 CONNECTIONS=${CONNECTIONS:-50}
+SETTLE=${SETTLE:-0}
 PIN=0
 
 bench_name=alloc.sh
@@ -119,7 +126,30 @@ heap_used_kib() {
         END { print sum + 0 }'
 }
 
-rss_now() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+# VmRSS of PID in KiB, after SETTLE seconds; with NMT, prints where the JVM's memory is first (to stderr, so that
+# the caller's capture holds only the figure).
+rss_now() {
+    [ "$SETTLE" = 0 ] || sleep "$SETTLE"
+    if [ -n "${NMT:-}" ] && [ "$1" = "$tandem_pid" ]; then
+        native_memory "$1" >&2
+    fi
+    awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
+}
+
+# One line of the JVM's committed memory per NMT category (MiB), and the resident set's anonymous and file pages.
+native_memory() {
+    jcmd "$1" VM.native_memory summary scale=KB | awk '
+        /^-/ && /committed=/ {
+            name = $0; sub(/^- */, "", name); sub(/ *\(.*/, "", name)
+            c = $0; sub(/.*committed=/, "", c); sub(/KB.*/, "", c)
+            if (c + 0 >= 512) line = line sprintf("%s %.0f, ", name, c / 1024)
+        }
+        END { sub(/, $/, "", line); print "  tandem NMT committed MiB: " line }'
+    awk '/^Rss:/ { rss = $2 } /^Anonymous:/ { anon = $2 }
+        END { printf "  tandem resident %.0f MiB: %.0f MiB anonymous, %.0f MiB file-backed\n", rss / 1024, anon / 1024,
+            (rss - anon) / 1024 }' \
+        "/proc/$1/smaps_rollup"
+}
 
 # hold_idle PORT N: starts N idle clients on PORT and waits until they are all open; sets idle_pid and idle_in.
 hold_idle() {
@@ -139,6 +169,9 @@ release_idle() {
 main() {
     require_tools haproxy:haproxy nginx:nginx wrk:wrk curl:curl python3:python3
     build_tandem
+    if [ -n "${NMT:-}" ]; then
+        export TANDEM_JAVA_OPTS="${TANDEM_JAVA_OPTS:-} -XX:NativeMemoryTracking=summary"
+    fi
     ulimit -n "$(ulimit -Hn)"
     cd "$work"
     start_nginx "    keepalive_requests 1000000000;
