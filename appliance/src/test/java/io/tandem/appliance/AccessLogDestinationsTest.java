@@ -1,5 +1,6 @@
 package io.tandem.appliance;
 
+import io.tandem.core.testing.TestPorts;
 import io.tandem.core.config.ConfigLoader;
 import io.tandem.core.net.EventLoops;
 import io.tandem.core.testing.Await;
@@ -16,7 +17,6 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -39,10 +39,8 @@ class AccessLogDestinationsTest {
     @TempDir
     Path dir;
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
+    private static int freePort() {
+        return TestPorts.freePort();
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.tandem.appliance;
 
+import io.tandem.core.testing.TestPorts;
 import com.sun.net.httpserver.HttpServer;
 import io.tandem.core.testing.Await;
 import org.junit.jupiter.api.Test;
@@ -8,7 +9,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -51,10 +51,8 @@ class DistributionIT {
         return builder.start();
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
+    private static int freePort() {
+        return TestPorts.freePort();
     }
 
     private static void awaitListening(int port, Process process, Path output) throws Exception {

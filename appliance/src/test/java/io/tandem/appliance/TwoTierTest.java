@@ -1,15 +1,14 @@
 package io.tandem.appliance;
 
+import io.tandem.core.testing.TestPorts;
 import io.tandem.core.config.ConfigLoader;
 import io.tandem.core.net.EventLoops;
 import io.tandem.core.testing.TestHttpBackend;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -20,10 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The two tiers in one daemon: an L4 service in front of an L7 frontend, the real client carried by PROXY v2. */
 class TwoTierTest {
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
+    private static int freePort() {
+        return TestPorts.freePort();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.tandem.l4;
 
+import io.tandem.core.testing.TestPorts;
 import io.tandem.core.balance.Server;
 import io.tandem.core.config.BalanceConfig;
 import io.tandem.core.config.CheckConfig;
@@ -267,9 +268,7 @@ class L4BalancingTest {
         });
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+    private static int freePort() {
+        return TestPorts.freePort();
     }
 }

@@ -1,5 +1,6 @@
 package io.tandem.appliance.admin;
 
+import io.tandem.core.testing.TestPorts;
 import io.tandem.appliance.TestDaemons;
 import io.tandem.core.testing.TestHttpBackend;
 
@@ -7,7 +8,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -68,10 +68,8 @@ final class RunningDaemon implements AutoCloseable {
                 t2.hostPort(), socket);
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+    private static int freePort() {
+        return TestPorts.freePort();
     }
 
     /** The runtime API's reply to {@code line}. */

@@ -1,5 +1,6 @@
 package io.tandem.l7.proxy;
 
+import io.tandem.core.testing.TestPorts;
 import io.tandem.core.config.ConfigError;
 import io.tandem.core.config.ConfigLoader;
 import io.tandem.core.config.LoadResult;
@@ -12,7 +13,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -68,10 +68,8 @@ final class ProxyHarness implements AutoCloseable {
         return new ProxyHarness(yaml, env);
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
+    static int freePort() {
+        return TestPorts.freePort();
     }
 
     /** A raw client connection to the frontend, with a read timeout so a test never hangs. */
