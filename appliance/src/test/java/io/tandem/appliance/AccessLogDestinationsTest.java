@@ -1,11 +1,11 @@
 package io.tandem.appliance;
 
-import io.tandem.core.testing.TestPorts;
 import io.tandem.core.config.ConfigLoader;
 import io.tandem.core.net.EventLoops;
 import io.tandem.core.testing.Await;
 import io.tandem.core.testing.LogLines;
 import io.tandem.core.testing.TestHttpBackend;
+import io.tandem.core.testing.TestPorts;
 import jnr.unixsocket.UnixDatagramChannel;
 import jnr.unixsocket.UnixSocketAddress;
 import org.junit.jupiter.api.Test;
@@ -39,16 +39,13 @@ class AccessLogDestinationsTest {
     @TempDir
     Path dir;
 
-    private static int freePort() {
-        return TestPorts.freePort();
-    }
 
     /**
      * Runs a one-frontend daemon with {@code global}, sends {@code target} through it, then stops it. The JDK's
      * server behind answers 400 to a target with a quote in it; the proxy lets that through.
      */
     private static void serveOne(String global, String target) throws Exception {
-        int port = freePort();
+        int port = TestPorts.freePort();
         try (TestHttpBackend app = TestHttpBackend.start("app-1")) {
             String yaml = """
                     global: { name: lb-a, workers: 1, %s }

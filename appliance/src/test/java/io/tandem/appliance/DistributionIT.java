@@ -1,8 +1,8 @@
 package io.tandem.appliance;
 
-import io.tandem.core.testing.TestPorts;
 import com.sun.net.httpserver.HttpServer;
 import io.tandem.core.testing.Await;
+import io.tandem.core.testing.TestPorts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,9 +51,6 @@ class DistributionIT {
         return builder.start();
     }
 
-    private static int freePort() {
-        return TestPorts.freePort();
-    }
 
     private static void awaitListening(int port, Process process, Path output) throws Exception {
         // Generous: a JVM start on a busy CI machine (load 20) took over 20 s.
@@ -143,7 +140,7 @@ class DistributionIT {
             exchange.close();
         });
         slowBackend.start();
-        int port = freePort();
+        int port = TestPorts.freePort();
         Path config = dir.resolve("tandem.yaml");
         Files.writeString(config, """
                 global: { workers: 1, hard-stop-after: 10s }
@@ -193,7 +190,7 @@ class DistributionIT {
 
     @Test
     void runStartsTheJvmWithTheHeapAndCollectorItsConfigNeeds() throws Exception {
-        int port = freePort();
+        int port = TestPorts.freePort();
         Path config = oneWorkerConfig(8000, port);
         Path out = dir.resolve("run.txt");
         Process tandem = start(out, "run", "-c", config.toString());
@@ -213,7 +210,7 @@ class DistributionIT {
 
     @Test
     void startupWarnsWhenMaxconnNeedsMoreDescriptorsThanAllowed() throws Exception {
-        int port = freePort();
+        int port = TestPorts.freePort();
         Path config = oneWorkerConfig(10000000, port);
         Path out = dir.resolve("run.txt");
         Process tandem = start(out, "run", "-c", config.toString());
@@ -236,8 +233,8 @@ class DistributionIT {
             exchange.close();
         });
         backend.start();
-        int l7Port = freePort();
-        int l4Port = freePort();
+        int l7Port = TestPorts.freePort();
+        int l4Port = TestPorts.freePort();
         Path config = dir.resolve("tandem.yaml");
         Files.writeString(config, """
                 global: { workers: 1, maxconn: 4096, log: none }

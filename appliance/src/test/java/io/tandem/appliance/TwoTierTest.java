@@ -1,9 +1,9 @@
 package io.tandem.appliance;
 
-import io.tandem.core.testing.TestPorts;
 import io.tandem.core.config.ConfigLoader;
 import io.tandem.core.net.EventLoops;
 import io.tandem.core.testing.TestHttpBackend;
+import io.tandem.core.testing.TestPorts;
 import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
@@ -19,14 +19,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The two tiers in one daemon: an L4 service in front of an L7 frontend, the real client carried by PROXY v2. */
 class TwoTierTest {
 
-    private static int freePort() {
-        return TestPorts.freePort();
-    }
 
     @Test
     void serverBehindL4ThenL7SeesTheRealClientInXForwardedFor() throws Exception {
-        int l4Port = freePort();
-        int l7Port = freePort();
+        int l4Port = TestPorts.freePort();
+        int l7Port = TestPorts.freePort();
         try (TestHttpBackend app = TestHttpBackend.start("app-1")) {
             String yaml = """
                     global: { workers: 1, log: none }

@@ -1,6 +1,5 @@
 package io.tandem.l4;
 
-import io.tandem.core.testing.TestPorts;
 import io.tandem.core.balance.Server;
 import io.tandem.core.config.BalanceConfig;
 import io.tandem.core.config.CheckConfig;
@@ -14,6 +13,7 @@ import io.tandem.core.net.EventLoops;
 import io.tandem.core.testing.Await;
 import io.tandem.core.testing.Prerequisites;
 import io.tandem.core.testing.TestLineServer;
+import io.tandem.core.testing.TestPorts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -60,7 +60,7 @@ class L4BalancingTest {
         try (RawServer a = RawServer.named("a"); RawServer b = RawServer.named("b"); RawServer c = RawServer.named("c");
              TestServices.Running service = TestServices.tcp().balance(BalanceConfig.Algorithm.MAGLEV)
                      .server("a", a.port()).server("b", b.port()).server("c", c.port()).start(loops)) {
-            int port = freePort();
+            int port = TestPorts.freePort();
             String first = TcpRelayTest.nameVia(service.address(), port);
             for (int i = 0; i < 4; i++) {
                 // The proxy closes first (it relays the server's close), so the client port is free again at once.
@@ -135,8 +135,8 @@ class L4BalancingTest {
     void redisThatStopsAnsweringPongIsTakenOutOfRotation() throws Exception {
         Path redis = Path.of("/usr/bin/redis-server");
         Prerequisites.requireExecutable(redis, "redis-server");
-        int portA = freePort();
-        int portB = freePort();
+        int portA = TestPorts.freePort();
+        int portB = TestPorts.freePort();
         Process redisA = startRedis(redis, portA);
         Process redisB = startRedis(redis, portB);
         try {
@@ -268,7 +268,4 @@ class L4BalancingTest {
         });
     }
 
-    private static int freePort() {
-        return TestPorts.freePort();
-    }
 }

@@ -1,8 +1,8 @@
 package io.tandem.appliance.admin;
 
-import io.tandem.core.testing.TestPorts;
 import io.tandem.appliance.TestDaemons;
 import io.tandem.core.testing.TestHttpBackend;
+import io.tandem.core.testing.TestPorts;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,8 +30,8 @@ final class RunningDaemon implements AutoCloseable {
     private final AutoCloseable daemon;
 
     RunningDaemon(Path dir) throws Exception {
-        this.webPort = freePort();
-        this.tcpPort = freePort();
+        this.webPort = TestPorts.freePort();
+        this.tcpPort = TestPorts.freePort();
         this.socket = dir.resolve("tandem.sock");
         this.file = dir.resolve("tandem.yaml");
         java.nio.file.Files.writeString(file, config(""));
@@ -68,9 +68,6 @@ final class RunningDaemon implements AutoCloseable {
                 t2.hostPort(), socket);
     }
 
-    private static int freePort() {
-        return TestPorts.freePort();
-    }
 
     /** The runtime API's reply to {@code line}. */
     String api(String line) throws IOException {

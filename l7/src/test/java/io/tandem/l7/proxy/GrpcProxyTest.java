@@ -8,6 +8,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import io.tandem.core.testing.TestCertificates;
+import io.tandem.core.testing.TestPorts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -287,7 +288,7 @@ class GrpcProxyTest {
 
     @Test
     void noServerToTakeTheRpcIsUnavailableNotAnHtmlPage() throws Exception {
-        int closed = ProxyHarness.freePort();
+        int closed = TestPorts.freePort();
         ManagedChannel channel = channel(proxy("", Map.of("gone", "127.0.0.1:" + closed)));
         StatusRuntimeException error = assertThrows(StatusRuntimeException.class, () -> unary(channel));
         assertEquals(Status.Code.UNAVAILABLE, error.getStatus().getCode(), error.toString());

@@ -6,6 +6,7 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.tandem.core.testing.Prerequisites;
 import io.tandem.core.testing.TestCertificates;
 import io.tandem.core.testing.TestHttpBackend;
+import io.tandem.core.testing.TestPorts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -292,14 +293,14 @@ class HaproxyDifferentialTest {
         }
 
         static Article start() throws Exception {
-            int haproxyPlain = ProxyHarness.freePort();
-            int haproxyProxied = ProxyHarness.freePort();
+            int haproxyPlain = TestPorts.freePort();
+            int haproxyProxied = TestPorts.freePort();
             HaproxyProcess haproxy = HaproxyProcess.start(article("haproxy")
                     .replace("${PLAIN}", String.valueOf(haproxyPlain))
                     .replace("${PROXIED}", String.valueOf(haproxyProxied)));
             try {
-                int tandemPlain = ProxyHarness.freePort();
-                int tandemProxied = ProxyHarness.freePort();
+                int tandemPlain = TestPorts.freePort();
+                int tandemProxied = TestPorts.freePort();
                 ProxyHarness tandem = ProxyHarness.start(article("yaml"), Map.of(
                         "PLAIN", String.valueOf(tandemPlain), "PROXIED", String.valueOf(tandemProxied)));
                 return new Article(haproxy, new Ports(haproxy.port, haproxyPlain, haproxyProxied), tandem,

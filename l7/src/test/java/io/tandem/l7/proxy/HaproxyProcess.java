@@ -1,6 +1,7 @@
 package io.tandem.l7.proxy;
 
 import io.tandem.core.testing.Prerequisites;
+import io.tandem.core.testing.TestPorts;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -28,7 +29,7 @@ final class HaproxyProcess implements AutoCloseable {
     private final Process process;
 
     private HaproxyProcess(String config) throws IOException, InterruptedException {
-        port = ProxyHarness.freePort();
+        port = TestPorts.freePort();
         dir = Files.createTempDirectory("tandem-haproxy-");
         Path file = dir.resolve("haproxy.cfg");
         log = dir.resolve("haproxy.log");

@@ -3,6 +3,7 @@ package io.tandem.l7.proxy;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.tandem.core.testing.TestHttpBackend;
+import io.tandem.core.testing.TestPorts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -213,7 +214,7 @@ class Http2LimitsTest {
 
     @Test
     void reloadThatRemovesTheFrontendSendsGoAwayAndLetsTheOpenStreamFinish() throws Exception {
-        int other = ProxyHarness.freePort();
+        int other = TestPorts.freePort();
         L7Snapshot moved = proxy.compile(Http2ProxyTest.config("app-1: \"${APP}\"").replace("    web:", "    www:")
                 .replace("${PORT}", String.valueOf(other)));
         goAwayLetsTheOpenStreamFinish(() -> CompletableFuture.completedFuture(proxy.proxy.prepare(moved).apply()));

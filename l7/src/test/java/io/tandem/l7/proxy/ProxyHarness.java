@@ -1,12 +1,12 @@
 package io.tandem.l7.proxy;
 
-import io.tandem.core.testing.TestPorts;
 import io.tandem.core.config.ConfigError;
 import io.tandem.core.config.ConfigLoader;
 import io.tandem.core.config.LoadResult;
 import io.tandem.core.net.EventLoops;
 import io.tandem.core.state.Recompile;
 import io.tandem.core.state.RuntimeState;
+import io.tandem.core.testing.TestPorts;
 import io.tandem.l7.L7Compiler;
 
 import java.io.IOException;
@@ -37,7 +37,7 @@ final class ProxyHarness implements AutoCloseable {
     final ConcurrentLinkedQueue<String> accessLog = new ConcurrentLinkedQueue<>();
 
     private ProxyHarness(String yaml, Map<String, String> env) throws IOException {
-        this.port = freePort();
+        this.port = TestPorts.freePort();
         this.env = env;
         loops = EventLoops.start(1);
         state = new RuntimeState(loops);
@@ -68,9 +68,6 @@ final class ProxyHarness implements AutoCloseable {
         return new ProxyHarness(yaml, env);
     }
 
-    static int freePort() {
-        return TestPorts.freePort();
-    }
 
     /** A raw client connection to the frontend, with a read timeout so a test never hangs. */
     Socket connect() throws IOException {

@@ -4,6 +4,7 @@ import io.tandem.core.balance.Server;
 import io.tandem.core.state.Tier;
 import io.tandem.core.testing.Await;
 import io.tandem.core.testing.TestHttpBackend;
+import io.tandem.core.testing.TestPorts;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -80,7 +81,7 @@ class SnapshotUpdateTest {
             assertEquals("one\n", last.bodyText(), "web is gone: its connection's request is served by web");
             assertTrue(ProxyHarness.closedByPeer(open), "then the connection of the removed frontend closes");
 
-            int other = ProxyHarness.freePort();
+            int other = TestPorts.freePort();
             L7Snapshot moved = proxy.compile(CONFIG.formatted("one").replace("    web:", "    www:")
                     .replace("${PORT}", String.valueOf(other)));
             try (Socket busy = proxy.connect(); Socket idle = proxy.connect()) {

@@ -1,9 +1,9 @@
 package io.tandem.l7.proxy;
 
-import io.tandem.core.testing.Await;
 import io.tandem.core.testing.TestCertificates;
 import io.tandem.core.testing.TestCertificates.Kind;
 import io.tandem.core.testing.TestHttpBackend;
+import io.tandem.core.testing.TestPorts;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -73,7 +73,7 @@ class TlsProxyTest {
                     app:
                       servers: { s1: %s }
                 """.formatted(bindWords, backend.hostPort()), Map.of("WWW", www.toString(), "API", api.toString(),
-                "PLAIN", String.valueOf(ProxyHarness.freePort())));
+                "PLAIN", String.valueOf(TestPorts.freePort())));
     }
 
     @Test

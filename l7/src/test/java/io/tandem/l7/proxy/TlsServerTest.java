@@ -4,6 +4,7 @@ import io.tandem.core.balance.Server;
 import io.tandem.core.testing.Await;
 import io.tandem.core.testing.TestCertificates;
 import io.tandem.core.testing.TestCertificates.Kind;
+import io.tandem.core.testing.TestPorts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,7 +32,7 @@ class TlsServerTest {
     static void startServer() throws Exception {
         certs = TestCertificates.create();
         certs.leaf("backend", Kind.RSA, "DNS:backend.test.example", "IP:127.0.0.1");
-        serverPort = ProxyHarness.freePort();
+        serverPort = TestPorts.freePort();
         server = new ProcessBuilder("openssl", "s_server", "-accept", "127.0.0.1:" + serverPort, "-cert",
                 "backend.crt", "-key", "backend.key", "-www", "-quiet").directory(certs.dir().toFile())
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();

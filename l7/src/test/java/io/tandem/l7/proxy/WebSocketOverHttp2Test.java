@@ -41,11 +41,11 @@ import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.util.ReferenceCountUtil;
 import io.tandem.core.net.EventLoops;
 import io.tandem.core.testing.TestHttpBackend;
+import io.tandem.core.testing.TestPorts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -138,7 +138,7 @@ class WebSocketOverHttp2Test {
     @Test
     void anUpgradeWhoseServerIsDownGets503() throws Exception {
         try (TestHttpBackend plain = TestHttpBackend.start("plain");
-             ProxyHarness proxy = proxy("127.0.0.1:" + ProxyHarness.freePort(), plain)) {
+             ProxyHarness proxy = proxy("127.0.0.1:" + TestPorts.freePort(), plain)) {
             Client client = new Client(proxy.port);
             Recorder ws = client.webSocket("/chat");
             assertEquals("503", ws.head.get(5, TimeUnit.SECONDS).status().toString());
