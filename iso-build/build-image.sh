@@ -3,16 +3,21 @@
 #   tandem-VERSION.qcow2         a disk (GPT; GRUB for BIOS in a BIOS boot partition, for UEFI on the ESP)
 #   tandem-VERSION.iso           a hybrid live ISO (BIOS and UEFI, as a CD or a USB stick)
 #   tandem-VERSION.manifest.txt  every package in the image with its version (also in the image, as
-#                                /usr/share/tandem/image-manifest.txt)
+#                                /usr/share/tandem/image-manifest.txt), and the date of each Debian index it came from
+#   tandem-VERSION.apt-lists/    those indices (for resolve-packages.sh, which .ci/image-test runs)
+#   tandem-VERSION.lock-drift.txt how the image's versions differ from packages.lock
 # Both boot with a serial (ttyS0, 115200 8N1) and a screen console, tandem.service enabled, and the first-boot
 # setup (tandem setup) on both consoles. docs/image.md describes them.
 #
-# Usage: iso-build/build-image.sh [--relock] [--manifest-only] [DEB]
+# Usage: iso-build/build-image.sh [--relock | --locked] [--manifest-only] [DEB]
 #   DEB              Tandem's .deb (default: the one ./mvnw package left in packaging/target)
-#   --relock         take the mirror's current versions and write them to iso-build/src/image/packages.lock
-#   --manifest-only  build the root and write its manifest, no disk or ISO (.ci/image-test compares two builds)
-# Without --relock the build installs exactly the versions in packages.lock and fails if the mirror no longer
-# has one of them, so two builds from the same inputs hold the same packages.
+#   --relock         write the image's versions to iso-build/src/image/packages.lock
+#   --locked         install exactly the versions of packages.lock, and fail on any difference (for a mirror that
+#                    still has them, such as a snapshot of the dates the lock records)
+#   --manifest-only  build the root and write its manifest, no disk or ISO
+# By default the build takes the mirror's versions (Debian's mirror keeps only the newest of each suite), lists
+# how they differ from packages.lock in tandem-VERSION.lock-drift.txt, and fails only on a version older than
+# the lock's or a package of packages.txt that the lock does not have.
 #
 # Needs root and the Debian packages mmdebstrap, grub-pc-bin, grub-efi-amd64-bin, xorriso, mtools, dosfstools,
 # fdisk, e2fsprogs, squashfs-tools and qemu-utils. Downloaded packages are kept in $TANDEM_IMAGE_CACHE
@@ -41,17 +46,20 @@ grub_modules="part_gpt part_msdos ext2 search search_label normal linux configfi
   reboot halt"
 
 relock=false
+locked=false
 manifest_only=false
 deb=
 for arg in "$@"; do
     case $arg in
         --relock) relock=true ;;
+        --locked) locked=true ;;
         --manifest-only) manifest_only=true ;;
-        -*) echo "build-image: unknown option $arg (usage: build-image.sh [--relock] [--manifest-only] [DEB])" >&2
+        -*) echo "build-image: unknown option $arg (usage: build-image.sh [--relock | --locked] [--manifest-only] [DEB])" >&2
             exit 2 ;;
         *) deb=$arg ;;
     esac
 done
+! { $relock && $locked; } || { echo "build-image: --relock and --locked exclude each other" >&2; exit 2; }
 
 started=$(date +%s)
 step() {
@@ -96,23 +104,25 @@ cleanup() {
 trap cleanup EXIT
 root=$work/root
 
-# The versions of packages.lock as apt preferences: apt takes these versions and no other.
+# With --locked, the versions of packages.lock as apt preferences: apt takes these versions and no other.
 : >"$work/pins.pref"
-if ! $relock; then
-    [ -f "$lock" ] || die "$lock is missing: build once with --relock to write it"
+$relock || [ -f "$lock" ] || die "$lock is missing: build once with --relock to write it"
+if $locked; then
     grep -v '^#' "$lock" | while read -r package pkgversion _; do
         printf 'Package: %s\nPin: version %s\nPin-Priority: 1001\n\n' "$package" "$pkgversion"
     done >"$work/pins.pref"
 fi
 # The files the image adds to Debian's, owned by root whoever checked them out.
 tar -C "$src/rootfs" --owner=0 --group=0 -cf "$work/rootfs.tar" .
-packages=$(sed -e 's/#.*//' "$src/packages.txt" | tr -s ' \n' ',' | sed -e 's/^,//' -e 's/,$//')
+named=$(sed -e 's/#.*//' "$src/packages.txt" | tr -s ' \t' '\n' | grep .)
+packages=${named//$'\n'/,}
 
 step "Debian 12 root with $(tr ',' '\n' <<<"$packages" | wc -l) packages and $(basename "$deb") (log: $out/mmdebstrap.log)"
 export TANDEM_DEB=$deb
 # The hooks: the pins and the package cache go in before apt runs; the image's own files right after the
 # essential packages (so the kernel's initramfs is built with its settings), with the man1 directory that Java's
-# alternatives link into although man pages are left out; the customize script at the end.
+# alternatives link into although man pages are left out; the customize script at the end, and the package
+# indices and sources the build used kept (before mmdebstrap's cleanup removes them).
 mmdebstrap --mode=root --variant=minbase --format=directory \
     --include="$packages" \
     --aptopt='Acquire::Languages "none"' \
@@ -129,6 +139,8 @@ mmdebstrap --mode=root --variant=minbase --format=directory \
     --essential-hook='mkdir -p "$1/usr/share/man/man1"' \
     --customize-hook="sync-out /var/cache/apt/archives $cache/apt" \
     --customize-hook="$src/customize" \
+    --customize-hook="sync-out /var/lib/apt/lists $work/apt-lists" \
+    --customize-hook="download /etc/apt/sources.list $work/apt-lists/sources.list" \
     bookworm "$root" \
     "deb $mirror bookworm main" "deb $mirror bookworm-updates main" "deb $security_mirror bookworm-security main" \
     >"$out/mmdebstrap.log" 2>&1 \
@@ -137,17 +149,41 @@ mmdebstrap --mode=root --variant=minbase --format=directory \
 find "$cache/apt" -maxdepth 1 -name '*.deb' -mtime +30 -delete
 
 cp "$root/usr/share/tandem/image-manifest.txt" "$out/$name.manifest.txt"
+rm -rf "$out/$name.apt-lists"
+mkdir "$out/$name.apt-lists"
+find "$work/apt-lists" -maxdepth 1 -type f \( -name '*_InRelease' -o -name '*_Packages' -o -name sources.list \) \
+    -exec cp -t "$out/$name.apt-lists" {} +
 grep -v -e '^#' -e '^tandem ' "$out/$name.manifest.txt" >"$work/debian.lock"
+indices=$(grep "^# Debian's package indices: " "$out/$name.manifest.txt")
 if $relock; then
-    { echo "# Debian 12 package versions of Tandem's image: build-image.sh installs exactly these. Written by"
-      echo "# build-image.sh --relock on $(date -u +%Y-%m-%d) from $mirror."
+    { echo "# Debian 12 package versions of Tandem's image, written by build-image.sh --relock on $(date -u +%Y-%m-%d)"
+      echo "# from $mirror and $security_mirror."
+      echo "$indices"
       cat "$work/debian.lock"; } >"$lock"
     step "wrote $lock ($(wc -l <"$work/debian.lock") packages)"
-elif ! diff <(grep -v '^#' "$lock") "$work/debian.lock" >"$work/lock.diff"; then
-    cat "$work/lock.diff" >&2
-    die "the image's packages differ from $lock (above: < locked, > built); the mirror no longer has a locked" \
-        "version, or packages.txt changed: build with --relock to take the mirror's versions"
 fi
+# The lock against the build, package by package: Debian's stable suites only move forward (point releases,
+# security updates), so a later build may hold newer versions, and dependencies may come or go with them.
+LC_ALL=C join -a 1 -a 2 -e - -o 0,1.2,2.2 <(grep -v '^#' "$lock" | cut -d' ' -f1,2) <(cut -d' ' -f1,2 "$work/debian.lock") \
+    | while read -r package was now; do
+        if [ "$was" = "$now" ]; then continue
+        elif [ "$was" = - ]; then echo "added $package $now"
+        elif [ "$now" = - ]; then echo "removed $package $was"
+        elif dpkg --compare-versions "$now" gt "$was"; then echo "newer $package $was $now"
+        else echo "older $package $was $now"; fi
+    done >"$out/$name.lock-drift.txt"
+unlocked=$(while read -r package; do grep -q "^$package " "$lock" || echo "$package"; done <<<"$named")
+[ -z "$unlocked" ] || die "packages.txt names ${unlocked//$'\n'/ }, which $lock does not have: build with --relock"
+if $locked && [ -s "$out/$name.lock-drift.txt" ]; then
+    cat "$out/$name.lock-drift.txt" >&2
+    die "--locked: the image's packages differ from $lock (above); the mirror no longer has a locked version"
+fi
+if grep '^older ' "$out/$name.lock-drift.txt" >&2; then
+    die "the mirror has versions older than $lock (above): a stale mirror, or another one than the lock's"
+fi
+step "versions: $(wc -l <"$work/debian.lock") Debian packages, $(grep -c . "$out/$name.lock-drift.txt") differing" \
+    "from packages.lock ($(grep -c '^newer ' "$out/$name.lock-drift.txt") newer, $(grep -c '^added ' "$out/$name.lock-drift.txt")" \
+    "added, $(grep -c '^removed ' "$out/$name.lock-drift.txt") removed: $out/$name.lock-drift.txt); $indices"
 
 if $manifest_only; then
     step "done: $out/$name.manifest.txt ($(grep -vc '^#' "$out/$name.manifest.txt") packages)"

@@ -27,7 +27,8 @@ def accelerator():
     return "kvm", "/dev/kvm"
 
 
-# Every wait is this many times longer under TCG, which emulates the processor (a JVM starts ~10 times slower).
+# Every wait is this many times longer under TCG (image_test.py sets it), which emulates the processor: a JVM
+# starts ~10 times slower than under KVM.
 SLOWER = 1
 
 
@@ -49,7 +50,8 @@ class Guest:
                  mac_suffix=1):
         self.name = name
         self.workdir = workdir
-        self.image = image
+        # qemu-img takes a relative backing file as relative to the overlay's directory, not to ours.
+        self.image = os.path.abspath(image)
         self.frontend_port = frontend_port
         self.firmware = firmware
         self.cdrom = cdrom

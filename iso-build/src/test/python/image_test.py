@@ -152,7 +152,7 @@ def main():
     run.step("accelerator %s (%s)" % (accel, why))
     run.record("accelerator", accel)
     if accel == "tcg":
-        slow_down(4)
+        slow_down(10)
     boot_timeout = 300
     workdir = tempfile.mkdtemp(prefix="tandem-image-test.", dir=os.environ.get("TANDEM_IMAGE_TEST_DIR", "/var/tmp"))
     backend = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Backend)
