@@ -121,6 +121,10 @@ final class TandemDaemon implements AutoCloseable, RuntimeView {
             proxy.start(snapshot);
             l4.start();
             cluster = startCluster(config, state, new ConfigVersion(shared.hash(), 0));
+            if (cluster != null) {
+                // The pair's ticket keys: the coordinator rotates them and sends them on; the others use its.
+                proxy.shareTicketKeys(cluster::ownsTicketKeys, cluster::shareTicketKeys);
+            }
             // VRRP holds every instance in FAULT until the cluster has handed this node the tables.
             vrrp = VrrpService.start(config.vrrp(), tracking(proxy, l4),
                     cluster == null ? null : new VrrpHold("cluster sync", cluster::ready));
@@ -253,6 +257,8 @@ final class TandemDaemon implements AutoCloseable, RuntimeView {
         // Sent outside the reload lock: a peer that sends its own at the same moment waits for no one.
         ConfigVersion version = cluster.nextConfigVersion(shared.hash());
         cluster.configRunning(version);
+        // Before the config: a peer that applies it makes the pair's runtime servers again, as reset here.
+        resetRuntimeServers();
         if (!cluster.shares(ClusterConfig.Share.CONFIG) || shared.config() == null) {
             return result;
         }
@@ -273,7 +279,27 @@ final class TandemDaemon implements AutoCloseable, RuntimeView {
         return shown;
     }
 
-    /** The peers' admin changes and configs, applied here (see {@link ClusterNode#serve}). */
+    /**
+     * After a reload from the file, the servers that {@code add server} or {@code del server} changed in the pair are
+     * shared again as this node's file now has them (present with its address, options, state and weight, or
+     * removed), so the peer ends as the file says too, and a node that joins later is not given a change the file
+     * undid.
+     */
+    private void resetRuntimeServers() {
+        if (!cluster.shares(ClusterConfig.Share.SERVER_STATES)) {
+            return;
+        }
+        for (ServerChange change : PeerChanges.asRunning(this, cluster.runtimeServers())) {
+            for (PeerReply reply : cluster.shareServer(change)) {
+                LOG.log(reply.outcome().ok() ? System.Logger.Level.INFO : System.Logger.Level.WARNING, "reload: "
+                        + "server " + change.server() + " " + change.setting().name().toLowerCase(java.util.Locale.ROOT)
+                        + " as this node runs it now (" + change.value() + "), peer " + reply.peer() + ": "
+                        + reply.outcome().summary());
+            }
+        }
+    }
+
+    /** The peers' admin changes, configs and ticket keys, applied here (see {@link ClusterNode#serve}). */
     private final class Peers implements SharedState {
         private final PeerChanges changes = new PeerChanges(TandemDaemon.this);
 
@@ -285,6 +311,36 @@ final class TandemDaemon implements AutoCloseable, RuntimeView {
         @Override
         public Outcome applyConfig(ConfigOffer offer, String from) {
             return acceptConfig(offer, from);
+        }
+
+        @Override
+        public ConfigOffer runningConfig() {
+            if (reloader.file() == null) {
+                return null;
+            }
+            SharedSections shared = reloader.shared();
+            if (shared.config() == null) {
+                return null;
+            }
+            return new ConfigOffer(new ConfigVersion(shared.hash(), cluster.configVersion().serial()),
+                    reloader.file().toString(), shared.config().sentText());
+        }
+
+        @Override
+        public byte[] ticketKeys() {
+            return proxy.ticketKeys();
+        }
+
+        @Override
+        public void useTicketKeys(byte[] keys, String from) {
+            try {
+                proxy.useTicketKeys(keys);
+                LOG.log(System.Logger.Level.INFO, "tls: using the pair's session-ticket keys from " + from
+                        + " (a session resumes on either node)");
+            } catch (IllegalArgumentException e) {
+                LOG.log(System.Logger.Level.WARNING, "tls: ticket keys from " + from + " not used: "
+                        + e.getMessage());
+            }
         }
     }
 
@@ -306,7 +362,7 @@ final class TandemDaemon implements AutoCloseable, RuntimeView {
                 cluster.configRunning(new ConfigVersion(now.hash(), Math.max(now.serial(), offer.version().serial())));
                 return Outcome.applied("already runs " + offer.version().hash(), List.of());
             }
-            if (now.serial() >= offer.version().serial()) {
+            if (!offer.version().newerThan(from, now, self)) {
                 return Outcome.refused("not applied: it runs " + now + ", newer than " + offer.version()
                         + " (reload again on the node whose config is right)", List.of());
             }

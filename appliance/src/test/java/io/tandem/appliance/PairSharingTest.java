@@ -2,6 +2,7 @@ package io.tandem.appliance;
 
 import io.tandem.appliance.admin.AdminClient;
 import io.tandem.core.testing.Await;
+import io.tandem.core.testing.TestCertificates;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,6 +33,9 @@ class PairSharingTest {
     private final int clusterB = freePort();
     private final int web = freePort();
     private final int extra = freePort();
+    private final int tls = freePort();
+    /** Frontends added to the shared sections, for a test that needs more than {@code web}. */
+    private String moreFrontends = "";
 
     @TempDir
     Path dir;
@@ -63,12 +67,12 @@ class PairSharingTest {
                     web:
                       bind: ["${NODE_IP}:%d"]
                       default-backend: app
-                  backends:
+                %s  backends:
                     app:
                       servers:
                         app-01: 127.0.0.1:9
                         app-02: 127.0.0.1:9
-                """.formatted(web);
+                """.formatted(web, moreFrontends);
     }
 
     /** A node's own sections; lb-b has a stats endpoint on the port the rejected config binds. */
@@ -145,14 +149,17 @@ class PairSharingTest {
         assertTrue(server("lb-a", "app-02").contains("\"admin\":\"drain\""), server("lb-a", "app-02"));
         String enable = api("lb-b", "enable server app/app-01");
         assertTrue(enable.contains("peer lb-a: applied"), enable);
-        // A server only a has (add server is not shared): b says so, and a's reply carries it.
-        assertTrue(api("lb-a", "add server app/app-03 127.0.0.1:9").contains("added"));
-        String unknown = api("lb-a", "disable server app/app-03");
-        assertTrue(unknown.startsWith("error [peer]: server app/app-03: maint (was ready); peer lb-b: no server "
-                + "'app-03' in backend 'app'"), unknown);
-        b.awaitLog("of server l7:app/app-03 from lb-a not applied: no server 'app-03' in backend 'app'");
-        assertTrue(server("lb-a", "app-03").contains("\"admin\":\"maint\""), "it holds on a all the same");
-        assertTrue(api("lb-a", "del server app/app-03").contains("removed"));
+        // add server and del server hold on both: the same address and options, then gone from both.
+        String added = api("lb-a", "add server app/app-03 127.0.0.1:9 weight 3 backup");
+        assertTrue(added.contains("added (127.0.0.1:9, weight 3, backup)\npeer lb-b: applied\n"), added);
+        assertTrue(server("lb-b", "app-03").matches(".*\"address\":\"127.0.0.1:9\".*\"weight\":3,.*"
+                + "\"backup\":true.*"), server("lb-b", "app-03"));
+        assertTrue(api("lb-a", "disable server app/app-03").contains("peer lb-b: applied"));
+        assertTrue(server("lb-b", "app-03").contains("\"admin\":\"maint\""), server("lb-b", "app-03"));
+        String removed = api("lb-a", "del server app/app-03");
+        assertTrue(removed.contains("removed\npeer lb-b: applied\n"), removed);
+        assertTrue(server("lb-b", "app-03").startsWith("<no row"), server("lb-b", "app-03"));
+        b.awaitLog("server app/app-03 removed by the runtime API (shared by peer lb-a)");
 
         // A reload on a sends its shared sections: b checks them, applies them and writes them to its file.
         Files.writeString(file("lb-a"), Files.readString(file("lb-a")) + """
@@ -198,5 +205,68 @@ class PairSharingTest {
         assertTrue(cluster.contains("config lb-a " + version("lb-a") + ", DIFFERS from lb-b " + before + "\n"),
                 cluster);
         assertEquals(0, a.count("from peer lb-b"), "what b took from a never came back: " + a.log());
+    }
+
+    @Test
+    void aNodeDownDuringAReloadTakesTheNewestConfigAndTheRuntimeServersWhenItRejoins() throws Exception {
+        Files.writeString(dir.resolve("cluster.key"), SECRET);
+        DaemonProcess a = start("lb-a", clusterA, "127.0.0.2");
+        DaemonProcess b = start("lb-b", clusterB, "127.0.0.3");
+        b.close(); // kill -9
+        Await.until(() -> "a sees b gone: " + api("lb-a", "show cluster"), () -> api("lb-a", "show cluster json")
+                .contains("\"members\":[\"lb-a\"]"));
+
+        // While b is down: a reload, a server added and one of the file's removed.
+        Files.writeString(file("lb-a"), Files.readString(file("lb-a")) + """
+                    api:
+                      servers: { api-01: 127.0.0.1:9 }
+                """);
+        String reload = api("lb-a", "reload");
+        assertTrue(reload.startsWith("reload applied: 1 change(s)\n  backend api: added\n\n"), reload);
+        assertTrue(api("lb-a", "add server app/app-04 127.0.0.1:9 weight 2").contains("peers: none in the cluster"));
+        api("lb-a", "disable server app/app-02");
+        assertTrue(api("lb-a", "del server app/app-02").contains("removed"));
+
+        // b comes back with the file it had: it takes a's config (checked, applied, written) and a's servers.
+        start("lb-b", clusterB, "127.0.0.3");
+        Await.until(() -> "b took a's config: " + api("lb-b", "show servers"), () -> server("lb-b", "api-01")
+                .contains("\"backend\":\"api\""));
+        a.awaitLog("lb-b ran shared config");
+        Await.until(() -> "both run the same version: " + version("lb-a") + " " + version("lb-b"),
+                () -> version("lb-a").equals(version("lb-b")));
+        assertTrue(Files.readString(file("lb-b")).contains("api-01"), "written to b's file");
+        Await.until(() -> "b has a's runtime servers: " + api("lb-b", "show servers"), () -> server("lb-b",
+                "app-04").contains("\"weight\":2,") && server("lb-b", "app-02").startsWith("<no row"));
+        assertTrue(api("lb-b", "show cluster").contains(", in sync\n"), api("lb-b", "show cluster"));
+        assertEquals(0, b.count("ran shared config"), "b never sent its older config");
+    }
+
+    @Test
+    void aTlsSessionFromOneNodeResumesOnTheOtherAfterAFailoverWithoutAFullHandshake() throws Exception {
+        try (TestCertificates certs = TestCertificates.create()) {
+            Path crt = certs.leaf("www", TestCertificates.Kind.ECDSA, "DNS:www.test.example");
+            moreFrontends = """
+                        tls:
+                          bind: ["${NODE_IP}:%d tls crt %s"]
+                          default-backend: app
+                    """.formatted(tls, crt);
+            Files.writeString(dir.resolve("cluster.key"), SECRET);
+            DaemonProcess a = start("lb-a", clusterA, "127.0.0.2");
+            assertTrue(a.log().contains("tls: using BoringSSL"), "ticket keys need BoringSSL: " + a.log());
+            DaemonProcess b = start("lb-b", clusterB, "127.0.0.3");
+            b.awaitLog("tls: using the pair's session-ticket keys from lb-a");
+            List<String> versions = List.of("-tls1_2", "-tls1_3");
+            for (String version : versions) {
+                String first = TestCertificates.sClient("127.0.0.2:" + tls, "www.test.example", version,
+                        "-sess_out", dir.resolve("session" + version).toString());
+                assertTrue(first.contains("New, TLS"), first);
+            }
+            a.close(); // kill -9: the clients move to b
+            for (String version : versions) {
+                String resumed = TestCertificates.sClient("127.0.0.3:" + tls, "www.test.example", version,
+                        "-sess_in", dir.resolve("session" + version).toString());
+                assertTrue(resumed.contains("Reused, TLS"), version + ": " + resumed);
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.tandem.cluster;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,7 +10,8 @@ import java.util.Map;
  * The admin changes this node knows of, newest per server and setting ({@code share: server-states}). A version is
  * a Lamport time (one more than any this node has seen) and the node that made it breaks a tie, so both nodes keep
  * the same change whatever order the changes arrive in. A joining node receives the whole table in its state
- * transfer; after a partition heals, each side sends it again.
+ * transfer; after a partition heals, each side sends it again. A server added or removed ({@code SERVER}) starts
+ * afresh: the state and weight changes made before it are dropped, and one that arrives late is refused.
  */
 final class AdminStates {
 
@@ -21,8 +23,12 @@ final class AdminStates {
         }
 
         String key() {
-            return change.server() + " " + change.setting();
+            return AdminStates.key(change.server(), change.setting());
         }
+    }
+
+    private static String key(String server, ServerChange.Setting setting) {
+        return server + " " + setting;
     }
 
     private final String node;
@@ -36,7 +42,7 @@ final class AdminStates {
     /** A change made on this node: newer than every change seen. */
     synchronized Entry local(ServerChange change) {
         Entry entry = new Entry(change, ++clock, node);
-        entries.put(entry.key(), entry);
+        hold(entry);
         return entry;
     }
 
@@ -44,19 +50,50 @@ final class AdminStates {
     synchronized boolean offer(Entry entry) {
         clock = Math.max(clock, entry.version());
         Entry now = entries.get(entry.key());
-        if (!entry.newerThan(now)) {
+        if (!entry.newerThan(now) || stale(entry)) {
             return false;
         }
-        entries.put(entry.key(), entry);
+        hold(entry);
         return true;
     }
 
-    /** The change held for the same server and setting as {@code entry}. */
-    synchronized Entry current(Entry entry) {
-        return entries.get(entry.key());
+    /** A state or weight made before its server was last added or removed: it was of the server before. */
+    private boolean stale(Entry entry) {
+        if (entry.change().setting() == ServerChange.Setting.SERVER) {
+            return false;
+        }
+        Entry server = entries.get(key(entry.change().server(), ServerChange.Setting.SERVER));
+        return server != null && !entry.newerThan(server);
     }
 
+    private void hold(Entry entry) {
+        entries.put(entry.key(), entry);
+        if (entry.change().setting() == ServerChange.Setting.SERVER) {
+            entries.values().removeIf(e -> e.change().server().equals(entry.change().server())
+                    && e.change().setting() != ServerChange.Setting.SERVER && entry.newerThan(e));
+        }
+    }
+
+    /** The change that {@code entry} lost to: the one held for its server and setting, or its server's add or remove. */
+    synchronized Entry current(Entry entry) {
+        Entry held = entries.get(entry.key());
+        return held != null && !entry.newerThan(held) ? held
+                : entries.get(key(entry.change().server(), ServerChange.Setting.SERVER));
+    }
+
+    /**
+     * Every change held, oldest first (by version, then node): applied in this order, a server is added before its
+     * state is set, as on the node that made both.
+     */
     synchronized List<Entry> all() {
-        return new ArrayList<>(entries.values());
+        List<Entry> all = new ArrayList<>(entries.values());
+        all.sort(Comparator.comparingLong(Entry::version).thenComparing(Entry::origin));
+        return all;
+    }
+
+    /** The servers added or removed by the runtime API, as held now ({@link ServerChange.Setting#SERVER}). */
+    synchronized List<String> runtimeServers() {
+        return entries.values().stream().filter(e -> e.change().setting() == ServerChange.Setting.SERVER)
+                .map(e -> e.change().server()).sorted().toList();
     }
 }

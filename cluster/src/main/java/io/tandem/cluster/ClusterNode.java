@@ -41,7 +41,10 @@ import java.util.function.Supplier;
  * shared config sections: {@link #shareServer} and {@link #shareConfig} send them and wait for each peer's
  * {@link Outcome}; a peer applies them through its {@link SharedState} on one control thread, in order, off
  * JGroups' delivery threads. What a node applies from a peer it never sends on, so nothing can loop. Every node
- * announces the config version it runs, for {@link ClusterStatus#configInSync}.
+ * announces the config version it runs, for {@link ClusterStatus#configInSync}; a node that hears a peer announce
+ * an older config than its own (the peer was down or cut off during a reload) sends it its own, which the peer
+ * checks and applies as a reload's. The coordinator also owns the TLS session-ticket keys: it alone rotates them
+ * ({@link #ownsTicketKeys}) and sends them to every member that joins and after each rotation.
  */
 public final class ClusterNode implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ClusterNode.class.getName());
@@ -73,12 +76,17 @@ public final class ClusterNode implements AutoCloseable {
     private volatile SharedState shared;
     private volatile ConfigVersion configVersion;
     private final Map<String, ConfigVersion> peerVersions = new ConcurrentHashMap<>();
+    /** The config this node last sent each peer that ran an older one; forgotten when the peer leaves or merges. */
+    private final Map<String, ConfigVersion> sentOlderPeers = new ConcurrentHashMap<>();
     private final LongAdder statesSent = new LongAdder();
     private final LongAdder statesApplied = new LongAdder();
     private final LongAdder statesNotApplied = new LongAdder();
     private final LongAdder configsSent = new LongAdder();
     private final LongAdder configsAccepted = new LongAdder();
     private final LongAdder configsRefused = new LongAdder();
+    /** The coordinator's ticket keys received before {@link #serve}, used there. */
+    private volatile byte[] pendingTicketKeys;
+    private volatile String pendingTicketKeysFrom;
 
     private ClusterNode(ClusterConfig config, String node, Supplier<Map<String, StickTable>> tables,
                         ConfigVersion version) throws Exception {
@@ -118,12 +126,20 @@ public final class ClusterNode implements AutoCloseable {
     }
 
     /**
-     * From now on, peers' admin changes and configs go to {@code state}; the admin changes received before (in the
-     * state transfer) are applied now.
+     * From now on, peers' admin changes and configs go to {@code state}; the admin changes and ticket keys received
+     * before (in the state transfer) are applied now, and the config version is announced again, so a peer that
+     * runs a newer config sends it now that it can be applied.
      */
     public void serve(SharedState state) {
         this.shared = state;
-        control.execute(() -> admin.all().forEach(this::applyServer));
+        control.execute(() -> {
+            admin.all().forEach(this::applyServer);
+            byte[] keys = pendingTicketKeys;
+            if (keys != null) {
+                state.useTicketKeys(keys, pendingTicketKeysFrom);
+            }
+            announceVersion();
+        });
     }
 
     /** Whether this node shares {@code what} ({@code cluster.share}). */
@@ -139,6 +155,41 @@ public final class ClusterNode implements AutoCloseable {
         AdminStates.Entry entry = admin.local(change);
         statesSent.increment();
         return ask(id -> new ControlCodec.ServerMsg(id, entry), SERVER_REPLY_TIMEOUT);
+    }
+
+    /**
+     * The servers that {@code add server} or {@code del server} changed in the pair ({@code l7:app/app-03}): after
+     * a reload the daemon shares each one again as its file now has it, so both nodes end as the file says.
+     */
+    public List<String> runtimeServers() {
+        return admin.runtimeServers();
+    }
+
+    /**
+     * True when this node rotates the pair's session-ticket keys: it is the coordinator of the view, or alone (not
+     * joined yet, or cut off). The others use the keys it sends ({@link #shareTicketKeys}).
+     */
+    public boolean ownsTicketKeys() {
+        View view = channel.getView();
+        return view == null || view.size() < 2 || Objects.equals(view.getCoord(), channel.getAddress());
+    }
+
+    /** Sends the session-ticket keys this node just rotated to the peers, off the caller's thread (an event loop). */
+    public void shareTicketKeys(byte[] keys) {
+        control.execute(() -> sendTicketKeys(keys));
+    }
+
+    private void sendTicketKeys(byte[] keys) {
+        View view = channel.getView();
+        if (keys == null || view == null || view.size() < 2) {
+            return;
+        }
+        try {
+            channel.send(new org.jgroups.BytesMessage(null, ControlCodec.encode(new ControlCodec.TicketKeysMsg(keys))));
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.WARNING, "cluster " + config.name() + ": could not send the TLS ticket keys ("
+                    + e + "); a session moving to the other node may need a full handshake");
+        }
     }
 
     /** Sends this node's shared config sections to the peers and waits for each one's check and apply. */
@@ -281,11 +332,23 @@ public final class ClusterNode implements AutoCloseable {
                     + (joined.isEmpty() || before.isEmpty() ? "" : ", joined " + joined)
                     + (left.isEmpty() ? "" : ", left or failed " + left)
                     + (view instanceof MergeView ? " (partition healed: resyncing the tables)" : ""));
+            left.forEach(sentOlderPeers::remove);
             if (view instanceof MergeView && !closed) {
+                sentOlderPeers.clear();
                 resync.execute(ClusterNode.this::resync);
             }
             if (!joined.isEmpty() && now.size() > 1 && !closed) {
                 control.execute(ClusterNode.this::announceVersion);
+            }
+            if ((!joined.isEmpty() || view instanceof MergeView) && now.size() > 1 && !closed
+                    && Objects.equals(view.getCoord(), channel.getAddress())) {
+                // The coordinator's keys become the pair's: a ticket issued on either node resumes on the other.
+                control.execute(() -> {
+                    SharedState state = shared;
+                    if (state != null) {
+                        sendTicketKeys(state.ticketKeys());
+                    }
+                });
             }
         }
 
@@ -333,6 +396,16 @@ public final class ClusterNode implements AutoCloseable {
             control.execute(() -> reply(src, change.request(), serverChanged(change.entry(), from)));
         } else if (message instanceof ControlCodec.ConfigMsg offer) {
             control.execute(() -> reply(src, offer.request(), configOffered(offer.offer(), from)));
+        } else if (message instanceof ControlCodec.TicketKeysMsg keys) {
+            control.execute(() -> {
+                SharedState state = shared;
+                if (state == null) {
+                    pendingTicketKeys = keys.keys();
+                    pendingTicketKeysFrom = from;
+                } else {
+                    state.useTicketKeys(keys.keys(), from);
+                }
+            });
         }
     }
 
@@ -392,6 +465,11 @@ public final class ClusterNode implements AutoCloseable {
             outcome = Outcome.refused("not applied: its daemon is still starting; reload again", List.of());
         } else {
             outcome = state.applyConfig(offer, from);
+            if (outcome.ok()) {
+                // Installing the file's sections undid the servers added or removed at runtime, which the pair
+                // still holds: they are made again, in the order they were made.
+                admin.all().forEach(this::applyServer);
+            }
         }
         (outcome.ok() ? configsAccepted : configsRefused).increment();
         return outcome;
@@ -404,12 +482,45 @@ public final class ClusterNode implements AutoCloseable {
             // The same sections: this node (started from the same file, say) takes the pair's serial.
             configVersion = new ConfigVersion(own.hash(), version.serial());
         }
+        ConfigVersion running = configVersion;
+        if (shares(ClusterConfig.Share.CONFIG) && newerHere(running, version, from)
+                && !running.equals(sentOlderPeers.put(from, running))) {
+            // Once per peer and version: a peer that announces again (its daemon started) is not sent it twice.
+            resync.execute(() -> sendRunningConfig(from, version));
+        }
         if (!Objects.equals(before, version)) {
             boolean same = version.hash().equals(own.hash());
             LOG.log(same ? System.Logger.Level.INFO : System.Logger.Level.WARNING, "cluster " + config.name() + ": "
                     + from + " runs shared config " + version + ", this node " + configVersion
-                    + (same ? ": in sync" : ": they differ; run tandem ctl reload on the node whose file is right"
-                    + (shares(ClusterConfig.Share.CONFIG) ? "" : " and copy its l7, l4 and defaults to the other")));
+                    + (same ? ": in sync" : shares(ClusterConfig.Share.CONFIG) ? ": they differ; the newer is sent to "
+                    + "the other, which applies it if it passes its check" : ": they differ; run tandem ctl reload on "
+                    + "the node whose file is right and copy its l7, l4 and defaults to the other"));
+        }
+    }
+
+    /** Whether this node's config {@code own} wins over {@code peer}'s (see {@link ConfigVersion#newerThan}). */
+    private boolean newerHere(ConfigVersion own, ConfigVersion peer, String peerNode) {
+        return own.newerThan(node, peer, peerNode);
+    }
+
+    /**
+     * Sends the config this node runs to {@code peer}, which announced the older {@code theirs} (it was down or cut
+     * off during a reload here): the peer checks and applies it as a pushed config, and the outcome is logged here.
+     */
+    private void sendRunningConfig(String peer, ConfigVersion theirs) {
+        SharedState state = shared;
+        ConfigOffer offer = state == null ? null : state.runningConfig();
+        if (offer == null || !newerHere(offer.version(), theirs, peer)) {
+            sentOlderPeers.remove(peer); // not sent: the next announcement tries again
+            return;
+        }
+        configsSent.increment();
+        for (PeerReply reply : ask(id -> new ControlCodec.ConfigMsg(id, offer), CONFIG_REPLY_TIMEOUT)) {
+            Outcome outcome = reply.outcome();
+            String block = outcome.lines().isEmpty() ? "" : "\n  " + String.join("\n  ", outcome.lines());
+            LOG.log(outcome.ok() ? System.Logger.Level.INFO : System.Logger.Level.WARNING, "cluster " + config.name()
+                    + ": " + reply.peer() + " ran shared config " + theirs + ", older than this node's "
+                    + offer.version() + ": sent it, peer " + reply.peer() + ": " + outcome.summary() + block);
         }
     }
 

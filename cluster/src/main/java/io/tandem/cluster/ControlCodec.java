@@ -15,8 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The wire form of the pair's control messages: admin changes, configs, the replies to both, and config version
- * announcements. Each starts with its kind, a byte no table batch starts with ({@link TableCodec} batches start
+ * The wire form of the pair's control messages: admin changes, configs, the replies to both, config version
+ * announcements and the TLS session-ticket keys. Each starts with its kind, a byte no table batch starts with ({@link TableCodec} batches start
  * with their version, 1), so one receiver tells them apart. Strings are length-prefixed UTF-8 with an int length,
  * since a config's text may pass the 64 KiB of {@code writeUTF}.
  */
@@ -25,6 +25,9 @@ final class ControlCodec {
     private static final byte CONFIG = 0x11;
     private static final byte REPLY = 0x12;
     private static final byte VERSION = 0x13;
+    private static final byte TICKET_KEYS = 0x14;
+    /** The most bytes a set of session-ticket keys takes (a few keys of 48 bytes each). */
+    private static final int MAX_TICKET_KEYS = 4096;
     /** The largest string accepted: a config file's limit (1 MiB) with room for the blanked lines. */
     private static final int MAX_STRING = 4 << 20;
     private static final ServerChange.Setting[] SETTINGS = ServerChange.Setting.values();
@@ -45,12 +48,16 @@ final class ControlCodec {
     record VersionMsg(ConfigVersion version) implements Control {
     }
 
+    /** The session-ticket keys the pair uses, as {@code io.tandem.l7.tls.TicketKeys} exports them. */
+    record TicketKeysMsg(byte[] keys) implements Control {
+    }
+
     private ControlCodec() {
     }
 
     /** True when a message starting with {@code first} is a control message. */
     static boolean isControl(byte first) {
-        return first >= SERVER && first <= VERSION;
+        return first >= SERVER && first <= TICKET_KEYS;
     }
 
     static byte[] encode(Control control) {
@@ -79,6 +86,10 @@ final class ControlCodec {
             } else if (control instanceof VersionMsg m) {
                 out.writeByte(VERSION);
                 writeVersion(out, m.version());
+            } else if (control instanceof TicketKeysMsg m) {
+                out.writeByte(TICKET_KEYS);
+                out.writeInt(m.keys().length);
+                out.write(m.keys());
             }
         } catch (IOException impossible) {
             throw new UncheckedIOException(impossible);
@@ -108,6 +119,15 @@ final class ControlCodec {
                 yield new ReplyMsg(request, new Outcome(ok, summary, lines));
             }
             case VERSION -> new VersionMsg(readVersion(in));
+            case TICKET_KEYS -> {
+                int length = in.readInt();
+                if (length < 0 || length > MAX_TICKET_KEYS) {
+                    throw new IOException("ticket keys of " + length + " bytes");
+                }
+                byte[] keys = new byte[length];
+                in.readFully(keys);
+                yield new TicketKeysMsg(keys);
+            }
             default -> throw new IOException("unknown control message " + kind);
         };
     }

@@ -46,4 +46,32 @@ class AdminStatesTest {
         a.local(new ServerChange("l7:app/app-01", ServerChange.Setting.WEIGHT, "3"));
         assertEquals(2, a.all().size());
     }
+
+    @Test
+    void anAddOrRemoveStartsTheServerAfreshAndAStateOfTheServerBeforeIsRefused() {
+        AdminStates a = new AdminStates("lb-a");
+        AdminStates b = new AdminStates("lb-b");
+        AdminStates.Entry oldState = b.local(state("maint"));
+        a.local(state("drain"));
+        AdminStates.Entry removed = a.local(new ServerChange("l7:app/app-01", ServerChange.Setting.SERVER,
+                ServerChange.REMOVED));
+        assertEquals(List.of(removed), a.all(), "the drain was of the server before");
+        assertFalse(a.offer(oldState), "a state made before the removal, arriving late");
+        assertEquals(removed, a.current(oldState), "what it lost to");
+        assertTrue(b.offer(removed));
+        assertEquals(List.of(removed), b.all());
+        assertEquals(List.of("l7:app/app-01"), a.runtimeServers());
+    }
+
+    @Test
+    void changesComeOldestFirstSoAnAddedServerIsThereBeforeItsState() {
+        AdminStates a = new AdminStates("lb-a");
+        AdminStates b = new AdminStates("lb-b");
+        AdminStates.Entry added = a.local(new ServerChange("l7:app/app-03", ServerChange.Setting.SERVER,
+                "127.0.0.1:9 weight 1"));
+        AdminStates.Entry weight = b.local(new ServerChange("l7:app/app-01", ServerChange.Setting.WEIGHT, "4"));
+        AdminStates.Entry maint = a.local(new ServerChange("l7:app/app-03", ServerChange.Setting.STATE, "maint"));
+        assertTrue(a.offer(weight));
+        assertEquals(List.of(added, weight, maint), a.all(), "by version, then node");
+    }
 }

@@ -128,9 +128,14 @@ class ClusterNodeTest {
         }
     }
 
-    /** A daemon's side of the sharing: records what it is given; servers named {@code none} it does not have. */
+    /**
+     * A daemon's side of the sharing: records what it is given; servers named {@code none} it does not have; it runs
+     * {@code running} (null: none) and ticket keys {@code keys}.
+     */
     private static final class Recorder implements SharedState {
         final List<String> applied = new CopyOnWriteArrayList<>();
+        volatile ConfigOffer running;
+        volatile byte[] keys = {1};
 
         @Override
         public Outcome applyServer(ServerChange change, String from) {
@@ -148,6 +153,21 @@ class ClusterNodeTest {
             }
             applied.add(from + " config " + offer.version());
             return Outcome.applied("applied: 1 change(s)", List.of("backend api: added"));
+        }
+
+        @Override
+        public ConfigOffer runningConfig() {
+            return running;
+        }
+
+        @Override
+        public byte[] ticketKeys() {
+            return keys;
+        }
+
+        @Override
+        public void useTicketKeys(byte[] received, String from) {
+            applied.add(from + " keys " + java.util.Arrays.toString(received));
         }
     }
 
@@ -220,6 +240,47 @@ class ClusterNodeTest {
         assertEquals(List.of("a.yaml:2:3: bad"), refused.outcome().lines());
         assertEquals(1, nb.status().sharing().configsRefused());
         assertEquals(1, nb.status().sharing().configsAccepted());
+    }
+
+    @Test
+    void aNodeThatJoinsWithAnOlderConfigIsSentTheNewestOnce() throws Exception {
+        ClusterNode na = node("lb-a", a, SECRET, table());
+        Recorder onA = new Recorder();
+        na.serve(onA);
+        Await.until("a ready", na::ready);
+        // a reloaded three times while b was down; b comes back with the file it had.
+        ConfigVersion newest = new ConfigVersion("3f2a9c1e0b7d", 3);
+        onA.running = new ConfigOffer(newest, "/etc/tandem/tandem.yaml", "l7: {}\n");
+        na.configRunning(newest);
+        ClusterNode nb = node("lb-b", b, SECRET, table());
+        Recorder onB = new Recorder();
+        nb.serve(onB);
+        Await.until(() -> "b was sent a's config: " + onB.applied, () -> onB.applied.contains("lb-a config "
+                + newest));
+        nb.configRunning(newest);
+        Await.until("in sync", () -> na.status().configInSync() && nb.status().configInSync());
+        assertFalse(onA.applied.stream().anyMatch(line -> line.contains(" config ")), "the older never went back");
+        assertEquals(1, onB.applied.stream().filter(line -> line.contains(" config ")).count(), onB.applied.toString());
+    }
+
+    @Test
+    void theCoordinatorsTicketKeysReachAJoinerAndEachRotationReachesThePeer() throws Exception {
+        ClusterNode na = node("lb-a", a, SECRET, table());
+        Recorder onA = new Recorder();
+        onA.keys = new byte[] {7, 7};
+        na.serve(onA);
+        Await.until("a ready", na::ready);
+        assertTrue(na.ownsTicketKeys(), "alone, a rotates its own");
+        ClusterNode nb = node("lb-b", b, SECRET, table());
+        Recorder onB = new Recorder();
+        nb.serve(onB);
+        Await.until("b ready", nb::ready);
+        Await.until(() -> "b uses a's keys: " + onB.applied, () -> onB.applied.contains("lb-a keys [7, 7]"));
+        assertTrue(na.ownsTicketKeys());
+        assertFalse(nb.ownsTicketKeys(), "b uses the coordinator's and does not rotate");
+        na.shareTicketKeys(new byte[] {8});
+        Await.until(() -> "b uses a's rotated keys: " + onB.applied, () -> onB.applied.contains("lb-a keys [8]"));
+        assertFalse(onA.applied.stream().anyMatch(line -> line.contains(" keys ")), "b never sent its own");
     }
 
     private static long rate(StickTable t) {

@@ -558,17 +558,17 @@ final class Commands {
                 + was + ")") + (state != Server.AdminState.READY && open > 0 ? "; " + open
                 + " connection(s) still open" : "") + "\n";
         return shared(new Reply(text, map("server", target.qualifiedName(), "admin", now, "was", was, "active", open)),
-                target, ServerChange.Setting.STATE, now);
+                target.tier(), target.qualifiedName(), ServerChange.Setting.STATE, now);
     }
 
     /**
      * {@code reply} with the peers' replies to the change ({@code share: server-states}); a peer that did not apply
      * it (a server it lacks, no answer) makes it a {@code peer} error, done here all the same.
      */
-    private Reply shared(Reply reply, ServerTarget target, ServerChange.Setting setting, String value)
+    private Reply shared(Reply reply, Tier tier, String server, ServerChange.Setting setting, String value)
             throws CommandException {
-        List<PeerReply> peers = sharing ? view.shareServer(new ServerChange(target.tier().name()
-                .toLowerCase(Locale.ROOT) + ":" + target.qualifiedName(), setting, value)) : null;
+        List<PeerReply> peers = sharing ? view.shareServer(new ServerChange(PeerChanges.name(tier, server), setting,
+                value)) : null;
         if (peers == null) {
             return new Reply(reply.text() + "\n", reply.json());
         }
@@ -606,8 +606,8 @@ final class Commands {
         LOG.log(System.Logger.Level.INFO, "server " + target.qualifiedName() + " weight set to " + weight
                 + " by the runtime API (" + who + "), was " + before);
         return shared(new Reply("server " + target.qualifiedName() + ": weight " + weight + " (was " + before + ")\n",
-                map("server", target.qualifiedName(), "weight", weight, "was", before)), target,
-                ServerChange.Setting.WEIGHT, String.valueOf(weight));
+                map("server", target.qualifiedName(), "weight", weight, "was", before)), target.tier(),
+                target.qualifiedName(), ServerChange.Setting.WEIGHT, String.valueOf(weight));
     }
 
     /** {@code N} (0..256) or {@code N%} of {@code configured}, as HAProxy's {@code set weight}. */
@@ -644,7 +644,9 @@ final class Commands {
             throw new CommandException(CommandException.Kind.USAGE, "server name '" + serverName
                     + "': use letters, digits, '.', '_' and '-' (at most 64)");
         }
-        if (section.pool().servers().stream().anyMatch(s -> s.name().equals(serverName))) {
+        Server existing = section.pool().servers().stream().filter(s -> s.name().equals(serverName)).findFirst()
+                .orElse(null);
+        if (existing != null && sharing) {
             throw new CommandException(CommandException.Kind.REFUSED, section.what() + " already has a server '"
                     + serverName + "'");
         }
@@ -671,26 +673,47 @@ final class Commands {
         }
         ServerConfig server = new ServerConfig(serverName, address, weight, backup, 0, null, RUNTIME_API);
         String qualified = section.section() + "/" + serverName;
-        apply(ServerEdits.add(view.config(), section.tier(), section.section(), server), "add server " + qualified);
+        String options = ServerEdits.options(server);
+        if (existing != null && ServerEdits.options(existing.config()).equals(options)) {
+            // A peer's add of a server this node has already (its file has it too, or the add came again).
+            return new Reply("server " + qualified + ": already there (" + options + ")\n\n", map("server",
+                    qualified, "address", address.toString(), "weight", weight, "backup", backup));
+        }
+        TandemConfig base = existing == null ? view.config()
+                : ServerEdits.remove(view.config(), section.tier(), section.section(), serverName);
+        apply(ServerEdits.add(base, section.tier(), section.section(), server), "add server " + qualified);
         LOG.log(System.Logger.Level.INFO, "server " + qualified + " (" + address + ", weight " + weight
-                + (backup ? ", backup" : "") + ") added by the runtime API (" + who + "); it lasts until the next "
-                + "reload unless the config file names it too");
-        return new Reply("server " + qualified + ": added (" + address + ", weight " + weight
-                + (backup ? ", backup" : "") + ")\n\n", map("server", qualified, "address", address.toString(),
-                "weight", weight, "backup", backup));
+                + (backup ? ", backup" : "") + ") " + (existing == null ? "added" : "replaced (was "
+                + ServerEdits.options(existing.config()) + ")") + " by the runtime API (" + who + "); it lasts "
+                + "until the next reload unless the config file names it too");
+        return shared(new Reply("server " + qualified + ": added (" + address + ", weight " + weight
+                + (backup ? ", backup" : "") + ")\n", map("server", qualified, "address", address.toString(),
+                "weight", weight, "backup", backup)), section.tier(), qualified, ServerChange.Setting.SERVER, options);
     }
 
     private synchronized Reply delServer(List<String> words, String who) throws CommandException {
         if (words.size() != 3) {
             throw usage("del server");
         }
-        ServerTarget target = ServerTarget.server(view, words.get(2));
+        ServerTarget target;
+        try {
+            target = ServerTarget.server(view, words.get(2));
+        } catch (CommandException e) {
+            if (sharing || e.kind() != CommandException.Kind.NOT_FOUND) {
+                throw e;
+            }
+            // A peer's del of a server this node does not have: what the peer asked for holds already.
+            return new Reply("server " + words.get(2) + ": not there (" + e.getMessage() + ")\n\n",
+                    map("server", words.get(2), "removed", false));
+        }
         Server server = target.server();
-        if (server.adminState() == Server.AdminState.READY) {
+        // A peer removes the server as a reload would (its open connections finish): the node where the operator
+        // ran it made the checks, and the pair ends with the same servers either way.
+        if (sharing && server.adminState() == Server.AdminState.READY) {
             throw new CommandException(CommandException.Kind.REFUSED, "server " + target.qualifiedName()
                     + " is in service: disable or drain it first (disable server " + target.qualifiedName() + ")");
         }
-        if (server.activeConnections() > 0) {
+        if (sharing && server.activeConnections() > 0) {
             throw new CommandException(CommandException.Kind.REFUSED, "server " + target.qualifiedName() + " still has "
                     + server.activeConnections() + " connection(s): wait until it has none (show servers)");
         }
@@ -698,8 +721,9 @@ final class Commands {
                 "del server " + target.qualifiedName());
         LOG.log(System.Logger.Level.INFO, "server " + target.qualifiedName() + " removed by the runtime API (" + who
                 + "); it comes back on the next reload if the config file names it");
-        return new Reply("server " + target.qualifiedName() + ": removed\n\n", map("server", target.qualifiedName(),
-                "removed", true));
+        return shared(new Reply("server " + target.qualifiedName() + ": removed\n", map("server",
+                target.qualifiedName(), "removed", true)), target.tier(), target.qualifiedName(),
+                ServerChange.Setting.SERVER, ServerChange.REMOVED);
     }
 
     private void apply(TandemConfig next, String what) throws CommandException {

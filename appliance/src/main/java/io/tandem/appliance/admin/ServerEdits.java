@@ -38,6 +38,27 @@ final class ServerEdits {
         return edit(config, tier, section, servers -> servers.stream().filter(s -> !s.name().equals(name)).toList());
     }
 
+    /**
+     * How {@code add server} describes {@code server}, its arguments after the name ({@code 10.0.0.5:8080 weight 2
+     * backup}): what a peer is sent to create the same server.
+     */
+    static String options(ServerConfig server) {
+        return server.address() + " weight " + server.weight() + (server.backup() ? " backup" : "");
+    }
+
+    /** Server {@code name} of {@code section} of {@code tier} in {@code config}; null when there is none. */
+    static ServerConfig find(TandemConfig config, Tier tier, String section, String name) {
+        List<ServerConfig> servers;
+        if (tier == Tier.L7) {
+            BackendConfig backend = config.l7().backends().get(section);
+            servers = backend == null ? List.of() : backend.servers();
+        } else {
+            ServiceConfig service = config.l4().services().get(section);
+            servers = service == null ? List.of() : service.servers();
+        }
+        return servers.stream().filter(s -> s.name().equals(name)).findFirst().orElse(null);
+    }
+
     private static TandemConfig edit(TandemConfig config, Tier tier, String section,
                                      UnaryOperator<List<ServerConfig>> change) {
         if (tier == Tier.L7) {

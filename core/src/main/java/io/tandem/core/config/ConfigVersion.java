@@ -8,6 +8,19 @@ package io.tandem.core.config;
  */
 public record ConfigVersion(String hash, long serial) {
 
+    /**
+     * Whether this version, run by {@code node}, wins over {@code other}, run by {@code otherNode}: another hash
+     * and a higher serial, or the same serial (both nodes reloaded while cut off from each other) and a node name
+     * that sorts after the other's, as a tie between two admin changes is broken. Both nodes decide alike, so of
+     * two different configs exactly one wins.
+     */
+    public boolean newerThan(String node, ConfigVersion other, String otherNode) {
+        if (hash.equals(other.hash())) {
+            return false;
+        }
+        return serial > other.serial() || (serial == other.serial() && node.compareTo(otherNode) > 0);
+    }
+
     @Override
     public String toString() {
         return hash + "#" + serial;

@@ -118,6 +118,29 @@ public final class TestCertificates implements AutoCloseable {
         return output;
     }
 
+    /**
+     * {@code openssl s_client} to {@code address} ({@code host:port}) for SNI {@code name}, with {@code more}
+     * arguments ({@code -sess_out FILE}, {@code -tls1_3}): it sends one request and reads to the end of the response,
+     * so the session tickets TLS 1.3 sends after the handshake arrive before it leaves. @return what it printed
+     */
+    public static String sClient(String address, String name, String... more) throws IOException,
+            InterruptedException {
+        List<String> command = new ArrayList<>(List.of(OPENSSL.toString(), "s_client", "-connect", address,
+                "-servername", name, "-ign_eof"));
+        command.addAll(List.of(more));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        try (var stdin = process.getOutputStream()) {
+            stdin.write(("GET / HTTP/1.1\r\nHost: " + name + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+        }
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            fail(String.join(" ", command) + " did not finish: " + output);
+        }
+        return output;
+    }
+
     /** Concatenates {@code parts} (files in the directory) into {@code NAME.pem}. */
     public Path bundle(String name, String... parts) throws IOException {
         StringBuilder pem = new StringBuilder();

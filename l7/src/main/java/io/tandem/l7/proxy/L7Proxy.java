@@ -30,13 +30,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 /**
  * The HTTP reverse proxy: one listener per frontend bind on the shared event loops, each accepted connection
  * served by a {@link ClientConnection} (HTTP/1) or an {@link Http2Connection} ({@code proto h2}, or ALPN h2), each
  * of its requests by the frontend of the snapshot that was current when the request began (read from the one
  * reference a reload's {@link #prepare swap} replaces). TLS binds first complete their handshake
- * ({@link TlsHandshake}); their session-ticket keys are this proxy's, rotated hourly.
+ * ({@link TlsHandshake}); their session-ticket keys are this proxy's, rotated hourly, or in a cluster the pair's
+ * ({@link #shareTicketKeys}).
  */
 public final class L7Proxy implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(L7Proxy.class.getName());
@@ -56,6 +59,10 @@ public final class L7Proxy implements AutoCloseable {
     private final TicketKeys ticketKeys = new TicketKeys();
     /** The hourly ticket-key rotation, from the first snapshot with a TLS bind on. Guarded by this. */
     private ScheduledFuture<?> rotation;
+    /** Whether this node rotates the ticket keys (in a cluster, only the coordinator does). */
+    private volatile BooleanSupplier ownsTicketKeys = () -> true;
+    /** Hears of each rotation's keys, exported; it must not block (it runs on an event loop). */
+    private volatile Consumer<byte[]> ticketKeysRotated = keys -> { };
 
     public L7Proxy(EventLoops loops, AccessLog accessLog, int maxConnections, Duration upstreamIdleTimeout) {
         this.loops = loops;
@@ -163,8 +170,29 @@ public final class L7Proxy implements AutoCloseable {
      * hourly; package-private so that a test need not wait two hours.
      */
     void rotateTicketKeys() {
-        ticketKeys.rotate();
-        ticketKeys.applyTo(context.snapshot().tlsContexts());
+        if (ownsTicketKeys.getAsBoolean()) {
+            ticketKeysRotated.accept(ticketKeys.rotate(context.snapshot().tlsContexts()));
+        }
+    }
+
+    /**
+     * Shares the session-ticket keys with a cluster: the hourly rotation happens only while {@code owns} says so
+     * (the coordinator), and hands its new keys to {@code rotated}, which must not block; the others take them
+     * through {@link #useTicketKeys}.
+     */
+    public void shareTicketKeys(BooleanSupplier owns, Consumer<byte[]> rotated) {
+        this.ownsTicketKeys = owns;
+        this.ticketKeysRotated = rotated;
+    }
+
+    /** The session-ticket keys in use, exported for a peer (see {@link TicketKeys#export}). */
+    public byte[] ticketKeys() {
+        return ticketKeys.export();
+    }
+
+    /** Makes the pair's session-ticket keys (exported by a peer) this proxy's, for its running TLS contexts. */
+    public void useTicketKeys(byte[] keys) {
+        ticketKeys.use(keys, context.snapshot().tlsContexts());
     }
 
     private static String describe(ProxyContext.Bound bound) {

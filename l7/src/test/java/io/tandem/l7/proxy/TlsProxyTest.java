@@ -153,6 +153,37 @@ class TlsProxyTest {
     }
 
     @Test
+    void aTicketResumesOnAnotherProxyThatUsesTheIssuersKeysAndStillDoesAfterTheIssuerRotates() throws Exception {
+        try (ProxyHarness issuer = proxy(""); ProxyHarness other = proxy("")) {
+            other.proxy.useTicketKeys(issuer.proxy.ticketKeys());
+            for (String version : List.of("-tls1_2", "-tls1_3")) {
+                Path session = certs.dir().resolve("session-moved" + version);
+                assertTrue(sClient(issuer, "www.test.example", version, "-sess_out", session.toString())
+                        .contains("New, TLS"));
+                String moved = sClient(other, "www.test.example", version, "-sess_in", session.toString());
+                assertTrue(moved.contains("Reused, TLS"), version + ": " + moved);
+            }
+            Path before = certs.dir().resolve("session-before-rotation");
+            assertTrue(sClient(issuer, "www.test.example", "-tls1_2", "-sess_out", before.toString())
+                    .contains("New, TLS"));
+            issuer.proxy.rotateTicketKeys();
+            other.proxy.useTicketKeys(issuer.proxy.ticketKeys());
+            String afterRotation = sClient(other, "www.test.example", "-tls1_2", "-sess_in", before.toString());
+            assertTrue(afterRotation.contains("Reused, TLS"), afterRotation);
+            Path own = certs.dir().resolve("session-own");
+            try (ProxyHarness third = proxy("")) {
+                assertTrue(sClient(third, "www.test.example", "-tls1_2", "-sess_out", own.toString())
+                        .contains("New, TLS"));
+                third.proxy.useTicketKeys(issuer.proxy.ticketKeys());
+                String ownAfter = sClient(third, "www.test.example", "-tls1_2", "-sess_in", own.toString());
+                assertTrue(ownAfter.contains("Reused, TLS"), "its own tickets still resume: " + ownAfter);
+                String foreign = sClient(issuer, "www.test.example", "-tls1_2", "-sess_in", own.toString());
+                assertTrue(foreign.contains("New, TLS"), "keys it never shared do not: " + foreign);
+            }
+        }
+    }
+
+    @Test
     void fetchesSeeTheHandshakeAndPlainRequestsAreRedirectedToHttps() throws Exception {
         try (ProxyHarness proxy = proxy("alpn http/1.1")) {
             Result tls = curl(proxy, "api.test.example", Kind.ECDSA, "-o", "/dev/null", "-w", "%{http_code}");
@@ -214,16 +245,9 @@ class TlsProxyTest {
         return result;
     }
 
-    /**
-     * {@code openssl s_client} for {@code name}: it sends one request and reads to the end of the response, so the
-     * session tickets TLS 1.3 sends after the handshake arrive before it leaves.
-     */
+    /** {@code openssl s_client} for {@code name} to the proxy's TLS bind (see {@link TestCertificates#sClient}). */
     static String sClient(ProxyHarness proxy, String name, String... more) throws Exception {
-        List<String> command = new ArrayList<>(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + proxy.port,
-                "-servername", name, "-ign_eof"));
-        command.addAll(List.of(more));
-        return runWithInput("GET / HTTP/1.1\r\nHost: " + name + "\r\nConnection: close\r\n\r\n",
-                command.toArray(String[]::new)).output;
+        return TestCertificates.sClient("127.0.0.1:" + proxy.port, name, more);
     }
 
     record Result(int exit, String output) {
