@@ -10,9 +10,7 @@ import org.jgroups.Message;
 import org.jgroups.Receiver;
 import org.jgroups.View;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -356,7 +354,7 @@ public final class ClusterNode implements AutoCloseable {
         public void getState(OutputStream stream) throws Exception {
             long start = System.nanoTime();
             // Buffered: the state stream sends a message per write, and the codecs write field by field.
-            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(stream, 1 << 16));
+            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(stream, ClusterStack.STATE_CHUNK_BYTES));
             long entries = replicator.writeFull(out);
             ControlCodec.writeEntries(out, admin.all());
             out.flush();
@@ -368,7 +366,7 @@ public final class ClusterNode implements AutoCloseable {
         @Override
         public void setState(InputStream stream) throws Exception {
             long start = System.nanoTime();
-            DataInputStream in = new DataInputStream(new BufferedInputStream(stream, 1 << 16));
+            WireInput in = WireInput.of(stream);
             long changes = replicator.readFull(in);
             List<AdminStates.Entry> states = ControlCodec.readEntries(in);
             for (AdminStates.Entry entry : states) {

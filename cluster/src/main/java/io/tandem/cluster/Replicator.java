@@ -5,7 +5,7 @@ import io.tandem.core.stick.StickTable;
 import io.tandem.core.stick.StickTableListener;
 import io.tandem.core.stick.StickUpdate;
 
-import java.io.DataInputStream;
+import java.io.DataInput;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -302,7 +302,7 @@ final class Replicator implements StickTableListener, AutoCloseable {
      * Reads a full sync written by {@link #writeFull} and applies it, leaving {@code in} after its empty batch.
      * @return the operations applied
      */
-    long readFull(DataInputStream in) throws IOException {
+    long readFull(DataInput in) throws IOException {
         long ops = 0;
         while (true) {
             TableCodec.Batch batch = TableCodec.read(in);

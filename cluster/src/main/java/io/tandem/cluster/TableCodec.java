@@ -5,11 +5,9 @@ import io.tandem.core.stick.StickUpdate;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
-import java.io.DataInputStream;
 import java.io.DataOutput;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -55,7 +53,7 @@ final class TableCodec {
     }
 
     static Batch decode(byte[] payload) throws IOException {
-        return readBatch(new DataInputStream(new java.io.ByteArrayInputStream(payload)));
+        return readBatch(WireInput.of(payload));
     }
 
     /** Writes one batch of a full sync to {@code out} (the caller flushes). */
@@ -65,8 +63,8 @@ final class TableCodec {
     }
 
     /** Reads one batch of a full sync from {@code in}; an empty batch ends the sync. */
-    static Batch read(InputStream in) throws IOException {
-        return readBatch(in instanceof DataInputStream d ? d : new DataInputStream(in));
+    static Batch read(DataInput in) throws IOException {
+        return readBatch(in);
     }
 
     private static void writeBatch(DataOutput out, String sender, long sentAtMillis, List<TableOp> ops) throws IOException {
@@ -104,17 +102,25 @@ final class TableCodec {
             throw new IOException("negative operation count " + count);
         }
         List<TableOp> ops = new ArrayList<>(Math.min(count, 4096));
+        // A batch's operations mostly name the table and share of the one before: those skip the shared map.
+        String table = null;
+        String share = null;
         for (int i = 0; i < count; i++) {
             byte kind = in.readByte();
-            String table = name(in.readUTF());
+            table = same(table, in.readUTF());
             ops.add(switch (kind) {
-                case UPDATE -> new TableOp.Update(table, name(in.readUTF()), readUpdate(in));
+                case UPDATE -> new TableOp.Update(table, share = same(share, in.readUTF()), readUpdate(in));
                 case REMOVE -> new TableOp.Remove(table, in.readUTF());
                 case CLEAR -> new TableOp.Clear(table);
                 default -> throw new IOException("unknown table operation " + kind);
             });
         }
         return new Batch(sender, sentAt, ops);
+    }
+
+    /** {@code previous} when it equals {@code name}, else {@link #name}'s shared string. */
+    private static String same(String previous, String name) {
+        return name.equals(previous) ? previous : name(name);
     }
 
     /** The one shared string equal to {@code name} (see {@link #MAX_NAMES}). */

@@ -35,7 +35,7 @@ class TableCodecTest {
         TableCodec.write(out, "lb-a", 1, List.of(new TableOp.Update("t", "lb-a", UPDATE)));
         TableCodec.write(out, "lb-a", 2, List.of(new TableOp.Clear("t")));
         TableCodec.write(out, "lb-a", 3, List.of());
-        ByteArrayInputStream in = new ByteArrayInputStream(out.toByteArray());
+        WireInput in = WireInput.of(new ByteArrayInputStream(out.toByteArray()));
         assertEquals(1, TableCodec.read(in).ops().size());
         assertEquals(List.of(new TableOp.Clear("t")), TableCodec.read(in).ops());
         assertTrue(TableCodec.read(in).ops().isEmpty());
