@@ -3,7 +3,6 @@ package io.tandem.l7.proxy;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
@@ -29,7 +28,7 @@ import java.util.ArrayDeque;
  * response is done, and runs the connection-level timers ({@code http-request} for a request head,
  * {@code http-keep-alive} between requests).
  */
-final class ClientConnection extends ChannelInboundHandlerAdapter implements FrontendConnection {
+final class ClientConnection extends ClientChannelHandler implements FrontendConnection {
     /** Decoded objects (heads, body parts) held for requests queued behind the current one. */
     private static final int MAX_PIPELINED = 64;
     private final ProxyContext proxy;
@@ -41,8 +40,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Fro
     private final TlsSession tls;
     private ChannelHandlerContext ctx;
     private InetSocketAddress peer;
-    private Exchange exchange;
-    private Tunnel tunnel;
     private InactivityTimer headTimer;
     private InactivityTimer clientTimer;
     private InactivityTimer serverTimer;
@@ -84,7 +81,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Fro
         return frontend;
     }
 
-    ProxyContext proxy() {
+    @Override
+    public ProxyContext proxy() {
         return proxy;
     }
 
@@ -353,25 +351,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Fro
             }
         }
         ctx.fireUserEventTriggered(evt);
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (tunnel != null) {
-            tunnel.onClientReadComplete();
-        } else if (exchange != null) {
-            exchange.onClientReadComplete();
-        }
-    }
-
-    @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (tunnel != null) {
-            tunnel.onClientWritabilityChanged(ctx.channel().isWritable());
-        } else if (exchange != null) {
-            exchange.onClientWritabilityChanged(ctx.channel().isWritable());
-        }
-        ctx.fireChannelWritabilityChanged();
     }
 
     @Override

@@ -14,6 +14,9 @@ interface FrontendConnection {
 
     Channel channel();
 
+    /** The proxy it belongs to: its snapshot, and the log of its exchanges. */
+    ProxyContext proxy();
+
     /** The frontend its current (HTTP/1) or newest (HTTP/2) exchange runs on. */
     FrontendRuntime frontend();
 

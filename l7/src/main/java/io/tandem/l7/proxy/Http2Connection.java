@@ -131,7 +131,8 @@ final class Http2Connection extends ChannelInboundHandlerAdapter implements Fron
         return tls;
     }
 
-    ProxyContext proxy() {
+    @Override
+    public ProxyContext proxy() {
         return proxy;
     }
 
