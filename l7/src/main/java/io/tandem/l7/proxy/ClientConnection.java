@@ -41,8 +41,6 @@ final class ClientConnection extends ClientChannelHandler implements FrontendCon
     private ChannelHandlerContext ctx;
     private InetSocketAddress peer;
     private InactivityTimer headTimer;
-    private InactivityTimer clientTimer;
-    private InactivityTimer serverTimer;
     private boolean activated;
     private boolean waitingForHead = true;
     private boolean keepAliveWait;
@@ -64,16 +62,6 @@ final class ClientConnection extends ClientChannelHandler implements FrontendCon
     @Override
     public TlsSession tls() {
         return tls;
-    }
-
-    /** {@code timeout client} of the current exchange: inactivity while its request body arrives. */
-    InactivityTimer clientTimer() {
-        return clientTimer;
-    }
-
-    /** {@code timeout server} of the current exchange: inactivity while the server owes a response. */
-    InactivityTimer serverTimer() {
-        return serverTimer;
     }
 
     @Override
@@ -123,16 +111,7 @@ final class ClientConnection extends ClientChannelHandler implements FrontendCon
         // scheduled task: an idle keep-alive connection keeps one task queued, not three.
         InactivityTimer.Group timers = new InactivityTimer.Group(ctx.executor(), 3);
         this.headTimer = timers.timer(this::onHeadTimeout);
-        this.clientTimer = timers.timer(() -> {
-            if (exchange != null) {
-                exchange.onClientTimeout();
-            }
-        });
-        this.serverTimer = timers.timer(() -> {
-            if (exchange != null) {
-                exchange.onServerTimeout();
-            }
-        });
+        addExchangeTimers(timers);
         if (ctx.channel().isActive()) {
             // Installed after a TLS handshake: the channel went active before this handler existed.
             activate(ctx);
@@ -356,8 +335,7 @@ final class ClientConnection extends ClientChannelHandler implements FrontendCon
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         headTimer.stop();
-        clientTimer.stop();
-        serverTimer.stop();
+        stopExchangeTimers();
         releasePipelined();
         if (tunnel != null) {
             tunnel.onClientClosed();

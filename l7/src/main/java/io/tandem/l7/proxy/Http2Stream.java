@@ -53,8 +53,6 @@ final class Http2Stream extends ClientChannelHandler implements ChannelDownstrea
 
     private final Http2Connection connection;
     private final Http2StreamChannel channel;
-    private final InactivityTimer clientTimer;
-    private final InactivityTimer serverTimer;
     private FrontendRuntime frontend;
     private boolean first;
     private boolean hasBody;
@@ -70,8 +68,7 @@ final class Http2Stream extends ClientChannelHandler implements ChannelDownstrea
     Http2Stream(Http2Connection connection, Http2StreamChannel channel) {
         this.connection = connection;
         this.channel = channel;
-        this.clientTimer = new InactivityTimer(channel.eventLoop(), () -> exchange.onClientTimeout());
-        this.serverTimer = new InactivityTimer(channel.eventLoop(), () -> exchange.onServerTimeout());
+        addExchangeTimers(new InactivityTimer.Group(channel.eventLoop(), 2));
     }
 
     /** The handlers of a new stream: extended CONNECT, then the codec, then this. */
@@ -149,8 +146,7 @@ final class Http2Stream extends ClientChannelHandler implements ChannelDownstrea
     /** The stream closed: reset by the client, or its connection gone; an exchange still running is aborted. */
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        clientTimer.stop();
-        serverTimer.stop();
+        stopExchangeTimers();
         releaseEarly();
         if (tunnel != null) {
             tunnel.onClientClosed();
@@ -208,16 +204,6 @@ final class Http2Stream extends ClientChannelHandler implements ChannelDownstrea
     @Override
     public boolean firstRequest() {
         return first;
-    }
-
-    @Override
-    public InactivityTimer clientTimer() {
-        return clientTimer;
-    }
-
-    @Override
-    public InactivityTimer serverTimer() {
-        return serverTimer;
     }
 
     @Override
