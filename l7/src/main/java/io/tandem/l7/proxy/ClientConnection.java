@@ -14,7 +14,6 @@ import io.netty.util.ReferenceCountUtil;
 import io.tandem.core.metrics.HttpCounters;
 import io.tandem.core.config.HostPort;
 import io.tandem.core.net.InactivityTimer;
-import io.tandem.core.net.EpollInterestPin;
 import io.tandem.l7.http.Http1RequestDecoder;
 import io.tandem.l7.http.HttpRejection;
 import io.tandem.l7.tls.TlsSession;
@@ -133,9 +132,7 @@ final class ClientConnection extends ClientChannelHandler implements FrontendCon
             return;
         }
         activated = true;
-        EpollInterestPin.pin(ctx.channel());
         proxy.connectionOpened(this);
-        frontend.counters().opened();
         headTimer.start(frontend.config().timeout().httpRequest().toMillis());
     }
 
@@ -157,7 +154,7 @@ final class ClientConnection extends ClientChannelHandler implements FrontendCon
             return;
         }
         if (msg instanceof HAProxyMessage proxyHeader) {
-            acceptProxyHeader(proxyHeader);
+            peer = FrontendConnection.announcedPeer(proxyHeader, peer);
             return;
         }
         if (!(msg instanceof HttpObject object)) {
@@ -177,16 +174,6 @@ final class ClientConnection extends ClientChannelHandler implements FrontendCon
             return;
         }
         dispatch(object);
-    }
-
-    private void acceptProxyHeader(HAProxyMessage header) {
-        try {
-            if (header.sourceAddress() != null) {
-                peer = new InetSocketAddress(header.sourceAddress(), header.sourcePort());
-            }
-        } finally {
-            header.release();
-        }
     }
 
     private void dispatch(HttpObject object) {
@@ -346,7 +333,6 @@ final class ClientConnection extends ClientChannelHandler implements FrontendCon
             aborted.onClientClosed();
         }
         proxy.connectionClosed(this);
-        frontend.counters().closed();
     }
 
     @Override
