@@ -11,47 +11,30 @@ import java.util.Map;
 
 /**
  * One YAML mapping being read, by key. Each typed read returns the fallback (or null) when the key is absent
- * or its value is bad, the latter after recording an error at the value.
+ * or its value is bad, the latter after recording an error at the value. {@code pos} is where the block is named in
+ * the file (its key), for errors about the block as a whole; {@code byKey} holds its entries by key.
  */
-final class Block {
-    private final NodeReader reader;
-    private final SourcePos pos;
-    private final Map<String, Entry> entries;
+record Block(NodeReader reader, SourcePos pos, Map<String, Entry> byKey) {
 
     /** One key of the mapping, where the key stands, and its value. */
     record Entry(String key, SourcePos keyPos, Node value) {
     }
 
-    Block(NodeReader reader, SourcePos pos, Map<String, Entry> entries) {
-        this.reader = reader;
-        this.pos = pos;
-        this.entries = entries;
-    }
-
-    NodeReader reader() {
-        return reader;
-    }
-
-    /** Where the block is named in the file (its key), for errors about the block as a whole. */
-    SourcePos pos() {
-        return pos;
-    }
-
     Collection<Entry> entries() {
-        return entries.values();
+        return byKey.values();
     }
 
     boolean has(String key) {
-        return entries.containsKey(key);
+        return byKey.containsKey(key);
     }
 
     Node value(String key) {
-        Entry entry = entries.get(key);
+        Entry entry = byKey.get(key);
         return entry == null ? null : entry.value();
     }
 
     SourcePos keyPos(String key) {
-        return entries.get(key).keyPos();
+        return byKey.get(key).keyPos();
     }
 
     String string(String key) {

@@ -2,38 +2,32 @@ package io.tandem.l7.acl;
 
 import java.net.InetAddress;
 
-/** The two pattern-less methods: {@code -m found} (the fetch has a value) and {@code -m bool} (the value is not 0). */
+/**
+ * The two pattern-less methods: {@code -m found} (the fetch has a value, of any type) and {@code -m bool} (the value
+ * is an integer other than 0; text and addresses are false).
+ */
 enum Presence implements SampleTest {
-    FOUND {
-        @Override
-        public boolean string(String value) {
-            return true;
-        }
+    FOUND(true),
+    BOOL(false);
 
-        @Override
-        public boolean integer(long value) {
-            return true;
-        }
+    private final boolean anyValue;
 
-        @Override
-        public boolean address(InetAddress value) {
-            return true;
-        }
-    },
-    BOOL {
-        @Override
-        public boolean string(String value) {
-            return false;
-        }
+    Presence(boolean anyValue) {
+        this.anyValue = anyValue;
+    }
 
-        @Override
-        public boolean integer(long value) {
-            return value != 0;
-        }
+    @Override
+    public boolean string(String value) {
+        return anyValue;
+    }
 
-        @Override
-        public boolean address(InetAddress value) {
-            return false;
-        }
+    @Override
+    public boolean integer(long value) {
+        return anyValue || value != 0;
+    }
+
+    @Override
+    public boolean address(InetAddress value) {
+        return anyValue;
     }
 }

@@ -7,6 +7,8 @@ import io.tandem.core.stick.StickKeyType;
 
 import java.net.InetAddress;
 import java.util.List;
+import java.util.function.Function;
+import java.util.function.LongFunction;
 
 /**
  * A sample fetch used for its value rather than matched, as in the {@code %[hdr(host)]} of a header format.
@@ -57,9 +59,7 @@ public final class Sample {
 
     /** The value's text (integers in decimal, booleans as 1 or 0, addresses as literals), or null when absent. */
     public String text(RequestFacts request) {
-        LastValue last = new LastValue();
-        fetch.anyValue(request, last);
-        return last.value;
+        return last(request).convert(text -> text, HostPort::text, Long::toString);
     }
 
     /**
@@ -67,19 +67,17 @@ public final class Sample {
      * integer, addresses written out), or null when the request has no value or it does not convert.
      */
     public String stickKey(RequestFacts request, StickKeyType type) {
-        LastNative last = new LastNative();
+        return last(request).convert(type::key, type::key, type::key);
+    }
+
+    private Last last(RequestFacts request) {
+        Last last = new Last();
         fetch.anyValue(request, last);
-        if (last.text != null) {
-            return type.key(last.text);
-        }
-        if (last.address != null) {
-            return type.key(last.address);
-        }
-        return last.hasInteger ? type.key(last.integer) : null;
+        return last;
     }
 
     /** Keeps the last value offered in its native type, accepting none so that the fetch offers them all. */
-    private static final class LastNative implements SampleTest {
+    private static final class Last implements SampleTest {
         private String text;
         private InetAddress address;
         private long integer;
@@ -87,50 +85,42 @@ public final class Sample {
 
         @Override
         public boolean string(String v) {
+            clear();
             text = v;
-            address = null;
-            hasInteger = false;
             return false;
         }
 
         @Override
         public boolean integer(long v) {
+            clear();
             integer = v;
             hasInteger = true;
+            return false;
+        }
+
+        @Override
+        public boolean address(InetAddress v) {
+            clear();
+            address = v;
+            return false;
+        }
+
+        private void clear() {
             text = null;
             address = null;
-            return false;
-        }
-
-        @Override
-        public boolean address(InetAddress v) {
-            address = v;
-            text = null;
             hasInteger = false;
-            return false;
-        }
-    }
-
-    /** Keeps the text of the last value offered, accepting none so that the fetch offers them all. */
-    private static final class LastValue implements SampleTest {
-        private String value;
-
-        @Override
-        public boolean string(String v) {
-            value = v;
-            return false;
         }
 
-        @Override
-        public boolean integer(long v) {
-            value = Long.toString(v);
-            return false;
-        }
-
-        @Override
-        public boolean address(InetAddress v) {
-            value = HostPort.text(v);
-            return false;
+        /** The last value as the conversion for its type makes it a string, or null when none was offered. */
+        String convert(Function<String, String> ofText, Function<InetAddress, String> ofAddress,
+                       LongFunction<String> ofInteger) {
+            if (text != null) {
+                return ofText.apply(text);
+            }
+            if (address != null) {
+                return ofAddress.apply(address);
+            }
+            return hasInteger ? ofInteger.apply(integer) : null;
         }
     }
 }

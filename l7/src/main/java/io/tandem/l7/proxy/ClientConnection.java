@@ -3,7 +3,6 @@ package io.tandem.l7.proxy;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
@@ -15,7 +14,6 @@ import io.netty.util.ReferenceCountUtil;
 import io.tandem.core.metrics.HttpCounters;
 import io.tandem.core.config.HostPort;
 import io.tandem.core.net.InactivityTimer;
-import io.tandem.core.net.EpollInterestPin;
 import io.tandem.l7.http.Http1RequestDecoder;
 import io.tandem.l7.http.HttpRejection;
 import io.tandem.l7.tls.TlsSession;
@@ -29,7 +27,7 @@ import java.util.ArrayDeque;
  * response is done, and runs the connection-level timers ({@code http-request} for a request head,
  * {@code http-keep-alive} between requests).
  */
-final class ClientConnection extends ChannelInboundHandlerAdapter implements FrontendConnection {
+final class ClientConnection extends ClientChannelHandler implements FrontendConnection {
     /** Decoded objects (heads, body parts) held for requests queued behind the current one. */
     private static final int MAX_PIPELINED = 64;
     private final ProxyContext proxy;
@@ -41,11 +39,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Fro
     private final TlsSession tls;
     private ChannelHandlerContext ctx;
     private InetSocketAddress peer;
-    private Exchange exchange;
-    private Tunnel tunnel;
     private InactivityTimer headTimer;
-    private InactivityTimer clientTimer;
-    private InactivityTimer serverTimer;
     private boolean activated;
     private boolean waitingForHead = true;
     private boolean keepAliveWait;
@@ -69,22 +63,13 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Fro
         return tls;
     }
 
-    /** {@code timeout client} of the current exchange: inactivity while its request body arrives. */
-    InactivityTimer clientTimer() {
-        return clientTimer;
-    }
-
-    /** {@code timeout server} of the current exchange: inactivity while the server owes a response. */
-    InactivityTimer serverTimer() {
-        return serverTimer;
-    }
-
     @Override
     public FrontendRuntime frontend() {
         return frontend;
     }
 
-    ProxyContext proxy() {
+    @Override
+    public ProxyContext proxy() {
         return proxy;
     }
 
@@ -125,16 +110,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Fro
         // scheduled task: an idle keep-alive connection keeps one task queued, not three.
         InactivityTimer.Group timers = new InactivityTimer.Group(ctx.executor(), 3);
         this.headTimer = timers.timer(this::onHeadTimeout);
-        this.clientTimer = timers.timer(() -> {
-            if (exchange != null) {
-                exchange.onClientTimeout();
-            }
-        });
-        this.serverTimer = timers.timer(() -> {
-            if (exchange != null) {
-                exchange.onServerTimeout();
-            }
-        });
+        addExchangeTimers(timers);
         if (ctx.channel().isActive()) {
             // Installed after a TLS handshake: the channel went active before this handler existed.
             activate(ctx);
@@ -156,9 +132,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Fro
             return;
         }
         activated = true;
-        EpollInterestPin.pin(ctx.channel());
         proxy.connectionOpened(this);
-        frontend.counters().opened();
         headTimer.start(frontend.config().timeout().httpRequest().toMillis());
     }
 
@@ -180,7 +154,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Fro
             return;
         }
         if (msg instanceof HAProxyMessage proxyHeader) {
-            acceptProxyHeader(proxyHeader);
+            peer = FrontendConnection.announcedPeer(proxyHeader, peer);
             return;
         }
         if (!(msg instanceof HttpObject object)) {
@@ -200,16 +174,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Fro
             return;
         }
         dispatch(object);
-    }
-
-    private void acceptProxyHeader(HAProxyMessage header) {
-        try {
-            if (header.sourceAddress() != null) {
-                peer = new InetSocketAddress(header.sourceAddress(), header.sourcePort());
-            }
-        } finally {
-            header.release();
-        }
     }
 
     private void dispatch(HttpObject object) {
@@ -356,29 +320,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Fro
     }
 
     @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (tunnel != null) {
-            tunnel.onClientReadComplete();
-        } else if (exchange != null) {
-            exchange.onClientReadComplete();
-        }
-    }
-
-    @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (tunnel != null) {
-            tunnel.onClientWritabilityChanged(ctx.channel().isWritable());
-        } else if (exchange != null) {
-            exchange.onClientWritabilityChanged(ctx.channel().isWritable());
-        }
-        ctx.fireChannelWritabilityChanged();
-    }
-
-    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         headTimer.stop();
-        clientTimer.stop();
-        serverTimer.stop();
+        stopExchangeTimers();
         releasePipelined();
         if (tunnel != null) {
             tunnel.onClientClosed();
@@ -389,7 +333,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Fro
             aborted.onClientClosed();
         }
         proxy.connectionClosed(this);
-        frontend.counters().closed();
     }
 
     @Override

@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -21,16 +20,12 @@ import io.tandem.core.balance.Server;
 import io.tandem.core.balance.ServerPool;
 import io.tandem.core.net.InactivityTimer;
 
-import io.tandem.l7.tls.TlsSession;
-
-import java.net.InetSocketAddress;
-
 /**
  * The client side of the exchanges of one HTTP/1 connection: what HTTP/1 decides about a request and its
  * response — keep-alive or close, hop-by-hop headers, the response's framing for the client's version, HEAD,
  * and the switch to a tunnel after a {@code 101}. One per connection, reused by its exchanges one after another.
  */
-final class Http1Downstream implements Downstream, Tunnel.Client {
+final class Http1Downstream implements ChannelDownstream {
     private final ClientConnection connection;
     private final ProxyResponseEncoder encoder;
     // The current request's HTTP/1 facts, set by begin().
@@ -64,23 +59,8 @@ final class Http1Downstream implements Downstream, Tunnel.Client {
     }
 
     @Override
-    public InetSocketAddress peer() {
-        return connection.peer();
-    }
-
-    @Override
-    public TlsSession tls() {
-        return connection.tls();
-    }
-
-    @Override
     public boolean firstRequest() {
         return connection.requests() == 1;
-    }
-
-    @Override
-    public EventLoop eventLoop() {
-        return channel().eventLoop();
     }
 
     @Override
@@ -108,16 +88,6 @@ final class Http1Downstream implements Downstream, Tunnel.Client {
     @Override
     public boolean upgradeNeedsSwitch() {
         return false;
-    }
-
-    @Override
-    public void readRequestBody(boolean read) {
-        channel().config().setAutoRead(read);
-    }
-
-    @Override
-    public boolean isWritable() {
-        return channel().isWritable();
     }
 
     /**
@@ -197,11 +167,6 @@ final class Http1Downstream implements Downstream, Tunnel.Client {
         connection.enterTunnel(tunnel);
     }
 
-    @Override
-    public Channel tunnelChannel() {
-        return channel();
-    }
-
     /** The connection carries the tunnel's bytes as they are. */
     @Override
     public Object toClient(ByteBuf bytes) {
@@ -211,11 +176,6 @@ final class Http1Downstream implements Downstream, Tunnel.Client {
     @Override
     public void endTunnel() {
         channel().writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-    }
-
-    @Override
-    public void tunnelEnded(ExchangeLog log) {
-        connection.proxy().exchangeEnded(log, connection);
     }
 
     @Override
@@ -259,7 +219,13 @@ final class Http1Downstream implements Downstream, Tunnel.Client {
         channel.write(message, channel.voidPromise());
     }
 
-    private Channel channel() {
+    @Override
+    public Channel channel() {
         return connection.channel();
+    }
+
+    @Override
+    public ClientConnection connection() {
+        return connection;
     }
 }

@@ -17,7 +17,6 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.tandem.core.config.HostPort;
-import io.tandem.core.net.EpollInterestPin;
 import io.tandem.core.net.InactivityTimer;
 import io.tandem.l7.http.Http1RequestDecoder;
 import io.tandem.l7.tls.TlsSession;
@@ -131,7 +130,8 @@ final class Http2Connection extends ChannelInboundHandlerAdapter implements Fron
         return tls;
     }
 
-    ProxyContext proxy() {
+    @Override
+    public ProxyContext proxy() {
         return proxy;
     }
 
@@ -158,9 +158,7 @@ final class Http2Connection extends ChannelInboundHandlerAdapter implements Fron
         }
         counted = true;
         acceptedAtMillis = System.currentTimeMillis();
-        EpollInterestPin.pin(ctx.channel());
         proxy.connectionOpened(this);
-        frontend.counters().opened();
         // The client's first request must come within http-request, as on HTTP/1.
         idleTimer.start(frontend.config().timeout().httpRequest().toMillis());
     }
@@ -168,13 +166,7 @@ final class Http2Connection extends ChannelInboundHandlerAdapter implements Fron
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HAProxyMessage header) {
-            try {
-                if (header.sourceAddress() != null) {
-                    peer = new InetSocketAddress(header.sourceAddress(), header.sourcePort());
-                }
-            } finally {
-                header.release();
-            }
+            peer = FrontendConnection.announcedPeer(header, peer);
             return;
         }
         // Connection-level frames (SETTINGS, PING, GOAWAY) the codec has already answered.
@@ -272,7 +264,6 @@ final class Http2Connection extends ChannelInboundHandlerAdapter implements Fron
         idleTimer.stop();
         if (counted) {
             proxy.connectionClosed(this);
-            frontend.counters().closed();
         }
         ctx.fireChannelInactive();
     }

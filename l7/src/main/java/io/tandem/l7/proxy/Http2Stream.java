@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.EventLoop;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -36,7 +35,6 @@ import io.tandem.core.balance.Server;
 import io.tandem.core.balance.ServerPool;
 import io.tandem.core.net.InactivityTimer;
 
-import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.Base64;
 import java.util.concurrent.ThreadLocalRandom;
@@ -49,17 +47,14 @@ import java.util.concurrent.ThreadLocalRandom;
  * RFC 8441 ({@link ExtendedConnect}), HTTP/2's WebSocket handshake: the exchange sees the HTTP/1.1 upgrade it stands
  * for, and once the server switched protocols the stream's DATA frames carry the {@link Tunnel}'s bytes.
  */
-final class Http2Stream extends ChannelInboundHandlerAdapter implements Downstream, Tunnel.Client {
+final class Http2Stream extends ClientChannelHandler implements ChannelDownstream {
     /** How the request line reads in the access log; HTTP/1.1 servers get HTTP/1.1 (see Upstreams.adaptRequest). */
     private static final HttpVersion HTTP_2 = HttpVersion.valueOf("HTTP/2.0");
 
     private final Http2Connection connection;
     private final Http2StreamChannel channel;
-    private final InactivityTimer clientTimer;
-    private final InactivityTimer serverTimer;
     private FrontendRuntime frontend;
     private boolean first;
-    private Exchange exchange;
     private boolean hasBody;
     private boolean requestEnded;
     private boolean informational;
@@ -67,15 +62,13 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Downstre
     private HttpResponse heldHead;
     /** The {@code :protocol} of an extended CONNECT, or null for any other request. */
     private String upgrade;
-    private Tunnel tunnel;
     /** What the client sent after an extended CONNECT before its tunnel opened: the tunnel's first bytes. */
     private ArrayDeque<HttpContent> early;
 
     Http2Stream(Http2Connection connection, Http2StreamChannel channel) {
         this.connection = connection;
         this.channel = channel;
-        this.clientTimer = new InactivityTimer(channel.eventLoop(), () -> exchange.onClientTimeout());
-        this.serverTimer = new InactivityTimer(channel.eventLoop(), () -> exchange.onServerTimeout());
+        addExchangeTimers(new InactivityTimer.Group(channel.eventLoop(), 2));
     }
 
     /** The handlers of a new stream: extended CONNECT, then the codec, then this. */
@@ -150,30 +143,10 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Downstre
         }
     }
 
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (tunnel != null) {
-            tunnel.onClientReadComplete();
-        } else if (exchange != null) {
-            exchange.onClientReadComplete();
-        }
-    }
-
-    @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (tunnel != null) {
-            tunnel.onClientWritabilityChanged(channel.isWritable());
-        } else if (exchange != null) {
-            exchange.onClientWritabilityChanged(channel.isWritable());
-        }
-        ctx.fireChannelWritabilityChanged();
-    }
-
     /** The stream closed: reset by the client, or its connection gone; an exchange still running is aborted. */
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        clientTimer.stop();
-        serverTimer.stop();
+        stopExchangeTimers();
         releaseEarly();
         if (tunnel != null) {
             tunnel.onClientClosed();
@@ -214,38 +187,23 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Downstre
     }
 
     @Override
+    public Channel channel() {
+        return channel;
+    }
+
+    @Override
+    public Http2Connection connection() {
+        return connection;
+    }
+
+    @Override
     public FrontendRuntime frontend() {
         return frontend;
     }
 
     @Override
-    public InetSocketAddress peer() {
-        return connection.peer();
-    }
-
-    @Override
-    public io.tandem.l7.tls.TlsSession tls() {
-        return connection.tls();
-    }
-
-    @Override
     public boolean firstRequest() {
         return first;
-    }
-
-    @Override
-    public EventLoop eventLoop() {
-        return channel.eventLoop();
-    }
-
-    @Override
-    public InactivityTimer clientTimer() {
-        return clientTimer;
-    }
-
-    @Override
-    public InactivityTimer serverTimer() {
-        return serverTimer;
     }
 
     @Override
@@ -279,18 +237,6 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Downstre
     @Override
     public boolean upgradeNeedsSwitch() {
         return true;
-    }
-
-    /** Paused, the stream's received bytes are not given back to its window: the client stops sending. */
-    @Override
-    public void readRequestBody(boolean read) {
-        channel.config().setAutoRead(read);
-    }
-
-    /** False while the stream's (or the connection's) flow-control window, or its buffer, is full. */
-    @Override
-    public boolean isWritable() {
-        return channel.isWritable();
     }
 
     /** The stream goes on until the request has ended: a body still arriving is read and dropped by the exchange. */
@@ -384,11 +330,6 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Downstre
         });
     }
 
-    @Override
-    public Channel tunnelChannel() {
-        return channel;
-    }
-
     /** Tunnel bytes go to the client in DATA frames (the codec makes them of HTTP content). */
     @Override
     public Object toClient(ByteBuf bytes) {
@@ -399,11 +340,6 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements Downstre
     @Override
     public void endTunnel() {
         endStream();
-    }
-
-    @Override
-    public void tunnelEnded(ExchangeLog log) {
-        connection.proxy().exchangeEnded(log, connection);
     }
 
     /** The response is sent; a request body still coming is stopped with RST_STREAM NO_ERROR (RFC 9113 §8.1). */

@@ -1,12 +1,10 @@
 package io.tandem.l7.proxy;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
@@ -129,27 +127,15 @@ final class Http2Upstreams {
                             .maxHeaderListSize(MAX_HEADER_LIST_SIZE))
                     .build();
             idle = new InactivityTimer(loop, this::onIdle);
-            ChannelFuture connect = new Bootstrap()
-                    .group(loop)
-                    .channel(loops.socketChannelClass())
-                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
-                    .option(ChannelOption.TCP_NODELAY, true)
-                    .handler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel ch) {
-                            if (tls != null) {
-                                ch.pipeline().addLast(tls.newHandler(ch.alloc(), connectTimeoutMillis));
-                            }
-                            // The server pushes nothing (SETTINGS_ENABLE_PUSH 0): a stream it opens is closed.
-                            ch.pipeline().addLast(codec, new Http2MultiplexHandler(new ChannelInitializer<>() {
-                                @Override
-                                protected void initChannel(Channel pushed) {
-                                    pushed.close();
-                                }
-                            }), ServerConnection.this);
-                        }
-                    })
-                    .connect(server.socketAddress());
+            ChannelFuture connect = Upstreams.serverBootstrap(loops, loop, tls, connectTimeoutMillis, pipeline -> {
+                // The server pushes nothing (SETTINGS_ENABLE_PUSH 0): a stream it opens is closed.
+                pipeline.addLast(codec, new Http2MultiplexHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel pushed) {
+                        pushed.close();
+                    }
+                }), this);
+            }).connect(server.socketAddress());
             channel = connect.channel();
             // The connect, the handshake and the server's SETTINGS all count in timeout.connect.
             settingsDeadline = loop.schedule(() -> failAll(new ConnectTimeoutException("no HTTP/2 SETTINGS from "

@@ -3,6 +3,7 @@ package io.tandem.l7.proxy;
 import io.netty.channel.Channel;
 import io.tandem.core.config.BindConfig;
 import io.tandem.core.config.GlobalConfig;
+import io.tandem.core.net.EpollInterestPin;
 
 import java.net.InetSocketAddress;
 import java.util.HashMap;
@@ -90,7 +91,12 @@ final class ProxyContext {
         return draining;
     }
 
+    /**
+     * A client connection is open (counted once, at accept or after its TLS handshake): pinned to its loop's epoll
+     * interest, listed, and counted here and in its frontend.
+     */
     void connectionOpened(FrontendConnection connection) {
+        EpollInterestPin.pin(connection.channel());
         if (activeConnections.incrementAndGet() >= maxConnections) {
             pauseAccepting(true);
         }
@@ -99,13 +105,16 @@ final class ProxyContext {
         if (draining) {
             connection.closeWhenIdle();
         }
+        connection.frontend().counters().opened();
     }
 
+    /** A client connection that {@link #connectionOpened} counted is closed. */
     void connectionClosed(FrontendConnection connection) {
         if (connections.remove(connection) && activeConnections.decrementAndGet() < maxConnections
                 && acceptPaused) {
             pauseAccepting(false);
         }
+        connection.frontend().counters().closed();
     }
 
     /** At {@code maxconn} the listeners stop accepting; new clients wait in the kernel's backlog, as in HAProxy. */

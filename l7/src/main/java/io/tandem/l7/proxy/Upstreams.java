@@ -8,6 +8,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.VoidChannelPromise;
@@ -34,6 +35,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * HTTP/1.1 connections to servers (HTTP/2 for a server with {@code proto: h2}: {@link Http2Upstreams}), over TLS
@@ -107,28 +109,15 @@ final class Upstreams implements UpstreamConnector {
         UpstreamHandler handler = new UpstreamHandler(pool, server);
         handler.attach(listener);
         TlsClient tls = server.tls();
-        Bootstrap bootstrap = new Bootstrap()
-                .group(loop)
-                .channel(loops.socketChannelClass())
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
-                .option(ChannelOption.TCP_NODELAY, true)
+        Bootstrap bootstrap = serverBootstrap(loops, loop, tls, connectTimeoutMillis, pipeline -> {
+            handler.decoder = UpstreamCodec.addTo(pipeline);
+            pipeline.addLast(handler);
+        })
                 // A failed write (the server reset while the request body was still going out) must not close the
                 // connection at once: its early answer (413, 401) may be waiting to be read. Netty shuts the output
                 // instead; the read side then delivers the answer, and the reset or end of stream closes it.
                 .option(ChannelOption.AUTO_CLOSE, false)
-                .option(ChannelOption.AUTO_READ, true)
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        if (tls != null) {
-                            // The handshake is part of the connect: its time counts in Tc, its failure is a
-                            // connect failure (retried like one).
-                            ch.pipeline().addLast(tls.newHandler(ch.alloc(), connectTimeoutMillis));
-                        }
-                        handler.decoder = UpstreamCodec.addTo(ch.pipeline());
-                        ch.pipeline().addLast(handler);
-                    }
-                });
+                .option(ChannelOption.AUTO_READ, true);
         ChannelFuture connect = bootstrap.connect(address);
         connect.addListener((ChannelFuture f) -> {
             if (f.isSuccess()) {
@@ -140,6 +129,30 @@ final class Upstreams implements UpstreamConnector {
                 handler.connectFailed(f.cause());
             }
         });
+    }
+
+    /**
+     * A bootstrap for a new connection to a server, HTTP/1.1 or HTTP/2, on {@code loop}: the connect timeout, no
+     * Nagle, and the handler of {@code tls} (the server's {@code ssl}, or null) first, so that the handshake is part
+     * of the connect: its time counts in Tc, its failure is a connect failure (retried like one). {@code protocol}
+     * adds the protocol's handlers after it.
+     */
+    static Bootstrap serverBootstrap(EventLoops loops, EventLoop loop, TlsClient tls, int connectTimeoutMillis,
+                                     Consumer<ChannelPipeline> protocol) {
+        return new Bootstrap()
+                .group(loop)
+                .channel(loops.socketChannelClass())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        if (tls != null) {
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc(), connectTimeoutMillis));
+                        }
+                        protocol.accept(ch.pipeline());
+                    }
+                });
     }
 
     private IdlePool pool(EventLoop loop) {
