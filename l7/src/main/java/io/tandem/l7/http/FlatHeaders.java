@@ -141,6 +141,11 @@ public final class FlatHeaders extends HttpHeaders {
         if (i < 0) {
             return Collections.emptyList();
         }
+        int next = indexOf(name, i + 2);
+        if (next < 0) {
+            // The usual case (one Connection, Cookie...): an immutable list of one, half an ArrayList's bytes.
+            return List.of(fields[i + 1]);
+        }
         List<String> values = new ArrayList<>(2);
         for (; i >= 0; i = indexOf(name, i + 2)) {
             values.add(fields[i + 1]);
