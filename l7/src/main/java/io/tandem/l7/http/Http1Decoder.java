@@ -7,6 +7,7 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 import io.netty.util.ByteProcessor;
@@ -68,9 +69,11 @@ abstract class Http1Decoder extends ByteToMessageDecoder {
     /**
      * Per field position, the value the previous head had there, reused when the bytes are the same: a server
      * repeats most of its fields (Server, Content-Type, Connection...) response after response, so those cost no
-     * String. Null where not wanted: on a client connection it would be held while the connection idles.
+     * String. On a client connection only Host's is kept, in slot 0 (see {@link #recentSlot}).
      */
     private String[] recentValues;
+    /** Whether every field's value is kept for the next head ({@link #recentValues}), not only Host's. */
+    private final boolean reuseEveryValue;
 
     State state = State.START_LINE;
 
@@ -96,14 +99,15 @@ abstract class Http1Decoder extends ByteToMessageDecoder {
 
     /**
      * @param mergeEqualLengths whether a repeated Content-Length with the same value is one
-     * @param reuseValues       whether a field value equal to the previous head's at the same position is that
-     *                          String again (see {@link #recentValues})
+     * @param reuseEveryValue   whether every field value equal to the previous head's at the same position is that
+     *                          String again, or only Host's (see {@link #recentSlot})
      */
-    Http1Decoder(int maxHeaderBytes, int maxHeaderCount, boolean mergeEqualLengths, boolean reuseValues) {
+    Http1Decoder(int maxHeaderBytes, int maxHeaderCount, boolean mergeEqualLengths, boolean reuseEveryValue) {
         this.maxHeaderBytes = maxHeaderBytes;
         this.maxHeaderCount = maxHeaderCount;
         this.mergeEqualLengths = mergeEqualLengths;
-        this.recentValues = reuseValues ? new String[FIRST_HEAD_FIELDS] : null;
+        this.reuseEveryValue = reuseEveryValue;
+        this.recentValues = new String[reuseEveryValue ? FIRST_HEAD_FIELDS : 1];
     }
 
     @Override
@@ -264,8 +268,9 @@ abstract class Http1Decoder extends ByteToMessageDecoder {
         }
         String name = name(line, colon);
         // Latin-1 maps every byte to one char, so obs-text survives unchanged to the encoder.
-        String value = valueEnd == valueStart ? "" : position >= 0 && recentValues != null
-                ? recentValue(line, valueStart, valueEnd - valueStart, position)
+        int slot = recentSlot(name, position);
+        String value = valueEnd == valueStart ? "" : slot >= 0
+                ? recentValue(line, valueStart, valueEnd - valueStart, slot)
                 : latin1(line, valueStart, valueEnd - valueStart);
         if (position < 0) {
             if (isFramingField(name)) {
@@ -280,7 +285,23 @@ abstract class Http1Decoder extends ByteToMessageDecoder {
         return null;
     }
 
-    /** The value at {@code position} as a String: the previous head's when the bytes are the same. */
+    /**
+     * Where the value of field {@code name} at {@code position} (-1: a trailer, never kept) is kept for the next
+     * head, or -1. Every field of a response; on a client connection only Host, whose value is the same on every
+     * request of a connection (a client opens one per origin), so that an idle connection holds one String, not
+     * its last request's every value.
+     */
+    private int recentSlot(String name, int position) {
+        if (position < 0) {
+            return -1;
+        }
+        if (reuseEveryValue) {
+            return position;
+        }
+        return HttpHeaderNames.HOST.contentEqualsIgnoreCase(name) ? 0 : -1;
+    }
+
+    /** The String for slot {@code position} of {@link #recentValues}: the previous head's if the bytes are equal. */
     private String recentValue(byte[] line, int from, int len, int position) {
         if (position >= recentValues.length) {
             recentValues = java.util.Arrays.copyOf(recentValues, Math.max(position + 1, 2 * recentValues.length));

@@ -29,11 +29,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MemoryBudgetTest {
 
     /**
-     * About twice this test's own figures (744 B per request, 2026-12-04; 2 245 B per idle connection, 2026-12-04;
+     * About twice this test's own figures (656 B per request, 2026-12-04; 2 245 B per idle connection, 2026-12-04;
      * OpenJDK 17);
      * docs/benchmarks.md, "Memory (bench/alloc.sh)", records them. Each run prints its figure.
      */
-    private static final long MAX_BYTES_PER_REQUEST = 1_500;
+    private static final long MAX_BYTES_PER_REQUEST = 1_300;
     private static final long MAX_HEAP_PER_IDLE_CONNECTION = 4_500;
 
     private static final String CONFIG = """
