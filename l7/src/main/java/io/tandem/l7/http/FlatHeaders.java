@@ -143,8 +143,8 @@ public final class FlatHeaders extends HttpHeaders {
         }
         int next = indexOf(name, i + 2);
         if (next < 0) {
-            // The usual case (one Connection, Cookie...): an immutable list of one, half an ArrayList's bytes.
-            return List.of(fields[i + 1]);
+            // The usual case (one Connection, Cookie...): an immutable list of one, a third of an ArrayList's bytes.
+            return Collections.singletonList(fields[i + 1]);
         }
         List<String> values = new ArrayList<>(2);
         for (; i >= 0; i = indexOf(name, i + 2)) {
