@@ -12,6 +12,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -25,6 +26,9 @@ final class AsyncAccessLog implements AccessLog, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(AsyncAccessLog.class.getName());
     /** Bytes of lines one event loop may have waiting for the writer (about 25 000 httplog lines). */
     private static final int MAX_WAITING_BYTES = 4 * 1024 * 1024;
+
+    /** How long an event loop's log buffer must have been mostly empty before it is halved (see AccessLogBuffer). */
+    private static final Duration SHRINK_AFTER = Duration.ofSeconds(1);
 
     /** How long the writer sleeps when no line waits: lines wait at most this long, event loops never pay for
      *  waking it. */
@@ -41,7 +45,7 @@ final class AsyncAccessLog implements AccessLog, AutoCloseable {
     private long droppedSeen;
 
     private AsyncAccessLog(Sink sink, String destination, GlobalConfig.LogFormat format) {
-        this.lines = new AccessLogBuffer(format, MAX_WAITING_BYTES);
+        this.lines = new AccessLogBuffer(format, MAX_WAITING_BYTES, SHRINK_AFTER);
         this.sink = sink;
         this.destination = destination;
         this.writer = new Thread(this::drainLoop, "tandem-access-log");

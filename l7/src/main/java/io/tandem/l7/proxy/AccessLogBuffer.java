@@ -4,6 +4,7 @@ import io.netty.util.concurrent.FastThreadLocal;
 import io.tandem.core.config.GlobalConfig;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
@@ -21,6 +22,8 @@ public final class AccessLogBuffer implements AccessLog {
 
     private final GlobalConfig.LogFormat format;
     private final int maxBytes;
+    /** How long a buffer must have been less than a quarter full, drain after drain, before it is halved. */
+    private final long shrinkAfterNanos;
     private final Queue<Lines> threads = new ConcurrentLinkedQueue<>();
     private final FastThreadLocal<Lines> own = new FastThreadLocal<>() {
         @Override
@@ -37,10 +40,15 @@ public final class AccessLogBuffer implements AccessLog {
         void write(byte[] lines, int length) throws IOException;
     }
 
-    /** Lines in {@code format}, at most {@code maxBytes} waiting per logging thread. */
-    public AccessLogBuffer(GlobalConfig.LogFormat format, int maxBytes) {
+    /**
+     * Lines in {@code format}, at most {@code maxBytes} waiting per logging thread; a buffer a burst grew is halved
+     * once it has been less than a quarter full for {@code shrinkAfter} (not sooner: under load the writer drains
+     * often, each batch is small, and a buffer halved too eagerly would be grown again by the event loop).
+     */
+    public AccessLogBuffer(GlobalConfig.LogFormat format, int maxBytes, Duration shrinkAfter) {
         this.format = format;
         this.maxBytes = Math.max(FIRST_BYTES, maxBytes);
+        this.shrinkAfterNanos = shrinkAfter.toNanos();
     }
 
     @Override
@@ -59,6 +67,17 @@ public final class AccessLogBuffer implements AccessLog {
         if (!kept) {
             dropped.incrementAndGet();
         }
+    }
+
+    /** Bytes of buffers held for lines, over all threads, whether filled or not. */
+    long heldBytes() {
+        long held = 0;
+        for (Lines lines : threads) {
+            synchronized (lines) {
+                held += lines.held();
+            }
+        }
+        return held;
     }
 
     /** Lines dropped so far because their thread's buffer was full. */
@@ -85,8 +104,9 @@ public final class AccessLogBuffer implements AccessLog {
             try {
                 sink.write(taken, length);
             } finally {
+                byte[] back = lines.fitted(taken, length, System.nanoTime(), shrinkAfterNanos);
                 synchronized (lines) {
-                    lines.giveBack(taken);
+                    lines.giveBack(back);
                 }
             }
             total += length;
@@ -99,6 +119,8 @@ public final class AccessLogBuffer implements AccessLog {
         private byte[] filling;
         private int filled;
         private byte[] spare;
+        /** When a drain last found a buffer at least a quarter full, or last halved one; the writer's thread only. */
+        private long lastNeededNanos = System.nanoTime();
 
         boolean append(CharSequence line, int maxBytes) {
             int len = line.length();
@@ -160,11 +182,33 @@ public final class AccessLogBuffer implements AccessLog {
             return taken;
         }
 
+        /**
+         * What to give back of {@code taken}, which held {@code used} bytes: the same buffer, or one of half its size
+         * when the buffers have been less than a quarter full since {@code shrinkAfterNanos} ago, so that the
+         * buffers a burst grew (up to the limit each) shrink back as the traffic calms down instead of staying at
+         * their peak. The writer's thread only (it allocates the smaller one, outside the lock).
+         */
+        byte[] fitted(byte[] taken, int used, long now, long shrinkAfterNanos) {
+            if (taken.length <= FIRST_BYTES || used >= taken.length / 4) {
+                lastNeededNanos = now;
+                return taken;
+            }
+            if (now - lastNeededNanos < shrinkAfterNanos) {
+                return taken;
+            }
+            lastNeededNanos = now;
+            return new byte[taken.length / 2];
+        }
+
         /** The writer is done with {@code taken}: it is the next spare, unless a bigger one came meanwhile. */
         void giveBack(byte[] taken) {
             if (spare == null || spare.length < taken.length) {
                 spare = taken;
             }
+        }
+
+        long held() {
+            return (filling == null ? 0 : filling.length) + (spare == null ? 0 : spare.length);
         }
     }
 }

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,7 +28,7 @@ class AccessLogBufferTest {
 
     @Test
     void linesAreDrainedInOrderAsUtf8AndALoneSurrogateBecomesAQuestionMark() throws IOException {
-        AccessLogBuffer buffer = new AccessLogBuffer(GlobalConfig.LogFormat.HTTPLOG, 1 << 20);
+        AccessLogBuffer buffer = new AccessLogBuffer(GlobalConfig.LogFormat.HTTPLOG, 1 << 20, Duration.ofSeconds(1));
         buffer.log("GET / HTTP/1.1");
         buffer.log(new StringBuilder("caf\u00e9 \u20ac \ud83d\ude00"));
         buffer.log("lone \ud83d here");
@@ -38,7 +39,7 @@ class AccessLogBufferTest {
 
     @Test
     void aThreadWhoseBufferIsFullDropsAndCountsLinesUntilTheWriterDrains() throws IOException {
-        AccessLogBuffer buffer = new AccessLogBuffer(GlobalConfig.LogFormat.HTTPLOG, 16 * 1024);
+        AccessLogBuffer buffer = new AccessLogBuffer(GlobalConfig.LogFormat.HTTPLOG, 16 * 1024, Duration.ofSeconds(1));
         String line = "x".repeat(1000);
         int logged = 0;
         while (buffer.dropped() == 0) {
@@ -52,5 +53,43 @@ class AccessLogBufferTest {
         buffer.log("after the writer caught up");
         assertEquals(List.of("after the writer caught up"), drain(buffer));
         assertEquals(1, buffer.dropped());
+    }
+
+    /** Logs 1 500 lines of 200 bytes before draining them: the buffer grows past 256 KiB. */
+    private static void burst(AccessLogBuffer buffer, String line) throws IOException {
+        for (int i = 0; i < 1500; i++) {
+            buffer.log(line);
+        }
+        assertEquals(1500, drain(buffer).size());
+        assertTrue(buffer.heldBytes() >= 256 * 1024, "the burst grew the buffer past 256 KiB: " + buffer.heldBytes());
+    }
+
+    /** Logs and drains one line at a time, {@code rounds} times. */
+    private static void trickle(AccessLogBuffer buffer, String line, int rounds) throws IOException {
+        for (int round = 0; round < rounds; round++) {
+            buffer.log(line);
+            assertEquals(List.of(line), drain(buffer));
+        }
+    }
+
+    @Test
+    void theBuffersABurstGrewShrinkBackOnceTheLinesAreFewAgain() throws IOException {
+        AccessLogBuffer buffer = new AccessLogBuffer(GlobalConfig.LogFormat.HTTPLOG, 1 << 20, Duration.ZERO);
+        String line = "y".repeat(200);
+        burst(buffer, line);
+        trickle(buffer, line, 20);
+        assertTrue(buffer.heldBytes() <= 2 * 16 * 1024, "still held after the burst: " + buffer.heldBytes());
+        assertEquals(0, buffer.dropped());
+    }
+
+    @Test
+    void aBufferMostlyEmptyForLessThanThePeriodKeepsItsSize() throws IOException {
+        AccessLogBuffer buffer = new AccessLogBuffer(GlobalConfig.LogFormat.HTTPLOG, 1 << 20, Duration.ofHours(1));
+        String line = "y".repeat(200);
+        burst(buffer, line);
+        long grown = buffer.heldBytes();
+        trickle(buffer, line, 20);
+        // Under load the writer drains often and each batch is small: halving then would make the loop regrow it.
+        assertTrue(buffer.heldBytes() >= grown, "shrunk within the period: " + buffer.heldBytes() + " < " + grown);
     }
 }

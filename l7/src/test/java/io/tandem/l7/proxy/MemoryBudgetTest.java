@@ -14,6 +14,7 @@ import java.lang.management.ManagementFactory;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -79,7 +80,8 @@ class MemoryBudgetTest {
     @Test
     void keepAliveRequestAllocatesWithinBudget() throws Exception {
         // The access log the daemon writes through (AsyncAccessLog drains this buffer on a thread of its own).
-        AccessLogBuffer accessLog = new AccessLogBuffer(GlobalConfig.LogFormat.HTTPLOG, 1 << 20);
+        AccessLogBuffer accessLog = new AccessLogBuffer(GlobalConfig.LogFormat.HTTPLOG, 1 << 20,
+                Duration.ofSeconds(1));
         try (ScriptedBackend backend = new ScriptedBackend(ScriptedBackend::ok);
              ProxyHarness proxy = ProxyHarness.start(CONFIG, Map.of("APP", backend.address()), accessLog);
              Socket client = proxy.connect()) {
