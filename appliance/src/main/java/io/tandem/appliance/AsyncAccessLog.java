@@ -3,55 +3,51 @@ package io.tandem.appliance;
 import io.tandem.core.config.GlobalConfig;
 import io.tandem.core.log.RateLimitedLog;
 import io.tandem.l7.proxy.AccessLog;
+import io.tandem.l7.proxy.AccessLogBuffer;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * The access log, written by its own thread so that event loops never wait on a disk, a pipe or a socket, nor
- * pay for waking that thread: it polls a lock-free queue and writes in batches. Lines beyond the queue's
- * capacity are dropped and counted rather than slowing the proxy.
+ * pay for waking that thread: each loop copies its lines into a buffer of its own ({@link AccessLogBuffer}), which
+ * the writer takes and writes in batches. Lines beyond a loop's buffer are dropped and counted rather than slowing
+ * the proxy.
  */
 final class AsyncAccessLog implements AccessLog, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(AsyncAccessLog.class.getName());
-    private static final int CAPACITY = 65536;
+    /** Bytes of lines one event loop may have waiting for the writer (about 25 000 httplog lines). */
+    private static final int MAX_WAITING_BYTES = 4 * 1024 * 1024;
 
-    /** How long the writer sleeps when the queue is empty: lines wait at most this long, event loops never
-     *  pay for waking it. */
+    /** How long an event loop's log buffer must have been mostly empty before it is halved (see AccessLogBuffer). */
+    private static final Duration SHRINK_AFTER = Duration.ofSeconds(1);
+
+    /** How long the writer sleeps when no line waits: lines wait at most this long, event loops never pay for
+     *  waking it. */
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
-    private final Queue<String> queue = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger queued = new AtomicInteger();
-    private final AtomicLong dropped = new AtomicLong();
+    private final AccessLogBuffer lines;
     private final Sink sink;
     /** {@code global.log}, as the operator wrote it. */
     private final String destination;
-    private final GlobalConfig.LogFormat format;
     private final RateLimitedLog writeFailures = new RateLimitedLog(LOG, System.Logger.Level.WARNING);
     private final RateLimitedLog drops = new RateLimitedLog(LOG, System.Logger.Level.WARNING);
     private final Thread writer;
     private volatile boolean running = true;
+    private long droppedSeen;
 
     private AsyncAccessLog(Sink sink, String destination, GlobalConfig.LogFormat format) {
+        this.lines = new AccessLogBuffer(format, MAX_WAITING_BYTES, SHRINK_AFTER);
         this.sink = sink;
         this.destination = destination;
-        this.format = format;
         this.writer = new Thread(this::drainLoop, "tandem-access-log");
         writer.setDaemon(true);
         writer.start();
@@ -70,8 +66,7 @@ final class AsyncAccessLog implements AccessLog, AutoCloseable {
         Sink sink;
         if (destination.startsWith("file:")) {
             Path file = Path.of(destination.substring("file:".length()));
-            sink = new WriterSink(Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND));
+            sink = new StreamSink(Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND));
         } else if (destination.startsWith("syslog://")) {
             URI uri = URI.create(destination);
             int port = uri.getPort() > 0 ? uri.getPort() : 514;
@@ -84,51 +79,45 @@ final class AsyncAccessLog implements AccessLog, AutoCloseable {
             }
             sink = SyslogSink.local(socket, global.name());
         } else {
-            sink = new WriterSink(new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8)));
+            sink = new StreamSink(System.out);
         }
         return new AsyncAccessLog(sink, destination, global.logFormat());
     }
 
     @Override
-    public void log(String line) {
-        if (queued.incrementAndGet() > CAPACITY) {
-            queued.decrementAndGet();
-            dropped.incrementAndGet();
-            drops.event(() -> "access log: " + CAPACITY + " lines wait to be written, new lines are dropped (the "
-                    + "destination is slower than the traffic; a local file or syslog:/dev/log keeps up best)");
-            return;
-        }
-        queue.offer(line);
+    public void log(CharSequence line) {
+        lines.log(line);
     }
 
     @Override
     public GlobalConfig.LogFormat format() {
-        return format;
-    }
-
-    long droppedLines() {
-        return dropped.get();
+        return lines.format();
     }
 
     private void drainLoop() {
-        List<String> batch = new ArrayList<>(1024);
-        while (running || !queue.isEmpty()) {
-            String line;
-            while (batch.size() < 1024 && (line = queue.poll()) != null) {
-                batch.add(line);
-            }
-            if (batch.isEmpty()) {
-                LockSupport.parkNanos(IDLE_PARK_NANOS);
-                continue;
-            }
-            queued.addAndGet(-batch.size());
+        while (true) {
+            boolean last = !running;
+            long written = 0;
             try {
-                sink.write(batch);
+                written = lines.drain(sink);
             } catch (IOException e) {
                 writeFailures.event(() -> "access log: cannot write to " + destination + " (" + e.getMessage()
                         + "); lines are dropped until it works again");
             }
-            batch.clear();
+            long dropped = lines.dropped();
+            if (dropped != droppedSeen) {
+                long since = dropped - droppedSeen;
+                droppedSeen = dropped;
+                drops.event(() -> "access log: " + since + " lines dropped, " + MAX_WAITING_BYTES + " bytes of "
+                        + "lines wait to be written (the destination is slower than the traffic; a local file or "
+                        + "syslog:/dev/log keeps up best)");
+            }
+            if (last) {
+                return;
+            }
+            if (written == 0) {
+                LockSupport.parkNanos(IDLE_PARK_NANOS);
+            }
         }
     }
 
@@ -145,21 +134,16 @@ final class AsyncAccessLog implements AccessLog, AutoCloseable {
         }
     }
 
-    /** Where batches of lines go. */
-    interface Sink extends AutoCloseable {
-        void write(List<String> lines) throws IOException;
-
+    /** Where batches of lines go: whole lines, UTF-8, each ending with a line feed. */
+    interface Sink extends AccessLogBuffer.Sink, AutoCloseable {
         @Override
         void close() throws IOException;
     }
 
-    private record WriterSink(Writer out) implements Sink {
+    private record StreamSink(OutputStream out) implements Sink {
         @Override
-        public void write(List<String> lines) throws IOException {
-            for (String line : lines) {
-                out.write(line);
-                out.write('\n');
-            }
+        public void write(byte[] lines, int length) throws IOException {
+            out.write(lines, 0, length);
             out.flush();
         }
 

@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -34,6 +33,8 @@ final class SyslogSink implements AsyncAccessLog.Sink {
     private final SocketAddress target;
     /** What follows the timestamp: {@code " HOSTNAME APP-NAME PROCID MSGID SD "}. */
     private final String afterTimestamp;
+    /** The datagram being sent, reused for the next (the writer's thread only). */
+    private ByteBuffer datagram = ByteBuffer.allocate(1024);
     /** The largest UDP payload; syslog receivers truncate long messages anyway. */
     private static final int MAX_DATAGRAM = 65507;
 
@@ -57,12 +58,25 @@ final class SyslogSink implements AsyncAccessLog.Sink {
         return new SyslogSink(UnixDatagramChannel.open(), new UnixSocketAddress(new File(path)), nodeName);
     }
 
+    /** One datagram per line: the header (its timestamp taken once per batch), then the line without its LF. */
     @Override
-    public void write(List<String> lines) throws IOException {
-        String timestamp = TIMESTAMP.format(Instant.now());
-        for (String line : lines) {
-            byte[] bytes = ("<" + PRIORITY + ">1 " + timestamp + afterTimestamp + line).getBytes(StandardCharsets.UTF_8);
-            channel.send(ByteBuffer.wrap(bytes, 0, Math.min(bytes.length, MAX_DATAGRAM)), target);
+    public void write(byte[] lines, int length) throws IOException {
+        byte[] header = ("<" + PRIORITY + ">1 " + TIMESTAMP.format(Instant.now()) + afterTimestamp)
+                .getBytes(StandardCharsets.US_ASCII);
+        int start = 0;
+        while (start < length) {
+            int end = start;
+            while (lines[end] != '\n') {
+                end++;
+            }
+            int size = Math.min(header.length + end - start, MAX_DATAGRAM);
+            if (datagram.capacity() < size) {
+                datagram = ByteBuffer.allocate(size);
+            }
+            datagram.clear();
+            datagram.put(header).put(lines, start, size - header.length).flip();
+            channel.send(datagram, target);
+            start = end + 1;
         }
     }
 

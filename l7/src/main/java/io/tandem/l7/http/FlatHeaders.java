@@ -31,7 +31,12 @@ public final class FlatHeaders extends HttpHeaders {
     private int size;
 
     public FlatHeaders() {
-        fields = new String[2 * INITIAL_FIELDS];
+        this(INITIAL_FIELDS);
+    }
+
+    /** Room for {@code capacity} fields before the array grows (a decoder knows how many the last head had). */
+    FlatHeaders(int capacity) {
+        fields = new String[2 * Math.max(1, capacity)];
     }
 
     /** Appends a field whose name and value the decoder has validated already. */
@@ -136,11 +141,33 @@ public final class FlatHeaders extends HttpHeaders {
         if (i < 0) {
             return Collections.emptyList();
         }
+        int next = indexOf(name, i + 2);
+        if (next < 0) {
+            // The usual case (one Connection, Cookie...): an immutable list of one, a third of an ArrayList's bytes.
+            return Collections.singletonList(fields[i + 1]);
+        }
         List<String> values = new ArrayList<>(2);
         for (; i >= 0; i = indexOf(name, i + 2)) {
             values.add(fields[i + 1]);
         }
         return values;
+    }
+
+    /**
+     * As Netty's: whether a field {@code name} lists {@code value} among its comma-separated elements; without the
+     * list of values Netty's default builds per call (Connection is asked of every message).
+     */
+    @Override
+    public boolean containsValue(CharSequence name, CharSequence value, boolean ignoreCase) {
+        String field = name.toString();
+        String token = value.toString();
+        for (int i = indexOf(field, 0); i >= 0; i = indexOf(field, i + 2)) {
+            if (TokenList.anyMatch(fields[i + 1], (list, start, end) -> end - start == token.length()
+                    && list.regionMatches(ignoreCase, start, token, 0, token.length()))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

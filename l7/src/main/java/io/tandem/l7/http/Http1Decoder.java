@@ -7,6 +7,7 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 import io.netty.util.ByteProcessor;
@@ -36,6 +37,13 @@ abstract class Http1Decoder extends ByteToMessageDecoder {
     private static final int MAX_CHUNK_LINE = 4096;
     /** RFC 9110 numbers fit in 2^53; 10^15 is a clear, decimal bound below it. */
     private static final long MAX_CONTENT_LENGTH = 1_000_000_000_000_000L;
+    /** Fields a connection's first head has room for; later heads get what the previous one had. */
+    private static final int FIRST_HEAD_FIELDS = 8;
+    /**
+     * Room left past the previous head's field count: what the proxy may add on the way (X-Forwarded-For and
+     * -Proto, Set-Cookie, Transfer-Encoding) without the array growing.
+     */
+    private static final int ADDED_FIELDS = 2;
     /** {@link #startBody}'s length of a body that ends with the connection. */
     static final long UNTIL_CLOSE = -1;
 
@@ -58,6 +66,14 @@ abstract class Http1Decoder extends ByteToMessageDecoder {
     private final int maxHeaderCount;
     /** Whether a repeated Content-Length with the same value is one (RFC 9110 §8.6 lets a recipient merge it). */
     private final boolean mergeEqualLengths;
+    /**
+     * Per field position, the value the previous head had there, reused when the bytes are the same: a server
+     * repeats most of its fields (Server, Content-Type, Connection...) response after response, so those cost no
+     * String. On a client connection only Host's is kept, in slot 0 (see {@link #recentSlot}).
+     */
+    private String[] recentValues;
+    /** Whether every field's value is kept for the next head ({@link #recentValues}), not only Host's. */
+    private final boolean reuseEveryValue;
 
     State state = State.START_LINE;
 
@@ -66,6 +82,8 @@ abstract class Http1Decoder extends ByteToMessageDecoder {
     FlatHeaders fields;
     private int fieldBytes;
     private int fieldCount;
+    /** Fields of the previous head on this connection: the next one is sized to it, so its array does not grow. */
+    private int previousFieldCount = FIRST_HEAD_FIELDS - ADDED_FIELDS;
     private int contentLengthCount;
     private String contentLength;
     private String transferEncoding;
@@ -79,10 +97,17 @@ abstract class Http1Decoder extends ByteToMessageDecoder {
     /** Bytes after the reader index already searched for LF, so a line trickling in byte by byte costs O(n). */
     private int scanned;
 
-    Http1Decoder(int maxHeaderBytes, int maxHeaderCount, boolean mergeEqualLengths) {
+    /**
+     * @param mergeEqualLengths whether a repeated Content-Length with the same value is one
+     * @param reuseEveryValue   whether every field value equal to the previous head's at the same position is that
+     *                          String again, or only Host's (see {@link #recentSlot})
+     */
+    Http1Decoder(int maxHeaderBytes, int maxHeaderCount, boolean mergeEqualLengths, boolean reuseEveryValue) {
         this.maxHeaderBytes = maxHeaderBytes;
         this.maxHeaderCount = maxHeaderCount;
         this.mergeEqualLengths = mergeEqualLengths;
+        this.reuseEveryValue = reuseEveryValue;
+        this.recentValues = new String[reuseEveryValue ? FIRST_HEAD_FIELDS : 1];
     }
 
     @Override
@@ -179,7 +204,7 @@ abstract class Http1Decoder extends ByteToMessageDecoder {
     /** The start line ending at {@code lf} was accepted: the header fields come next. */
     final void beginHeaders(ByteBuf in, int lf) {
         in.readerIndex(lf + 1);
-        fields = new FlatHeaders();
+        fields = new FlatHeaders(previousFieldCount + ADDED_FIELDS);
         fieldBytes = 0;
         fieldCount = 0;
         state = State.HEADERS;
@@ -195,12 +220,13 @@ abstract class Http1Decoder extends ByteToMessageDecoder {
         int end = lineEnd(in, start, lf);
         if (end == start) {
             in.readerIndex(lf + 1);
+            previousFieldCount = fieldCount;
             return finishHead(in, out);
         }
         if (++fieldCount > maxHeaderCount) {
             return reject(in, out, 431, "too many header fields");
         }
-        String reason = parseField(copyLine(in, start, end - start), end - start, true);
+        String reason = parseField(copyLine(in, start, end - start), end - start, fieldCount - 1);
         if (reason != null) {
             return reject(in, out, 400, reason);
         }
@@ -211,10 +237,10 @@ abstract class Http1Decoder extends ByteToMessageDecoder {
     /**
      * Validates one field line and adds it to {@link #fields}.
      *
-     * @param head true for the header section (framing fields are recorded), false for trailers
+     * @param position the field's index in the header section (framing fields are recorded), -1 for a trailer
      * @return null when valid, else the reason to reject
      */
-    private String parseField(byte[] line, int end, boolean head) {
+    private String parseField(byte[] line, int end, int position) {
         byte first = line[0];
         if (first == SP || first == HTAB) {
             // obs-fold: a proxy that unfolds differently from the next hop is a smuggling vector (RFC 9112 §5.2).
@@ -242,8 +268,11 @@ abstract class Http1Decoder extends ByteToMessageDecoder {
         }
         String name = name(line, colon);
         // Latin-1 maps every byte to one char, so obs-text survives unchanged to the encoder.
-        String value = valueEnd == valueStart ? "" : latin1(line, valueStart, valueEnd - valueStart);
-        if (!head) {
+        int slot = recentSlot(name, position);
+        String value = valueEnd == valueStart ? "" : slot >= 0
+                ? recentValue(line, valueStart, valueEnd - valueStart, slot)
+                : latin1(line, valueStart, valueEnd - valueStart);
+        if (position < 0) {
             if (isFramingField(name)) {
                 return "framing field in trailer";
             }
@@ -254,6 +283,42 @@ abstract class Http1Decoder extends ByteToMessageDecoder {
         }
         fields.addValidated(name, value);
         return null;
+    }
+
+    /**
+     * Where the value of field {@code name} at {@code position} (-1: a trailer, never kept) is kept for the next
+     * head, or -1. Every field of a response; on a client connection only Host, whose value is the same on every
+     * request of a connection (a client opens one per origin), so that an idle connection holds one String, not
+     * its last request's every value.
+     */
+    private int recentSlot(String name, int position) {
+        if (position < 0) {
+            return -1;
+        }
+        if (reuseEveryValue) {
+            return position;
+        }
+        return HttpHeaderNames.HOST.contentEqualsIgnoreCase(name) ? 0 : -1;
+    }
+
+    /** The String for slot {@code position} of {@link #recentValues}: the previous head's if the bytes are equal. */
+    private String recentValue(byte[] line, int from, int len, int position) {
+        if (position >= recentValues.length) {
+            recentValues = java.util.Arrays.copyOf(recentValues, Math.max(position + 1, 2 * recentValues.length));
+        }
+        String recent = recentValues[position];
+        if (recent != null && recent.length() == len) {
+            int i = 0;
+            while (i < len && recent.charAt(i) == (line[from + i] & 0xFF)) {
+                i++;
+            }
+            if (i == len) {
+                return recent;
+            }
+        }
+        String value = latin1(line, from, len);
+        recentValues[position] = value;
+        return value;
     }
 
     /** Notes Content-Length and Transfer-Encoding; false for a repeated equal Content-Length, kept only once. */
@@ -505,7 +570,7 @@ abstract class Http1Decoder extends ByteToMessageDecoder {
         if (fields == null) {
             fields = new FlatHeaders();
         }
-        String reason = parseField(copyLine(in, start, end - start), end - start, false);
+        String reason = parseField(copyLine(in, start, end - start), end - start, -1);
         if (reason != null) {
             return failBody(in, out, 400, reason);
         }

@@ -61,7 +61,7 @@ public final class Http1RequestDecoder extends Http1Decoder {
      * @param maxHeaderCount most header fields; more gets 431. The two header limits also bound chunked trailers.
      */
     public Http1RequestDecoder(int maxRequestLine, int maxHeaderBytes, int maxHeaderCount) {
-        super(maxHeaderBytes, maxHeaderCount, false);
+        super(maxHeaderBytes, maxHeaderCount, false, false);
         if (maxRequestLine < 16 || maxHeaderBytes < 2 || maxHeaderCount < 1) {
             throw new IllegalArgumentException("limits too small: requestLine=" + maxRequestLine
                 + " headerBytes=" + maxHeaderBytes + " headerCount=" + maxHeaderCount);

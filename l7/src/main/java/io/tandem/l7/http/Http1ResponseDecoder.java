@@ -55,7 +55,7 @@ public final class Http1ResponseDecoder extends Http1Decoder {
      * @param maxHeaderCount most header (and trailer) fields
      */
     public Http1ResponseDecoder(int maxStatusLine, int maxHeaderBytes, int maxHeaderCount) {
-        super(maxHeaderBytes, maxHeaderCount, true);
+        super(maxHeaderBytes, maxHeaderCount, true, true);
         this.maxStatusLine = maxStatusLine;
     }
 

@@ -27,7 +27,7 @@ final class ExchangeLog {
             .withZone(ZoneOffset.UTC);
     private static final ThreadLocal<CachedSecond> UTC_SECOND = ThreadLocal.withInitial(() -> new CachedSecond(UTC_DATE));
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
-    /** One builder per event loop, reused by every line it renders: only the finished line is allocated. */
+    /** One builder per event loop, reused by every line it renders: the line is copied out of it, never a String. */
     private static final FastThreadLocal<StringBuilder> LINE = new FastThreadLocal<>() {
         @Override
         protected StringBuilder initialValue() {
@@ -161,9 +161,10 @@ final class ExchangeLog {
 
     /**
      * The line for {@code client} on {@code frontend}; over TLS ({@code tls} not null) it ends as HAProxy's
-     * {@code httpslog} does, with {@code SNI/VERSION/CIPHER} ({@code -} for no SNI).
+     * {@code httpslog} does, with {@code SNI/VERSION/CIPHER} ({@code -} for no SNI). The line is the thread's reused
+     * builder: valid until the thread renders the next one.
      */
-    String render(InetSocketAddress client, String frontend, TlsSession tls) {
+    CharSequence render(InetSocketAddress client, String frontend, TlsSession tls) {
         long end = System.nanoTime();
         StringBuilder line = line();
         HostPort.append(line, client)
@@ -190,16 +191,16 @@ final class ExchangeLog {
             appendEscaped(line, tls.sni() == null ? "-" : tls.sni());
             line.append('/').append(tls.protocol()).append('/').append(tls.cipher());
         }
-        return finish(line);
+        return line;
     }
 
     /**
      * The same exchange as one JSON object ({@code global.log-format: json}): the httplog fields, the timers under
      * HAProxy's names (TR, Tw, Tc, Tr, Ta; milliseconds, -1 for a phase never reached), the accept date in UTC, the
      * request line as received; over TLS also {@code ssl_fc_sni} (null without SNI), {@code ssl_version} and
-     * {@code ssl_cipher}.
+     * {@code ssl_cipher}. The line is the thread's reused builder, as {@link #render}'s.
      */
-    String renderJson(InetSocketAddress client, String frontend, TlsSession tls) {
+    CharSequence renderJson(InetSocketAddress client, String frontend, TlsSession tls) {
         long end = System.nanoTime();
         StringBuilder line = line();
         line.append("{\"accept_date\":\"").append(UTC_SECOND.get().format(acceptMillis / 1000)).append('.');
@@ -239,21 +240,17 @@ final class ExchangeLog {
             line.append(",\"ssl_version\":\"").append(tls.protocol()).append("\",\"ssl_cipher\":\"")
                     .append(tls.cipher()).append('"');
         }
-        return finish(line.append('}'));
+        return line.append('}');
     }
 
     private static StringBuilder line() {
         StringBuilder line = LINE.get();
+        if (line.capacity() > MAX_KEPT_CAPACITY) {
+            line = new StringBuilder(LINE_CAPACITY);
+            LINE.set(line);
+        }
         line.setLength(0);
         return line;
-    }
-
-    private static String finish(StringBuilder line) {
-        String text = line.toString();
-        if (line.capacity() > MAX_KEPT_CAPACITY) {
-            LINE.set(new StringBuilder(LINE_CAPACITY));
-        }
-        return text;
     }
 
     /**

@@ -23,7 +23,8 @@ public final class FrontendRuntime {
     private final FrontendConfig config;
     private final HttpRules requestRules;
     private final HttpRules responseRules;
-    private final List<UseBackendRule> useBackend;
+    /** An array, not a List: {@link #route} runs per request, and an array's loop makes no iterator. */
+    private final UseBackendRule[] useBackend;
     private final Map<String, BackendRuntime> backends;
     private final BackendRuntime defaultBackend;
     private final StickTable stickTable;
@@ -46,7 +47,7 @@ public final class FrontendRuntime {
         this.stickTable = stickTable;
         this.requestRules = requestRules;
         this.responseRules = responseRules;
-        this.useBackend = List.copyOf(useBackend);
+        this.useBackend = useBackend.toArray(UseBackendRule[]::new);
         this.backends = Map.copyOf(backends);
         this.defaultBackend = config.defaultBackend() == null ? null
                 : backends.get(config.defaultBackend().value());

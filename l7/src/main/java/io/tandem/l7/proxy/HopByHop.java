@@ -4,16 +4,14 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.tandem.l7.http.TokenList;
 
-import java.util.List;
-
 /** Removes the headers that describe one connection and must not cross the proxy (RFC 9110 §7.6.1). */
 final class HopByHop {
-    private static final List<CharSequence> ALWAYS = List.of(HttpHeaderNames.KEEP_ALIVE,
-            "Proxy-Connection", HttpHeaderNames.TE, HttpHeaderNames.UPGRADE, HttpHeaderNames.PROXY_AUTHENTICATE);
+    /** Arrays, not Lists: these are looped over for every message, and an array's loop makes no iterator. */
+    private static final CharSequence[] ALWAYS = {HttpHeaderNames.KEEP_ALIVE,
+        "Proxy-Connection", HttpHeaderNames.TE, HttpHeaderNames.UPGRADE, HttpHeaderNames.PROXY_AUTHENTICATE};
 
     /** Framing and routing headers a client may not make us drop by naming them in Connection. */
-    private static final List<String> PROTECTED = List.of("close", "keep-alive",
-            "transfer-encoding", "content-length", "host");
+    private static final String[] PROTECTED = {"close", "keep-alive", "transfer-encoding", "content-length", "host"};
 
     private HopByHop() {
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -773,5 +774,18 @@ class Http1RequestDecoderTest {
         assertTrue(e.get(0).parts > 1);
         assertTrue(e.get(1).complete);
         assertFalse(ch.finishAndReleaseAll());
+    }
+
+    @Test
+    void aConnectionsRepeatedHostIsOneStringWhileItsOtherValuesAreNotKept() {
+        List<Exchange> three = decode("GET /a HTTP/1.1\r\n" + HOST + "Accept: */*\r\n\r\n"
+                + "GET /b HTTP/1.1\r\n" + HOST + "Accept: */*\r\n\r\n"
+                + "GET /c HTTP/1.1\r\nHost: other.example\r\n\r\n");
+        HttpHeaders first = three.get(0).request.headers();
+        HttpHeaders second = three.get(1).request.headers();
+        assertSame(first.get("Host"), second.get("Host"), "an equal Host value is the previous request's String");
+        assertEquals("*/*", second.get("Accept"));
+        assertNotSame(first.get("Accept"), second.get("Accept"), "a client connection keeps no other value");
+        assertEquals("other.example", three.get(2).request.headers().get("Host"));
     }
 }

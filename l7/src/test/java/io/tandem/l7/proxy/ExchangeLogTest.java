@@ -40,13 +40,14 @@ class ExchangeLogTest {
         ExchangeLog log = new ExchangeLog("GET", "/", "HTTP/1.1");
         InetSocketAddress client = new InetSocketAddress("198.18.0.7", 51000);
         TlsSession tls = new TlsSession("TLSv1.3", "api.example.com", "http/1.1", "TLS_AES_128_GCM_SHA256");
-        assertTrue(log.render(client, "web", tls).endsWith(
+        assertTrue(log.render(client, "web", tls).toString().endsWith(
                 "\"GET / HTTP/1.1\" api.example.com/TLSv1.3/TLS_AES_128_GCM_SHA256"));
         assertTrue(log.render(client, "web", new TlsSession("TLSv1.2", null, null, "ECDHE-RSA-AES128-GCM-SHA256"))
-                .endsWith(" -/TLSv1.2/ECDHE-RSA-AES128-GCM-SHA256"));
-        assertTrue(log.render(client, "web", null).endsWith("\"GET / HTTP/1.1\""));
-        assertTrue(log.renderJson(client, "web", tls).endsWith(",\"request\":\"GET / HTTP/1.1\",\"ssl_fc_sni\":"
+                .toString().endsWith(" -/TLSv1.2/ECDHE-RSA-AES128-GCM-SHA256"));
+        assertTrue(log.render(client, "web", null).toString().endsWith("\"GET / HTTP/1.1\""));
+        assertTrue(log.renderJson(client, "web", tls).toString().endsWith(
+                ",\"request\":\"GET / HTTP/1.1\",\"ssl_fc_sni\":"
                 + "\"api.example.com\",\"ssl_version\":\"TLSv1.3\",\"ssl_cipher\":\"TLS_AES_128_GCM_SHA256\"}"));
-        assertTrue(log.renderJson(client, "web", null).endsWith(",\"request\":\"GET / HTTP/1.1\"}"));
+        assertTrue(log.renderJson(client, "web", null).toString().endsWith(",\"request\":\"GET / HTTP/1.1\"}"));
     }
 }

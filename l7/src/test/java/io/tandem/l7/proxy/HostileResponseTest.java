@@ -84,8 +84,30 @@ class HostileResponseTest {
             assertEquals(502, RawResponse.read(client.getInputStream()).status(), what);
             assertTrue(ProxyHarness.closedByPeer(client), what + ": the client connection stayed open");
             Await.until(() -> what + ": the server connection stayed open", () -> backend.closedByProxy() == 1);
+            awaitLogLine(proxy, "/hostile", " 502 ", "SH--");
             assertServesTheNextClient(proxy);
         }
+    }
+
+    @Test
+    void aServerClosingWithoutAByteIsAnswered502() throws Exception {
+        try (ScriptedBackend backend = new ScriptedBackend(ScriptedBackend.answering("/silent", "", false));
+             ProxyHarness proxy = ProxyHarness.start(CONFIG, Map.of("APP", backend.address()));
+             Socket client = proxy.connect()) {
+            ProxyHarness.send(client, get("/silent"));
+            assertEquals(502, RawResponse.read(client.getInputStream()).status());
+            assertTrue(ProxyHarness.closedByPeer(client));
+            awaitLogLine(proxy, "/silent", " 502 ", "SH--");
+            assertServesTheNextClient(proxy);
+        }
+    }
+
+    @Test
+    void aBodyCutShortByTheServerEndsTheClientConnectionShort() throws Exception {
+        String received = receivedUntilClose("/short", OK_HEAD + "Content-Length: 10\r\n\r\nok", false, " 200 ",
+                "SD--");
+        // The 200 head and the two bytes may reach the client; the connection then ends 8 bytes short.
+        assertTrue(received.isEmpty() || received.startsWith(OK_HEAD) && received.endsWith("\r\n\r\nok"), received);
     }
 
     @Test
@@ -114,19 +136,12 @@ class HostileResponseTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("badChunks")
     void aChunkedBodyWithBadFramingNeverReachesTheClientAsComplete(String what, String bytes) throws Exception {
-        try (ScriptedBackend backend = new ScriptedBackend(ScriptedBackend.answering("/hostile", bytes, true));
-             ProxyHarness proxy = ProxyHarness.start(CONFIG, Map.of("APP", backend.address()));
-             Socket client = proxy.connect()) {
-            ProxyHarness.send(client, get("/hostile"));
-            String received = readToEnd(client.getInputStream());
-            // The head may have left before the body broke (then the client sees it cut short), or not (then the
-            // close comes with nothing or a 502): never a response that ends as if it were whole.
-            assertFalse(received.startsWith(OK_HEAD) && received.endsWith("0\r\n\r\n"),
-                    what + ": the client got a complete response: " + received);
-            assertFalse(received.contains("okXX"), what + ": bytes past the broken framing were relayed");
-            Await.until(() -> what + ": the server connection stayed open", () -> backend.closedByProxy() == 1);
-            assertServesTheNextClient(proxy);
-        }
+        String received = receivedUntilClose("/hostile", bytes, true, " 200 ", "SD--");
+        // The head may have left before the body broke (then the client sees it cut short), or not (then the
+        // close comes with nothing or a 502): never a response that ends as if it were whole.
+        assertFalse(received.startsWith(OK_HEAD) && received.endsWith("0\r\n\r\n"),
+                what + ": the client got a complete response: " + received);
+        assertFalse(received.contains("okXX"), what + ": bytes past the broken framing were relayed");
     }
 
     @Test
@@ -200,6 +215,35 @@ class HostileResponseTest {
             // the proxy reset the connection: the end as well
         }
         return received.toString();
+    }
+
+    /**
+     * What a client asking for {@code path} receives until the proxy closes, from a server that answers
+     * {@code bytes} and then keeps its connection open ({@code keepOpen}: the proxy must close it) or closes it.
+     * Checks that the access line has {@code status} and {@code termination} and that the next client is served.
+     */
+    private static String receivedUntilClose(String path, String bytes, boolean keepOpen, String status,
+            String termination) throws Exception {
+        try (ScriptedBackend backend = new ScriptedBackend(ScriptedBackend.answering(path, bytes, keepOpen));
+             ProxyHarness proxy = ProxyHarness.start(CONFIG, Map.of("APP", backend.address()));
+             Socket client = proxy.connect()) {
+            ProxyHarness.send(client, get(path));
+            String received = readToEnd(client.getInputStream());
+            if (keepOpen) {
+                Await.until(() -> path + ": the server connection stayed open", () -> backend.closedByProxy() == 1);
+            }
+            awaitLogLine(proxy, path, status, termination);
+            assertServesTheNextClient(proxy);
+            return received;
+        }
+    }
+
+    /** Waits for the access line of {@code path} with {@code status} and termination state {@code termination}. */
+    private static void awaitLogLine(ProxyHarness proxy, String path, String status, String termination)
+            throws InterruptedException {
+        Await.until(() -> "no line with" + status + "and " + termination + " for " + path + " in " + proxy.accessLog,
+                () -> proxy.accessLog.stream().anyMatch(line -> line.contains(status)
+                        && line.contains(" " + termination + " ") && line.contains("\"GET " + path + " ")));
     }
 
     private static void assertServesTheNextClient(ProxyHarness proxy) throws Exception {

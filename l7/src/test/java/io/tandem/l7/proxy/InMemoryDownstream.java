@@ -182,6 +182,6 @@ final class InMemoryDownstream implements Downstream {
     }
 
     private String render(ExchangeLog log) {
-        return log.render(peer, frontend.name(), null);
+        return log.render(peer, frontend.name(), null).toString();
     }
 }

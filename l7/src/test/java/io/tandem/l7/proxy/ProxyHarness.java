@@ -34,15 +34,17 @@ final class ProxyHarness implements AutoCloseable {
     final L7Snapshot snapshot;
     final int port;
     private final Map<String, String> env;
+    /** The access-log lines, unless the harness was started with a log of its own. */
     final ConcurrentLinkedQueue<String> accessLog = new ConcurrentLinkedQueue<>();
 
-    private ProxyHarness(String yaml, Map<String, String> env) throws IOException {
+    private ProxyHarness(String yaml, Map<String, String> env, AccessLog log) throws IOException {
         this.port = TestPorts.freePort();
         this.env = env;
         loops = EventLoops.start(1);
         state = new RuntimeState(loops);
         snapshot = compile(yaml);
-        proxy = new L7Proxy(loops, accessLog::add, 1000, Duration.ofSeconds(30));
+        proxy = new L7Proxy(loops, log != null ? log : line -> accessLog.add(line.toString()), 1000,
+                Duration.ofSeconds(30));
         proxy.start(snapshot);
     }
 
@@ -65,7 +67,12 @@ final class ProxyHarness implements AutoCloseable {
     }
 
     static ProxyHarness start(String yaml, Map<String, String> env) throws IOException {
-        return new ProxyHarness(yaml, env);
+        return new ProxyHarness(yaml, env, null);
+    }
+
+    /** A harness whose access lines go to {@code log} instead of {@link #accessLog}. */
+    static ProxyHarness start(String yaml, Map<String, String> env, AccessLog log) throws IOException {
+        return new ProxyHarness(yaml, env, log);
     }
 
 
