@@ -21,12 +21,13 @@ record JvmBudget(int workers, long connections, long physicalMemory, int javaFea
     /** Live heap without connections is 7-8 MiB after a load run (bench/alloc.sh); 24 leaves room for big configs. */
     static final long OLD_BASE = 24 * MIB;
     /**
-     * Per worker: at ~1 KB per request (MemoryBudgetTest) and ~50 000 requests/s a worker fills 24 MiB about twice a
-     * second; every eden page is resident once a load has run through it, so this is most of the RSS that does not
-     * follow connections (docs/performance.md).
+     * Per worker: at ~700 B per request (MemoryBudgetTest, bench/alloc.sh) and ~40 000 requests/s a worker fills
+     * 12 MiB about twice a second, as 24 MiB did at 1.4 KB (bench/l7.sh: the same rps and CPU per request); every
+     * eden page is resident once a load has run through it, so this is most of the RSS that does not follow
+     * connections (docs/performance.md).
      */
-    static final long YOUNG_PER_WORKER = 24 * MIB;
-    static final long YOUNG_MIN = 24 * MIB;
+    static final long YOUNG_PER_WORKER = 12 * MIB;
+    static final long YOUNG_MIN = 12 * MIB;
     static final long YOUNG_MAX = 512 * MIB;
 
     /** The budget for {@code config} on this JVM ({@code cores} for {@code workers: 0}). */
