@@ -27,7 +27,9 @@
 #   3. L7 rps: `tandem run` with a frontend that tracks a cookie (a new entry, so a replicated update, on every
 #      request: wrk sends a new SID each time) in front of nginx, and a second `tandem run` as its peer on the load
 #      CPU, in both modes. Off: no cluster section on either. On: a cluster section on both, joined before the
-#      round starts. Ratio of the medians, on / off.
+#      round starts. Ratio of the medians, on / off. Each round also prints the node under test's event-loop CPU
+#      per request (loop_us/req: what replication costs the data path itself) and how busy the load CPU was
+#      (load_cpu%: near 100, the rate is set by wrk, nginx and the cluster threads sharing that CPU, not by the proxy).
 #
 # Targets (printed PASS/FAIL; the exit status is 0 unless the setup itself failed): replication p99 <= 20 ms at
 # 10k updates/s; state transfer of 1M entries <= 5 s; L7 rps on/off >= 0.95. Memory per entry is reported.
@@ -183,8 +185,14 @@ l7_round() {
         wait_until "$a_pid" a "join b" grep -q "members \[[ab], [ab]\]" "$work/a.log"
     fi
     run_wrk "$port" "$WARMUP" -s "$work/new-sid.lua" >/dev/null
-    local result
+    local result l0 l1 c0 c1 rps
+    l0=$(loop_ticks_of "$a_pid"); c0=$(load_cpu_ticks)
     result=$(run_wrk "$port" "$DURATION" -s "$work/new-sid.lua")
+    l1=$(loop_ticks_of "$a_pid"); c1=$(load_cpu_ticks)
+    read -r rps _ <<<"$result"
+    # The event loop's CPU per request (the data path's own cost of replication) and how busy the load CPU was.
+    result+=" $(cpu_per_request $((l1 - l0)) "$rps" "$DURATION") $(awk -v a="$c0" -v b="$c1" \
+        'BEGIN { split(a, x); split(b, y); t = y[2] - x[2]; printf "%.0f", (t > 0 ? 100 * (y[1] - x[1]) / t : 0) }')"
     if [ "$mode" = on ]; then
         "$TANDEM" ctl -s "$work/a.sock" show cluster 2>/dev/null | sed -n 's/^queue /  a: queue /p' >>"$work/replicated"
     fi
@@ -193,18 +201,25 @@ l7_round() {
     echo "$result"
 }
 
+# "busy total" clock ticks of the load CPU (CPU 0, or all CPUs without pinning), from /proc/stat.
+load_cpu_ticks() {
+    local line
+    if [ ${#load_cpu[@]} -gt 0 ]; then line=cpu0; else line=cpu; fi
+    awk -v l="$line" '$1 == l { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat
+}
+
 l7_on_off() {
-    local off="" on="" mode result rps p99 err errors=0
+    local off="" on="" mode result rps err loop_us load_busy errors=0
     write_lua
     head -c 32 /dev/urandom | base64 >"$work/cluster.key"
     echo "L7: wrk -t1 -c$CONNECTIONS -d${DURATION}s, a new SID cookie (a new tracked entry) per request, $ROUNDS rounds per mode"
-    printf '  %-5s  %-12s  %10s  %9s  %6s\n' round replication rps p99_ms errors
+    printf '  %-5s  %-12s  %10s  %6s  %12s  %9s\n' round replication rps errors loop_us/req load_cpu%
     for round in $(seq 1 "$ROUNDS"); do
         for mode in off on; do
             result=$(l7_round "$mode")
-            read -r rps p99 err <<<"$result"
+            read -r rps _ err loop_us load_busy <<<"$result"
             errors=$((errors + err))
-            printf '  %-5s  %-12s  %10s  %9s  %6s\n' "$round" "$mode" "$rps" "$p99" "$err"
+            printf '  %-5s  %-12s  %10s  %6s  %12s  %9s\n' "$round" "$mode" "$rps" "$err" "$loop_us" "$load_busy"
             if [ "$mode" = on ] && [ -s "$work/replicated" ]; then
                 sed 's/^/  /' "$work/replicated"
                 : >"$work/replicated"

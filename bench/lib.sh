@@ -257,6 +257,18 @@ cpu_ticks_of() {
     awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
 
+# CPU time (clock ticks) of the event-loop threads (tandem-io-*) of the JVM PID: the threads that serve the
+# connections, as HAProxy's one thread does. The JIT compiler, GC and cluster threads are counted in the process total.
+loop_ticks_of() {
+    local task total=0
+    for task in /proc/"$1"/task/*; do
+        case $(cat "$task/comm" 2>/dev/null) in
+            tandem-io-*) total=$((total + $(awk '{ print $14 + $15 }' "$task/stat"))) ;;
+        esac
+    done
+    echo "$total"
+}
+
 # cpu_per_request TICKS RPS SECONDS: the CPU microseconds per request of a round that used TICKS clock ticks and
 # served RPS requests a second for SECONDS.
 cpu_per_request() {

@@ -177,18 +177,6 @@ new_connections() {
         END { printf "%.0f %d %d %d\n", rate, n, p, l }' "${out[@]}"
 }
 
-# CPU time (clock ticks) of the event-loop threads (tandem-io-*) of the JVM PID: the threads that do the handshakes,
-# as HAProxy's one thread does. The JIT compiler and GC threads are counted in the process total.
-loop_ticks_of() {
-    local task total=0
-    for task in /proc/"$1"/task/*; do
-        case $(cat "$task/comm" 2>/dev/null) in
-            tandem-io-*) total=$((total + $(awk '{ print $14 + $15 }' "$task/stat"))) ;;
-        esac
-    done
-    echo "$total"
-}
-
 main() {
     require_tools haproxy:haproxy nginx:nginx openssl:openssl curl:curl h2load:nghttp2-client taskset:util-linux java:openjdk-17-jdk-headless
     build_tandem
