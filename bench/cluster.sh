@@ -23,6 +23,8 @@
 #      with a table like a frontend's that sticks and rate-limits (type ip, a server, http_req_rate(10s)).
 #      Delay: node a sticks RATE new keys a second; a reader on b polls each key in order; from a's write to the
 #      entry on b. Transfer: a holds ENTRIES entries and b joins: from b's start to ready (join + transfer).
+#      The transfer runs with the heap bin/tandem gives a cluster node whose table holds ENTRIES (transfer_heap), on
+#      both CPUs: on a pair the provider and the joiner are two machines, here each gets about one core.
 #      Memory: heap after full collections, before and after each table filled (serial GC, so "used" is exact).
 #   3. L7 rps: `tandem run` with a frontend that tracks a cookie (a new entry, so a replicated update, on every
 #      request: wrk sends a new SID each time) in front of nginx, and a second `tandem run` as its peer on the load
@@ -66,14 +68,23 @@ build() {
     [ -f "$bench_class" ] || die "no $bench_class after the build"
 }
 
-# driver HEAP GC ARGS...: runs ClusterBench on the load CPU with the distribution's jars and GC "serial" or
-# "default"; prints its name=value lines.
+# driver load|both "JVM OPTIONS" ARGS...: runs ClusterBench with the distribution's jars, on the load CPU or on both
+# CPUs; prints its name=value lines.
 driver() {
-    local heap=$1 gc=()
-    [ "$2" = serial ] && gc=(-XX:+UseSerialGC)
+    local jvm cpus=()
+    [ "$1" = load ] && cpus=("${load_cpu[@]}")
+    read -r -a jvm <<<"$2"
     shift 2
-    "${load_cpu[@]}" java -Xmx"$heap" "${gc[@]}" -cp "$repo/cluster/target/test-classes:$(dirname "$TANDEM")/../lib/*" \
+    "${cpus[@]}" java "${jvm[@]}" -cp "$repo/cluster/target/test-classes:$(dirname "$TANDEM")/../lib/*" \
         io.tandem.cluster.ClusterBench "$@" 2>>"$work/driver.log"
+}
+
+# The heap bin/tandem gives a cluster node whose table holds ENTRIES (JvmBudget: 36 MiB, a 12 MiB young
+# generation, and 512 B per entry in the start, since a joining node receives its tables at once), twice: the
+# driver runs both nodes in one JVM.
+transfer_heap() {
+    local start=$(( 2 * (36 + ENTRIES * 512 / 1048576) ))
+    echo "-Xms${start}m -Xmx$(( start * 2 ))m -Xmn12m"
 }
 
 value() { sed -n "s/^$1=//p" <<<"$2"; }
@@ -94,13 +105,13 @@ cluster_port() {
 replication_and_transfer() {
     local out p99 ready
     echo "replication: $RATE updates/s for ${SECONDS_}s (after ${WARMUP_S}s of warm-up), a -> b"
-    out=$(driver 1g default replication "$RATE" "$SECONDS_" "$WARMUP_S" "$(cluster_port)") || die "driver failed: $(tail -5 "$work/driver.log")"
+    out=$(driver load -Xmx1g replication "$RATE" "$SECONDS_" "$WARMUP_S" "$(cluster_port)") || die "driver failed: $(tail -5 "$work/driver.log")"
     echo "$out" | sed 's/^/  /'
     p99=$(value replication_p99_ms "$out")
     repl_line="$(verdict "$p99" 20 le) replication delay p99 $p99 ms <= 20 ms at $(value replication_rate_achieved "$out") updates/s (lost $(value replication_lost "$out"))"
 
     echo "state transfer: $ENTRIES entries to a joining node"
-    out=$(driver 6g serial transfer "$ENTRIES" "$(cluster_port)") || die "driver failed: $(tail -5 "$work/driver.log")"
+    out=$(driver both "$(transfer_heap) -XX:+UseSerialGC" transfer "$ENTRIES" "$(cluster_port)") || die "driver failed: $(tail -5 "$work/driver.log")"
     echo "$out" | sed 's/^/  /'
     ready=$(value transfer_ready_ms "$out")
     transfer_line="$(verdict "$ready" $((5000 * ENTRIES / 1000000)) le) state transfer of $ENTRIES entries: ready after $ready ms <= $((5000 * ENTRIES / 1000000)) ms (5 s per million)"

@@ -49,6 +49,37 @@ class JvmOptionsTest {
         assertTrue(mib(small, "-Xmx") <= 128, "1000 connections need a small heap: " + small);
     }
 
+    private List<String> optionsOf(String name, String yaml) throws Exception {
+        Path file = dir.resolve(name + ".yaml");
+        Files.writeString(file, yaml);
+        CliRun run = CliRun.of("jvm-options", "-c", file.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        return List.of(run.out().trim().split(" "));
+    }
+
+    @Test
+    void fullStickTablesCountInTheLimitAndInAClusterNodesStart() throws Exception {
+        String tables = CONFIG.formatted(1, 1000).replace("default-backend: pool }",
+                "default-backend: pool, stick-table: { type: ip, size: 1m, expire: 5m } }");
+        String cluster = tables + """
+                cluster:
+                  name: pair
+                  bind: 127.0.0.1:17800
+                  members: [127.0.0.1:17800, 127.0.0.1:17801]
+                  secret: "file:%s"
+                """.formatted(dir.resolve("cluster.key"));
+        Files.writeString(dir.resolve("cluster.key"), "a secret of the pair, long enough for the check\n");
+        List<String> none = options(1, 1000);
+        List<String> alone = optionsOf("tables", tables);
+        long tableMib = mib(alone, "-Xmx") - mib(none, "-Xmx");
+        assertTrue(tableMib >= 400 && tableMib <= 600, "a million entries at 400-600 B each: " + tableMib + " MiB");
+        assertEquals(mib(none, "-Xms"), mib(alone, "-Xms"), "without a cluster a table fills with traffic: " + alone);
+        List<String> paired = optionsOf("cluster", cluster);
+        long start = mib(paired, "-Xms") - mib(none, "-Xms");
+        assertTrue(Math.abs(start - tableMib) <= 1, "a joining node receives full tables at once: " + paired);
+        assertEquals(mib(alone, "-Xmx"), mib(paired, "-Xmx"));
+    }
+
     @Test
     void aHugeMaxconnIsCappedByTheMachinesMemory() throws Exception {
         long physicalMib = ManagementFactory.getPlatformMXBean(com.sun.management.OperatingSystemMXBean.class)
