@@ -201,7 +201,7 @@ class DistributionIT {
                     .replace('\0', ' ');
             CliRun expected = CliRun.of("jvm-options", "-c", config.toString());
             assertTrue(cmdline.contains(expected.out().trim()), cmdline + " lacks " + expected.out());
-            assertTrue(cmdline.contains("-XX:+UseSerialGC") && cmdline.contains("-Xmx88m"), cmdline);
+            assertTrue(cmdline.contains("-XX:+UseSerialGC") && cmdline.contains("-Xmx76m"), cmdline);
         } finally {
             tandem.destroy();
             tandem.waitFor(10, TimeUnit.SECONDS);
