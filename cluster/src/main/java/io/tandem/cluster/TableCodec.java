@@ -53,18 +53,13 @@ final class TableCodec {
     }
 
     static Batch decode(byte[] payload) throws IOException {
-        return readBatch(WireInput.of(payload));
+        return read(WireInput.of(payload));
     }
 
     /** Writes one batch of a full sync to {@code out} (the caller flushes). */
     static void write(OutputStream out, String sender, long sentAtMillis, List<TableOp> ops) throws IOException {
         DataOutputStream data = out instanceof DataOutputStream d ? d : new DataOutputStream(out);
         writeBatch(data, sender, sentAtMillis, ops);
-    }
-
-    /** Reads one batch of a full sync from {@code in}; an empty batch ends the sync. */
-    static Batch read(DataInput in) throws IOException {
-        return readBatch(in);
     }
 
     private static void writeBatch(DataOutput out, String sender, long sentAtMillis, List<TableOp> ops) throws IOException {
@@ -89,7 +84,8 @@ final class TableCodec {
         }
     }
 
-    private static Batch readBatch(DataInput in) throws IOException {
+    /** Reads one batch, of a message or of a full sync (where an empty batch ends the sync). */
+    static Batch read(DataInput in) throws IOException {
         int version = in.readUnsignedByte();
         if (version != VERSION) {
             throw new IOException("cluster message version " + version + ", this node speaks " + VERSION

@@ -76,10 +76,29 @@ final class WireInput implements DataInput {
         }
     }
 
+    /** Skips {@code n} bytes, or to the end of the input if it has fewer. */
     @Override
     public int skipBytes(int n) throws IOException {
-        readFully(new byte[n]);
-        return n;
+        int skipped = 0;
+        while (skipped < n && available()) {
+            int step = Math.min(n - skipped, limit - position);
+            position += step;
+            skipped += step;
+        }
+        return skipped;
+    }
+
+    /** True when a byte is readable at {@code position}, reading more from the source if need be. */
+    private boolean available() throws IOException {
+        if (position < limit) {
+            return true;
+        }
+        if (source == null) {
+            return false;
+        }
+        position = 0;
+        limit = Math.max(0, source.read(buffer, 0, buffer.length));
+        return limit > 0;
     }
 
     @Override
@@ -142,10 +161,30 @@ final class WireInput implements DataInput {
         return Double.longBitsToDouble(readLong());
     }
 
-    /** Not part of any wire form here. */
+    /**
+     * A line of Latin-1 text ended by {@code \n}, {@code \r} or {@code \r\n}, as {@link DataInputStream#readLine}
+     * reads it; null at the end of the input.
+     */
     @Override
-    public String readLine() {
-        throw new UnsupportedOperationException("the cluster's wire forms have no text lines");
+    public String readLine() throws IOException {
+        if (!available()) {
+            return null;
+        }
+        StringBuilder line = new StringBuilder();
+        while (available()) {
+            byte b = buffer[position++];
+            if (b == '\n') {
+                break;
+            }
+            if (b == '\r') {
+                if (available() && buffer[position] == '\n') {
+                    position++;
+                }
+                break;
+            }
+            line.append((char) (b & 0xff));
+        }
+        return line.toString();
     }
 
     @Override

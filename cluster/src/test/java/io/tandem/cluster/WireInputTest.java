@@ -8,9 +8,11 @@ import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class WireInputTest {
@@ -64,6 +66,20 @@ class WireInputTest {
             }
         };
         readsBack(WireInput.of(trickle));
+    }
+
+    @Test
+    void linesEndAtAnyLineBreakAndSkipsStopAtTheEnd() throws IOException {
+        byte[] bytes = "one\ntwo\r\nthree\rlast".getBytes(StandardCharsets.ISO_8859_1);
+        for (WireInput in : new WireInput[] {WireInput.of(bytes), WireInput.of(new ByteArrayInputStream(bytes))}) {
+            assertEquals("one", in.readLine());
+            assertEquals(2, in.skipBytes(2));
+            assertEquals("o", in.readLine());
+            assertEquals("three", in.readLine());
+            assertEquals("last", in.readLine());
+            assertNull(in.readLine());
+            assertEquals(0, in.skipBytes(5));
+        }
     }
 
     @Test
