@@ -513,12 +513,19 @@ public final class ClusterNode implements AutoCloseable {
             return;
         }
         configsSent.increment();
+        boolean applied = false;
         for (PeerReply reply : ask(id -> new ControlCodec.ConfigMsg(id, offer), CONFIG_REPLY_TIMEOUT)) {
             Outcome outcome = reply.outcome();
+            applied |= outcome.ok() && reply.peer().equals(peer);
             String block = outcome.lines().isEmpty() ? "" : "\n  " + String.join("\n  ", outcome.lines());
             LOG.log(outcome.ok() ? System.Logger.Level.INFO : System.Logger.Level.WARNING, "cluster " + config.name()
                     + ": " + reply.peer() + " ran shared config " + theirs + ", older than this node's "
                     + offer.version() + ": sent it, peer " + reply.peer() + ": " + outcome.summary() + block);
+        }
+        if (!applied) {
+            // Refused or unanswered (a peer whose daemon had not started yet refuses): its next announcement, at
+            // the latest when its daemon serves, gets the config again.
+            sentOlderPeers.remove(peer);
         }
     }
 
